@@ -1,0 +1,55 @@
+# Kituo: two commands to know: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+export KITUO_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: run test install install-dev static-gz chromium translations i18n-extract i18n-update i18n-compile bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt $(BIN)/activate
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed i18n-compile static-gz
+install-dev: $(VENV)/.installed-dev i18n-compile static-gz
+
+# Pre-compressed copies of static files (served to browsers that accept gzip).
+static-gz:
+	@find static -type f \( -name '*.css' -o -name '*.js' \) -exec gzip -9 -k -f {} \;
+
+## run: database with demo data, web server and worker; Ctrl-C stops both.
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	@scripts/run-dev
+
+## test: the whole suite, browser tests included.
+test: install-dev chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+chromium:
+	@scripts/ensure-chromium
+
+## Translations (Flask-Babel): extract strings, update the catalogue, compile.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -N
+
+i18n-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations --statistics 2>&1 | grep -v '^compiling' || true
+
+bench: install-dev
+	$(BIN)/python scripts/bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,48 @@
+"""Kituo: the resource centre's intranet. `create_app()` builds the app."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from flask import Flask
+
+from app import config as kituo_config
+from app.registry import Registry
+
+__version__ = "0.1.0"
+
+# Each module is a package with a `register(app)` function. Order matters
+# only for navigation defaults; modules never import each other's views.
+MODULES = [
+    "app.core",
+    "app.auth",
+    "app.jobs",
+    "app.admin",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=kituo_config.instance_path().as_posix(),
+    )
+    app.config.update(kituo_config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = kituo_config.load_or_create_secret_key(
+            Path(app.config["INSTANCE_PATH"]))
+    app.config["VERSION"] = __version__
+    app.extensions["kituo"] = Registry()
+
+    from app import extensions
+    extensions.init_app(app)
+    for name in MODULES:
+        importlib.import_module(name).register(app)
+    from app import cli, migrations  # noqa: F401  (registers schema steps)
+    cli.init_app(app)
+    return app

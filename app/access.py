@@ -1,0 +1,109 @@
+"""Who may do what: the role -> capability table, and route declarations.
+
+Deny by default: `enforce_route_access` runs before every request and refuses
+any endpoint that declared neither `@requires(...)` nor `@public`. A test walks
+`app.url_map` so an undeclared route fails the suite before it can ship.
+Modules add their capabilities with `grant(role, *capabilities)` when they
+register, so this table stays the one place that answers "who may".
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+ROLES = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Coordinator"),
+    "counsellor": _l("Counsellor"),
+    "mentor": _l("Mentor"),
+    "finance": _l("Finance officer"),
+    "trainer": _l("Trainer"),
+    "safeguarding_lead": _l("Safeguarding lead"),
+    "member": _l("Member"),
+}
+STAFF_ROLES = tuple(r for r in ROLES if r != "member")
+
+CAPABILITY_LABELS = {
+    "dashboard.view": _l("See the dashboard"),
+    "account.manage": _l("Change own password and language"),
+    "users.manage": _l("Create, edit and disable user accounts"),
+    "audit.view": _l("Read and export the audit log"),
+    "access.view": _l("See this table of roles and capabilities"),
+}
+
+CAPABILITIES: dict[str, set[str]] = {
+    "admin": {"dashboard.view", "account.manage", "users.manage", "audit.view", "access.view"},
+    "coordinator": {"dashboard.view", "account.manage"},
+    "counsellor": {"dashboard.view", "account.manage"},
+    "mentor": {"dashboard.view", "account.manage"},
+    "finance": {"dashboard.view", "account.manage"},
+    "trainer": {"dashboard.view", "account.manage"},
+    "safeguarding_lead": {"dashboard.view", "account.manage"},
+    "member": {"account.manage"},
+}
+
+
+def grant(role: str, *capabilities: str, label: dict | None = None) -> None:
+    """Called by modules at registration to extend the table."""
+    CAPABILITIES[role].update(capabilities)
+    if label:
+        CAPABILITY_LABELS.update(label)
+
+
+def capabilities_of(roles) -> set[str]:
+    caps: set[str] = set()
+    for role in roles:
+        caps |= CAPABILITIES.get(role, set())
+    return caps
+
+
+def user_can(user, capability: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and capability in user.capabilities
+
+
+def requires(*capabilities: str):
+    """Declare the capabilities a view needs (all of them)."""
+    def decorate(view):
+        view.access_rule = ("requires", capabilities)
+        return view
+    return decorate
+
+
+def public(view):
+    """Declare a view open to anyone, signed in or not."""
+    view.access_rule = ("public", ())
+    return view
+
+
+def access_rule_of(endpoint: str | None):
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return getattr(view, "access_rule", None)
+
+
+def enforce_route_access():
+    """before_request hook: deny by default."""
+    if request.endpoint is None:  # 404/405: let the router answer
+        return None
+    rule = access_rule_of(request.endpoint)
+    if rule is None:
+        current_app.logger.error("route %s declares no access rule", request.endpoint)
+        abort(403)
+    kind, capabilities = rule
+    if kind == "public":
+        return None
+    if not current_user.is_authenticated:
+        return login_redirect()
+    if not all(c in current_user.capabilities for c in capabilities):
+        abort(403)
+    return None
+
+
+def login_redirect():
+    from app.htmx import hx_redirect
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        return hx_redirect(target)
+    return redirect(target, code=303)

@@ -1,0 +1,50 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+
+from app.access import ROLES
+from app.forms import KituoForm, length, optional, pattern, required
+from app.i18n import LANGUAGE_NAMES
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        valid = {value for value, _label in self.choices}
+        if any(v not in valid for v in self.data or []):
+            raise ValueError(_l("Choose from the list."))
+
+
+def role_choices():
+    return [(key, label) for key, label in ROLES.items()]
+
+
+class UserEditForm(KituoForm):
+    display_name = StringField(_l("Display name"), [required(), length(120)])
+    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    roles = CheckboxList(_l("Roles"), choices=role_choices())
+
+    def validate_roles(self, field):
+        if not field.data:
+            raise ValueError(_l("Choose at least one role."))
+
+
+class UserCreateForm(UserEditForm):
+    username = StringField(
+        _l("Username"),
+        [required(), length(32, min=3),
+         pattern(r"^[A-Za-z0-9._-]+$", _l("Use letters, digits, dots, dashes or underscores."))],
+        render_kw={"autocapitalize": "none", "autocomplete": "off"},
+        description=_l("Not the person's legal name: a short name they will type to sign in."))
+
+
+class AuditFilterForm(KituoForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = SelectField(_l("Action"), [optional()], choices=[])
+    actor = StringField(_l("User"), [optional(), length(64)])
+    object_type = StringField(_l("Object type"), [optional(), length(32)])
+    since = DateField(_l("From"), [optional()])
+    until = DateField(_l("Until"), [optional()])

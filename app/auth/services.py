@@ -1,0 +1,316 @@
+"""Authentication rules: users, login throttling, server-side sessions,
+one-time setup codes. Tested without HTTP (tests/test_auth_services.py)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from peewee import fn
+
+from app import audit
+from app.access import ROLES
+from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSession
+from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.db import db, utcnow
+
+
+class AuthError(Exception):
+    """A rule refused the action; `field` names the form field to blame."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+# --- users ------------------------------------------------------------------
+
+def create_user(username: str, display_name: str, roles, language: str = "en",
+                password: str | None = None, is_demo: bool = False, actor=None) -> User:
+    from flask_babel import lazy_gettext as _l
+    username = normalise_username(username)
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise AuthError(_l("Unknown role."), "roles")
+    if User.select().where(User.username == username).exists():
+        raise AuthError(_l("This username is already taken."), "username")
+    with db.atomic():
+        user = User.create(username=username, display_name=display_name.strip(),
+                           language=language, is_demo=is_demo)
+        set_roles(user, roles)
+        if password is not None:
+            _store_password(user, password)
+        audit.record("user.created", "user", user.id, f"roles: {', '.join(sorted(roles))}",
+                     actor=actor)
+    return user
+
+
+def set_roles(user: User, roles) -> None:
+    UserRole.delete().where(UserRole.user == user).execute()
+    UserRole.insert_many([{"user": user.id, "role": r} for r in sorted(set(roles))]).execute()
+    user.__dict__.pop("_role_names", None)
+    user.__dict__.pop("_capabilities", None)
+
+
+def update_user(user: User, display_name: str, language: str, roles, actor=None) -> User:
+    before = (user.display_name, user.language, user.role_names)
+    with db.atomic():
+        user.display_name = display_name.strip()
+        user.language = language
+        user.save()
+        set_roles(user, roles)
+        changed = [name for name, old, new in zip(
+            ("display name", "language", "roles"), before,
+            (user.display_name, user.language, sorted(set(roles)))) if old != new]
+        audit.record("user.updated", "user", user.id,
+                     "changed: " + (", ".join(changed) or "nothing"), actor=actor)
+    return user
+
+
+def set_active(user: User, active: bool, actor=None) -> None:
+    """Disabling a user ends all of their sessions at once."""
+    with db.atomic():
+        user.active = active
+        user.save()
+        if not active:
+            revoke_all_sessions(user, "disabled")
+        audit.record("user.enabled" if active else "user.disabled", "user", user.id, actor=actor)
+
+
+def _store_password(user: User, password: str) -> None:
+    problem = password_problem(password, user.username)
+    if problem:
+        raise AuthError(problem, "password")
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.save()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    from flask_babel import lazy_gettext as _l
+    if not verify_password(user.password_hash, current):
+        raise AuthError(_l("Your current password is not right."), "current_password")
+    with db.atomic():
+        _store_password(user, new)
+        revoke_all_sessions(user, "password", keep=user.session_token)
+        audit.record("password.changed", "user", user.id, actor=user)
+
+
+# --- throttling ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Throttle:
+    key: str
+    retry_after: int  # seconds; 0 = may try now
+
+
+def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
+    cfg = current_app.config
+    return [(f"user:{normalise_username(username)}", cfg["LOGIN_MAX_FAILURES_USER"]),
+            (f"addr:{address}", cfg["LOGIN_MAX_FAILURES_ADDRESS"])]
+
+
+def _wait_for(row: LoginThrottle, limit: int, now: dt.datetime) -> int:
+    """Locked after `limit` failures; before that, from the 3rd failure on,
+    each try must wait 2^(n-3) seconds (at most a minute)."""
+    if row.locked_until:
+        # Locked, or the lock has been served: then a fresh start.
+        return int((row.locked_until - now).total_seconds()) + 1 if row.locked_until > now else 0
+    if row.failures >= 3 and row.last_failure_at:
+        allowed = row.last_failure_at + dt.timedelta(seconds=min(2 ** (row.failures - 3), 60))
+        if allowed > now:
+            return int((allowed - now).total_seconds()) + 1
+    return 0
+
+
+def login_throttle(username: str, address: str) -> Throttle | None:
+    now = utcnow()
+    for key, limit in _throttle_keys(username, address):
+        row = LoginThrottle.get_or_none(LoginThrottle.key == key)
+        if row and (wait := _wait_for(row, limit, now)):
+            return Throttle(key, wait)
+    return None
+
+
+def _count_failure(key: str, limit: int) -> None:
+    now = utcnow()
+    lock = dt.timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    with db.atomic():  # IMMEDIATE: one writer at a time, across workers
+        row, _ = LoginThrottle.get_or_create(key=key)
+        stale = row.last_failure_at and now - row.last_failure_at > lock
+        expired_lock = row.locked_until and row.locked_until <= now
+        failures = 1 if (stale or expired_lock) else row.failures + 1
+        locked_until = now + lock if failures >= limit else None
+        (LoginThrottle.update(failures=failures, last_failure_at=now, locked_until=locked_until)
+         .where(LoginThrottle.id == row.id).execute())
+
+
+def _clear_failures(key: str) -> None:
+    LoginThrottle.delete().where(LoginThrottle.key == key).execute()
+
+
+# --- login ----------------------------------------------------------------------
+
+def authenticate(username: str, password: str, address: str) -> User:
+    """Check a login attempt; every attempt is audited."""
+    from flask_babel import lazy_gettext as _l
+    username = normalise_username(username)
+    user = User.by_username(username)
+    throttled = login_throttle(username, address)
+    if throttled:
+        audit.record("login.throttled", "user", user.id if user else None,
+                     f"retry after {throttled.retry_after}s ({throttled.key.split(':')[0]})",
+                     actor=user)
+        minutes = max(1, (throttled.retry_after + 59) // 60)
+        if throttled.retry_after < 60:
+            raise AuthError(_l("Too many failed attempts. Wait %(n)s seconds and try again.",
+                               n=throttled.retry_after))
+        raise AuthError(_l("Too many failed attempts. Wait %(n)s minutes and try again.", n=minutes))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or not user.active:
+        for key, limit in _throttle_keys(username, address):
+            _count_failure(key, limit)
+        reason = "unknown username" if user is None else (
+            "account disabled" if ok else "wrong password")
+        audit.record("login.failed", "user", user.id if user else None, reason, actor=user)
+        raise AuthError(_l("Wrong username or password."))
+    _clear_failures(f"user:{username}")
+    with db.atomic():
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
+        user.save()
+        audit.record("login.success", "user", user.id, actor=user)
+    return user
+
+
+def start_session(user: User) -> str:
+    """Create a server-side session; the raw token goes in the cookie only."""
+    token = secrets.token_urlsafe(32)
+    UserSession.create(token_hash=_sha256(token), user=user)
+    user.session_token = token
+    return token
+
+
+def load_session_user(token: str | None) -> User | None:
+    """Flask-Login user_loader: a live session of an active user, or None."""
+    if not token:
+        return None
+    row = (UserSession.select(UserSession, User).join(User)
+           .where(UserSession.token_hash == _sha256(token)).first())
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    idle = dt.timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
+    if now - row.last_seen_at > idle:
+        revoke_session(token, "idle")
+        return None
+    if now - row.last_seen_at > dt.timedelta(seconds=60):
+        UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
+    user = row.user
+    user.session_token = token
+    return user
+
+
+def revoke_session(token: str | None, reason: str) -> None:
+    if token:
+        (UserSession.update(revoked_at=utcnow(), revoked_reason=reason)
+         .where((UserSession.token_hash == _sha256(token)) & UserSession.revoked_at.is_null())
+         .execute())
+
+
+def revoke_all_sessions(user: User, reason: str, keep: str | None = None) -> int:
+    query = UserSession.update(revoked_at=utcnow(), revoked_reason=reason).where(
+        (UserSession.user == user) & UserSession.revoked_at.is_null())
+    if keep:
+        query = query.where(UserSession.token_hash != _sha256(keep))
+    return query.execute()
+
+
+# --- setup codes ------------------------------------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def _canonical_code(code: str) -> str:
+    raw = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    expires_at: dt.datetime
+
+
+def issue_setup_code(user: User, issued_by: User | None) -> IssuedCode:
+    """A new one-time code (72 h); earlier unused codes stop working."""
+    now = utcnow()
+    code = _new_code()
+    hours = current_app.config["SETUP_CODE_HOURS"]
+    with db.atomic():
+        (SetupCode.update(revoked_at=now)
+         .where((SetupCode.user == user) & SetupCode.used_at.is_null()
+                & SetupCode.revoked_at.is_null()).execute())
+        row = SetupCode.create(user=user, code_hash=_sha256(code), issued_by=issued_by,
+                               created_at=now, expires_at=now + dt.timedelta(hours=hours))
+        audit.record("setup_code.issued", "user", user.id, f"valid {hours} h", actor=issued_by)
+    return IssuedCode(code, row.expires_at)
+
+
+def redeem_setup_code(code: str, password: str, address: str) -> User:
+    """Set a password with a one-time code. Throttled by client address."""
+    from flask_babel import lazy_gettext as _l
+    key, limit = f"setup:{address}", current_app.config["LOGIN_MAX_FAILURES_ADDRESS"]
+    row = LoginThrottle.get_or_none(LoginThrottle.key == key)
+    if row and _wait_for(row, limit, utcnow()):
+        raise AuthError(_l("Too many failed attempts. Wait a few minutes and try again."), "code")
+    now = utcnow()
+    setup = (SetupCode.select(SetupCode, User).join(User, on=(SetupCode.user == User.id))
+             .where(SetupCode.code_hash == _sha256(_canonical_code(code))).first())
+    valid = (setup is not None and setup.used_at is None and setup.revoked_at is None
+             and setup.expires_at > now and setup.user.active)
+    if not valid:
+        _count_failure(key, limit)
+        audit.record("setup_code.refused", "user", setup.user.id if setup else None,
+                     "expired, used or unknown code")
+        raise AuthError(_l("This code is not valid. It may be used or expired: ask the centre for a new one."), "code")
+    user = setup.user
+    with db.atomic():
+        claimed = (SetupCode.update(used_at=now)
+                   .where((SetupCode.id == setup.id) & SetupCode.used_at.is_null()).execute())
+        if claimed != 1:  # someone else used it a moment ago
+            raise AuthError(_l("This code is not valid. It may be used or expired: ask the centre for a new one."), "code")
+        _store_password(user, password)
+        revoke_all_sessions(user, "setup code")
+        audit.record("setup_code.used", "user", user.id, actor=user)
+    return user
+
+
+def users_by_role() -> list[tuple[str, int]]:
+    rows = (UserRole.select(UserRole.role, fn.COUNT(UserRole.id).alias("n"))
+            .join(User).where(User.active == True)  # noqa: E712
+            .group_by(UserRole.role))
+    counts = {r.role: r.n for r in rows}
+    return [(role, counts.get(role, 0)) for role in ROLES]
+
+
+def recent_sign_ins(limit: int = 10):
+    return (User.select().where(User.last_login_at.is_null(False))
+            .order_by(User.last_login_at.desc()).limit(limit))

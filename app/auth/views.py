@@ -1,0 +1,89 @@
+"""Sign in, sign out, first password with a setup code, change password."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.access import public, requires
+from app.auth import bp, services
+from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
+from app.auth.passwords import password_problem
+from app.audit import client_address
+from app.forms import add_error
+from app.htmx import redirect_after_post
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=form), status
+    try:
+        user = services.authenticate(form.username.data, form.password.data, client_address())
+    except services.AuthError as error:
+        add_error(form, error.field, error.message)
+        return render_template("auth/login.html", form=form), 422
+    session.clear()  # a fresh session at every login (no fixation)
+    services.start_session(user)
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")), code=303)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    if current_user.is_authenticated:
+        services.revoke_session(current_user.session_token, "logout")
+        logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect_after_post(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@public
+def setup():
+    form = SetupForm()
+    if not form.validate_on_submit():
+        return render_template("auth/setup.html", form=form), 422 if request.method == "POST" else 200
+    problem = password_problem(form.password.data)
+    if problem:
+        add_error(form, "password", problem)
+        return render_template("auth/setup.html", form=form), 422
+    try:
+        user = services.redeem_setup_code(form.code.data, form.password.data, client_address())
+    except services.AuthError as error:
+        add_error(form, error.field, error.message)
+        return render_template("auth/setup.html", form=form), 422
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash(_("Your password is set. Sign in with your username: %(u)s", u=user.username), "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires("account.manage")
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/password.html", form=form), status
+    try:
+        services.change_password(current_user, form.current_password.data, form.password.data)
+    except services.AuthError as error:
+        add_error(form, error.field, error.message)
+        return render_template("auth/password.html", form=form), 422
+    flash(_("Your password is changed. Other devices were signed out."), "success")
+    return redirect(url_for("core.home"), code=303)

@@ -1,0 +1,13 @@
+"""The shell every module stands on: dashboard, health, language switch."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from app.registry import NavItem
+
+bp = Blueprint("core", __name__)
+
+
+def register(app) -> None:
+    from app.core import views  # noqa: F401
+    app.register_blueprint(bp)
+    app.extensions["kituo"].nav.append(NavItem(_l("Dashboard"), "core.home", "dashboard.view", 0))

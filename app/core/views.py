@@ -1,0 +1,60 @@
+"""Dashboard, health check, language switch and the neutral quick-exit page."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.access import public, requires
+from app.core import bp
+from app.db import current_version, integrity_ok
+from app.i18n import LANG_COOKIE
+from app.registry import registry
+
+
+@bp.route("/")
+@requires("dashboard.view")
+def home():
+    panels = [(p, p.context(current_user)) for p in registry().panels_for(current_user)]
+    return render_template("core/dashboard.html", panels=panels)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    body = {"status": "ok", "version": current_app.config["VERSION"], "db": "ok"}
+    try:
+        body["schema_version"] = current_version()
+        if not integrity_ok():
+            body["db"] = "error"
+    except Exception:  # noqa: BLE001 - report, never raise, from a health check
+        current_app.logger.exception("health check could not read the database")
+        body["db"] = "error"
+    for check in registry().health_checks:
+        body.update(check())
+    if body["db"] != "ok":
+        body["status"] = "error"
+    return jsonify(body), 200 if body["status"] == "ok" else 503
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang", "")
+    target = request.form.get("next", "")
+    if not (target.startswith("/") and not target.startswith("//")):
+        target = url_for("core.home")
+    response = make_response(redirect(target, code=303))
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=current_app.config["HTTPS"])
+        if current_user.is_authenticated and current_user.language != lang:
+            current_user.language = lang
+            current_user.save(only=[type(current_user).language])
+    return response
+
+
+@bp.route("/recipes")
+@public
+def neutral_page():
+    """Where quick exit lands: an ordinary page that says nothing of Kituo."""
+    return render_template("core/neutral.html")

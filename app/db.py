@@ -1,0 +1,155 @@
+"""Database: one peewee DatabaseProxy, SQLite pragmas, per-request
+connections and ordered schema migrations.
+
+This is the only module that may know it is talking to SQLite. Everything
+else uses peewee's query API so the code can move to PostgreSQL later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee as pw
+from playhouse.migrate import SchemaMigrator
+
+db = pw.DatabaseProxy()
+
+# Power cuts are common: FULL sync; WAL so readers never block the writer.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "cache_size": -8000,
+}
+
+ALL_MODELS: list[type[pw.Model]] = []
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp, the form stored in every DateTimeField."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls._meta, "abstract", False):
+            ALL_MODELS.append(cls)
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+    applied_at = pw.DateTimeField(default=utcnow)
+
+
+def make_database(path: str) -> pw.Database:
+    """Writing transactions start as IMMEDIATE (no SQLITE_BUSY_SNAPSHOT)."""
+    return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                             check_same_thread=False)
+
+
+def init_app(app) -> None:
+    """Bind the proxy; connections are opened per request (after fork)."""
+    if db.obj is None or getattr(db.obj, "database", None) != app.config["DATABASE"]:
+        db.initialize(make_database(app.config["DATABASE"]))
+
+    @app.before_request
+    def _open_connection():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close_connection(_exc):
+        if not db.is_closed():
+            db.close()
+
+
+# --- migrations -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[SchemaMigrator], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(version: int, name: str):
+    """Register an ordered schema step. Each applied step is stored, so a step
+    runs once, in version order, in its own transaction. A new database is
+    created from the current models and stamped with every step."""
+    def register(func):
+        if any(m.version == version for m in MIGRATIONS):
+            raise ValueError(f"duplicate migration version {version}")
+        MIGRATIONS.append(Migration(version, name, func))
+        MIGRATIONS.sort(key=lambda m: m.version)
+        return func
+    return register
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version if MIGRATIONS else 0
+
+
+def applied_versions() -> set[int] | None:
+    """Versions of the steps already applied; None for an empty database."""
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return None
+    return {row.version for row in SchemaVersion.select(SchemaVersion.version)}
+
+
+def current_version() -> int | None:
+    applied = applied_versions()
+    if applied is None:
+        return None
+    return max(applied, default=0)
+
+
+def create_tables(models) -> None:
+    db.create_tables(models, safe=True)
+
+
+def add_column_if_missing(migrator: SchemaMigrator, model, field_name: str) -> None:
+    table = model._meta.table_name
+    existing = {c.name for c in db.get_columns(table)}
+    field = model._meta.fields[field_name]
+    if field.column_name not in existing:
+        pw_migrate(migrator.add_column(table, field.column_name, field))
+
+
+def pw_migrate(*operations) -> None:
+    from playhouse.migrate import migrate
+    migrate(*operations)
+
+
+def upgrade() -> list[str]:
+    """Bring the database to the latest version. Returns what was done."""
+    done: list[str] = []
+    with db.connection_context():
+        applied = applied_versions()
+        if applied is None:
+            with db.atomic():
+                create_tables(ALL_MODELS)
+                SchemaVersion.insert_many(
+                    [{"version": m.version} for m in MIGRATIONS]).execute()
+            return [f"created schema version {latest_version()}"]
+        migrator = SchemaMigrator.from_database(db.obj)
+        for step in MIGRATIONS:
+            if step.version in applied:
+                continue
+            with db.atomic():
+                step.apply(migrator)
+                SchemaVersion.create(version=step.version)
+            done.append(f"{step.version:04d} {step.name}")
+    return done
+
+
+def integrity_ok() -> bool:
+    return db.execute_sql("PRAGMA quick_check").fetchone()[0] == "ok"

@@ -1,0 +1,44 @@
+"""Translated error pages. Nothing about the failure (and so no personal
+data) is shown to the browser; the traceback goes to the server log only."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+HANDLED = (400, 403, 404, 405, 413, 422, 429, 500)
+
+
+def render_error(status: int, reason: str | None = None):
+    template = f"errors/{status}.html" if status in (400, 403, 404, 422, 500) else "errors/generic.html"
+    try:
+        body = render_template(template, status=status, reason=reason)
+    except Exception:  # noqa: BLE001 - the error page itself failed: say little
+        from flask import current_app
+        current_app.logger.exception("error page %s failed to render", status)
+        body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+    if request.headers.get("HX-Request") == "true":
+        # Let htmx swap the message in place of the failed partial.
+        return body, status, {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
+    return body, status
+
+
+def handle_http_error(error: HTTPException):
+    return render_error(error.code or 500)
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(400, reason="csrf")
+
+
+def handle_unexpected(error: Exception):
+    from flask import current_app
+    current_app.logger.exception("unhandled error on %s", request.endpoint)
+    return render_error(500)
+
+
+def init_app(app) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    for code in HANDLED:
+        app.register_error_handler(code, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

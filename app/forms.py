@@ -1,0 +1,61 @@
+"""Shared form glue: translated validator messages and error helpers.
+
+WTForms ships no Swahili catalogue, so every validator message used in
+Kituo comes from here, marked for translation.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import validators
+
+
+class KituoForm(FlaskForm):
+    class Meta:
+        # Messages come from our catalogue (see helpers below), not WTForms'.
+        locales = False
+
+
+def required():
+    return validators.InputRequired(message=_l("This field is required."))
+
+
+def length(max: int, min: int = -1):
+    if min > 0:
+        return validators.Length(min=min, max=max,
+                                 message=_l("Use between %(min)d and %(max)d characters."))
+    return validators.Length(max=max, message=_l("Use at most %(max)d characters."))
+
+
+def optional():
+    return validators.Optional()
+
+
+def equal_to(field: str):
+    return validators.EqualTo(field, message=_l("The two entries do not match."))
+
+
+def pattern(regex: str, message):
+    return validators.Regexp(regex, message=message)
+
+
+def add_error(form: FlaskForm, field: str | None, message) -> None:
+    """Attach a service-level error to a field (or to the form as a whole)."""
+    if field and field in form:
+        form[field].errors = list(form[field].errors) + [message]
+    else:
+        form.form_errors.append(message)
+
+
+def field_attrs(field, described_by: str | None) -> dict:
+    """ARIA attributes for a field: invalid state and its message/hint."""
+    attrs = {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if described_by:
+        attrs["aria-describedby"] = described_by
+    return attrs
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["field_attrs"] = field_attrs

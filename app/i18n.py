@@ -1,0 +1,28 @@
+"""Languages: English and Kiswahili. Preference order: the signed-in
+user's setting, then the `lang` cookie, then Accept-Language."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import Babel
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili"}
+LANG_COOKIE = "kituo_lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def init_app(app) -> None:
+    Babel(app, locale_selector=select_locale,
+          default_translation_directories="translations")
+    from flask_babel import get_locale
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,27 @@
+import uuid
+
+import peewee as pw
+
+from app.auth.models import User
+from app.db import BaseModel, utcnow
+
+
+class Job(BaseModel):
+    """Long work done by the worker: its status, progress and result file."""
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+    id = pw.UUIDField(primary_key=True, default=uuid.uuid4)
+    kind = pw.CharField(max_length=48)
+    owner = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="jobs")
+    status = pw.CharField(max_length=12, default=QUEUED)
+    progress = pw.IntegerField(default=0)
+    message = pw.CharField(max_length=255, default="")
+    result_path = pw.CharField(max_length=255, default="")
+    result_name = pw.CharField(max_length=120, default="")
+    result_mimetype = pw.CharField(max_length=80, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    finished_at = pw.DateTimeField(null=True)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.DONE, self.FAILED)

@@ -1,0 +1,91 @@
+"""Jobs: start long work in the worker and follow its progress.
+
+    job = start(kind="setup_slip", owner=user, task=render_slip, user_id=5)
+    # in the task:  with running(job_id) as progress: progress(50, "..."); ...
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from flask import current_app
+
+from app.db import utcnow
+from app.jobs.models import Job
+
+
+def start(kind: str, owner, task, **task_kwargs) -> Job:
+    """Create the Job row, then enqueue `task(job_id, **task_kwargs)`."""
+    job = Job.create(kind=kind, owner=owner)
+    task(str(job.id), **task_kwargs)
+    return Job.get_by_id(job.id)
+
+
+def update(job_id, progress: int, message: str = "") -> None:
+    Job.update(progress=max(0, min(100, progress)), message=message[:255],
+               status=Job.RUNNING).where(Job.id == job_id).execute()
+
+
+def result_dir() -> Path:
+    path = Path(current_app.config["JOBS_DIR"])
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def save_result(job_id, data: bytes, name: str, mimetype: str) -> None:
+    """Write the result file (0600) and mark the job done."""
+    path = result_dir() / f"{job_id}.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    Job.update(status=Job.DONE, progress=100, result_path=str(path), result_name=name,
+               result_mimetype=mimetype, finished_at=utcnow()).where(Job.id == job_id).execute()
+
+
+def finish(job_id, message: str = "") -> None:
+    Job.update(status=Job.DONE, progress=100, message=message[:255],
+               finished_at=utcnow()).where(Job.id == job_id).execute()
+
+
+def fail(job_id, message: str) -> None:
+    Job.update(status=Job.FAILED, message=message[:255],
+               finished_at=utcnow()).where(Job.id == job_id).execute()
+
+
+@contextlib.contextmanager
+def running(job_id):
+    """Mark the job running; on an exception mark it failed (no details to
+    the browser: they may hold personal data) and re-raise for the log."""
+    update(job_id, 1)
+    try:
+        yield lambda pct, msg="": update(job_id, pct, msg)
+    except Exception:
+        fail(job_id, "error")
+        raise
+
+
+def purge_old_results(max_age_hours: int = 24) -> int:
+    """Delete result files of jobs finished more than `max_age_hours` ago."""
+    import datetime as dt
+    cutoff = utcnow() - dt.timedelta(hours=max_age_hours)
+    removed = 0
+    for job in Job.select().where((Job.finished_at < cutoff) & (Job.result_path != "")):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(job.result_path)
+        Job.update(result_path="").where(Job.id == job.id).execute()
+        removed += 1
+    return removed
+
+
+def visible_job(job_id, user) -> Job | None:
+    """A job its owner may see; None for anyone else."""
+    try:
+        job = Job.get_or_none(Job.id == job_id)
+    except ValueError:
+        return None
+    if job is None or job.owner_id != user.id:
+        return None
+    return job

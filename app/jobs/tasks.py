@@ -1,0 +1,10 @@
+from huey import crontab
+
+from app.jobs import services
+from app.queue import periodic_task
+
+
+@periodic_task(crontab(minute="17"))
+def purge_old_job_results():
+    """Hourly: job results (PDFs with codes or personal data) do not linger."""
+    services.purge_old_results()

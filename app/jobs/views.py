@@ -1,0 +1,33 @@
+"""Follow a job: a progress bar that polls every second, then a download."""
+from flask import abort, send_file
+from flask_login import current_user
+
+from app.access import requires
+from app.htmx import render
+from app.jobs import bp, services
+
+
+def _own_job(job_id):
+    job = services.visible_job(job_id, current_user)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/<job_id>")
+@requires("account.manage")
+def show(job_id):
+    return render("jobs/page.html", "jobs/_progress.html", job=_own_job(job_id))
+
+
+@bp.route("/<job_id>/download")
+@requires("account.manage")
+def download(job_id):
+    job = _own_job(job_id)
+    if job.status != job.DONE or not job.result_path:
+        abort(404)
+    try:
+        return send_file(job.result_path, mimetype=job.result_mimetype, as_attachment=True,
+                         download_name=job.result_name, max_age=0)
+    except FileNotFoundError:
+        abort(404)

@@ -1,0 +1,22 @@
+"""Ordered schema steps of every module (see app/db.py for the mechanism).
+
+A new database is created from the current models and stamped with all
+versions, so a step only ever runs on a database created before it. Write
+each step for that case: add what the older schema lacks, keep the data.
+"""
+from app.db import add_column_if_missing, create_tables, migration
+
+
+@migration(1, "foundation: users, roles, sessions, audit, jobs")
+def _baseline(migrator):
+    from app.audit import AuditEvent
+    from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSession
+    from app.jobs.models import Job
+    create_tables([User, UserRole, UserSession, LoginThrottle, SetupCode, AuditEvent, Job])
+
+
+@migration(2, "users: demo flag and password change time")
+def _user_demo_flag(migrator):
+    from app.auth.models import User
+    add_column_if_missing(migrator, User, "is_demo")
+    add_column_if_missing(migrator, User, "password_changed_at")

@@ -1,0 +1,77 @@
+"""The huey queue (SqliteHuey in the instance folder) and `task`, a
+decorator that runs a task inside an app context with a database connection.
+
+The worker is its own process: `huey_consumer app.worker.huey`.
+Tests switch `huey.immediate = True` so tasks run inline.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+
+from flask import current_app, has_app_context
+from huey import SqliteHuey
+
+from app.config import instance_path
+
+
+def _queue_file() -> str:
+    path = os.environ.get("KITUO_HUEY_DB") or str(instance_path() / "huey.db")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
+huey = SqliteHuey("kituo", filename=_queue_file(), fsync=True)
+
+_worker_app = None
+
+
+def _app():
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:
+        from app import create_app
+        _worker_app = create_app()
+    return _worker_app
+
+
+@contextlib.contextmanager
+def app_context():
+    """Enter an app context (reusing the current one, e.g. in immediate mode)
+    and make sure a database connection is open for the task."""
+    from app.db import db
+    app = _app()
+    ctx = contextlib.nullcontext() if has_app_context() else app.app_context()
+    with ctx:
+        opened = db.connect(reuse_if_open=True)
+        try:
+            yield app
+        finally:
+            if opened and not db.is_closed():
+                db.close()
+
+
+def task(**options):
+    """Like huey.task, but the function runs inside an app context."""
+    def decorate(func):
+        @huey.task(name=f"{func.__module__}.{func.__name__}", **options)
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            with app_context():
+                return func(*args, **kwargs)
+        return run
+    return decorate
+
+
+def periodic_task(schedule, **options):
+    """Like huey.periodic_task, inside an app context."""
+    def decorate(func):
+        @huey.periodic_task(schedule, name=f"{func.__module__}.{func.__name__}", **options)
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            with app_context():
+                return func(*args, **kwargs)
+        return run
+    return decorate

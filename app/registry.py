@@ -1,0 +1,113 @@
+"""Small registries that let modules plug into shared pages without the
+shared pages knowing any module by name.
+
+Each app instance has one `Registry` (app.extensions["kituo"]); a module's
+`register(app)` adds its navigation entries, dashboard panels, schedule
+providers, benchmark pages and demo seeders to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object          # lazy_gettext string
+    endpoint: str
+    capability: str
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A dashboard panel: shown when the user has `capability`.
+    `context(user)` returns the variables for `template`."""
+    key: str
+    template: str
+    capability: str
+    context: Callable[[object], dict]
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    """One entry on a member's schedule; titles must be discreet."""
+    starts_at: object      # aware or naive-UTC datetime
+    title: str
+    place: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A message across the top of every page, e.g. "no backup for 36 h"."""
+    text: str
+    level: str = "warning"   # "warning" or "danger"
+
+
+@dataclass(frozen=True)
+class BenchPage:
+    """A key page for scripts/bench. `path` may be a callable run inside an
+    app context with a connected database (to pick a real id)."""
+    name: str
+    username_role: str
+    path: object
+
+
+@dataclass
+class Registry:
+    nav: list[NavItem] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+    schedule_providers: list[Callable] = field(default_factory=list)
+    bench_pages: list[BenchPage] = field(default_factory=list)
+    demo_seeders: list[tuple[int, Callable]] = field(default_factory=list)
+    banner_providers: list[Callable] = field(default_factory=list)
+    # health_checks: () -> dict merged into /healthz (no personal data).
+    health_checks: list[Callable[[], dict]] = field(default_factory=list)
+    # real_data_checks: () -> bool, True when the module holds non-demo data
+    # (seed-demo refuses to run then).
+    real_data_checks: list[Callable[[], bool]] = field(default_factory=list)
+
+    def nav_for(self, user) -> list[NavItem]:
+        caps = user.capabilities if getattr(user, "is_authenticated", False) else set()
+        return sorted((n for n in self.nav if n.capability in caps), key=lambda n: n.order)
+
+    def panels_for(self, user) -> list[Panel]:
+        caps = user.capabilities
+        return sorted((p for p in self.panels if p.capability in caps), key=lambda p: p.order)
+
+    def banners_for(self, user) -> list[Banner]:
+        if not getattr(user, "is_authenticated", False):
+            return []
+        return [b for provider in self.banner_providers for b in provider(user)]
+
+    def schedule_for(self, member, start, end) -> list[ScheduleItem]:
+        items: list[ScheduleItem] = []
+        for provider in self.schedule_providers:
+            items.extend(provider(member, start, end))
+        return sorted(items, key=lambda item: item.starts_at)
+
+
+def registry() -> Registry:
+    return current_app.extensions["kituo"]
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (pagination)."""
+    from flask import request, url_for
+    args = request.args.to_dict()
+    args.update(changes)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app) -> None:
+    from flask_login import current_user
+
+    from app.access import ROLES
+    app.jinja_env.globals["ROLES"] = ROLES
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["kituo_nav"] = lambda: registry().nav_for(current_user)
+    app.jinja_env.globals["kituo_banners"] = lambda: registry().banners_for(current_user)

@@ -1,0 +1,184 @@
+"""Password rules, hashing, throttling and lockout, setup codes, sessions."""
+import datetime as dt
+
+import pytest
+from argon2 import extract_parameters
+
+from app.audit import AuditEvent
+from app.auth import services
+from app.auth.models import LoginThrottle, SetupCode, User, UserSession
+from app.auth.passwords import password_problem
+from app.db import db
+from tests.conftest import make_test_app
+from tests.factories import PASSWORD, make_user, shift_time
+
+
+@pytest.mark.parametrize("password, ok", [
+    ("short", False), ("12345678", False), ("password1", False), ("iloveyou", False),
+    ("mama mboga sokoni", True), ("a" * 129, False), ("correct-horse-battery", True),
+])
+def test_password_rules(password, ok):
+    assert (password_problem(password) is None) is ok
+
+
+def test_password_may_not_be_the_username():
+    assert password_problem("kamau1234", "Kamau1234") is not None
+
+
+def test_hash_is_argon2id_at_or_above_owasp_minimum(conn):
+    user = make_user("admin")
+    params = extract_parameters(user.password_hash)
+    assert user.password_hash.startswith("$argon2id$")
+    assert params.memory_cost >= 19456 and params.time_cost >= 2
+
+
+def test_authenticate_succeeds_and_is_audited(conn):
+    user = make_user("mentor")
+    assert services.authenticate(user.username.upper(), PASSWORD, "10.0.0.5").id == user.id
+    event = AuditEvent.select().where(AuditEvent.action == "login.success").get()
+    assert event.actor == user.id and event.client_address == ""
+
+
+def test_failed_login_is_audited_without_the_typed_name(conn):
+    with pytest.raises(services.AuthError):
+        services.authenticate("nobody-here", "wrong password", "10.0.0.5")
+    event = AuditEvent.get(AuditEvent.action == "login.failed")
+    assert "nobody-here" not in event.summary and event.actor is None
+
+
+def test_disabled_user_cannot_log_in(conn):
+    user = make_user("mentor", active=False)
+    with pytest.raises(services.AuthError):
+        services.authenticate(user.username, PASSWORD, "10.0.0.5")
+
+
+def _fail(username, address, times):
+    for _ in range(times):
+        with pytest.raises(services.AuthError):
+            services.authenticate(username, "not the password", address)
+        # Skip the progressive delay so the test reaches the lock quickly.
+        shift_time(LoginThrottle, "last_failure_at", -dt.timedelta(minutes=2),
+                   LoginThrottle.locked_until.is_null())
+
+
+def test_progressive_delay_after_three_failures(conn):
+    user = make_user("mentor")
+    for _ in range(3):
+        with pytest.raises(services.AuthError):
+            services.authenticate(user.username, "nope nope nope", "10.0.0.9")
+    with pytest.raises(services.AuthError, match="Wait"):
+        services.authenticate(user.username, PASSWORD, "10.0.0.9")
+
+
+def test_username_is_locked_after_repeated_failures(conn, app):
+    user = make_user("mentor")
+    _fail(user.username, "10.0.0.1", app.config["LOGIN_MAX_FAILURES_USER"])
+    with pytest.raises(services.AuthError, match="minutes"):
+        services.authenticate(user.username, PASSWORD, "10.0.0.2")  # right password, other address
+
+
+def test_address_is_locked_after_repeated_failures(conn, app):
+    app.config["LOGIN_MAX_FAILURES_ADDRESS"] = 4
+    victim = make_user("mentor")
+    for i in range(4):
+        _fail(f"guess{i}", "10.0.0.66", 1)
+    with pytest.raises(services.AuthError):
+        services.authenticate(victim.username, PASSWORD, "10.0.0.66")
+    assert services.authenticate(victim.username, PASSWORD, "10.0.0.67").id == victim.id
+
+
+def test_lock_expires(conn, app):
+    user = make_user("mentor")
+    _fail(user.username, "10.0.0.1", app.config["LOGIN_MAX_FAILURES_USER"])
+    shift_time(LoginThrottle, "locked_until", -dt.timedelta(hours=1))
+    assert services.authenticate(user.username, PASSWORD, "10.0.0.3").id == user.id
+
+
+def test_lockout_holds_across_two_app_instances(tmp_path):
+    """Counters live in the database, so every gunicorn worker sees them."""
+    first = make_test_app(tmp_path)
+    second = make_test_app(tmp_path)  # same database file, separate app
+    with first.app_context(), first.test_request_context(), db.connection_context():
+        user = make_user("mentor", username="wanjiku")
+        _fail("wanjiku", "10.0.0.1", first.config["LOGIN_MAX_FAILURES_USER"])
+    client = second.test_client()
+    response = client.post("/login", data={"username": "wanjiku", "password": PASSWORD})
+    assert response.status_code == 422
+    assert user.id and b"Too many failed attempts" in response.data
+
+
+def test_setup_code_works_once(conn):
+    user = make_user("member", password=None)
+    issued = services.issue_setup_code(user, None)
+    assert services.redeem_setup_code(issued.code.lower().replace("-", " "),
+                                      "my new passphrase", "10.0.0.1").id == user.id
+    assert services.authenticate(user.username, "my new passphrase", "10.0.0.1")
+    with pytest.raises(services.AuthError):
+        services.redeem_setup_code(issued.code, "another passphrase", "10.0.0.1")
+
+
+def test_setup_code_expires_after_72_hours(conn):
+    user = make_user("member", password=None)
+    issued = services.issue_setup_code(user, None)
+    assert issued.expires_at - SetupCode.get().created_at == dt.timedelta(hours=72)
+    shift_time(SetupCode, "expires_at", -dt.timedelta(hours=73))
+    with pytest.raises(services.AuthError):
+        services.redeem_setup_code(issued.code, "my new passphrase", "10.0.0.1")
+
+
+def test_new_setup_code_cancels_the_old_one(conn):
+    user = make_user("member", password=None)
+    old = services.issue_setup_code(user, None)
+    services.issue_setup_code(user, None)
+    with pytest.raises(services.AuthError):
+        services.redeem_setup_code(old.code, "my new passphrase", "10.0.0.1")
+
+
+def test_setup_code_with_weak_password_is_not_used_up(conn):
+    user = make_user("member", password=None)
+    issued = services.issue_setup_code(user, None)
+    with pytest.raises(services.AuthError):
+        services.redeem_setup_code(issued.code, "password", "10.0.0.1")
+    assert SetupCode.get().used_at is None
+    assert services.redeem_setup_code(issued.code, "a better passphrase", "10.0.0.1")
+
+
+def test_setup_code_is_stored_hashed(conn):
+    user = make_user("member", password=None)
+    issued = services.issue_setup_code(user, None)
+    assert issued.code not in SetupCode.get().code_hash
+
+
+def test_disabling_revokes_sessions(conn):
+    user = make_user("mentor")
+    token = services.start_session(user)
+    assert services.load_session_user(token).id == user.id
+    services.set_active(user, False)
+    assert services.load_session_user(token) is None
+    assert UserSession.get().revoked_reason == "disabled"
+
+
+def test_idle_session_expires(conn, app):
+    user = make_user("mentor")
+    token = services.start_session(user)
+    shift_time(UserSession, "last_seen_at",
+               -dt.timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] + 1))
+    assert services.load_session_user(token) is None
+
+
+def test_change_password_needs_the_current_one(conn):
+    user = make_user("mentor")
+    with pytest.raises(services.AuthError) as error:
+        services.change_password(user, "not my password", "a fresh passphrase")
+    assert error.value.field == "current_password"
+    services.change_password(user, PASSWORD, "a fresh passphrase")
+    assert services.authenticate(user.username, "a fresh passphrase", "10.0.0.1")
+
+
+def test_create_user_rejects_duplicates_and_unknown_roles(conn):
+    make_user("mentor", username="otieno")
+    with pytest.raises(services.AuthError):
+        services.create_user("Otieno", "Otieno", ["mentor"])
+    with pytest.raises(services.AuthError):
+        services.create_user("new", "New", ["wizard"])
+    assert User.select().count() == 1

@@ -1,0 +1,117 @@
+"""Sign in and out through HTTP, session handling, setup codes."""
+import re
+
+from bs4 import BeautifulSoup
+
+from app.auth import services
+from app.auth.models import UserSession
+from app.db import db
+from tests.factories import PASSWORD, make_user
+
+
+def _page(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def test_login_page_has_labelled_fields(client):
+    page = _page(client.get("/login"))
+    for name in ("username", "password"):
+        field = page.find("input", {"name": name})
+        assert page.find("label", {"for": field["id"]})
+
+
+def test_wrong_password_shows_message_and_422(app, client):
+    with app.app_context(), db.connection_context():
+        make_user("mentor", username="kamau")
+    response = client.post("/login", data={"username": "kamau", "password": "wrong one!"})
+    assert response.status_code == 422
+    assert "Wrong username or password" in _page(response).select_one(".form-error").text
+    assert _page(response).find("input", {"name": "username"})["value"] == "kamau"
+
+
+def test_empty_form_errors_next_to_fields(client):
+    response = client.post("/login", data={"username": "", "password": ""})
+    assert response.status_code == 422
+    assert _page(response).select_one("#username-error")
+
+
+def test_login_regenerates_session_and_redirects_to_next(app, client):
+    with app.app_context(), db.connection_context():
+        make_user("admin", username="amina")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    response = client.post("/login?next=/admin/users",
+                           data={"username": "amina", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/users"
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_next_cannot_leave_the_site(app, client):
+    with app.app_context(), db.connection_context():
+        make_user("admin", username="amina")
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "amina", "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_copied_cookie_is_dead_after_logout(app, client, login_as):
+    login_as("admin")
+    stolen = client.get_cookie("kituo_session").value
+    assert client.post("/logout").status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("kituo_session", stolen)
+    response = thief.get("/admin/users")
+    assert response.status_code == 303 and "/login" in response.headers["Location"]
+
+
+def test_disabled_user_is_out_at_next_request(app, client, login_as):
+    user = login_as("admin")
+    assert client.get("/admin/users").status_code == 200
+    with app.app_context(), db.connection_context():
+        services.set_active(user, False)
+    response = client.get("/admin/users")
+    assert response.status_code == 303
+
+
+def test_change_password_requires_current(client, login_as, app):
+    user = login_as("mentor")
+    response = client.post("/account/password", data={
+        "current_password": "wrong", "password": "a new passphrase", "confirm": "a new passphrase"})
+    assert response.status_code == 422
+    assert _page(response).select_one("#current_password-error")
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": "a new passphrase", "confirm": "a new passphrase"})
+    assert response.status_code == 303
+    with app.app_context(), db.connection_context():
+        assert services.authenticate(user.username, "a new passphrase", "x")
+
+
+def test_setup_page_sets_password(app, client):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        user = make_user("member", username="zawadi", password=None)
+        code = services.issue_setup_code(user, None).code
+    response = client.post("/setup", data={"code": code, "password": "nyumbani kwetu",
+                                           "confirm": "nyumbani kwetu"})
+    assert response.status_code == 303
+    response = client.post("/login", data={"username": "zawadi", "password": "nyumbani kwetu"})
+    assert response.status_code == 303
+
+
+def test_setup_page_rejects_mismatch_and_common_password(client):
+    response = client.post("/setup", data={"code": "AAAA-BBBB-CCCC", "password": "password1",
+                                           "confirm": "password1"})
+    assert response.status_code == 422
+    assert _page(response).select_one("#password-error")
+
+
+def test_logout_is_post_only(client, login_as):
+    login_as("admin")
+    assert client.get("/logout").status_code == 405
+
+
+def test_session_rows_are_server_side(app, client, login_as):
+    login_as("admin")
+    client.post("/logout")
+    with app.app_context(), db.connection_context():
+        assert UserSession.get().revoked_reason == "logout"
