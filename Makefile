@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export KITUO_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test install install-dev static-gz chromium translations i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test install install-dev static-gz chromium i18n-update i18n-compile i18n-check bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,15 +38,17 @@ test: install-dev chromium
 chromium:
 	@scripts/ensure-chromium
 
-## Translations (Flask-Babel): extract strings, update the catalogue, compile.
-i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-
-i18n-update: i18n-extract
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -N
+## Translations (Flask-Babel; one catalogue per module, see scripts/i18n):
+## `make i18n-update` adds new strings to the sw catalogues, then translate
+## them in the .po files; `make i18n-check` lists what is missing.
+i18n-update: $(VENV)/.installed
+	$(BIN)/python scripts/i18n update
 
 i18n-compile: $(VENV)/.installed
-	$(BIN)/pybabel compile -d app/translations --statistics 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/python scripts/i18n compile
+
+i18n-check: $(VENV)/.installed
+	$(BIN)/python scripts/i18n check
 
 bench: install-dev
 	$(BIN)/python scripts/bench $(BENCH_ARGS)

@@ -2,6 +2,8 @@
 user's setting, then the `lang` cookie, then Accept-Language."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_login import current_user
@@ -20,9 +22,16 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
+def translation_directories(app_root: Path) -> list[Path]:
+    """The core catalogue (app/translations) and one per module that has
+    its own (app/<module>/translations), so modules own their strings."""
+    return [app_root / "translations"] + sorted(
+        p for p in app_root.glob("*/translations") if p.is_dir())
+
+
 def init_app(app) -> None:
-    Babel(app, locale_selector=select_locale,
-          default_translation_directories="translations")
+    dirs = ";".join(str(p) for p in translation_directories(Path(app.root_path)))
+    Babel(app, locale_selector=select_locale, default_translation_directories=dirs)
     from flask_babel import get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
