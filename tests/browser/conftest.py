@@ -1,0 +1,142 @@
+"""Browser tests: Debian's Chromium driven by Playwright over a live server.
+
+Fixtures:
+  live_server   -> object with .url, .app (a real HTTP server in a thread,
+                   fresh database, huey immediate)
+  browser       -> a Chromium browser (session-wide)
+  phone, desktop -> a new page at 360x740 or 1280x800
+  shot(page, name) -> saves test-artifacts/screenshots/<name>.png
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.db import db
+from tests.conftest import make_test_app
+
+CHROMIUM = os.environ.get("KITUO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic", "--disable-dev-shm-usage"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def db(self):
+        """Context for direct database work in a test: `with live.db(): ...`"""
+        return _AppDb(self.app)
+
+
+class _AppDb:
+    def __init__(self, app):
+        self.app = app
+
+    def __enter__(self):
+        self.ctx = self.app.test_request_context()
+        self.ctx.push()
+        self.opened = db.connect(reuse_if_open=True)
+        return self.app
+
+    def __exit__(self, *exc):
+        if self.opened:
+            db.close()
+        self.ctx.pop()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    # CSRF stays on: the browser submits real forms with real tokens.
+    app = make_test_app(tmp_path, WTF_CSRF_ENABLED=True)
+    server = LiveServer(app)
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs it) "
+                    "or apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, viewport, live_server, blocked):
+    context = browser.new_context(viewport=viewport, locale="en-GB",
+                                  service_workers="block")
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(live_server.url) or url.startswith("data:") or url.startswith("about:"):
+            return route.continue_()
+        blocked.append(url)
+        return route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture
+def outside_requests():
+    """URLs the page tried to load from outside the Pi (must stay empty)."""
+    return []
+
+
+@pytest.fixture
+def phone(browser, live_server, outside_requests):
+    context, page = _page(browser, PHONE, live_server, outside_requests)
+    yield page
+    context.close()
+    assert outside_requests == []
+
+
+@pytest.fixture
+def desktop(browser, live_server, outside_requests):
+    context, page = _page(browser, DESKTOP, live_server, outside_requests)
+    yield page
+    context.close()
+    assert outside_requests == []
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def any_page(request):
+    """Runs the test twice: at a 360x740 phone and at a desktop viewport."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def shot():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):
+        width = page.viewport_size["width"]
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    return take
+
+
+def sign_in(page, base_url: str, username: str, password: str):
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
