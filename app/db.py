@@ -7,6 +7,7 @@ else uses peewee's query API so the code can move to PostgreSQL later.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -141,14 +142,35 @@ def upgrade() -> list[str]:
                     [{"version": m.version} for m in MIGRATIONS]).execute()
             return [f"created schema version {latest_version()}"]
         migrator = SchemaMigrator.from_database(db.obj)
-        for step in MIGRATIONS:
-            if step.version in applied:
-                continue
-            with db.atomic():
-                step.apply(migrator)
-                SchemaVersion.create(version=step.version)
-            done.append(f"{step.version:04d} {step.name}")
+        with foreign_keys_off():
+            for step in MIGRATIONS:
+                if step.version in applied:
+                    continue
+                with db.atomic():
+                    step.apply(migrator)
+                    check_foreign_keys()
+                    SchemaVersion.create(version=step.version)
+                done.append(f"{step.version:04d} {step.name}")
     return done
+
+
+@contextmanager
+def foreign_keys_off():
+    """SQLite rebuilds a table to add a NOT NULL column or change one: with
+    foreign keys on, dropping the old table would CASCADE-delete every row
+    that points at it (a user's roles, say). The SQLite-documented way is to
+    switch them off (outside a transaction) and check them before commit."""
+    db.execute_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys() -> None:
+    broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} broken references, e.g. {broken[0]}")
 
 
 def integrity_ok() -> bool:

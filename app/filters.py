@@ -19,7 +19,7 @@ def to_local(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(NAIROBI)
 
 
-def local_datetime(value, fmt: str = "medium") -> str:
+def local_datetime(value, fmt: str = "short") -> str:
     if value is None:
         return "—"
     # flask-babel converts naive values from UTC to BABEL_DEFAULT_TIMEZONE.

@@ -10,9 +10,12 @@ from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili"}
 LANG_COOKIE = "kituo_lang"
+# Kenyan conventions for dates and numbers (23/11/2026, 15:00).
+REGIONAL_LOCALE = {"en": "en_KE", "sw": "sw_KE"}
 
 
-def select_locale() -> str:
+def select_language() -> str:
+    """"en" or "sw": the user's setting, then the cookie, then the browser."""
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
@@ -20,6 +23,17 @@ def select_locale() -> str:
     if cookie in languages:
         return cookie
     return request.accept_languages.best_match(languages) or "en"
+
+
+def select_locale() -> str:
+    return REGIONAL_LOCALE[select_language()]
+
+
+def lang_code() -> str:
+    """The page language as an HTML lang code: "en" or "sw"."""
+    from flask_babel import get_locale
+    locale = get_locale()
+    return locale.language if locale else "en"
 
 
 def translation_directories(app_root: Path) -> list[Path]:
@@ -35,3 +49,4 @@ def init_app(app) -> None:
     from flask_babel import get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["lang_code"] = lang_code

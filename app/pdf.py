@@ -20,7 +20,8 @@ def render_pdf(template: str, locale: str | None = None, **context) -> bytes:
     from weasyprint import HTML  # lazy: heavy import, worker only
 
     if locale:
-        with force_locale(locale):
+        from app.i18n import REGIONAL_LOCALE
+        with force_locale(REGIONAL_LOCALE.get(locale, locale)):
             html = render_template(template, **context)
     else:
         html = render_template(template, **context)

@@ -2,7 +2,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.registry import NavItem, Panel
+from app.registry import BenchPage, NavItem, Panel
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -26,6 +26,7 @@ def register(app) -> None:
         NavItem(_l("Audit log"), "admin.audit_log", "audit.view", 85),
         NavItem(_l("Access"), "admin.access_table", "access.view", 90),
     ]
+    reg.bench_pages.append(BenchPage("admin users", "admin", "/admin/users"))
     reg.panels += [
         Panel("users_by_role", "admin/_panel_users_by_role.html", "users.manage",
               _users_by_role_panel, 80),

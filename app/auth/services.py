@@ -78,6 +78,11 @@ def update_user(user: User, display_name: str, language: str, roles, actor=None)
     return user
 
 
+def set_language(user: User, language: str) -> None:
+    User.update(language=language).where(User.id == user.id).execute()
+    user.language = language
+
+
 def set_active(user: User, active: bool, actor=None) -> None:
     """Disabling a user ends all of their sessions at once."""
     with db.atomic():

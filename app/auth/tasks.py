@@ -21,5 +21,5 @@ def render_setup_slip(job_id: str, user_id: int, issued_by_id: int | None):
         pdf = render_pdf("pdf/setup_slip.html", locale=user.language, user=user,
                          code=issued.code, expires_at=issued.expires_at)
         with force_locale(user.language):
-            name = _("setup-slip") + f"-{user.id}.pdf"
+            name = _("setup-slip") + f"-{user.username}.pdf"
         jobs.save_result(job_id, pdf, name, "application/pdf")

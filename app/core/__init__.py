@@ -2,7 +2,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.registry import NavItem
+from app.registry import BenchPage, NavItem
 
 bp = Blueprint("core", __name__)
 
@@ -10,4 +10,6 @@ bp = Blueprint("core", __name__)
 def register(app) -> None:
     from app.core import views  # noqa: F401
     app.register_blueprint(bp)
-    app.extensions["kituo"].nav.append(NavItem(_l("Dashboard"), "core.home", "dashboard.view", 0))
+    reg = app.extensions["kituo"]
+    reg.nav.append(NavItem(_l("Dashboard"), "core.home", "dashboard.view", 0))
+    reg.bench_pages.append(BenchPage("dashboard", "admin", "/"))

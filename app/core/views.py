@@ -48,8 +48,8 @@ def set_language():
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True,
                             samesite="Lax", secure=current_app.config["HTTPS"])
         if current_user.is_authenticated and current_user.language != lang:
-            current_user.language = lang
-            current_user.save(only=[type(current_user).language])
+            from app.auth.services import set_language
+            set_language(current_user._get_current_object(), lang)
     return response
 
 
