@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app import db as database
 from app.access import ROLES
@@ -39,6 +40,7 @@ def _connected(func):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database or apply pending migrations."""
     for line in database.upgrade() or ["schema is up to date"]:
@@ -53,6 +55,7 @@ def init_db_command():
 @click.option("--language", default="en", type=click.Choice(["en", "sw"]))
 @click.option("--setup-code", is_flag=True,
               help="Print a one-time setup code instead of asking for a password.")
+@with_appcontext
 @_connected
 def create_user_command(username, roles, display_name, language, setup_code):
     """Create a user, e.g. the first admin: create-user NAME --role admin."""
@@ -91,6 +94,7 @@ def write_demo_logins(password: str) -> Path:
 @click.command("seed-demo")
 @click.option("--members", default=200, show_default=True, help="How many demo members.")
 @click.option("--seed", default=None, type=int, help="Random seed (repeatable data).")
+@with_appcontext
 @_connected
 def seed_demo_command(members, seed):
     """Fill an empty database with fictional demo data."""

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import ValidationError
 
 from app.access import ROLES
 from app.forms import KituoForm, length, optional, pattern, required
@@ -13,7 +14,7 @@ class CheckboxList(SelectMultipleField):
     def pre_validate(self, form):
         valid = {value for value, _label in self.choices}
         if any(v not in valid for v in self.data or []):
-            raise ValueError(_l("Choose from the list."))
+            raise ValidationError(_l("Choose from the list."))
 
 
 def role_choices():
@@ -27,7 +28,7 @@ class UserEditForm(KituoForm):
 
     def validate_roles(self, field):
         if not field.data:
-            raise ValueError(_l("Choose at least one role."))
+            raise ValidationError(_l("Choose at least one role."))
 
 
 class UserCreateForm(UserEditForm):

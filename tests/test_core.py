@@ -1,0 +1,104 @@
+"""Health check, CLI, quick exit page, error pages."""
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.auth.models import User
+from app.db import db
+
+
+def test_healthz_reports_ok_without_personal_data(client, login_as):
+    login_as("admin", username="wanjiru")
+    client.post("/logout")
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["status"] == "ok" and body["db"] == "ok" and body["version"]
+    assert "wanjiru" not in json.dumps(body)
+
+
+def test_quick_exit_on_member_and_public_pages_only(client, login_as, app):
+    page = BeautifulSoup(client.get("/login").data, "html.parser")
+    assert page.select_one("#quick-exit")["href"] == "/recipes"
+    login_as("member")
+    page = BeautifulSoup(client.get("/").data, "html.parser")
+    assert page.select_one("#quick-exit") and page.body["data-quick-exit"] == "/recipes"
+    staff = app.test_client()
+    login_as("coordinator", client_=staff)
+    assert BeautifulSoup(staff.get("/").data, "html.parser").select_one("#quick-exit") is None
+
+
+def test_neutral_page_says_nothing_about_kituo(client):
+    text = client.get("/recipes").get_data(as_text=True).lower()
+    assert "kituo" not in text and "azadi" not in text and "<script" not in text
+
+
+@pytest.mark.parametrize("status", [404])
+def test_error_pages_are_translated(client, status):
+    en = BeautifulSoup(client.get("/no/such/page").data, "html.parser").h1.get_text()
+    sw = BeautifulSoup(client.get("/no/such/page", headers={"Accept-Language": "sw"}).data,
+                       "html.parser").h1.get_text()
+    assert en and sw and en != sw
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    page = BeautifulSoup(client.get("/login").data, "html.parser")
+    assert all(tag.get("src") for tag in page.find_all("script"))
+    assert not page.find_all("style") and not page.select("[style]")
+    assert not [t for t in page.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+
+
+def test_vendored_assets_are_pinned_with_licences():
+    from pathlib import Path
+    vendor = Path(__file__).resolve().parent.parent / "static" / "vendor"
+    for folder in vendor.iterdir():
+        assert re.search(r"-\d+\.\d+\.\d+$", folder.name), folder
+        assert any(p.name.startswith("LICENSE") for p in folder.iterdir()), folder
+
+
+def test_htmx_history_cache_is_off(client):
+    page = BeautifulSoup(client.get("/login").data, "html.parser")
+    config = json.loads(page.find("meta", {"name": "htmx-config"})["content"])
+    assert config["historyCacheSize"] == 0 and page.body["hx-history"] == "false"
+
+
+def test_every_form_input_has_a_label(client, login_as):
+    login_as("admin")
+    for url in ("/admin/users/new", "/account/password", "/admin/audit"):
+        page = BeautifulSoup(client.get(url).data, "html.parser")
+        for field in page.select("main input:not([type=hidden]), main select, main textarea"):
+            assert page.find("label", {"for": field.get("id")}) or field.find_parent("label"), \
+                (url, field)
+
+
+def test_cli_create_user_and_seed_demo(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "Admin1", "--role", "admin", "--setup-code"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"setup code: [A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", result.output)
+    result = runner.invoke(args=["seed-demo", "--members", "10"])
+    assert result.exit_code != 0 and "refusing" in result.output
+
+
+def test_seed_demo_fills_an_empty_database_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--members", "10"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), db.connection_context():
+        assert User.select().where(User.is_demo == True).count() == 8  # noqa: E712
+        roles = {r for u in User.select() for r in u.role_names}
+    from app.access import ROLES
+    assert roles == set(ROLES)
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "already" in again.output
+    logins = (app.config["INSTANCE_PATH"] + "/demo-logins.txt")
+    assert "amina" in open(logins).read()
+
+
+def test_create_user_refuses_duplicate(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["create-user", "first", "--role", "admin", "--setup-code"])
+    result = runner.invoke(args=["create-user", "FIRST", "--role", "admin", "--setup-code"])
+    assert result.exit_code != 0
