@@ -19,6 +19,8 @@ MODULES = [
     "app.jobs",
     "app.admin",
     "app.members",
+    "app.mentorship",
+    "app.safeguarding",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
