@@ -76,7 +76,7 @@ def overview():
         status = "active"
     overdue_only = request.args.get("overdue") == "1"
     page = services.pairing_page(status, request.args.get("page", 1, type=int), overdue_only)
-    return render("mentorship/overview.html", "mentorship/_pairing_rows.html", status=status,
+    return render("mentorship/overview.html", "mentorship/_pairing_rows.html", filter_status=status,
                   overdue_only=overdue_only, counts=services.counts_by_status(),
                   overdue_count=services.overdue_count(),
                   last_check=services.last_overdue_check(), **page)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import JOIN, fn
 
 from app import audit
 from app.access import user_can
@@ -118,7 +118,7 @@ def list_concerns(user, status: str = "", page: int = 1, mine: bool = False) -> 
 
 def actions_of(concern: Concern):
     return (ConcernAction.select(ConcernAction, User)
-            .join(User, on=(ConcernAction.actor == User.id), join_type="LEFT OUTER")
+            .join(User, JOIN.LEFT_OUTER, on=(ConcernAction.actor == User.id))
             .where(ConcernAction.concern == concern.id).order_by(ConcernAction.id))
 
 

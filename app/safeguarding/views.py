@@ -40,7 +40,7 @@ def _manage_concern_or_404(concern_id: int):
 def index():
     status = request.args.get("status", "active")
     page = services.list_concerns(current_user, status, request.args.get("page", 1, type=int))
-    return render("safeguarding/list.html", "safeguarding/_rows.html", status=status,
+    return render("safeguarding/list.html", "safeguarding/_rows.html", filter_status=status,
                   mine=False, today=services.today(), review_passed=services.review_passed,
                   **page)
 
@@ -50,7 +50,7 @@ def index():
 def mine():
     page = services.list_concerns(current_user, "", request.args.get("page", 1, type=int),
                                   mine=True)
-    return render("safeguarding/list.html", "safeguarding/_rows.html", status="", mine=True,
+    return render("safeguarding/list.html", "safeguarding/_rows.html", filter_status="", mine=True,
                   today=services.today(), review_passed=services.review_passed, **page)
 
 
