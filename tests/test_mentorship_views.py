@@ -323,3 +323,30 @@ def test_phone_reveal_is_audited(app, client, two_mentors):
     client.get(f"/mentoring/pairings/{pairing.id}/phone")
     with _Db(app):
         assert AuditEvent.select().where(AuditEvent.action == "mentorship.phone_shown").count() == 1
+
+
+def test_pages_speak_swahili(app, client, two_mentors):
+    a, pairing, log, _b = two_mentors
+    with _Db(app):
+        from app.auth import services as auth
+        auth.set_language(a, "sw")
+    _sign_in(client, a)
+    for url, english in (("/mentoring/", "My mentees"),
+                         (f"/mentoring/pairings/{pairing.id}/sessions/new", "Log a session"),
+                         (f"/mentoring/sessions/{log.id}", "Session on"),
+                         ("/safeguarding/concerns/new", "Raise a safeguarding concern")):
+        page = _page(client.get(url))
+        assert page.html["lang"] == "sw"
+        assert english not in page.h1.get_text(), url
+    form = _page(client.get(f"/mentoring/pairings/{pairing.id}/sessions/new"))
+    assert "Ana kwa ana" in form.get_text()
+
+
+def test_member_home_section_comes_from_the_registry(app, two_mentors):
+    _a, pairing, _log, _b = two_mentors
+    with _Db(app):
+        from app.registry import registry
+        sections = registry().home_sections_for(pairing.mentee)
+        assert [s.key for s in sections] == ["mentoring"]
+        assert sections[0].ctx["pairings"][0].id == pairing.id
+        assert registry().home_sections_for(make_member()) == []
