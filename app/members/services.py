@@ -56,12 +56,12 @@ DEFAULT_STEPS = [
 def ensure_defaults() -> None:
     """Seed the referral sources and the induction checklist once (a new
     database is created from the models, so this also runs lazily)."""
-    if not ReferralSource.select().exists():
+    if not ReferralSource.select().where(ReferralSource.key.is_null(False)).exists():
         with db.atomic():
             ReferralSource.insert_many(
                 [{"key": k, "name": n, "position": i} for i, (k, n) in enumerate(DEFAULT_SOURCES)]
             ).on_conflict_ignore().execute()
-    if not InductionStep.select().exists():
+    if not InductionStep.select().where(InductionStep.key.is_null(False)).exists():
         with db.atomic():
             InductionStep.insert_many(
                 [{"key": k, "title_en": en, "title_sw": sw, "position": i, "required": req}
