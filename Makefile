@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export KITUO_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test install install-dev static-gz chromium i18n-update i18n-compile i18n-check bench clean
+.PHONY: run test install install-dev static-gz chromium i18n-extract i18n-update i18n-compile i18n-check bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ chromium:
 ## Translations (Flask-Babel; one catalogue per module, see scripts/i18n):
 ## `make i18n-update` adds new strings to the sw catalogues, then translate
 ## them in the .po files; `make i18n-check` lists what is missing.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/python scripts/i18n extract
+
 i18n-update: $(VENV)/.installed
 	$(BIN)/python scripts/i18n update
 

@@ -135,7 +135,7 @@ class MeetingForm(KituoForm):
 
 class BuddyForm(KituoForm):
     buddy_code = StringField(_l("Buddy's member code"), [optional(), length(24)],
-                             render_kw={"autocapitalize": "characters", "placeholder": "AZ-0001"},
+                             render_kw={"autocapitalize": "characters"},
                              description=_l("An active member. Leave empty to remove the buddy."))
 
 
