@@ -115,3 +115,41 @@ def _latest_session_url(live_server):
         from app.mentorship.models import SessionLog
         log = SessionLog.select().order_by(SessionLog.id.desc()).first()
         return f"/mentoring/sessions/{log.id}"
+
+
+def test_coordinator_pairs_from_suggestions_and_mentee_sees_goals(live_server, phone, shot):
+    with live_server.db():
+        from app.members.models import Member
+        make_mentor(username="wambui", areas=["education", "business"], languages=["sw"])
+        make_mentor(username="kevin", areas=["leadership"], languages=["en"])
+        mentee = make_member(preferred_name="Rehema", needs=["education"], language="sw")
+        member_user = make_user("member", username="rehema", language="sw")
+        Member.update(user=member_user.id).where(Member.id == mentee.id).execute()
+        make_user("coordinator", username="baraka")
+    sign_in(phone, live_server.url, "baraka", PASSWORD)
+    phone.goto(live_server.url + "/mentoring/overview")
+    phone.get_by_role("button", name="Propose a pairing").click()
+    phone.get_by_label("Member code").fill(mentee.code)
+    phone.get_by_role("button", name="Find mentors").click()
+    expect(phone.locator("ol.suggestions > li").first).to_contain_text("Wambui")
+    shot(phone, "pairing-suggestions")
+    phone.get_by_role("button", name="Propose Wambui").click()
+    phone.get_by_role("button", name="Start the pairing").click()
+    expect(phone.locator(".page-head")).to_contain_text("Active")
+    phone.locator("summary", has_text="Add a goal").click()
+    phone.locator("#title").fill("Apply for a scholarship")
+    phone.locator("#area").select_option("education")
+    phone.get_by_role("button", name="Add goal").click()
+    expect(phone.locator("#goals")).to_contain_text("Apply for a scholarship")
+    shot(phone, "pairing-coordinator")
+    phone.goto(live_server.url + "/")
+    expect(phone.locator("#panel-mentoring_figures")).to_contain_text("1")
+    shot(phone, "dashboard-coordinator-mentoring")
+    phone.get_by_role("button", name="Sign out").click()
+
+    sign_in(phone, live_server.url, "rehema", PASSWORD)
+    phone.goto(live_server.url + "/me/mentoring")
+    expect(phone.locator("html")).to_have_attribute("lang", "sw")
+    expect(phone.locator("#my-mentoring")).to_contain_text("Apply for a scholarship")
+    expect(phone.locator("#my-mentoring form")).to_have_count(0)
+    shot(phone, "mentee-my-mentor-sw")
