@@ -54,7 +54,7 @@ def _capacity_panel(user) -> dict:
 
 def _my_mentees_panel(user) -> dict:
     from app.mentorship import services
-    return {"rows": list(services.my_pairings(user))}
+    return {"rows": services.my_pairings(user)}
 
 
 def _mentor_home_path() -> str:

@@ -14,7 +14,7 @@ from peewee import fn
 from app import audit
 from app.access import user_can
 from app.auth.models import User, UserRole
-from app.db import db, utcnow
+from app.db import Prepared, db, utcnow
 from app.filters import to_local
 from app.members.models import Member
 from app.mentorship.models import (
@@ -59,9 +59,12 @@ def is_mentor(user) -> bool:
     return mentor_users().where(User.id == user.id).exists()
 
 
+_profile_of = Prepared(lambda p: MentorProfile.select().where(MentorProfile.user == p("user")))
+
+
 def profile_for(user) -> MentorProfile:
     """The saved profile, or an unsaved default one (no write on read)."""
-    return MentorProfile.get_or_none(MentorProfile.user == user.id) or MentorProfile(
+    return _profile_of.first(user=user.id) or MentorProfile(
         user=user.id, areas_mask=0, languages_mask=1, capacity=3, availability="")
 
 
@@ -292,37 +295,67 @@ def end(pairing: Pairing, outcome: str, reason: str, actor=None,
     return pairing
 
 
+def _pairing_list(has_status: bool, overdue_only: bool) -> Prepared:
+    def build(p):
+        query = (Pairing.select(Pairing, Member, User)
+                 .join(Member, on=(Pairing.mentee == Member.id))
+                 .switch(Pairing).join(User, on=(Pairing.mentor == User.id)))
+        if has_status:
+            query = query.where(Pairing.status == p("status"))
+        if overdue_only:
+            query = query.where(Pairing.overdue_since.is_null(False))
+        return query.order_by(Pairing.id.desc()).limit(p("limit")).offset(p("offset"))
+    return Prepared(build)
+
+
+_PAIRING_LISTS = {(s, o): _pairing_list(s, o) for s in (True, False) for o in (True, False)}
+_counts_by_status = Prepared(lambda p: Pairing.select(
+    Pairing.status, fn.COUNT(Pairing.id).alias("n")).group_by(Pairing.status))
+
+
 def pairing_page(status: str, page: int, overdue_only: bool = False) -> dict:
-    query = (Pairing.select(Pairing, Member, User)
-             .join(Member, on=(Pairing.mentee == Member.id))
-             .switch(Pairing).join(User, on=(Pairing.mentor == User.id)))
-    if status:
-        query = query.where(Pairing.status == status)
-    if overdue_only:
-        query = query.where(Pairing.overdue_since.is_null(False))
-    query = query.order_by(Pairing.id.desc())
-    rows = list(query.paginate(max(1, page), PAGE_SIZE + 1))
-    return {"pairings": rows[:PAGE_SIZE], "page": max(1, page),
-            "has_next": len(rows) > PAGE_SIZE}
+    """One page of pairings, newest first (the coordinator's overview)."""
+    page = max(1, page)
+    rows = list(_PAIRING_LISTS[(bool(status), overdue_only)].iterate(
+        status=status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE))
+    return {"pairings": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE}
 
 
 def counts_by_status() -> dict[str, int]:
-    return dict(Pairing.select(Pairing.status, fn.COUNT(Pairing.id))
-                .group_by(Pairing.status).tuples())
+    return {row.status: row.n for row in _counts_by_status.iterate()}
 
 
-def my_pairings(user):
-    return (Pairing.select(Pairing, Member).join(Member, on=(Pairing.mentee == Member.id))
-            .where((Pairing.mentor == user.id) & Pairing.status.in_(OPEN_STATUSES))
-            .order_by(Pairing.status, Member.code))
+# The mentor's home runs these on every visit: built once (app.db.Prepared).
+_my_pairings = Prepared(lambda p: (
+    Pairing.select(Pairing, Member).join(Member, on=(Pairing.mentee == Member.id))
+    .where((Pairing.mentor == p("mentor")) & Pairing.status.in_(OPEN_STATUSES))
+    .order_by(Pairing.status, Member.code)))
+_my_recent_sessions = Prepared(lambda p: (
+    SessionLog.select(SessionLog, Pairing, Member)
+    .join(Pairing, on=(SessionLog.pairing == Pairing.id))
+    .join(Member, on=(Pairing.mentee == Member.id))
+    .where(SessionLog.author == p("author"))
+    .order_by(SessionLog.held_on.desc(), SessionLog.id.desc()).limit(10)))
+_my_active_goals = Prepared(lambda p: (
+    Goal.select().join(Pairing, on=(Goal.pairing == Pairing.id))
+    .where((Pairing.mentor == p("mentor")) & (Pairing.status == "active"))
+    .order_by(Goal.status == "achieved", Goal.target_date, Goal.id)))
 
 
-def my_recent_sessions(user, limit: int = 10):
-    return (SessionLog.select(SessionLog, Pairing, Member)
-            .join(Pairing, on=(SessionLog.pairing == Pairing.id))
-            .join(Member, on=(Pairing.mentee == Member.id))
-            .where(SessionLog.author == user.id)
-            .order_by(SessionLog.held_on.desc(), SessionLog.id.desc()).limit(limit))
+def my_pairings(user) -> list[Pairing]:
+    return list(_my_pairings.iterate(mentor=user.id))
+
+
+def my_recent_sessions(user) -> list[SessionLog]:
+    """The mentor's ten latest logs (index: author, held_on)."""
+    return list(_my_recent_sessions.iterate(author=user.id))
+
+
+def my_active_goals(user) -> dict[int, list[Goal]]:
+    result: dict[int, list[Goal]] = {}
+    for goal in _my_active_goals.iterate(mentor=user.id):
+        result.setdefault(goal.pairing_id, []).append(goal)
+    return result
 
 
 def pairing_sessions(pairing: Pairing, limit: int = 50):
@@ -595,9 +628,12 @@ def overdue_pairings(mentor=None, limit: int = 20):
     return query.order_by(fn.COALESCE(Pairing.last_session_on, Pairing.start_date)).limit(limit)
 
 
+_overdue_count = Prepared(lambda p: Pairing.select(fn.COUNT(Pairing.id).alias("n")).where(
+    (Pairing.status == "active") & Pairing.overdue_since.is_null(False)))
+
+
 def overdue_count() -> int:
-    return Pairing.select().where((Pairing.status == "active")
-                                  & Pairing.overdue_since.is_null(False)).count()
+    return _overdue_count.first().n
 
 
 # --- figures for the dashboard -----------------------------------------------------------

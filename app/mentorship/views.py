@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.access import requires, user_can
 from app.auth.models import User
+from app.db import utcnow
 from app.filters import NAIROBI, to_local
 from app.forms import add_error
 from app.htmx import render
@@ -55,15 +56,15 @@ def _to_local_naive(value: dt.datetime | None) -> dt.datetime | None:
 @bp.route("/mentoring/")
 @requires("mentorship.view_own")
 def mentor_home():
-    pairings = list(services.my_pairings(current_user))
-    goals = services.goals_of([p.id for p in pairings if p.status == "active"])
-    now = dt.datetime.utcnow()
+    pairings = services.my_pairings(current_user)
+    goals = services.my_active_goals(current_user)
+    now = utcnow()
     upcoming = sorted((p for p in pairings if p.next_meeting_at and p.next_meeting_at > now),
                       key=lambda p: p.next_meeting_at)
     return render_template("mentorship/home.html", pairings=pairings, goals=goals,
                            upcoming=upcoming,
                            overdue=[p for p in pairings if p.overdue_since],
-                           recent=list(services.my_recent_sessions(current_user)),
+                           recent=services.my_recent_sessions(current_user),
                            profile=services.profile_for(current_user),
                            days=services.overdue_days())
 

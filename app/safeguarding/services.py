@@ -17,7 +17,7 @@ from peewee import JOIN, fn
 from app import audit
 from app.access import user_can
 from app.auth.models import User
-from app.db import db, utcnow
+from app.db import Prepared, db, utcnow
 from app.filters import to_local
 from app.members.models import Member
 from app.safeguarding.models import (
@@ -201,14 +201,14 @@ def set_review(concern: Concern, actor, review_on: dt.date | None) -> Concern:
 
 # --- dashboard figures (cheap indexed counts) ----------------------------------------------------
 
-def urgent_waiting():
-    return Concern.select(Concern.id, Concern.raised_at).where(
-        (Concern.urgency == "urgent") & Concern.acknowledged_at.is_null()
-        & (Concern.status != "closed"))
+# Every lead's dashboard polls this every few seconds: built once, one index.
+_urgent_waiting_count = Prepared(lambda p: Concern.select(fn.COUNT(Concern.id).alias("n")).where(
+    (Concern.urgency == "urgent") & Concern.acknowledged_at.is_null()
+    & (Concern.status != "closed")))
 
 
 def urgent_waiting_count() -> int:
-    return urgent_waiting().count()
+    return _urgent_waiting_count.first().n
 
 
 def summary() -> dict:
