@@ -37,7 +37,7 @@ def test_admin_sees_the_page_and_nav_item(client, login_as):
     assert page.h1.get_text(strip=True) == "Backups"
     assert "/admin/backups/" in {a["href"] for a in page.select(".module-nav a")}
     assert page.select_one("#backup-now")
-    places = page.select(".backup-destinations tbody tr")
+    places = page.select(".backup-destination")
     assert len(places) == 1 and "Never" in places[0].get_text()
     assert "No backup has been made yet." in page.get_text()
 
@@ -62,7 +62,7 @@ def test_back_up_now_runs_a_job_and_shows_the_result(app, client, login_as, tmp_
     assert (tmp_path / "usb" / run.filename).exists()
     page = _page(client.get("/admin/backups/"))
     assert "Succeeded" in page.select_one(".backup-runs tbody tr").get_text()
-    place = page.select_one(".backup-destinations tbody tr").get_text()
+    place = page.select_one(".backup-destination").get_text()
     assert "Never" not in place and "checksum (SHA-256)" in place
 
 
