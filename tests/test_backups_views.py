@@ -89,6 +89,22 @@ def test_running_backup_shows_a_polling_progress_bar(app, client, login_as, monk
     assert finished.headers["HX-Refresh"] == "true"
 
 
+def test_a_queued_backup_shows_while_it_waits_for_the_worker(app, client, login_as):
+    user = login_as("admin")
+    with app.app_context(), db.connection_context():
+        Job.create(kind="backup", owner=user.id)
+        old = Job.create(kind="backup", owner=user.id)
+        shift_time(Job, "created_at", -dt.timedelta(hours=2), Job.id == old.id)
+    page = _page(client.get("/admin/backups/"))
+    assert page.select_one("#backup-status")["hx-trigger"] == "every 1s"
+    assert "Waiting for the worker" in page.select_one("#backup-status").get_text()
+    client.post("/admin/backups/run")               # no second backup queued
+    with app.app_context(), db.connection_context():
+        assert Job.select().count() == 2 and BackupRun.select().count() == 0
+    partial = client.get("/admin/backups/", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in partial.headers
+
+
 def test_missing_configuration_is_explained(tmp_path):
     app = backup_app(tmp_path, BACKUP_RECIPIENTS="", BACKUP_DESTINATIONS="")
     client = app.test_client()

@@ -38,6 +38,11 @@ def _split_remote(destination: str) -> tuple[str, str] | None:
     return None
 
 
+def scrub(text: str) -> str:
+    """Remove user:password@ from URLs in a message before it is stored."""
+    return _USERINFO.sub("//", text)
+
+
 def label(destination: str) -> str:
     """A destination as shown and stored: connection-string options and
     user:password@ parts removed (they may hold credentials)."""

@@ -25,7 +25,7 @@ from app import db as database
 from app.backups import archive, retention, schedule
 from app.backups.archive import ArchiveError
 from app.backups.models import BackupRun, DestinationResult
-from app.backups.rclone import Rclone, RcloneError, join, label
+from app.backups.rclone import Rclone, RcloneError, join, label, scrub
 from app.backups.settings import Settings, SettingsError, current, recipients
 from app.db import utcnow
 
@@ -56,6 +56,20 @@ def current_run() -> BackupRun | None:
     nobody holds the lock then)."""
     run = BackupRun.running()
     return run if run is not None and backup_running() else None
+
+
+WAITING_JOB_MINUTES = 30
+
+
+def waiting_job():
+    """A "Back up now" job the worker has not started yet (recent ones only:
+    a job queued while the worker was stopped is not waited for forever)."""
+    from app.jobs.models import Job
+    since = utcnow() - dt.timedelta(minutes=WAITING_JOB_MINUTES)
+    return (Job.select().where((Job.kind == "backup")
+                               & Job.status.in_([Job.QUEUED, Job.RUNNING])
+                               & (Job.created_at >= since))
+            .order_by(Job.created_at.desc()).first())
 
 
 # --- one run ----------------------------------------------------------------
@@ -98,7 +112,7 @@ def push(tool: Rclone, archive_path: Path, checksum_path: Path, hashes: dict, si
             tool.copy_file(str(checksum_path), join(destination, checksum_path.name))
             return Pushed(True, attempt, verified_by)
         except (RcloneError, VerifyError) as failure:
-            error = str(failure)
+            error = scrub(str(failure))
             log.warning("backup upload to %s failed (attempt %d/%d): %s",
                         label(destination), attempt, attempts, error)
             if attempt < attempts:
@@ -251,7 +265,7 @@ def _push_one(run, tool, target, checksum, hashes, size, destination, settings, 
         try:
             fields["pruned"] = prune(tool, destination, settings)
         except RcloneError as failure:
-            fields["error"] = f"pruning old copies failed: {failure}"[:255]
+            fields["error"] = scrub(f"pruning old copies failed: {failure}")[:255]
     fields.update(finished_at=utcnow(), duration_ms=_ms_since(started))
     DestinationResult.update(**fields).where(DestinationResult.id == result.id).execute()
     return pushed.ok

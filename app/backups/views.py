@@ -31,6 +31,7 @@ def _page_context() -> dict:
         results[run.id] = list(run.results)
     return {
         "run": services.current_run(),
+        "waiting": services.waiting_job(),
         "runs": runs,
         "results": results,
         "destinations": services.destination_overview() if settings else [],
@@ -47,7 +48,7 @@ def _page_context() -> dict:
 @requires("backups.view")
 def index():
     context = _page_context()
-    if wants_partial() and context["run"] is None:
+    if wants_partial() and context["run"] is None and context["waiting"] is None:
         # The progress bar was polling and the backup has finished: reload
         # the whole page so the tables show the new result.
         response = make_response("", 200)
@@ -59,7 +60,7 @@ def index():
 @bp.route("/run", methods=["POST"])
 @requires("backups.run")
 def run_now():
-    if services.current_run() is not None:
+    if services.current_run() is not None or services.waiting_job() is not None:
         flash(_("A backup is already running: follow it below."), "info")
         return redirect_after_post(url_for("backups.index"))
     with db.atomic():
