@@ -174,6 +174,26 @@ def test_only_one_backup_runs_at_a_time(app):
         assert services.run_backup("manual").status == "ok"
 
 
+def test_a_lock_left_by_a_power_cut_long_ago_is_cleared(app):
+    with connected(app):
+        stale = BackupRun.create(trigger="scheduled")
+        services._lock().acquire()                  # never released: the power went
+        with pytest.raises(services.BackupBusy):    # a recent run: really busy
+            services.run_backup("manual")
+        shift_time(BackupRun, "started_at", -dt.timedelta(hours=13))
+        run = services.run_backup("manual")
+        assert run.status == "ok" and not services.backup_running()
+        assert BackupRun.get_by_id(stale.id).status == "interrupted"
+
+
+def test_no_hourly_failures_recorded_without_a_public_key(tmp_path, usb):
+    app = backup_app(tmp_path, destinations=[str(usb)], BACKUP_RECIPIENTS="")
+    with connected(app):
+        assert services.due_trigger() is not None
+        assert services.run_if_due() is None
+        assert BackupRun.select().count() == 0
+
+
 def test_a_run_left_running_by_a_power_cut_is_marked_interrupted(app):
     with connected(app):
         stale = BackupRun.create(trigger="scheduled")

@@ -4,7 +4,7 @@ banners, /healthz, and the clock-sanity warning."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.registry import NavItem
+from app.registry import BenchPage, NavItem
 
 bp = Blueprint("backups", __name__, url_prefix="/admin/backups")
 
@@ -24,5 +24,6 @@ def register(app) -> None:
     reg.nav.append(NavItem(_l("Backups"), "backups.index", "backups.view", 88))
     reg.banner_providers += [banners.stale_backup_banner, banners.clock_banner]
     reg.health_checks.append(services.health)
+    reg.bench_pages.append(BenchPage("backups", "admin", "/admin/backups/"))
     cli.init_app(app)
     filters.init_app(app)

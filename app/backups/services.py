@@ -161,15 +161,33 @@ def run_backup(trigger: str, *, job_id=None, requested_by=None, progress=None,
                sleep: Callable[[float], None] = time.sleep) -> BackupRun:
     """Take, encrypt and push one backup. Raises BackupBusy when another is
     running; records (and returns) a failed run for every expected failure."""
+    lock = _lock()
     try:
-        lock = _lock()
         lock.acquire()
     except TaskLockedException:
-        raise BackupBusy() from None
+        if not _lock_is_stale():
+            raise BackupBusy() from None
+        log.warning("clearing a backup lock left by a run that stopped over %s ago", STALE_LOCK)
+        lock.release()
+        try:
+            lock.acquire()
+        except TaskLockedException:
+            raise BackupBusy() from None
     try:
         return _run_locked(trigger, job_id, requested_by, progress, sleep)
     finally:
         lock.release()
+
+
+STALE_LOCK = dt.timedelta(hours=12)
+
+
+def _lock_is_stale() -> bool:
+    """The lock outlived its run: a crash (power cut) left a "running" row
+    far older than any backup takes. (The worker also clears locks when it
+    starts, with --flush-locks.)"""
+    newest = BackupRun.running()
+    return newest is not None and utcnow() - newest.started_at > STALE_LOCK
 
 
 def _run_locked(trigger, job_id, requested_by, progress, sleep) -> BackupRun:
@@ -307,8 +325,15 @@ def due_trigger(now: dt.datetime | None = None) -> str | None:
 
 
 def run_if_due(now: dt.datetime | None = None, sleep=time.sleep) -> BackupRun | None:
+    """The periodic check. Without a usable public key nothing can be
+    encrypted: no run is recorded every hour then (the page and the 36-hour
+    banner already say so)."""
     trigger = due_trigger(now)
     if trigger is None or backup_running():
+        return None
+    unusable = {"no_recipients", "recipient_invalid", "recipients_file_missing"}
+    if unusable & set(configuration_problems()):
+        log.warning("backup due but no usable public key is configured")
         return None
     try:
         return run_backup(trigger, sleep=sleep)

@@ -144,7 +144,7 @@ ensure_dir "$ETC" 750 "root:$SERVICE_USER"
 
 # --- 3. code and virtualenv ---------------------------------------------------------
 
-code_changes=$(rsync -rlpt --delete --itemize-changes --chmod=go-w \
+code_changes=$(rsync -rlptO --delete --itemize-changes --chmod=go-w \
     --exclude=/.git --exclude=/.venv --exclude=/instance --exclude=/tests \
     --exclude=/test-artifacts --exclude=__pycache__ --exclude='*.pyc' \
     --exclude='*.mo' --exclude='static/**.gz' --exclude=/.pytest_cache \
@@ -154,7 +154,7 @@ if [ -n "$code_changes" ]; then
 fi
 
 if [ ! -x "$PREFIX/venv/bin/python" ]; then
-    python3 -m venv "$PREFIX/venv"
+    /usr/bin/python3 -m venv "$PREFIX/venv"   # Debian's Python, not one on PATH
     changed "virtualenv $PREFIX/venv"
 fi
 wanted=$(sha256sum "$PREFIX/src/requirements.txt" | cut -d' ' -f1)
