@@ -2,6 +2,8 @@
 
 Environment: KITUO_BIND (default 127.0.0.1:8000), KITUO_WEB_WORKERS (default 2;
 a Pi 4 has 4 cores but 1-4 GB RAM; a Pi 3B should keep 2).
+On the Pi (deploy/pi/install.sh) KITUO_BIND is unix:/run/kituo/web.sock and
+systemd's kituo-web.service runs this file; nginx is in front.
 """
 import os
 
@@ -20,6 +22,8 @@ accesslog = os.environ.get("KITUO_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("KITUO_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# A unix socket is created 0770: nginx (in group kituo) may connect, nobody else.
+umask = 0o007
 
 
 def on_starting(server):
