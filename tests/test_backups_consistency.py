@@ -104,7 +104,7 @@ def test_backup_during_continuous_writes_is_consistent_and_restorable(tmp_path):
 
 
 def test_round_trip_through_the_age_and_sqlite3_commands(tmp_path):
-    """The stock-tools restore from docs/running-at-the-centre.md."""
+    """The stock-tools restore from the README, "Running at the centre"."""
     require_tools("age", "sqlite3", "tar", "sha256sum")
     destination = tmp_path / "usb"
     app = backup_app(tmp_path, destinations=[str(destination)])

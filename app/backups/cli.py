@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from app import db as database
 
-backup_cli = AppGroup("backup", help="Encrypted backups (see docs/running-at-the-centre.md).")
+backup_cli = AppGroup("backup", help="Encrypted backups (see the README, 'Running at the centre').")
 
 
 @backup_cli.command("run")

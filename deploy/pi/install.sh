@@ -9,7 +9,7 @@
 # /var/lib/kituo (0700) and settings in /etc/kituo/kituo.env, makes the
 # secret key and a TLS certificate for kituo.local, and sets up systemd
 # (kituo-web, kituo-worker), nginx and avahi. See
-# docs/running-at-the-centre.md.
+# the README, "Running at the centre".
 #
 # Other uses:
 #     deploy/pi/install.sh --print-nginx-site   the generated nginx site
@@ -194,7 +194,7 @@ KITUO_HTTPS=1
 KITUO_TRUSTED_PROXIES=1
 KITUO_ACCESS_LOG=-
 KITUO_CENTRE_NAME="Azadi Kenya"
-# Backups (docs/running-at-the-centre.md): public keys, one per line, in
+# Backups (the README, "Running at the centre"): public keys, one per line, in
 # this file; destinations are rclone paths separated by ";", for example
 # KITUO_BACKUP_DESTINATIONS="usb:kituo-backups;office:kituo"
 KITUO_BACKUP_RECIPIENTS=$ETC/backup-recipients.txt
@@ -301,7 +301,7 @@ cat <<EOF
 
 Kituo is installed: https://$SERVER_NAME/
 
-Next steps (docs/running-at-the-centre.md explains each):
+Next steps (the README, "Running at the centre" explains each):
   1. First administrator:   sudo kituo create-user NAME --role admin
   2. Trust the certificate: on each phone and laptop open http://$SERVER_NAME/kituo-ca.crt
      and install it as a trusted certificate authority (CA).
