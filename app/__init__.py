@@ -18,6 +18,7 @@ MODULES = [
     "app.auth",
     "app.jobs",
     "app.admin",
+    "app.members",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

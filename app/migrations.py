@@ -20,3 +20,11 @@ def _user_demo_flag(migrator):
     from app.auth.models import User
     add_column_if_missing(migrator, User, "is_demo")
     add_column_if_missing(migrator, User, "password_changed_at")
+
+
+@migration(10, "members: records, consent, induction checklist, meetings, imports")
+def _members(migrator):
+    from app.members.models import MODELS
+    from app.members.services import ensure_defaults
+    create_tables(MODELS)
+    ensure_defaults()

@@ -1,7 +1,7 @@
 """Dashboard, health check, language switch and the neutral quick-exit page."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import public, requires
@@ -12,8 +12,14 @@ from app.registry import registry
 
 
 @bp.route("/")
-@requires("dashboard.view")
+@requires("account.manage")
 def home():
+    if not current_user.can("dashboard.view"):
+        # No dashboard (e.g. members): go to the first page the user has.
+        items = registry().nav_for(current_user)
+        if not items:
+            abort(403)
+        return redirect(url_for(items[0].endpoint), code=303)
     panels = [(p, p.context(current_user)) for p in registry().panels_for(current_user)]
     return render_template("core/dashboard.html", panels=panels)
 

@@ -1,0 +1,145 @@
+"""Members and induction: the member record, consent, the induction
+checklist, peer buddies, member logins, data rights, CSV import and the
+member's own home page (/me).
+
+Capabilities (see the labels below and the admin access table):
+  members.view        find members; code, preferred name, status, induction
+  members.view_all    ... every member (mentors and counsellors only see the
+                      members another module scopes to them, e.g. mentees)
+  members.identity    legal name, phone, location, notes (every view audited)
+  members.edit, members.consent, members.induction, members.accounts,
+  members.import, members.data_rights, induction.configure, member.home
+"""
+import os
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from app.access import grant
+from app.registry import BenchPage, NavItem, Panel
+
+bp = Blueprint("members", __name__)
+
+STAFF = ("admin", "coordinator", "counsellor", "mentor", "finance", "trainer",
+         "safeguarding_lead")
+
+LABELS = {
+    "members.view": _l("Open the members area: code, preferred name, status and induction "
+                       "(never identity details)"),
+    "members.view_all": _l("Find every member (without it: only members linked to you, "
+                           "e.g. your mentees)"),
+    "members.identity": _l("See and search members' legal name, phone, location and notes "
+                           "(every view is audited)"),
+    "members.edit": _l("Register members, edit their records and change their status"),
+    "members.consent": _l("Record consent given or withdrawn; print consent forms"),
+    "members.induction": _l("Record induction steps and meetings, assign peer buddies, "
+                            "confirm inductions, print induction packs"),
+    "members.accounts": _l("Create a member's login and print their setup slip"),
+    "members.import": _l("Import members from a spreadsheet (CSV)"),
+    "members.data_rights": _l("Export a member's data, anonymise a member, review retention"),
+    "induction.configure": _l("Edit the induction checklist and the referral sources"),
+    "member.home": _l("See one's own member home page (/me)"),
+}
+
+
+def _grant_capabilities() -> None:
+    for role in STAFF:
+        grant(role, "members.view", label=LABELS)
+    for role in ("admin", "coordinator", "finance", "trainer", "safeguarding_lead"):
+        grant(role, "members.view_all")
+    for role in ("admin", "coordinator"):
+        grant(role, "members.identity", "members.edit", "members.consent", "members.induction",
+              "members.accounts", "members.import", "members.data_rights")
+    grant("admin", "induction.configure")
+    grant("member", "member.home")
+
+
+def _inductions_panel(user) -> dict:
+    from app.members import services
+    return services.inductions_in_progress()
+
+
+def _status_panel(user) -> dict:
+    from app.members import services
+    return {"rows": services.counts_by_status()}
+
+
+def _new_members_panel(user) -> dict:
+    from app.members import services
+    return {"count": services.new_this_month(), "month": services.today()}
+
+
+def _profile_bench_path() -> str:
+    from app.members.models import Member
+    member = (Member.select(Member.id).where(Member.status == "active")
+              .order_by(Member.id.desc()).first()) or Member.select(Member.id).first()
+    return f"/members/{member.id}"
+
+
+def _holds_real_members() -> bool:
+    from app.members.models import Member
+    return Member.select().where(Member.is_demo == False).exists()  # noqa: E712
+
+
+def _template_helpers() -> dict:
+    from flask_babel import gettext as _
+    from app.members import labels as L
+    kinds = {"status": L.STATUS_LABELS, "need": L.NEED_LABELS, "gender": L.GENDER_LABELS,
+             "age_band": L.AGE_BAND_LABELS, "purpose": L.PURPOSE_LABELS,
+             "method": L.METHOD_LABELS, "exit_reason": L.EXIT_REASON_LABELS,
+             "field": L.FIELD_LABELS, "language": L.LANGUAGE_LABELS}
+
+    def member_label(kind: str, key) -> str:
+        return L.label(kinds[kind], key)
+
+    def history_value(field: str, value: str) -> str:
+        """A stored old/new value in words (keys become labels)."""
+        if not value:
+            return ""
+        if field == "status" and value == "anonymised":
+            return _("Anonymised")
+        if field == "needs":
+            return ", ".join(L.label(L.NEED_LABELS, v.strip()) for v in value.split(","))
+        kind = {"status": "status", "gender": "gender", "age_band": "age_band",
+                "language": "language", "exit_reason": "exit_reason"}.get(field)
+        return member_label(kind, value) if kind else value
+
+    def member_labels(kind: str) -> dict:
+        return {key: str(value) for key, value in kinds[kind].items()}
+
+    return {
+        "member_label": member_label,
+        "member_labels": member_labels,
+        "history_value": history_value,
+        "purpose_explanation": lambda purpose: str(L.PURPOSE_EXPLANATIONS[purpose]),
+        "member_programmes": lambda: [str(p) for p in L.PROGRAMMES],
+    }
+
+
+def register(app) -> None:
+    from app.members import demo, models, schedule, tasks, views  # noqa: F401
+    app.config.setdefault("MEMBER_PREFIX", os.environ.get("KITUO_MEMBER_PREFIX", "AZ"))
+    app.config.setdefault("RETENTION_YEARS", int(os.environ.get("KITUO_RETENTION_YEARS", "5")))
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(_template_helpers())
+    _grant_capabilities()
+    reg = app.extensions["kituo"]
+    reg.nav += [
+        NavItem(_l("Members"), "members.index", "members.view", 10),
+        NavItem(_l("My home"), "members.me", "member.home", 1),
+    ]
+    reg.panels += [
+        Panel("inductions", "members/_panel_inductions.html", "members.view_all",
+              _inductions_panel, 10),
+        Panel("members_by_status", "members/_panel_status.html", "members.view_all",
+              _status_panel, 11),
+        Panel("new_members", "members/_panel_new.html", "members.view_all",
+              _new_members_panel, 12),
+    ]
+    reg.schedule_providers += [schedule.induction_meetings, schedule.buddy_meetings]
+    reg.bench_pages += [
+        BenchPage("members list", "coordinator", "/members/"),
+        BenchPage("member profile", "coordinator", _profile_bench_path),
+    ]
+    reg.demo_seeders.append((10, demo.seed_members))
+    reg.real_data_checks.append(_holds_real_members)

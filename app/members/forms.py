@@ -1,0 +1,152 @@
+"""Forms of the members module (messages from our catalogue, not WTForms')."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, DateTimeLocalField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
+
+from app.forms import KituoForm, length, optional, required
+from app.members.labels import (
+    AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
+    NEED_LABELS, PURPOSE_LABELS, STATUS_LABELS)
+from app.members.models import COUNTIES, EXIT_REASONS, STATUSES
+
+
+class Choice(SelectField):
+    def pre_validate(self, form):
+        if self.data not in {str(value) for value, _label in self.choices}:
+            raise ValueError(_l("Choose from the list."))
+
+
+class Radio(RadioField):
+    def pre_validate(self, form):
+        if self.data not in {str(value) for value, _label in self.choices}:
+            raise ValueError(_l("Choose from the list."))
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        valid = {value for value, _label in self.choices}
+        if any(v not in valid for v in self.data or []):
+            raise ValueError(_l("Choose from the list."))
+
+
+class DateInput(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date like 2026-11-23.")) from None
+
+
+class DateTimeInput(DateTimeLocalField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date and time.")) from None
+
+
+def _choices(mapping, blank=None):
+    items = list(mapping.items())
+    return ([("", blank)] if blank is not None else []) + items
+
+
+class MemberForm(KituoForm):
+    preferred_name = StringField(_l("Preferred name"), [required(), length(80)],
+                                 description=_l("The name they like to be called at the centre."))
+    legal_name = StringField(_l("Legal name"), [optional(), length(120)])
+    gender = Choice(_l("Gender"), choices=[])
+    birth_year = StringField(_l("Year of birth"), [optional(), length(4)],
+                             render_kw={"inputmode": "numeric"})
+    age_band = Choice(_l("Age band"), choices=[],
+                      description=_l("If the year of birth is not known."))
+    phone = StringField(_l("Phone"), [optional(), length(32)], render_kw={"inputmode": "tel"})
+    language = Choice(_l("Preferred language"), choices=list(LANGUAGE_LABELS.items()))
+    county = Choice(_l("County"), choices=[])
+    location = StringField(_l("Location"), [optional(), length(120)],
+                           description=_l("Area or village. Restricted."))
+    referral_source = Choice(_l("Referred by"), choices=[])
+    referring_org = StringField(_l("Referring organisation"), [optional(), length(120)])
+    joined_on = DateInput(_l("Date joined"), [required()])
+    needs = CheckboxList(_l("Needs"), choices=[])
+    notes = TextAreaField(_l("Restricted notes"), [optional(), length(4000)],
+                          description=_l("Only coordinators see these notes."))
+
+    def set_choices(self, sources):
+        self.gender.choices = _choices(GENDER_LABELS)
+        self.age_band.choices = _choices(AGE_BAND_LABELS, _l("—"))
+        self.county.choices = [("", _l("—"))] + [(c, c) for c in COUNTIES]
+        self.referral_source.choices = [("", _l("—"))] + [(str(s.id), label) for s, label in sources]
+        self.needs.choices = _choices(NEED_LABELS)
+
+
+class StatusForm(KituoForm):
+    status = Choice(_l("New status"), choices=[])
+    exit_reason = Choice(_l("Reason for leaving"),
+                         choices=[("", _l("—"))] + [(k, EXIT_REASON_LABELS[k])
+                                                    for k in EXIT_REASONS if k != "anonymised"])
+
+    def set_choices(self, allowed):
+        self.status.choices = [(s, STATUS_LABELS[s]) for s in STATUSES if s in allowed]
+
+
+class ConsentForm(KituoForm):
+    purpose = Choice(_l("Purpose"), choices=list(PURPOSE_LABELS.items()))
+    given = Radio(_l("Answer"), choices=[("yes", _l("Given")), ("no", _l("Withdrawn or refused"))])
+    method = Radio(_l("How it was explained"), choices=list(METHOD_LABELS.items()),
+                   default="verbal")
+    language = Choice(_l("Language of the explanation"), choices=list(LANGUAGE_LABELS.items()))
+    recorded_on = DateInput(_l("Date"), [required()])
+    note = StringField(_l("Note"), [optional(), length(255)])
+
+
+class StepDoneForm(KituoForm):
+    note = StringField(_l("Short note"), [optional(), length(255)])
+
+
+class MeetingForm(KituoForm):
+    starts_at = DateTimeInput(_l("Date and time"), [required()], format="%Y-%m-%dT%H:%M")
+    with_buddy = BooleanField(_l("With their peer buddy"))
+
+
+class BuddyForm(KituoForm):
+    buddy_code = StringField(_l("Buddy's member code"), [optional(), length(24)],
+                             render_kw={"autocapitalize": "characters", "placeholder": "AZ-0001"},
+                             description=_l("An active member. Leave empty to remove the buddy."))
+
+
+class AnonymiseForm(KituoForm):
+    confirm = StringField(_l("Type the member's code to confirm"), [required(), length(24)],
+                          render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+
+
+class ImportForm(KituoForm):
+    file = FileField(_l("CSV file"), [required()])
+
+
+class StepForm(KituoForm):
+    title_en = StringField(_l("Step (English)"), [required(), length(160)])
+    title_sw = StringField(_l("Step (Kiswahili)"), [required(), length(160)])
+    required_step = BooleanField(_l("Required"), default=True)
+
+
+class SourceForm(KituoForm):
+    name = StringField(_l("New referral source"), [required(), length(80)])
+
+
+class FilterForm(KituoForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), [optional(), length(80)])
+    status = SelectField(_l("Status"), [optional()], choices=[("", _l("All"))] +
+                         list(STATUS_LABELS.items()), validate_choice=False)
+    need = SelectField(_l("Need"), [optional()], choices=[("", _l("All"))] +
+                       list(NEED_LABELS.items()), validate_choice=False)
+
+

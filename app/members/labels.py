@@ -1,0 +1,103 @@
+"""Translated labels for the stored keys (statuses, needs, purposes...)."""
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "referred": _l("Referred"),
+    "inducting": _l("In induction"),
+    "active": _l("Active"),
+    "alumni": _l("Alumni"),
+    "exited": _l("Exited"),
+}
+GENDER_LABELS = {
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "other": _l("Other"),
+    "undisclosed": _l("Prefer not to say"),
+}
+AGE_BAND_LABELS = {
+    "under_18": _l("Under 18"),
+    "18_24": _l("18 to 24"),
+    "25_34": _l("25 to 34"),
+    "35_44": _l("35 to 44"),
+    "45_plus": _l("45 or older"),
+}
+NEED_LABELS = {
+    "housing": _l("Housing"),
+    "health": _l("Health"),
+    "livelihood": _l("Livelihood"),
+    "education": _l("Education"),
+    "legal": _l("Legal help"),
+    "family": _l("Family"),
+}
+EXIT_REASON_LABELS = {
+    "own_choice": _l("Their own choice"),
+    "moved_away": _l("Moved away"),
+    "unreachable": _l("Could not be reached"),
+    "safety": _l("For their safety"),
+    "anonymised": _l("Anonymised on request"),
+    "other": _l("Other reason"),
+}
+PURPOSE_LABELS = {
+    "processing": _l("Keeping and using their information"),
+    "media": _l("Photos and media"),
+    "story": _l("Sharing their story"),
+    "research": _l("Taking part in research"),
+    "partners": _l("Sharing information with referral partners"),
+    "contact": _l("Being contacted by phone or SMS"),
+}
+PURPOSE_EXPLANATIONS = {
+    "processing": _l("The centre keeps a record about you (your name, how to reach you, your "
+                     "needs and your progress) so that we can support you. Only staff who need "
+                     "it can see it. This is needed before we can do more than write down your "
+                     "first visit."),
+    "media": _l("Photos, audio or video in which you can be recognised may be taken and used "
+                "by the centre."),
+    "story": _l("Your story may be told, in the way you agree, with your name or without it. "
+                "You decide what is shared and you may stop at any time."),
+    "research": _l("You may be asked to take part in studies that help survivors. Taking part "
+                   "is always your choice."),
+    "partners": _l("The centre may share the information needed with organisations that refer "
+                   "you or that you are referred to."),
+    "contact": _l("The centre may call you or send you SMS messages."),
+}
+METHOD_LABELS = {"verbal": _l("Explained and agreed verbally"), "signed": _l("Signed form")}
+REFERRAL_LABELS = {
+    "partner_ngo": _l("Partner NGO"),
+    "government": _l("Government service"),
+    "community": _l("Community"),
+    "self": _l("Self-referral"),
+    "other": _l("Other"),
+}
+FIELD_LABELS = {
+    "preferred_name": _l("Preferred name"),
+    "legal_name": _l("Legal name"),
+    "gender": _l("Gender"),
+    "birth_year": _l("Year of birth"),
+    "age_band": _l("Age band"),
+    "phone": _l("Phone"),
+    "language": _l("Preferred language"),
+    "county": _l("County"),
+    "location": _l("Location"),
+    "referral_source": _l("Referred by"),
+    "referring_org": _l("Referring organisation"),
+    "joined_on": _l("Date joined"),
+    "needs": _l("Needs"),
+    "notes": _l("Restricted notes"),
+    "status": _l("Status"),
+    "exit_reason": _l("Exit reason"),
+    "buddy": _l("Peer buddy"),
+    "account": _l("Login"),
+}
+PROGRAMMES = [
+    _l("Mental-health support: someone to talk to, in confidence"),
+    _l("Skills and employment: training and help to find work"),
+    _l("Entrepreneurship and microloans: start or grow your own business"),
+    _l("Education: study at your own pace, help with school fees and scholarships"),
+    _l("Leadership and mentorship: grow as a survivor leader with a mentor"),
+]
+LANGUAGE_LABELS = {"en": "English", "sw": "Kiswahili"}
+
+
+def label(mapping: dict, key) -> str:
+    value = mapping.get(key)
+    return str(value) if value is not None else (key or "")

@@ -1,0 +1,557 @@
+"""Members: list and search, profile, consent, induction, buddy, accounts,
+data rights, import, checklist settings, and the member's own home (/me)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import requires, user_can
+from app.auth.tasks import render_setup_slip
+from app.db import db, utcnow
+from app.filters import NAIROBI
+from app.forms import add_error
+from app.htmx import render
+from app.jobs import services as jobs
+from app.jobs.models import Job
+from app.members import bp, imports, services, tasks
+from app.members.forms import (
+    AnonymiseForm, BuddyForm, ConsentForm, FilterForm, ImportForm, MeetingForm, MemberForm,
+    SourceForm, StatusForm, StepDoneForm, StepForm)
+from app.members.models import InductionMeeting, InductionStep, MemberImport, ReferralSource
+from app.registry import registry
+
+
+def _member_or_404(member_id: int):
+    """Only members this user may see; everyone else is a 404."""
+    member = services.visible_member(current_user, member_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _see_other(endpoint: str, **values):
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _form_data(form: MemberForm) -> dict:
+    data = {name: form[name].data for name in services.EDITABLE_FIELDS if name in form}
+    data["referral_source"] = form.referral_source.data or None
+    return data
+
+
+def _sources():
+    return [(s, services.source_label(s)) for s in services.referral_sources()]
+
+
+# --- list and search ----------------------------------------------------------------
+
+@bp.route("/members/")
+@requires("members.view")
+def index():
+    form = FilterForm(request.args)
+    form.validate()
+    query, identity_search = services.search(current_user, form.q.data or "",
+                                             form.status.data or "", form.need.data or "")
+    page = services.page_of(query, request.args.get("page", 1, type=int))
+    if identity_search:
+        from app import audit
+        audit.record("member.identity_search", "member", None,
+                     f"{page['total']} results")
+    return render("members/list.html", "members/_results.html", form=form, **page)
+
+
+# --- register and edit ------------------------------------------------------------------
+
+@bp.route("/members/new", methods=["GET", "POST"])
+@requires("members.edit")
+def new():
+    form = MemberForm()
+    form.set_choices(_sources())
+    if not user_can(current_user, "members.identity"):
+        for name in services.RESTRICTED_FIELDS:
+            delattr(form, name)
+    if request.method == "GET":
+        form.joined_on.data = services.today()
+        form.language.data = "sw"
+    if form.validate_on_submit():
+        try:
+            member = services.create_member(_form_data(form), actor=current_user)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Member %(code)s registered. Record their consent next.", code=member.code),
+                  "success")
+            return _see_other("members.show", member_id=member.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("members/form.html", form=form, member=None), status
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@requires("members.edit")
+def edit(member_id: int):
+    member = _member_or_404(member_id)
+    if member.anonymised_at:
+        abort(404)
+    may_identity = user_can(current_user, "members.identity")
+    form = MemberForm(obj=member if request.method == "GET" else None)
+    form.set_choices(_sources())
+    if not may_identity:
+        for name in services.RESTRICTED_FIELDS:
+            delattr(form, name)
+    if request.method == "GET":
+        form.needs.data = member.needs
+        form.referral_source.data = str(member.referral_source_id or "")
+        form.birth_year.data = str(member.birth_year or "")
+        if may_identity:
+            services.view_identity(member, current_user)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_member(member, _form_data(form), current_user, may_identity)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
+            return _see_other("members.show", member_id=member.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("members/form.html", form=form, member=member), status
+
+
+# --- profile --------------------------------------------------------------------------------
+
+def _profile(member, status: int = 200, **forms):
+    progress = services.induction_progress(member)
+    allowed = services.allowed_transitions(member)
+    status_form = forms.get("status_form") or StatusForm(formdata=None)
+    status_form.set_choices([s for s in allowed if s != "active" or member.status == "alumni"])
+    meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
+    context = dict(
+        member=member, progress=progress, consents=services.latest_consents(member),
+        may_process=services.may(member, "processing"),
+        buddy=member.buddy if member.buddy_id else None,
+        buddy_of=list(services.buddies_of(member)),
+        meetings=list(services.upcoming_meetings(member)),
+        source=services.source_label(member.referral_source) if member.referral_source_id else "",
+        status_form=status_form, meeting_form=meeting_form,
+        buddy_form=forms.get("buddy_form") or BuddyForm(formdata=None),
+        step_form=forms.get("step_form") or StepDoneForm(formdata=None),
+        failed_step=forms.get("failed_step"),
+        account=member.user if member.user_id else None,
+    )
+    return render_template("members/show.html", **context), status
+
+
+@bp.route("/members/<int:member_id>")
+@requires("members.view")
+def show(member_id: int):
+    return _profile(_member_or_404(member_id))
+
+
+@bp.route("/members/<int:member_id>/identity")
+@requires("members.view", "members.identity")
+def identity(member_id: int):
+    member = _member_or_404(member_id)
+    details = services.view_identity(member, current_user)
+    return render("members/identity.html", "members/_identity.html", member=member,
+                  details=details)
+
+
+@bp.route("/members/<int:member_id>/history")
+@requires("members.view")
+def history(member_id: int):
+    member = _member_or_404(member_id)
+    may_identity = user_can(current_user, "members.identity")
+    rows = list(services.history(member).limit(500))
+    if may_identity and any(r.restricted for r in rows):
+        services.view_identity(member, current_user)
+    return render_template("members/history.html", member=member, rows=rows,
+                           may_identity=may_identity)
+
+
+@bp.route("/members/<int:member_id>/status", methods=["POST"])
+@requires("members.edit")
+def change_status(member_id: int):
+    member = _member_or_404(member_id)
+    form = StatusForm()
+    form.set_choices(services.allowed_transitions(member))
+    if form.validate_on_submit():
+        try:
+            with db.atomic():
+                services.change_status(member, form.status.data, current_user,
+                                       form.exit_reason.data or "")
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Status changed."), "success")
+            return _see_other("members.show", member_id=member.id)
+    return _profile(member, 422, status_form=form)
+
+
+# --- consent --------------------------------------------------------------------------------
+
+@bp.route("/members/<int:member_id>/consents", methods=["GET", "POST"])
+@requires("members.view", "members.consent")
+def consents(member_id: int):
+    member = _member_or_404(member_id)
+    if member.anonymised_at:
+        abort(404)
+    form = ConsentForm()
+    if request.method == "GET":
+        form.recorded_on.data = services.today()
+        form.language.data = member.language
+        if request.args.get("purpose"):
+            form.purpose.data = request.args["purpose"]
+    if form.validate_on_submit():
+        try:
+            services.record_consent(member, form.purpose.data, form.given.data == "yes",
+                                    form.method.data, form.language.data, current_user,
+                                    form.recorded_on.data, form.note.data)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Consent recorded."), "success")
+            return _see_other("members.consents", member_id=member.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("members/consents.html", member=member, form=form,
+                           consents=services.latest_consents(member),
+                           history=list(services.consent_history(member))), status
+
+
+@bp.route("/members/<int:member_id>/consent-form", methods=["POST"])
+@requires("members.view", "members.consent")
+def consent_form(member_id: int):
+    member = _member_or_404(member_id)
+    job = jobs.start("consent_form", current_user, tasks.render_consent_form, member_id=member.id)
+    return _see_other("jobs.show", job_id=job.id)
+
+
+# --- induction -----------------------------------------------------------------------------------
+
+@bp.route("/members/<int:member_id>/induction/<int:step_id>", methods=["POST"])
+@requires("members.view", "members.induction")
+def complete_step(member_id: int, step_id: int):
+    member = _member_or_404(member_id)
+    step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
+    form = StepDoneForm()
+    if form.validate_on_submit():
+        try:
+            services.complete_step(member, step, current_user, form.note.data)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Step done."), "success")
+            return redirect(url_for("members.show", member_id=member.id) + "#induction",
+                            code=303)
+    return _profile(member, 422, step_form=form, failed_step=step.id)
+
+
+@bp.route("/members/<int:member_id>/induction/confirm", methods=["POST"])
+@requires("members.view", "members.induction")
+def confirm_induction(member_id: int):
+    member = _member_or_404(member_id)
+    try:
+        services.confirm_induction(member, current_user)
+    except services.MemberError as error:
+        flash(str(error.message), "error")
+        return _profile(member, 422)
+    flash(_("Induction confirmed: %(code)s is now an active member.", code=member.code),
+          "success")
+    return _see_other("members.show", member_id=member.id)
+
+
+@bp.route("/members/<int:member_id>/induction-pack", methods=["POST"])
+@requires("members.view", "members.induction")
+def induction_pack(member_id: int):
+    member = _member_or_404(member_id)
+    if member.anonymised_at:
+        abort(404)
+    job = jobs.start("induction_pack", current_user, tasks.render_induction_pack,
+                     member_id=member.id)
+    return _see_other("jobs.show", job_id=job.id)
+
+
+@bp.route("/members/<int:member_id>/meetings", methods=["POST"])
+@requires("members.view", "members.induction")
+def add_meeting(member_id: int):
+    member = _member_or_404(member_id)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        starts = form.starts_at.data.replace(tzinfo=NAIROBI).astimezone(dt.timezone.utc)
+        try:
+            services.schedule_meeting(member, starts.replace(tzinfo=None),
+                                      form.with_buddy.data, current_user)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Meeting planned."), "success")
+            return _see_other("members.show", member_id=member.id)
+    return _profile(member, 422, meeting_form=form)
+
+
+@bp.route("/members/<int:member_id>/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@requires("members.view", "members.induction")
+def cancel_meeting(member_id: int, meeting_id: int):
+    member = _member_or_404(member_id)
+    meeting = InductionMeeting.get_or_none((InductionMeeting.id == meeting_id)
+                                           & (InductionMeeting.member == member)) or abort(404)
+    services.cancel_meeting(meeting, current_user)
+    flash(_("Meeting cancelled."), "success")
+    return _see_other("members.show", member_id=member.id)
+
+
+@bp.route("/members/<int:member_id>/buddy", methods=["POST"])
+@requires("members.view", "members.induction")
+def set_buddy(member_id: int):
+    member = _member_or_404(member_id)
+    form = BuddyForm()
+    if form.validate_on_submit():
+        try:
+            buddy = services.assign_buddy(member, form.buddy_code.data, current_user)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Peer buddy assigned.") if buddy else _("Peer buddy removed."), "success")
+            return _see_other("members.show", member_id=member.id)
+    return _profile(member, 422, buddy_form=form)
+
+
+# --- member login ------------------------------------------------------------------------------
+
+@bp.route("/members/<int:member_id>/account", methods=["POST"])
+@requires("members.view", "members.accounts")
+def create_account(member_id: int):
+    member = _member_or_404(member_id)
+    try:
+        user = services.create_account(member, current_user)
+    except services.MemberError as error:
+        flash(str(error.message), "error")
+        return _profile(member, 422)
+    job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=user.id,
+                     issued_by_id=current_user.id)
+    flash(_("Login created. Give the member the setup slip."), "success")
+    return _see_other("jobs.show", job_id=job.id)
+
+
+@bp.route("/members/<int:member_id>/account/slip", methods=["POST"])
+@requires("members.view", "members.accounts")
+def setup_slip(member_id: int):
+    member = _member_or_404(member_id)
+    if not member.user_id or not member.user.active:
+        abort(404)
+    job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=member.user_id,
+                     issued_by_id=current_user.id)
+    return _see_other("jobs.show", job_id=job.id)
+
+
+# --- data rights -----------------------------------------------------------------------------
+
+@bp.route("/members/<int:member_id>/export.json")
+@requires("members.view", "members.data_rights")
+def export_json(member_id: int):
+    member = _member_or_404(member_id)
+    services.record_export(member, "json", current_user)
+    body = json.dumps(services.export_data(member), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=kituo-data-{member.code}.json"})
+
+
+@bp.route("/members/<int:member_id>/export.pdf", methods=["POST"])
+@requires("members.view", "members.data_rights")
+def export_pdf(member_id: int):
+    member = _member_or_404(member_id)
+    services.record_export(member, "pdf", current_user)
+    job = jobs.start("member_export", current_user, tasks.render_member_export,
+                     member_id=member.id, language=current_user.language)
+    return _see_other("jobs.show", job_id=job.id)
+
+
+@bp.route("/members/<int:member_id>/anonymise", methods=["GET", "POST"])
+@requires("members.view", "members.data_rights")
+def anonymise(member_id: int):
+    member = _member_or_404(member_id)
+    if member.anonymised_at:
+        flash(_("This member is already anonymised."), "info")
+        return _see_other("members.show", member_id=member.id)
+    form = AnonymiseForm()
+    if form.validate_on_submit():
+        try:
+            services.anonymise(member, form.confirm.data, current_user)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("The member's identity was removed for good."), "success")
+            return _see_other("members.show", member_id=member.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("members/anonymise.html", member=member, form=form), status
+
+
+@bp.route("/members/retention")
+@requires("members.data_rights")
+def retention():
+    page = services.page_of(services.retention_due(), request.args.get("page", 1, type=int))
+    return render_template("members/retention.html", years=services.retention_years(), **page)
+
+
+# --- import ------------------------------------------------------------------------------------
+
+@bp.route("/members/import", methods=["GET", "POST"])
+@requires("members.import")
+def import_upload():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        if not data.strip():
+            add_error(form, "file", _("The file is empty."))
+        else:
+            batch = imports.store_upload(data, upload.filename, current_user)
+            job = jobs.start("member_import_check", current_user, tasks.check_member_import,
+                             import_id=str(batch.id))
+            MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
+            return _see_other("members.import_show", import_id=batch.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("members/import.html", form=form), status
+
+
+@bp.route("/members/import/template.csv")
+@requires("members.import")
+def import_template():
+    return Response("\ufeff" + imports.template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=kituo-members-template.csv"})
+
+
+def _own_import(import_id):
+    try:
+        batch = MemberImport.get_or_none(MemberImport.id == import_id)
+    except ValueError:
+        batch = None
+    if batch is None or batch.owner_id != current_user.id:
+        abort(404)
+    return batch
+
+
+@bp.route("/members/import/<import_id>")
+@requires("members.import")
+def import_show(import_id):
+    batch = _own_import(import_id)
+    job = Job.get_or_none(Job.id == batch.job_id) if batch.job_id else None
+    problems = imports.problems_of(batch) if batch.status in (
+        MemberImport.CHECKED, MemberImport.IMPORTED) else []
+    return render("members/import_show.html", "members/_import_status.html", batch=batch,
+                  job=job, problems=problems,
+                  problem_rows=len({p["row"] for p in problems}))
+
+
+@bp.route("/members/import/<import_id>/confirm", methods=["POST"])
+@requires("members.import")
+def import_confirm(import_id):
+    batch = _own_import(import_id)
+    if batch.status != MemberImport.CHECKED or not batch.path or not batch.valid_rows:
+        flash(_("This import cannot be confirmed."), "error")
+        return _see_other("members.import_show", import_id=batch.id)
+    job = jobs.start("member_import", current_user, tasks.write_member_import,
+                     import_id=str(batch.id), actor_id=current_user.id)
+    MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
+    return _see_other("members.import_show", import_id=batch.id)
+
+
+@bp.route("/members/import/<import_id>/cancel", methods=["POST"])
+@requires("members.import")
+def import_cancel(import_id):
+    batch = _own_import(import_id)
+    if batch.status == MemberImport.CHECKED:
+        imports.discard_file(batch)
+        MemberImport.update(status=MemberImport.FAILED).where(
+            MemberImport.id == batch.id).execute()
+        flash(_("Import cancelled; nothing was written."), "info")
+    return _see_other("members.import_upload")
+
+
+# --- checklist and referral sources --------------------------------------------------------------
+
+@bp.route("/members/settings", methods=["GET", "POST"])
+@requires("induction.configure")
+def settings():
+    step_form, source_form = StepForm(prefix="step"), SourceForm(prefix="source")
+    status = 200
+    if request.method == "POST":
+        which = request.form.get("form")
+        form = step_form if which == "step" else source_form
+        if form.validate_on_submit():
+            try:
+                if which == "step":
+                    services.save_step(None, form.title_en.data, form.title_sw.data,
+                                       form.required_step.data, current_user)
+                else:
+                    services.add_source(form.name.data, current_user)
+            except services.MemberError as error:
+                add_error(form, error.field, error.message)
+            else:
+                flash(_("Changes saved."), "success")
+                return _see_other("members.settings")
+        status = 422
+    return render_template("members/settings.html", steps=services.checklist(True),
+                           sources=services.referral_sources(True), step_form=step_form,
+                           source_form=source_form, label=services.source_label), status
+
+
+@bp.route("/members/settings/steps/<int:step_id>", methods=["GET", "POST"])
+@requires("induction.configure")
+def edit_step(step_id: int):
+    step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
+    form = StepForm(obj=step if request.method == "GET" else None)
+    if request.method == "GET":
+        form.required_step.data = step.required
+    if form.validate_on_submit():
+        try:
+            services.save_step(step, form.title_en.data, form.title_sw.data,
+                               form.required_step.data, current_user)
+        except services.MemberError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Changes saved."), "success")
+            return _see_other("members.settings")
+    status = 422 if request.method == "POST" else 200
+    return render_template("members/step_form.html", form=form, step=step), status
+
+
+@bp.route("/members/settings/steps/<int:step_id>/<action>", methods=["POST"])
+@requires("induction.configure")
+def step_action(step_id: int, action: str):
+    step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
+    if action in ("up", "down"):
+        services.move_step(step, -1 if action == "up" else 1, current_user)
+    elif action in ("retire", "restore"):
+        services.set_step_active(step, action == "restore", current_user)
+    else:
+        abort(404)
+    return _see_other("members.settings")
+
+
+@bp.route("/members/settings/sources/<int:source_id>/<action>", methods=["POST"])
+@requires("induction.configure")
+def source_action(source_id: int, action: str):
+    source = ReferralSource.get_or_none(ReferralSource.id == source_id) or abort(404)
+    if action not in ("retire", "restore"):
+        abort(404)
+    services.set_source_active(source, action == "restore", current_user)
+    return _see_other("members.settings")
+
+
+# --- the member's own home ---------------------------------------------------------------------
+
+@bp.route("/me")
+@requires("member.home")
+def me():
+    member = services.member_for_user(current_user)
+    if member is None or member.anonymised_at:
+        return render_template("members/me.html", member=None)
+    now = utcnow()
+    schedule = registry().schedule_for(member, now, now + dt.timedelta(days=60))
+    return render_template("members/me.html", member=member, schedule=schedule,
+                           consents=services.latest_consents(member),
+                           buddy=member.buddy if member.buddy_id else None,
+                           buddy_of=list(services.buddies_of(member)))
