@@ -19,6 +19,7 @@ MODULES = [
     "app.jobs",
     "app.admin",
     "app.members",
+    "app.counselling",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

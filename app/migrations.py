@@ -28,3 +28,11 @@ def _members(migrator):
     from app.members.services import ensure_defaults
     create_tables(MODELS)
     ensure_defaults()
+
+
+@migration(40, "counselling: availability, holidays, bookings, group sessions, notes, feeds")
+def _counselling(migrator):
+    from app.counselling.models import MODELS
+    from app.counselling.services import ensure_defaults
+    create_tables(MODELS)
+    ensure_defaults()
