@@ -250,7 +250,7 @@ def _busy(counsellor_ids, start: dt.datetime, end: dt.datetime, ignore_booking=N
                        & (Booking.starts_at < hi) & (Booking.ends_at > lo)))
     if ignore_booking is not None:
         bookings = bookings.where(Booking.id != ignore_booking.id)
-    busy = [S.Busy(b.counsellor_id, b.starts_at, b.ends_at, b.buffer_minutes, True)
+    busy = [S.Busy(b.counsellor, b.starts_at, b.ends_at, b.buffer_minutes, True)
             for b in bookings.namedtuples()]
     away = (AvailabilityException.select(AvailabilityException.counsellor,
                                          AvailabilityException.starts_at,
