@@ -56,7 +56,11 @@ def make_database(path: str) -> pw.Database:
 
 
 def init_app(app) -> None:
-    """Bind the proxy; connections are opened per request (after fork)."""
+    """Bind the proxy. The connection is opened by the first request a worker
+    serves (so always after gunicorn's fork, never at import) and then kept
+    for that worker thread: opening SQLite and setting its pragmas on every
+    request cost a third of a page's time. Each request leaves it outside
+    any transaction (peewee's atomic() commits or rolls back)."""
     if db.obj is None or getattr(db.obj, "database", None) != app.config["DATABASE"]:
         db.initialize(make_database(app.config["DATABASE"]))
 
@@ -65,9 +69,68 @@ def init_app(app) -> None:
         db.connect(reuse_if_open=True)
 
     @app.teardown_request
-    def _close_connection(_exc):
-        if not db.is_closed():
-            db.close()
+    def _end_request(_exc):
+        if not db.is_closed() and db.in_transaction():
+            db.rollback()  # never carry a half-done write into the next request
+
+
+class _Slot:
+    """A named parameter value, filled in when a prepared query runs."""
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class _SlotNode(pw.Node):
+    def __init__(self, name: str):
+        self.name = name
+
+    def __sql__(self, ctx):
+        return ctx.value(_Slot(self.name), converter=False)
+
+
+class Prepared:
+    """A peewee query built once and re-run with new values.
+
+    Building SQL with peewee costs ~0.2-0.5 ms per query on this hardware,
+    running it a few microseconds; for the queries every request makes,
+    build once:
+
+        by_token = Prepared(lambda p: User.select().where(User.token == p("token")))
+        row = by_token.first(token="...")
+
+    Values are passed to the driver as they are: give them in database form
+    (str, int, float, None), not dates or model instances.
+    """
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled = {}
+
+    def _compiled_for_database(self):
+        key = type(db.obj)
+        if key not in self._compiled:
+            query = self._build(_SlotNode)
+            sql, params = query.sql()
+            self._compiled[key] = (query, sql, params)
+        return self._compiled[key]
+
+    def iterate(self, **values):
+        query, sql, params = self._compiled_for_database()
+        args = [values[p.name] if isinstance(p, _Slot) else p for p in params]
+        return iter(query._get_cursor_wrapper(db.execute_sql(sql, args)))
+
+    def first(self, **values):
+        return next(self.iterate(**values), None)
+
+
+def string_agg(field, separator: str = ","):
+    """Aggregate strings of a group into one (GROUP_CONCAT on SQLite,
+    STRING_AGG on PostgreSQL)."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        return pw.fn.STRING_AGG(field, separator)
+    return pw.fn.GROUP_CONCAT(field, separator)
 
 
 # --- migrations -----------------------------------------------------------

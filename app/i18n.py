@@ -43,9 +43,27 @@ def translation_directories(app_root: Path) -> list[Path]:
         p for p in app_root.glob("*/translations") if p.is_dir())
 
 
+def request_translations():
+    """Flask-Babel's translations, looked up once per request: templates ask
+    for a few dozen strings per page and each lookup walks several contexts."""
+    from flask import g
+    from flask_babel import get_locale, get_translations
+    locale = get_locale()  # changes inside force_locale (PDFs in a member's language)
+    cached = g.get("_kituo_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._kituo_translations = (locale, get_translations())
+    return cached[1]
+
+
 def init_app(app) -> None:
     dirs = ";".join(str(p) for p in translation_directories(Path(app.root_path)))
     Babel(app, locale_selector=select_locale, default_translation_directories=dirs)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     from flask_babel import get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

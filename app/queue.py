@@ -53,25 +53,25 @@ def app_context():
                 db.close()
 
 
+def _in_app_context(func):
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        with app_context():
+            return func(*args, **kwargs)
+    return run
+
+
 def task(**options):
     """Like huey.task, but the function runs inside an app context."""
     def decorate(func):
-        @huey.task(name=f"{func.__module__}.{func.__name__}", **options)
-        @functools.wraps(func)
-        def run(*args, **kwargs):
-            with app_context():
-                return func(*args, **kwargs)
-        return run
+        name = f"{func.__module__}.{func.__name__}"
+        return huey.task(name=name, **options)(_in_app_context(func))
     return decorate
 
 
 def periodic_task(schedule, **options):
     """Like huey.periodic_task, inside an app context."""
     def decorate(func):
-        @huey.periodic_task(schedule, name=f"{func.__module__}.{func.__name__}", **options)
-        @functools.wraps(func)
-        def run(*args, **kwargs):
-            with app_context():
-                return func(*args, **kwargs)
-        return run
+        name = f"{func.__module__}.{func.__name__}"
+        return huey.periodic_task(schedule, name=name, **options)(_in_app_context(func))
     return decorate

@@ -32,10 +32,8 @@ def _user_or_404(user_id: int) -> User:
 @requires("users.manage")
 def users():
     role = request.args.get("role", "")
-    query = User.select().order_by(User.username)
-    if role in ROLES:
-        query = query.where(User.id.in_(User.with_role(role).select(User.id)))
-    return render("admin/users.html", "admin/_user_rows.html", users=list(query), role=role)
+    users = User.listing(role if role in ROLES else None)
+    return render("admin/users.html", "admin/_user_rows.html", users=users, role=role)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -14,7 +14,9 @@ from app import audit
 from app.access import ROLES
 from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSession
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.db import db, utcnow
+import peewee as pw
+
+from app.db import Prepared, db, string_agg, utcnow
 
 
 class AuthError(Exception):
@@ -208,12 +210,20 @@ def start_session(user: User) -> str:
     return token
 
 
+# One query for the session, its user and their roles, built once: it runs
+# on every request.
+_session_with_user_and_roles = Prepared(lambda p: (
+    UserSession.select(UserSession, User, string_agg(UserRole.role).alias("role_list"))
+    .join(User).join(UserRole, pw.JOIN.LEFT_OUTER)
+    .where(UserSession.token_hash == p("token_hash"))
+    .group_by(UserSession.id, User.id).limit(1)))
+
+
 def load_session_user(token: str | None) -> User | None:
     """Flask-Login user_loader: a live session of an active user, or None."""
     if not token:
         return None
-    row = (UserSession.select(UserSession, User).join(User)
-           .where(UserSession.token_hash == _sha256(token)).first())
+    row = _session_with_user_and_roles.first(token_hash=_sha256(token))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()
@@ -225,6 +235,7 @@ def load_session_user(token: str | None) -> User | None:
         UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
     user = row.user
     user.session_token = token
+    user._role_names = sorted(row.role_list.split(",")) if row.role_list else []
     return user
 
 
@@ -308,14 +319,20 @@ def redeem_setup_code(code: str, password: str, address: str) -> User:
     return user
 
 
+_active_users_by_role = Prepared(lambda p: (
+    UserRole.select(UserRole.role, fn.COUNT(UserRole.id).alias("n"))
+    .join(User).where(User.active == p("active")).group_by(UserRole.role)))
+
+_recent_sign_ins = Prepared(lambda p: (
+    User.select(User.username, User.last_login_at).where(User.last_login_at.is_null(False))
+    .order_by(User.last_login_at.desc()).limit(p("limit"))))
+
+
 def users_by_role() -> list[tuple[str, int]]:
-    rows = (UserRole.select(UserRole.role, fn.COUNT(UserRole.id).alias("n"))
-            .join(User).where(User.active == True)  # noqa: E712
-            .group_by(UserRole.role))
-    counts = {r.role: r.n for r in rows}
+    """Active accounts per role, every role listed (dashboard panel)."""
+    counts = {r.role: r.n for r in _active_users_by_role.iterate(active=True)}
     return [(role, counts.get(role, 0)) for role in ROLES]
 
 
-def recent_sign_ins(limit: int = 10):
-    return (User.select().where(User.last_login_at.is_null(False))
-            .order_by(User.last_login_at.desc()).limit(limit))
+def recent_sign_ins(limit: int = 10) -> list[User]:
+    return list(_recent_sign_ins.iterate(limit=limit))

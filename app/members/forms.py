@@ -6,6 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
 
+from wtforms.validators import ValidationError
+
 from app.forms import KituoForm, length, optional, required
 from app.members.labels import (
     AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
@@ -16,13 +18,13 @@ from app.members.models import COUNTIES, EXIT_REASONS, STATUSES
 class Choice(SelectField):
     def pre_validate(self, form):
         if self.data not in {str(value) for value, _label in self.choices}:
-            raise ValueError(_l("Choose from the list."))
+            raise ValidationError(_l("Choose from the list."))
 
 
 class Radio(RadioField):
     def pre_validate(self, form):
         if self.data not in {str(value) for value, _label in self.choices}:
-            raise ValueError(_l("Choose from the list."))
+            raise ValidationError(_l("Choose from the list."))
 
 
 class CheckboxList(SelectMultipleField):
@@ -32,7 +34,7 @@ class CheckboxList(SelectMultipleField):
     def pre_validate(self, form):
         valid = {value for value, _label in self.choices}
         if any(v not in valid for v in self.data or []):
-            raise ValueError(_l("Choose from the list."))
+            raise ValidationError(_l("Choose from the list."))
 
 
 class DateInput(DateField):
@@ -77,6 +79,23 @@ class MemberForm(KituoForm):
     notes = TextAreaField(_l("Restricted notes"), [optional(), length(4000)],
                           description=_l("Only coordinators see these notes."))
 
+    def _check(self, field):
+        """The service's own rule for one field, so every error shows at once."""
+        from app.members import services
+        try:
+            services.clean_record({field.name: field.data}, partial=True)
+        except services.MemberError as error:
+            raise ValidationError(error.message) from None
+
+    def validate_birth_year(self, field):
+        self._check(field)
+
+    def validate_phone(self, field):
+        self._check(field)
+
+    def validate_joined_on(self, field):
+        self._check(field)
+
     def set_choices(self, sources):
         self.gender.choices = _choices(GENDER_LABELS)
         self.age_band.choices = _choices(AGE_BAND_LABELS, _l("—"))
@@ -116,7 +135,7 @@ class MeetingForm(KituoForm):
 
 class BuddyForm(KituoForm):
     buddy_code = StringField(_l("Buddy's member code"), [optional(), length(24)],
-                             render_kw={"autocapitalize": "characters", "placeholder": "AZ-0001"},
+                             render_kw={"autocapitalize": "characters"},
                              description=_l("An active member. Leave empty to remove the buddy."))
 
 

@@ -53,20 +53,28 @@ DEFAULT_STEPS = [
 ]
 
 
+_seeded: set[str] = set()
+
+
 def ensure_defaults() -> None:
     """Seed the referral sources and the induction checklist once (a new
-    database is created from the models, so this also runs lazily)."""
-    if not ReferralSource.select().exists():
+    database is created from the models, so this also runs lazily; checked
+    once per database per process)."""
+    key = str(getattr(db.obj, "database", ""))
+    if key in _seeded:
+        return
+    if not ReferralSource.select().where(ReferralSource.key.is_null(False)).exists():
         with db.atomic():
             ReferralSource.insert_many(
                 [{"key": k, "name": n, "position": i} for i, (k, n) in enumerate(DEFAULT_SOURCES)]
             ).on_conflict_ignore().execute()
-    if not InductionStep.select().exists():
+    if not InductionStep.select().where(InductionStep.key.is_null(False)).exists():
         with db.atomic():
             InductionStep.insert_many(
                 [{"key": k, "title_en": en, "title_sw": sw, "position": i, "required": req}
                  for i, (k, en, sw, req) in enumerate(DEFAULT_STEPS)]
             ).on_conflict_ignore().execute()
+    _seeded.add(key)
 
 
 def prefix() -> str:
@@ -433,7 +441,10 @@ def checklist(include_retired: bool = False):
 
 def induction_progress(member: Member) -> dict:
     steps = checklist()
-    done = {c.step_id: c for c in InductionCompletion.select(InductionCompletion)
+    from app.auth.models import User
+    done = {c.step_id: c for c in
+            InductionCompletion.select(InductionCompletion, User.id, User.display_name)
+            .join(User, pw.JOIN.LEFT_OUTER, on=(InductionCompletion.completed_by == User.id))
             .where(InductionCompletion.member == member)}
     required = [s for s in steps if s.required]
     required_done = sum(1 for s in required if s.id in done)

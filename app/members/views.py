@@ -128,9 +128,10 @@ def _profile(member, status: int = 200, **forms):
     status_form = forms.get("status_form") or StatusForm(formdata=None)
     status_form.set_choices([s for s in allowed if s != "active" or member.status == "alumni"])
     meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
+    consents = services.latest_consents(member)
     context = dict(
-        member=member, progress=progress, consents=services.latest_consents(member),
-        may_process=services.may(member, "processing"),
+        member=member, progress=progress, consents=consents,
+        may_process=bool(consents["processing"] and consents["processing"].given),
         buddy=member.buddy if member.buddy_id else None,
         buddy_of=list(services.buddies_of(member)),
         meetings=list(services.upcoming_meetings(member)),
