@@ -20,6 +20,8 @@ MODULES = [
     "app.admin",
     "app.members",
     "app.counselling",
+    "app.mentorship",
+    "app.safeguarding",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
