@@ -138,7 +138,10 @@ def test_counsellor_writes_note_and_high_risk_prompts_a_concern(app, client):
         "text": "Spoke about threats.", "risk_level": "high", "concerns": "", "follow_up": ""})
     assert response.status_code == 303
     page = soup(client.get(response.headers["Location"]))
-    assert page.select_one(".concern-prompt")
+    link = page.select_one(".concern-prompt a[role=button]")["href"]
+    assert link.startswith("/safeguarding/concerns/new?") and "category=self_harm" in link
+    form = soup(client.get(link))                 # the counsellor may open the pre-filled form
+    assert form.select_one("select[name=category] option[selected]")["value"] == "self_harm"
     empty = client.post(f"/counselling/bookings/{booking.id}/note", data={"text": ""})
     assert empty.status_code == 422
     with app.app_context(), db.connection_context():

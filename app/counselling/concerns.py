@@ -1,24 +1,21 @@
 """The link from a high-risk session note to the safeguarding module.
 
-Small interface, so the note page knows no other module by name:
-`concern_url(member, booking)` returns the safeguarding module's
-pre-filled "raise a concern" form for this member, or None when no
-module offers one (the page then tells the counsellor to reach the
-safeguarding lead directly). A safeguarding module offers the form by
-exposing the endpoint named in CONCERN_ENDPOINTS that accepts the query
-arguments `member` (id), `category`, `urgency` and `source`.
+`concern_url(member, booking)` returns the safeguarding module's pre-filled
+"raise a concern" form (issue 4: GET /safeguarding/concerns/new with
+member, category, urgency, source and ref), or None when no safeguarding
+module is installed (the note page then tells the counsellor to reach the
+safeguarding lead directly). Only the member id, the category and the
+booking id travel in the URL: never a word of the note.
 """
 from __future__ import annotations
 
 from flask import current_app, url_for
 
-CONCERN_ENDPOINTS = ("safeguarding.new_concern", "safeguarding.raise_concern",
-                     "safeguarding.concern_new")
+CONCERN_ENDPOINT = "safeguarding.new"
 
 
 def concern_url(member, booking=None) -> str | None:
-    for endpoint in CONCERN_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, member=member.id, category="self_harm", urgency="urgent",
-                           source="counselling")
-    return None
+    if CONCERN_ENDPOINT not in current_app.view_functions:
+        return None
+    return url_for(CONCERN_ENDPOINT, member=member.id, category="self_harm", urgency="urgent",
+                   source="counselling_note", ref=str(booking.id) if booking else "")
