@@ -23,7 +23,7 @@ def test_quick_exit_on_member_and_public_pages_only(client, login_as, app):
     page = BeautifulSoup(client.get("/login").data, "html.parser")
     assert page.select_one("#quick-exit")["href"] == "/recipes"
     login_as("member")
-    page = BeautifulSoup(client.get("/").data, "html.parser")
+    page = BeautifulSoup(client.get("/", follow_redirects=True).data, "html.parser")  # -> /me
     assert page.select_one("#quick-exit") and page.body["data-quick-exit"] == "/recipes"
     staff = app.test_client()
     login_as("coordinator", client_=staff)
