@@ -247,6 +247,7 @@ def _busy(counsellor_ids, start: dt.datetime, end: dt.datetime, ignore_booking=N
     bookings = (Booking.select(Booking.counsellor, Booking.starts_at, Booking.ends_at,
                                Booking.buffer_minutes)
                 .where(Booking.counsellor.in_(ids) & Booking.status.in_(HOLDING)
+                       & (Booking.starts_at > lo - dt.timedelta(days=1))   # index range
                        & (Booking.starts_at < hi) & (Booking.ends_at > lo)))
     if ignore_booking is not None:
         bookings = bookings.where(Booking.id != ignore_booking.id)
