@@ -19,6 +19,9 @@ MODULES = [
     "app.jobs",
     "app.admin",
     "app.members",
+    "app.mentorship",
+    "app.safeguarding",
+    "app.counselling",
     "app.backups",
 ]
 

@@ -28,3 +28,23 @@ def _members(migrator):
     from app.members.services import ensure_defaults
     create_tables(MODELS)
     ensure_defaults()
+
+
+@migration(30, "mentorship: mentor profiles, pairings, goals, session logs, corrections")
+def _mentorship(migrator):
+    from app.mentorship.models import MODELS
+    create_tables(MODELS)
+
+
+@migration(31, "safeguarding: concerns and their action log")
+def _safeguarding(migrator):
+    from app.safeguarding.models import MODELS
+    create_tables(MODELS)
+
+
+@migration(40, "counselling: availability, holidays, bookings, group sessions, notes, feeds")
+def _counselling(migrator):
+    from app.counselling.models import MODELS
+    from app.counselling.services import ensure_defaults
+    create_tables(MODELS)
+    ensure_defaults()

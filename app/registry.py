@@ -57,6 +57,16 @@ class BenchPage:
     path: object
 
 
+@dataclass(frozen=True)
+class HomeSection:
+    """A read-only block on a member's own home page (/me): `template` is
+    rendered with `ctx` (e.g. their goals with their mentor)."""
+    key: str
+    template: str
+    ctx: dict
+    order: int = 50
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -70,6 +80,11 @@ class Registry:
     # real_data_checks: () -> bool, True when the module holds non-demo data
     # (seed-demo refuses to run then).
     real_data_checks: list[Callable[[], bool]] = field(default_factory=list)
+    # member_actions: (user, member) -> [(label, url)], buttons on the member
+    # page (e.g. "Raise a safeguarding concern"); each checks its own access.
+    member_actions: list[Callable] = field(default_factory=list)
+    # member_home_sections: (member) -> HomeSection | None, blocks on /me.
+    member_home_sections: list[Callable] = field(default_factory=list)
 
     def nav_for(self, user) -> list[NavItem]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()
@@ -83,6 +98,15 @@ class Registry:
         if not getattr(user, "is_authenticated", False):
             return []
         return [b for provider in self.banner_providers for b in provider(user)]
+
+    def member_actions_for(self, user, member) -> list[tuple[str, str]]:
+        if not getattr(user, "is_authenticated", False):
+            return []
+        return [action for provider in self.member_actions for action in provider(user, member)]
+
+    def home_sections_for(self, member) -> list[HomeSection]:
+        sections = [s for s in (provider(member) for provider in self.member_home_sections) if s]
+        return sorted(sections, key=lambda s: s.order)
 
     def schedule_for(self, member, start, end) -> list[ScheduleItem]:
         items: list[ScheduleItem] = []
@@ -111,3 +135,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["kituo_nav"] = lambda: registry().nav_for(current_user)
     app.jinja_env.globals["kituo_banners"] = lambda: registry().banners_for(current_user)
+    app.jinja_env.globals["kituo_member_actions"] = (
+        lambda member: registry().member_actions_for(current_user, member))
+    app.jinja_env.globals["kituo_member_home_sections"] = (
+        lambda member: registry().home_sections_for(member))

@@ -1,0 +1,423 @@
+"""Mentorship pages: the mentor's home and session log (phone first), the
+coordinator's overview, pairings with suggestions, goals, mentor profiles,
+and the mentee's own read-only page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import requires, user_can
+from app.auth.models import User
+from app.filters import NAIROBI, to_local
+from app.forms import add_error
+from app.htmx import render
+from app.members.services import member_for_user
+from app.mentorship import bp, services
+from app.mentorship.forms import (
+    ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
+    ProfileForm, ProposeForm, SessionForm)
+from app.mentorship.models import GOAL_STATUSES
+
+
+def _see_other(endpoint: str, **values):
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _pairing_or_404(pairing_id: int):
+    pairing = services.visible_pairing(current_user, pairing_id)
+    if pairing is None:
+        abort(404)
+    return pairing
+
+
+def _own_pairing_or_404(pairing_id: int):
+    pairing = _pairing_or_404(pairing_id)
+    if pairing.mentor_id != current_user.id:
+        abort(404)
+    return pairing
+
+
+def _to_utc(local: dt.datetime | None) -> dt.datetime | None:
+    if local is None:
+        return None
+    return local.replace(tzinfo=NAIROBI).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _to_local_naive(value: dt.datetime | None) -> dt.datetime | None:
+    return to_local(value).replace(tzinfo=None) if value else None
+
+
+# --- mentor home and coordinator overview --------------------------------------------------
+
+@bp.route("/mentoring/")
+@requires("mentorship.view_own")
+def mentor_home():
+    pairings = list(services.my_pairings(current_user))
+    goals = services.goals_of([p.id for p in pairings if p.status == "active"])
+    now = dt.datetime.utcnow()
+    upcoming = sorted((p for p in pairings if p.next_meeting_at and p.next_meeting_at > now),
+                      key=lambda p: p.next_meeting_at)
+    return render_template("mentorship/home.html", pairings=pairings, goals=goals,
+                           upcoming=upcoming,
+                           overdue=[p for p in pairings if p.overdue_since],
+                           recent=list(services.my_recent_sessions(current_user)),
+                           profile=services.profile_for(current_user),
+                           days=services.overdue_days())
+
+
+@bp.route("/mentoring/overview")
+@requires("mentorship.manage")
+def overview():
+    status = request.args.get("status", "active")
+    if status not in ("proposed", "active", "completed", "ended", ""):
+        status = "active"
+    overdue_only = request.args.get("overdue") == "1"
+    page = services.pairing_page(status, request.args.get("page", 1, type=int), overdue_only)
+    return render("mentorship/overview.html", "mentorship/_pairing_rows.html", filter_status=status,
+                  overdue_only=overdue_only, counts=services.counts_by_status(),
+                  overdue_count=services.overdue_count(),
+                  last_check=services.last_overdue_check(), **page)
+
+
+# --- mentor profiles ----------------------------------------------------------------------
+
+@bp.route("/mentoring/mentors")
+@requires("mentorship.manage")
+def mentors():
+    return render_template("mentorship/mentors.html", rows=services.mentor_rows())
+
+
+def _profile_form(form, user, own: bool):
+    try:
+        services.save_profile(user, form.areas.data, form.languages.data,
+                              None if own else form.capacity.data, form.availability.data,
+                              actor=current_user, keep_capacity=own)
+    except services.MentorshipError as error:
+        add_error(form, error.field, error.message)
+        return False
+    return True
+
+
+@bp.route("/mentoring/mentors/<int:user_id>", methods=["GET", "POST"])
+@requires("mentorship.manage")
+def edit_mentor(user_id: int):
+    user = services.mentor_users().where(User.id == user_id).first() or abort(404)
+    profile = services.profile_for(user)
+    form = ProfileForm(obj=profile if request.method == "GET" else None)
+    if request.method == "GET":
+        form.areas.data, form.languages.data = profile.areas, profile.languages
+    if form.validate_on_submit() and _profile_form(form, user, own=False):
+        flash(_("Changes saved."), "success")
+        return _see_other("mentorship.mentors")
+    status = 422 if request.method == "POST" else 200
+    return render_template("mentorship/profile.html", form=form, mentor=user, own=False), status
+
+
+@bp.route("/mentoring/profile", methods=["GET", "POST"])
+@requires("mentorship.view_own")
+def own_profile():
+    profile = services.profile_for(current_user)
+    form = MentorOwnProfileForm(obj=profile if request.method == "GET" else None)
+    if request.method == "GET":
+        form.areas.data, form.languages.data = profile.areas, profile.languages
+    if form.validate_on_submit() and _profile_form(form, current_user, own=True):
+        flash(_("Changes saved."), "success")
+        return _see_other("mentorship.mentor_home")
+    status = 422 if request.method == "POST" else 200
+    return render_template("mentorship/profile.html", form=form, mentor=current_user,
+                           own=True, capacity=profile.capacity), status
+
+
+# --- pairings ---------------------------------------------------------------------------------
+
+def _mentee_from_code(code: str):
+    from app.members.services import visible_members
+    from app.members.models import Member
+    code = (code or "").strip().upper()
+    return visible_members(current_user).where(Member.code == code).first() if code else None
+
+
+@bp.route("/mentoring/pairings/new", methods=["GET", "POST"])
+@requires("mentorship.manage")
+def new_pairing():
+    if request.method == "POST":
+        form = ProposeForm()
+    else:
+        form = ProposeForm(formdata=request.args, meta={"csrf": False})
+    rows = services.mentor_rows()
+    form.mentor.choices = [("", _("Choose a mentor"))] + [
+        (str(r.user.id), f"{r.user.display_name} ({r.load}/{r.profile.capacity})") for r in rows]
+    mentee = _mentee_from_code(form.member_code.data)
+    if form.member_code.data and mentee is None:
+        add_error(form, "member_code", _("No member with this code."))
+    suggestions = services.suggest_mentors(mentee) if mentee else []
+    status = 200
+    if request.method == "POST":
+        if form.validate() and mentee is not None:
+            mentor = services.mentor_users().where(User.id == int(form.mentor.data)).first()
+            try:
+                if mentor is None:
+                    raise services.MentorshipError(_("Choose a mentor from the list."), "mentor")
+                pairing = services.propose(mentee, mentor, current_user)
+            except services.MentorshipError as error:
+                add_error(form, error.field, error.message)
+            else:
+                flash(_("Pairing proposed. Start it once mentor and member have agreed."),
+                      "success")
+                return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+        status = 422
+    return render_template("mentorship/new_pairing.html", form=form, mentee=mentee,
+                           suggestions=suggestions), status
+
+
+def _pairing_page(pairing, status: int = 200, **forms):
+    goals = services.goals_of([pairing.id]).get(pairing.id, [])
+    is_mentor = pairing.mentor_id == current_user.id
+    context = dict(
+        pairing=pairing, mentee=pairing.mentee, mentor=User.get_by_id(pairing.mentor_id),
+        goals=goals, notes=services.notes_of([g.id for g in goals]),
+        sessions=list(services.pairing_sessions(pairing)), is_mentor=is_mentor,
+        manage=user_can(current_user, "mentorship.manage"),
+        other_active=services.has_other_active(pairing) if pairing.status == "proposed" else False,
+        goal_form=forms.get("goal_form") or GoalForm(formdata=None),
+        activate_form=forms.get("activate_form") or ActivateForm(
+            formdata=None, start_date=services.today()),
+        end_form=forms.get("end_form") or EndForm(formdata=None, end_date=services.today()),
+        note_form=forms.get("note_form"), note_goal=forms.get("note_goal"),
+        may_raise=user_can(current_user, "safeguarding.raise"),
+    )
+    return render_template("mentorship/pairing.html", **context), status
+
+
+@bp.route("/mentoring/pairings/<int:pairing_id>")
+@requires("mentorship.view")
+def show_pairing(pairing_id: int):
+    return _pairing_page(_pairing_or_404(pairing_id))
+
+
+@bp.route("/mentoring/pairings/<int:pairing_id>/phone")
+@requires("mentorship.view_own")
+def mentee_phone(pairing_id: int):
+    pairing = _own_pairing_or_404(pairing_id)
+    phone = services.mentee_phone(pairing, current_user)
+    return render("mentorship/phone.html", "mentorship/_phone.html", pairing=pairing,
+                  phone=phone)
+
+
+@bp.route("/mentoring/pairings/<int:pairing_id>/activate", methods=["POST"])
+@requires("mentorship.manage")
+def activate_pairing(pairing_id: int):
+    pairing = _pairing_or_404(pairing_id)
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            services.activate(pairing, current_user, form.override.data, form.start_date.data)
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("The pairing has started."), "success")
+            return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+    return _pairing_page(pairing, 422, activate_form=form)
+
+
+@bp.route("/mentoring/pairings/<int:pairing_id>/end", methods=["POST"])
+@requires("mentorship.manage")
+def end_pairing(pairing_id: int):
+    pairing = _pairing_or_404(pairing_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            services.end(pairing, form.outcome.data, form.reason.data, current_user,
+                         form.end_date.data)
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("The pairing is closed."), "success")
+            return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+    return _pairing_page(pairing, 422, end_form=form)
+
+
+# --- goals -----------------------------------------------------------------------------------
+
+@bp.route("/mentoring/pairings/<int:pairing_id>/goals", methods=["POST"])
+@requires("mentorship.view")
+def add_goal(pairing_id: int):
+    pairing = _pairing_or_404(pairing_id)
+    if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
+        abort(404)
+    form = GoalForm()
+    if form.validate_on_submit():
+        try:
+            services.add_goal(pairing, form.title.data, form.area.data, form.target_date.data,
+                              current_user)
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Goal added."), "success")
+            return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id) + "#goals",
+                            code=303)
+    return _pairing_page(pairing, 422, goal_form=form)
+
+
+@bp.route("/mentoring/goals/<int:goal_id>/notes", methods=["POST"])
+@requires("mentorship.view")
+def add_goal_note(goal_id: int):
+    goal = services.visible_goal(current_user, goal_id) or abort(404)
+    pairing = _pairing_or_404(goal.pairing_id)
+    if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
+        abort(404)
+    form = GoalNoteForm()
+    if form.validate_on_submit():
+        try:
+            services.add_goal_note(goal, current_user, form.status.data, form.text.data)
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Progress saved."), "success")
+            return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id)
+                            + f"#goal-{goal.id}", code=303)
+    return _pairing_page(pairing, 422, note_form=form, note_goal=goal.id)
+
+
+# --- session log -------------------------------------------------------------------------------
+
+def _goal_updates(goals) -> dict:
+    updates = {}
+    for goal in goals:
+        status = request.form.get(f"goal-{goal.id}-status", "")
+        note = request.form.get(f"goal-{goal.id}-note", "")
+        if status not in GOAL_STATUSES:
+            status = ""
+        if status or note.strip():
+            updates[goal.id] = (status, note)
+    return updates
+
+
+def _session_input(form, goals=()) -> services.SessionInput:
+    return services.SessionInput(
+        held_on=form.held_on.data, duration_minutes=form.duration_minutes.data,
+        mode=form.mode.data, topics=form.topics.data or [], notes=form.notes.data or "",
+        follow_up=form.follow_up.data or "", next_meeting_at=_to_utc(form.next_meeting.data),
+        goal_updates=_goal_updates(goals))
+
+
+def _open_goals(pairing):
+    return [g for g in services.goals_of([pairing.id]).get(pairing.id, [])
+            if g.status in ("open", "in_progress")]
+
+
+@bp.route("/mentoring/pairings/<int:pairing_id>/sessions/new", methods=["GET", "POST"])
+@requires("mentorship.view_own")
+def new_session(pairing_id: int):
+    pairing = _own_pairing_or_404(pairing_id)
+    goals = _open_goals(pairing)
+    form = SessionForm()
+    if request.method == "GET":
+        form.held_on.data = services.today()
+        form.duration_minutes.data = 60
+        form.mode.data = "in_person"
+    if form.validate_on_submit():
+        try:
+            log = services.log_session(pairing, current_user, _session_input(form, goals))
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            if form.worried.data:
+                flash(_("Session saved. Now tell the safeguarding lead what worries you."),
+                      "success")
+                return _see_other("safeguarding.new", member=pairing.mentee_id,
+                                  source="session_log", ref=log.id)
+            flash(_("Session saved."), "success")
+            return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("mentorship/session_form.html", form=form, pairing=pairing,
+                           goals=goals, log=None), status
+
+
+def _session_or_404(session_id: int):
+    log = services.visible_session(current_user, session_id)
+    if log is None:
+        abort(404)
+    return log
+
+
+@bp.route("/mentoring/sessions/<int:session_id>")
+@requires("mentorship.view")
+def show_session(session_id: int):
+    log = _session_or_404(session_id)
+    pairing = _pairing_or_404(log.pairing_id)
+    return _session_page(log, pairing)
+
+
+def _session_page(log, pairing, status: int = 200, correction_form=None):
+    from app.mentorship.models import GoalNote, SessionCorrection
+    corrections = list(SessionCorrection.select().where(SessionCorrection.session == log.id)
+                       .order_by(SessionCorrection.id))
+    goal_notes = list(GoalNote.select().where(GoalNote.session == log.id).order_by(GoalNote.id))
+    return render_template(
+        "mentorship/session.html", log=log, pairing=pairing, mentee=pairing.mentee,
+        corrections=corrections, goal_notes=goal_notes,
+        editable=services.is_editable(log, current_user), locks_at=services.locks_at(log),
+        is_author=log.author_id == current_user.id,
+        correction_form=correction_form or CorrectionForm(formdata=None),
+        may_raise=user_can(current_user, "safeguarding.raise")), status
+
+
+@bp.route("/mentoring/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@requires("mentorship.view_own")
+def edit_session(session_id: int):
+    log = _session_or_404(session_id)
+    if log.author_id != current_user.id:
+        abort(404)
+    pairing = _pairing_or_404(log.pairing_id)
+    if not services.is_editable(log, current_user):
+        flash(_("This log is locked. Add a correction instead."), "info")
+        return _see_other("mentorship.show_session", session_id=log.id)
+    form = SessionForm(obj=log if request.method == "GET" else None)
+    if request.method == "GET":
+        form.topics.data = log.topic_list
+        form.next_meeting.data = _to_local_naive(log.next_meeting_at)
+    if form.validate_on_submit():
+        try:
+            services.edit_session(log, current_user, _session_input(form))
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Changes saved."), "success")
+            return _see_other("mentorship.show_session", session_id=log.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("mentorship/session_form.html", form=form, pairing=pairing,
+                           goals=[], log=log), status
+
+
+@bp.route("/mentoring/sessions/<int:session_id>/corrections", methods=["POST"])
+@requires("mentorship.view_own")
+def add_correction(session_id: int):
+    log = _session_or_404(session_id)
+    if log.author_id != current_user.id:
+        abort(404)
+    pairing = _pairing_or_404(log.pairing_id)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_correction(log, current_user, form.text.data)
+        except services.MentorshipError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Correction added."), "success")
+            return _see_other("mentorship.show_session", session_id=log.id)
+    return _session_page(log, pairing, 422, correction_form=form)
+
+
+# --- the mentee's own page --------------------------------------------------------------------
+
+@bp.route("/me/mentoring")
+@requires("mentorship.mentee")
+def mentee_home():
+    member = member_for_user(current_user)
+    view = services.mentee_view(member) if member and not member.anonymised_at else None
+    return render_template("mentorship/mentee.html", member=member, view=view)
+

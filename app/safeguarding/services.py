@@ -1,0 +1,244 @@
+"""Safeguarding rules, tested without HTTP.
+
+Other modules raise concerns with `raise_concern(...)` (e.g. from a
+counselling note) or send people to the pre-filled form:
+`url_for("safeguarding.new", member=ID, source="counselling_note", ref=ID,
+category=..., urgency=...)`.
+Reports use `counts_by_category(since, until)`: counts only, "<5" below 5.
+Every read of a concern is audited; audit summaries carry no personal data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, fn
+
+from app import audit
+from app.access import user_can
+from app.auth.models import User
+from app.db import db, utcnow
+from app.filters import to_local
+from app.members.models import Member
+from app.safeguarding.models import (
+    CATEGORIES, SOURCES, STATUSES, URGENCIES, Concern, ConcernAction)
+
+PAGE_SIZE = 25
+SUPPRESS_BELOW = 5
+TRANSITIONS = {"open": ("in_progress", "closed"), "in_progress": ("closed",), "closed": ()}
+
+
+class SafeguardingError(Exception):
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def today() -> dt.date:
+    return to_local(utcnow()).date()
+
+
+# --- raising ------------------------------------------------------------------------------
+
+def member_by_code(code: str) -> Member | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return Member.get_or_none((Member.code == code) & Member.anonymised_at.is_null())
+
+
+def raise_concern(member: Member, raised_by, category: str, urgency: str, what_happened: str,
+                  action_taken: str = "", source: str = "other",
+                  source_ref: str | int = "") -> Concern:
+    """Record a concern; it reaches every safeguarding lead at once (the
+    urgent badge polls for it)."""
+    what_happened, action_taken = (what_happened or "").strip(), (action_taken or "").strip()
+    if member is None:
+        raise SafeguardingError(_l("Enter the member's code, like AZ-0042."), "member_code")
+    if category not in CATEGORIES:
+        raise SafeguardingError(_l("Choose from the list."), "category")
+    if urgency not in URGENCIES:
+        raise SafeguardingError(_l("Choose from the list."), "urgency")
+    if not what_happened:
+        raise SafeguardingError(_l("This field is required."), "what_happened")
+    if len(what_happened) > 4000:
+        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "what_happened")
+    if len(action_taken) > 2000:
+        raise SafeguardingError(_l("Use at most %(max)d characters.", max=2000), "action_taken")
+    source = source if source in SOURCES else "other"
+    with db.atomic():
+        concern = Concern.create(member=member.id, raised_by=raised_by.id if raised_by else None,
+                                 category=category, urgency=urgency, what_happened=what_happened,
+                                 action_taken=action_taken, source=source,
+                                 source_ref=str(source_ref or "")[:40])
+        ConcernAction.create(concern=concern.id, actor=raised_by.id if raised_by else None,
+                             kind="raised")
+        audit.record("concern.raised", "concern", concern.id,
+                     f"urgency {urgency}; from {source}", actor=raised_by)
+    return concern
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+def visible_concerns(user):
+    """Safeguarding leads see every concern; whoever raised one sees their own."""
+    query = Concern.select(Concern, Member).join(Member, on=(Concern.member == Member.id))
+    if user_can(user, "safeguarding.manage"):
+        return query
+    if user_can(user, "safeguarding.raise"):
+        return query.where(Concern.raised_by == user.id)
+    return query.where(False)
+
+
+def read_concern(user, concern_id) -> Concern | None:
+    """Load one concern for `user` (None if out of scope) and audit the read."""
+    concern = visible_concerns(user).where(Concern.id == concern_id).first()
+    if concern is not None:
+        audit.record("concern.viewed", "concern", concern.id, actor=user)
+    return concern
+
+
+def list_concerns(user, status: str = "", page: int = 1, mine: bool = False) -> dict:
+    query = visible_concerns(user)
+    if mine:
+        query = query.where(Concern.raised_by == user.id)
+    if status in STATUSES:
+        query = query.where(Concern.status == status)
+    elif status == "active":
+        query = query.where(Concern.status != "closed")
+    query = query.order_by(Concern.status == "closed", Concern.urgency == "routine",
+                           Concern.urgency == "soon", Concern.raised_at.desc())
+    page = max(1, page)
+    rows = list(query.paginate(page, PAGE_SIZE + 1))
+    audit.record("concern.listed", "concern", None,
+                 f"{min(len(rows), PAGE_SIZE)} shown, page {page}", actor=user)
+    return {"concerns": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE}
+
+
+def actions_of(concern: Concern):
+    return (ConcernAction.select(ConcernAction, User)
+            .join(User, JOIN.LEFT_OUTER, on=(ConcernAction.actor == User.id))
+            .where(ConcernAction.concern == concern.id).order_by(ConcernAction.id))
+
+
+def review_passed(concern: Concern, on: dt.date | None = None) -> bool:
+    return bool(concern.status != "closed" and concern.review_on
+                and concern.review_on < (on or today()))
+
+
+# --- handling (safeguarding leads) -------------------------------------------------------------
+
+def _log(concern: Concern, actor, kind: str, text: str = "") -> None:
+    ConcernAction.create(concern=concern.id, actor=actor.id if actor else None, kind=kind,
+                         text=text)
+
+
+def acknowledge(concern: Concern, actor) -> Concern:
+    """A lead takes the concern: the urgent badge clears for everyone."""
+    if concern.acknowledged_at:
+        return concern
+    with db.atomic():
+        concern.acknowledged_at, concern.acknowledged_by = utcnow(), actor.id
+        fields = [Concern.acknowledged_at, Concern.acknowledged_by]
+        if concern.status == "open":
+            concern.status = "in_progress"
+            fields.append(Concern.status)
+        concern.save(only=fields)
+        _log(concern, actor, "acknowledged")
+        audit.record("concern.acknowledged", "concern", concern.id, actor=actor)
+    return concern
+
+
+def add_note(concern: Concern, actor, text: str) -> None:
+    text = (text or "").strip()
+    if not text:
+        raise SafeguardingError(_l("This field is required."), "text")
+    if len(text) > 4000:
+        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "text")
+    with db.atomic():
+        _log(concern, actor, "note", text)
+        audit.record("concern.note", "concern", concern.id, actor=actor)
+
+
+def set_status(concern: Concern, actor, status: str, outcome: str = "") -> Concern:
+    """open -> in progress -> closed; closing needs an outcome."""
+    outcome = (outcome or "").strip()
+    if status not in TRANSITIONS.get(concern.status, ()):
+        raise SafeguardingError(_l("This change of status is not possible now."), "status")
+    if status == "closed" and not outcome:
+        raise SafeguardingError(_l("Write the outcome before closing."), "outcome")
+    if len(outcome) > 4000:
+        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "outcome")
+    with db.atomic():
+        old = concern.status
+        concern.status = status
+        fields = [Concern.status]
+        if status == "closed":
+            concern.outcome, concern.closed_at = outcome, utcnow()
+            fields += [Concern.outcome, Concern.closed_at]
+            if not concern.acknowledged_at:
+                concern.acknowledged_at, concern.acknowledged_by = utcnow(), actor.id
+                fields += [Concern.acknowledged_at, Concern.acknowledged_by]
+        concern.save(only=fields)
+        _log(concern, actor, "closed" if status == "closed" else "status", outcome or status)
+        audit.record("concern.status", "concern", concern.id, f"{old} -> {status}", actor=actor)
+    return concern
+
+
+def set_review(concern: Concern, actor, review_on: dt.date | None) -> Concern:
+    if concern.status == "closed":
+        raise SafeguardingError(_l("This concern is closed."), "review_on")
+    if review_on is not None and review_on < today():
+        raise SafeguardingError(_l("Choose today or a later date."), "review_on")
+    with db.atomic():
+        concern.review_on = review_on
+        concern.save(only=[Concern.review_on])
+        _log(concern, actor, "review", review_on.isoformat() if review_on else "")
+        audit.record("concern.review", "concern", concern.id, actor=actor)
+    return concern
+
+
+# --- dashboard figures (cheap indexed counts) ----------------------------------------------------
+
+def urgent_waiting():
+    return Concern.select(Concern.id, Concern.raised_at).where(
+        (Concern.urgency == "urgent") & Concern.acknowledged_at.is_null()
+        & (Concern.status != "closed"))
+
+
+def urgent_waiting_count() -> int:
+    return urgent_waiting().count()
+
+
+def summary() -> dict:
+    counts = dict(Concern.select(Concern.status, fn.COUNT(Concern.id))
+                  .where(Concern.status != "closed").group_by(Concern.status).tuples())
+    review = Concern.select().where((Concern.status != "closed") & Concern.review_on.is_null(False)
+                                    & (Concern.review_on < today())).count()
+    return {"open": counts.get("open", 0), "in_progress": counts.get("in_progress", 0),
+            "review_passed": review}
+
+
+# --- reports: counts only ---------------------------------------------------------------------------
+
+def counts_by_category(since: dt.date | None = None, until: dt.date | None = None) -> dict:
+    """category -> count, or "<5" when under 5 (and above 0): the only view
+    of concerns a report may show. Dates are local calendar days, inclusive."""
+    query = Concern.select(Concern.category, fn.COUNT(Concern.id)).group_by(Concern.category)
+    if since:
+        query = query.where(Concern.raised_at >= _utc_start(since))
+    if until:
+        query = query.where(Concern.raised_at < _utc_start(until + dt.timedelta(days=1)))
+    counts = dict(query.tuples())
+    return {category: suppressed(counts.get(category, 0)) for category in CATEGORIES}
+
+
+def suppressed(count: int):
+    return f"<{SUPPRESS_BELOW}" if 0 < count < SUPPRESS_BELOW else count
+
+
+def _utc_start(day: dt.date) -> dt.datetime:
+    from app.filters import NAIROBI
+    local = dt.datetime.combine(day, dt.time(0), tzinfo=NAIROBI)
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,188 @@
+"""Safeguarding pages: raise a concern (pre-fillable), the leads' list and
+handling, the raiser's own read-only view, and the urgent badge that every
+lead's dashboard polls."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import requires, user_can
+from app.forms import add_error
+from app.htmx import render
+from app.members.services import visible_member
+from app.safeguarding import bp, services
+from app.safeguarding.forms import ConcernForm, NoteForm, ReviewForm, StatusForm
+from app.safeguarding.models import CATEGORIES, SOURCES, URGENCIES
+
+
+def _see_other(endpoint: str, **values):
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _concern_or_404(concern_id: int):
+    concern = services.read_concern(current_user, concern_id)
+    if concern is None:
+        abort(404)
+    return concern
+
+
+def _manage_concern_or_404(concern_id: int):
+    concern = services.visible_concerns(current_user).where(
+        services.Concern.id == concern_id).first()
+    if concern is None:
+        abort(404)
+    return concern
+
+
+@bp.route("/")
+@requires("safeguarding.manage")
+def index():
+    status = request.args.get("status", "active")
+    page = services.list_concerns(current_user, status, request.args.get("page", 1, type=int))
+    return render("safeguarding/list.html", "safeguarding/_rows.html", filter_status=status,
+                  mine=False, today=services.today(), review_passed=services.review_passed,
+                  **page)
+
+
+@bp.route("/mine")
+@requires("safeguarding.raise")
+def mine():
+    page = services.list_concerns(current_user, "", request.args.get("page", 1, type=int),
+                                  mine=True)
+    return render("safeguarding/list.html", "safeguarding/_rows.html", filter_status="", mine=True,
+                  today=services.today(), review_passed=services.review_passed, **page)
+
+
+@bp.route("/badge")
+@requires("safeguarding.manage")
+def badge():
+    """Polled every few seconds by each lead's dashboard: one indexed count."""
+    return render_template("safeguarding/_badge.html", count=services.urgent_waiting_count())
+
+
+def _member_for_form(member_id):
+    if not member_id:
+        return None
+    try:
+        member = visible_member(current_user, int(member_id))
+    except (TypeError, ValueError):
+        member = None
+    if member is None or member.anonymised_at:
+        abort(404)
+    return member
+
+
+@bp.route("/concerns/new", methods=["GET", "POST"])
+@requires("safeguarding.raise")
+def new():
+    """Pre-fill with ?member=ID&source=session_log&ref=ID&category=..&urgency=.."""
+    args = request.args if request.method == "GET" else request.form
+    member = _member_for_form(args.get("member"))
+    form = ConcernForm()
+    if request.method == "GET":
+        form.source.data = args.get("source") if args.get("source") in SOURCES else "other"
+        form.ref.data = (args.get("ref") or "")[:40]
+        if args.get("category") in CATEGORIES:
+            form.category.data = args["category"]
+        if args.get("urgency") in URGENCIES:
+            form.urgency.data = args["urgency"]
+    if form.validate_on_submit():
+        subject = member or services.member_by_code(form.member_code.data)
+        try:
+            if subject is None:
+                raise services.SafeguardingError(
+                    _("No member with this code.") if form.member_code.data
+                    else _("Enter the member's code, like AZ-0042."), "member_code")
+            concern = services.raise_concern(
+                subject, current_user, form.category.data, form.urgency.data,
+                form.what_happened.data, form.action_taken.data, form.source.data or "other",
+                form.ref.data or "")
+        except services.SafeguardingError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Thank you. The safeguarding leads have your concern now."), "success")
+            return _see_other("safeguarding.show", concern_id=concern.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("safeguarding/new.html", form=form, member=member), status
+
+
+def _concern_page(concern, status: int = 200, **forms):
+    manage = user_can(current_user, "safeguarding.manage")
+    context = dict(concern=concern, manage=manage,
+                   review_passed=services.review_passed(concern))
+    if manage:
+        context.update(
+            actions=list(services.actions_of(concern)),
+            status_form=forms.get("status_form") or StatusForm(formdata=None),
+            note_form=forms.get("note_form") or NoteForm(formdata=None),
+            review_form=forms.get("review_form") or ReviewForm(formdata=None,
+                                                               review_on=concern.review_on),
+            next_statuses=services.TRANSITIONS[concern.status])
+    return render_template("safeguarding/show.html", **context), status
+
+
+@bp.route("/concerns/<int:concern_id>")
+@requires("safeguarding.raise")
+def show(concern_id: int):
+    return _concern_page(_concern_or_404(concern_id))
+
+
+@bp.route("/concerns/<int:concern_id>/acknowledge", methods=["POST"])
+@requires("safeguarding.manage")
+def acknowledge(concern_id: int):
+    concern = _manage_concern_or_404(concern_id)
+    services.acknowledge(concern, current_user)
+    flash(_("Acknowledged: the other leads see that you have taken it."), "success")
+    return _see_other("safeguarding.show", concern_id=concern.id)
+
+
+@bp.route("/concerns/<int:concern_id>/status", methods=["POST"])
+@requires("safeguarding.manage")
+def change_status(concern_id: int):
+    concern = _manage_concern_or_404(concern_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.set_status(concern, current_user, form.status.data, form.outcome.data)
+        except services.SafeguardingError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Status changed."), "success")
+            return _see_other("safeguarding.show", concern_id=concern.id)
+    services.audit.record("concern.viewed", "concern", concern.id)
+    return _concern_page(concern, 422, status_form=form)
+
+
+@bp.route("/concerns/<int:concern_id>/notes", methods=["POST"])
+@requires("safeguarding.manage")
+def add_note(concern_id: int):
+    concern = _manage_concern_or_404(concern_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.add_note(concern, current_user, form.text.data)
+        except services.SafeguardingError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Added to the action log."), "success")
+            return _see_other("safeguarding.show", concern_id=concern.id)
+    services.audit.record("concern.viewed", "concern", concern.id)
+    return _concern_page(concern, 422, note_form=form)
+
+
+@bp.route("/concerns/<int:concern_id>/review", methods=["POST"])
+@requires("safeguarding.manage")
+def set_review(concern_id: int):
+    concern = _manage_concern_or_404(concern_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.set_review(concern, current_user, form.review_on.data)
+        except services.SafeguardingError as error:
+            add_error(form, error.field, error.message)
+        else:
+            flash(_("Review date saved."), "success")
+            return _see_other("safeguarding.show", concern_id=concern.id)
+    services.audit.record("concern.viewed", "concern", concern.id)
+    return _concern_page(concern, 422, review_form=form)

@@ -1,0 +1,182 @@
+"""Safeguarding through HTTP: raising from the member page and by code,
+who may open what (by URL), the leads' handling and the polled badge."""
+import pytest
+from bs4 import BeautifulSoup
+
+from app.audit import AuditEvent
+from app.db import db
+from app.safeguarding import services
+from app.safeguarding.models import Concern
+from tests.factories import PASSWORD, make_user
+from tests.members_factories import make_member
+from tests.mentorship_factories import make_pairing
+
+SECRET = "She said a man from the old agency waited at her gate"
+
+
+def _page(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+class _Db:
+    def __init__(self, app):
+        self.app = app
+
+    def __enter__(self):
+        self.a, self.r = self.app.app_context(), self.app.test_request_context()
+        self.a.push()
+        self.r.push()
+        self.c = db.connection_context()
+        self.c.__enter__()
+
+    def __exit__(self, *exc):
+        self.c.__exit__(*exc)
+        self.r.pop()
+        self.a.pop()
+
+
+def _sign_in(client, user):
+    assert client.post("/login", data={"username": user.username,
+                                       "password": PASSWORD}).status_code == 303
+
+
+@pytest.fixture
+def raised(app):
+    """(mentor who raised, their pairing, the urgent concern)"""
+    with _Db(app):
+        pairing = make_pairing()
+        concern = services.raise_concern(pairing.mentee, pairing.mentor, "trafficker_contact",
+                                         "urgent", SECRET, "Walked her home")
+        return pairing.mentor, pairing, concern
+
+
+def test_mentor_raises_from_the_prefilled_form(app, client):
+    with _Db(app):
+        pairing = make_pairing()
+    _sign_in(client, pairing.mentor)
+    url = f"/safeguarding/concerns/new?member={pairing.mentee_id}&source=member_page"
+    page = _page(client.get(url))
+    assert pairing.mentee.code in page.select_one(".concern-about").get_text()
+    response = client.post("/safeguarding/concerns/new", data={
+        "member": pairing.mentee_id, "source": "member_page", "ref": "", "category": "self_harm",
+        "urgency": "urgent", "what_happened": SECRET, "action_taken": ""})
+    assert response.status_code == 303
+    with _Db(app):
+        concern = Concern.get()
+        assert (concern.member_id, concern.raised_by_id, concern.source) == (
+            pairing.mentee_id, pairing.mentor.id, "member_page")
+    own = _page(client.get(response.headers["Location"]))
+    assert SECRET in own.get_text() and not own.select_one("#action-log")
+
+
+def test_member_outside_ones_scope_is_404_but_a_code_works(app, client, login_as):
+    with _Db(app):
+        stranger = make_member(preferred_name="Stranger")
+    login_as("counsellor")      # no members.view_all: only members scoped to them
+    assert client.get(f"/safeguarding/concerns/new?member={stranger.id}").status_code == 404
+    page = _page(client.get("/safeguarding/concerns/new"))
+    assert page.find("input", {"name": "member_code"})
+    response = client.post("/safeguarding/concerns/new", data={
+        "member_code": "ZZ-0000", "category": "other", "urgency": "routine",
+        "what_happened": "x"})
+    assert response.status_code == 422 and _page(response).select_one("#member_code-error")
+    response = client.post("/safeguarding/concerns/new", data={
+        "member_code": stranger.code.lower(), "category": "other", "urgency": "routine",
+        "what_happened": "Seen crying at the gate"})
+    assert response.status_code == 303
+    with _Db(app):
+        assert Concern.get().member_id == stranger.id
+
+
+def test_invalid_concern_keeps_values_and_writes_nothing(app, client, raised):
+    mentor, pairing, _concern = raised
+    _sign_in(client, mentor)
+    response = client.post("/safeguarding/concerns/new", data={
+        "member": pairing.mentee_id, "category": "self_harm", "urgency": "",
+        "what_happened": "Keep this text"})
+    assert response.status_code == 422
+    assert _page(response).find("textarea", {"name": "what_happened"}).get_text().strip() == \
+        "Keep this text"
+    with _Db(app):
+        assert Concern.select().count() == 1
+
+
+def test_plain_members_cannot_raise_or_read(app, client, login_as, raised):
+    _mentor, _pairing, concern = raised
+    login_as("member")
+    assert client.get("/safeguarding/concerns/new").status_code == 403
+    assert client.get(f"/safeguarding/concerns/{concern.id}").status_code == 403
+    assert client.get("/safeguarding/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["mentor", "coordinator", "admin", "counsellor"])
+def test_others_cannot_open_someone_elses_concern(app, client, login_as, raised, role):
+    _mentor, _pairing, concern = raised
+    login_as(role)
+    assert client.get(f"/safeguarding/concerns/{concern.id}").status_code == 404
+    assert client.get("/safeguarding/").status_code == 403
+    assert client.get("/safeguarding/badge").status_code == 403
+    assert client.post(f"/safeguarding/concerns/{concern.id}/acknowledge").status_code == 403
+    assert SECRET not in client.get("/safeguarding/mine").get_data(True)
+
+
+def test_the_raiser_sees_own_concern_read_only_with_status(app, client, raised):
+    mentor, _pairing, concern = raised
+    _sign_in(client, mentor)
+    page = _page(client.get(f"/safeguarding/concerns/{concern.id}"))
+    assert "Open" in page.select_one(".page-head").get_text()
+    assert not page.find("form", action=lambda a: a and "/status" in a)
+    assert client.post(f"/safeguarding/concerns/{concern.id}/status",
+                       data={"status": "closed", "outcome": "x"}).status_code == 403
+    rows = _page(client.get("/safeguarding/mine")).select("#concern-rows tr")
+    assert len(rows) == 1
+
+
+def test_lead_sees_badge_acknowledges_and_closes(app, client, raised):
+    _mentor, _pairing, concern = raised
+    with _Db(app):
+        lead = make_user("safeguarding_lead")
+    _sign_in(client, lead)
+    dashboard = _page(client.get("/"))
+    badge = dashboard.select_one("#urgent-badge")
+    assert badge["hx-trigger"].startswith("every") and badge.select_one(".badge-count").get_text() == "1"
+    assert dashboard.select_one(".banner-danger")
+    fragment = _page(client.get("/safeguarding/badge", headers={"HX-Request": "true"}))
+    assert fragment.select_one(".badge-count").get_text() == "1"
+    page = _page(client.get(f"/safeguarding/concerns/{concern.id}"))
+    assert SECRET in page.get_text() and page.select_one("#action-log")
+    assert client.post(f"/safeguarding/concerns/{concern.id}/acknowledge").status_code == 303
+    assert not _page(client.get("/safeguarding/badge")).select_one(".badge-count")
+    assert client.post(f"/safeguarding/concerns/{concern.id}/notes",
+                       data={"text": "Called her; safe tonight"}).status_code == 303
+    assert client.post(f"/safeguarding/concerns/{concern.id}/status",
+                       data={"status": "closed", "outcome": ""}).status_code == 422
+    assert client.post(f"/safeguarding/concerns/{concern.id}/status",
+                       data={"status": "closed", "outcome": "Moved to a safe house"}
+                       ).status_code == 303
+    with _Db(app):
+        closed = Concern.get_by_id(concern.id)
+        assert closed.status == "closed" and closed.outcome == "Moved to a safe house"
+        assert AuditEvent.select().where(AuditEvent.action == "concern.viewed").count() >= 1
+
+
+def test_review_date_flag_on_the_list(app, client, raised):
+    import datetime as dt
+    _mentor, _pairing, concern = raised
+    with _Db(app):
+        lead = make_user("safeguarding_lead")
+        Concern.update(review_on=services.today() - dt.timedelta(days=1)).execute()
+    _sign_in(client, lead)
+    row = _page(client.get("/safeguarding/")).select_one("#concern-rows tr")
+    assert "Review date passed" in row.get_text()
+    with _Db(app):
+        assert AuditEvent.select().where(AuditEvent.action == "concern.listed").count() == 1
+
+
+def test_raise_button_reaches_the_member_page_through_the_registry(app, raised):
+    mentor, pairing, _concern = raised
+    with _Db(app):
+        from app.registry import registry
+        actions = registry().member_actions_for(mentor, pairing.mentee)
+        assert any("/safeguarding/concerns/new?member=" in url for _label, url in actions)
+        assert registry().member_actions_for(make_user("member"), pairing.mentee) == []
