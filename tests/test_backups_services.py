@@ -15,6 +15,7 @@ from pyrage import x25519
 from app import audit
 from app.backups import archive, retention, schedule, services
 from app.backups.models import BackupRun, DestinationResult
+from app.db import latest_version
 from app.backups.settings import Retention, SettingsError, parse_recipients
 from app.db import file_row_counts, utcnow
 from tests.backup_support import backup_app, connected, require_tools, write_identity
@@ -59,7 +60,7 @@ def test_backup_reaches_a_local_rclone_remote_with_manifest(app, usb):
         extracted = archive.decrypt_and_extract(
             copy, archive.load_identities(app.backup_key), Path(app.instance_path) / "check")
         manifest = extracted.manifest
-        assert manifest["schema_version"] == 20
+        assert manifest["schema_version"] == latest_version()
         assert manifest["app_version"] == app.config["VERSION"]
         assert manifest["tables"] == file_row_counts(extracted.database)
         assert manifest["tables"]["audit_event"] == 1
