@@ -236,9 +236,6 @@ def check_foreign_keys() -> None:
         raise RuntimeError(f"migration left {len(broken)} broken references, e.g. {broken[0]}")
 
 
-def integrity_ok() -> bool:
-    return db.execute_sql("PRAGMA quick_check").fetchone()[0] == "ok"
-
 
 # --- backup snapshots (SQLite file operations used by app/backups) ---------
 # Everything SQLite-specific about backups lives here: the online backup API,
