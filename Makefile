@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export KITUO_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test install install-dev static-gz chromium i18n-extract i18n-update i18n-compile i18n-check bench clean
+.PHONY: run test install install-dev static-gz chromium test-packages i18n-extract i18n-update i18n-compile i18n-check bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,17 @@ run: install
 	$(FLASK) seed-demo
 	@scripts/run-dev
 
-## test: the whole suite, browser tests included.
-test: install-dev chromium
+## test: the whole suite, browser and deployment tests included.
+test: install-dev test-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 chromium:
 	@scripts/ensure-chromium
+
+# Debian packages the tests use (Chromium, age, rclone, sqlite3, nginx,
+# openssl, shellcheck, systemd); installed when run as root.
+test-packages: chromium
+	@scripts/ensure-test-packages
 
 ## Translations (Flask-Babel; one catalogue per module, see scripts/i18n):
 ## `make i18n-update` adds new strings to the sw catalogues, then translate

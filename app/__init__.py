@@ -21,6 +21,8 @@ MODULES = [
     "app.members",
     "app.mentorship",
     "app.safeguarding",
+    "app.counselling",
+    "app.backups",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

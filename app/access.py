@@ -23,6 +23,9 @@ ROLES = {
     "trainer": _l("Trainer"),
     "safeguarding_lead": _l("Safeguarding lead"),
     "member": _l("Member"),
+    # Held together with `counsellor` by whoever supervises the counselling
+    # team: the only role that reads other counsellors' session notes.
+    "counselling_supervisor": _l("Counselling supervisor"),
 }
 STAFF_ROLES = tuple(r for r in ROLES if r != "member")
 
@@ -43,6 +46,7 @@ CAPABILITIES: dict[str, set[str]] = {
     "trainer": {"dashboard.view", "account.manage"},
     "safeguarding_lead": {"dashboard.view", "account.manage"},
     "member": {"account.manage"},
+    "counselling_supervisor": {"dashboard.view", "account.manage"},
 }
 
 

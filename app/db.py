@@ -236,5 +236,74 @@ def check_foreign_keys() -> None:
         raise RuntimeError(f"migration left {len(broken)} broken references, e.g. {broken[0]}")
 
 
-def integrity_ok() -> bool:
-    return db.execute_sql("PRAGMA quick_check").fetchone()[0] == "ok"
+
+# --- backup snapshots (SQLite file operations used by app/backups) ---------
+# Everything SQLite-specific about backups lives here: the online backup API,
+# integrity checks on a copy and reading a copy's tables.
+
+def _fsync_file_and_folder(path) -> None:
+    import os
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    folder = os.open(os.path.dirname(os.path.abspath(path)) or ".", os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def snapshot_to(target, source: str | None = None) -> None:
+    """Write a consistent copy of the live database to `target` while others
+    keep writing, with SQLite's online backup API in a single step (one read
+    transaction: in WAL mode writers never wait and the copy is one point in
+    time). The copy is a self-contained file (rollback journal), fsynced."""
+    import sqlite3
+    source = source or db.obj.database
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst, pages=-1)
+            dst.execute("PRAGMA journal_mode=DELETE")
+            dst.commit()
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    _fsync_file_and_folder(str(target))
+
+
+def open_database_file(path, readonly: bool = True) -> pw.SqliteDatabase:
+    """A separate peewee database on a file (a snapshot or a restored copy)."""
+    if readonly:
+        return pw.SqliteDatabase(f"file:{path}?mode=ro", uri=True, pragmas={"query_only": 1})
+    return pw.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS)
+
+
+def file_integrity_problems(path) -> list[str]:
+    """`PRAGMA integrity_check` on a database file: [] when it is sound."""
+    other = open_database_file(path)
+    with other.connection_context():
+        rows = [r[0] for r in other.execute_sql("PRAGMA integrity_check").fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+def file_row_counts(path) -> dict[str, int]:
+    """Rows per table in a database file (peewee query API on each table)."""
+    other = open_database_file(path)
+    with other.connection_context():
+        return {name: pw.Table(name).select().bind(other).count()
+                for name in sorted(other.get_tables())}
+
+
+def file_schema_version(path) -> int | None:
+    other = open_database_file(path)
+    with other.connection_context():
+        if SchemaVersion._meta.table_name not in other.get_tables():
+            return None
+        table = pw.Table(SchemaVersion._meta.table_name)
+        row = table.select(pw.fn.MAX(table.c.version)).bind(other).scalar()
+        return row

@@ -40,3 +40,11 @@ def _mentorship(migrator):
 def _safeguarding(migrator):
     from app.safeguarding.models import MODELS
     create_tables(MODELS)
+
+
+@migration(40, "counselling: availability, holidays, bookings, group sessions, notes, feeds")
+def _counselling(migrator):
+    from app.counselling.models import MODELS
+    from app.counselling.services import ensure_defaults
+    create_tables(MODELS)
+    ensure_defaults()

@@ -5,6 +5,9 @@ every module's tasks) and exposes the queue.
 """
 from app import create_app
 from app import queue
+from app.memory import return_large_allocations
+
+return_large_allocations()
 
 app = create_app()
 queue._worker_app = app

@@ -1,0 +1,70 @@
+"""The admin's backups page and the "Back up now" button."""
+from __future__ import annotations
+
+from flask import current_app, flash, make_response, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import audit
+from app.access import requires
+from app.backups import bp, labels, services, tasks
+from app.backups.models import BackupRun
+from app.backups.settings import SettingsError, current, recipients
+from app.db import db
+from app.htmx import redirect_after_post, render, wants_partial
+from app.jobs import services as jobs
+
+
+def _page_context() -> dict:
+    try:
+        keys = recipients()
+    except SettingsError:
+        keys = ()
+    try:
+        settings = current()
+        next_run = services.next_run_at()
+    except SettingsError:
+        settings, next_run = None, None
+    runs = list(BackupRun.latest(15))
+    results = {}
+    for run in runs:
+        results[run.id] = list(run.results)
+    return {
+        "run": services.current_run(),
+        "waiting": services.waiting_job(),
+        "runs": runs,
+        "results": results,
+        "destinations": services.destination_overview() if settings else [],
+        "problems": services.configuration_problems(),
+        "settings": settings,
+        "keys": keys,
+        "next_run": next_run,
+        "labels": labels,
+        "stale_hours": current_app.config["BACKUP_STALE_HOURS"],
+    }
+
+
+@bp.route("/")
+@requires("backups.view")
+def index():
+    context = _page_context()
+    if wants_partial() and context["run"] is None and context["waiting"] is None:
+        # The progress bar was polling and the backup has finished: reload
+        # the whole page so the tables show the new result.
+        response = make_response("", 200)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return render("backups/page.html", "backups/_status.html", **context)
+
+
+@bp.route("/run", methods=["POST"])
+@requires("backups.run")
+def run_now():
+    if services.current_run() is not None or services.waiting_job() is not None:
+        flash(_("A backup is already running: follow it below."), "info")
+        return redirect_after_post(url_for("backups.index"))
+    with db.atomic():
+        audit.record("backup.requested", "backup", summary="backup started from the admin page")
+    jobs.start("backup", current_user, tasks.backup_now, user_id=current_user.id)
+    flash(_("Backup started. You can leave this page: it carries on without you."), "success")
+    return redirect_after_post(url_for("backups.index"))

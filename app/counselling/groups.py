@@ -1,0 +1,200 @@
+"""Group sessions: trainings and peer-support circles, weekly series,
+sign-ups with a first-come waiting list, and the attendance register."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask_babel import lazy_gettext as _l
+
+from app import audit
+from app.access import user_can
+from app.auth.models import User
+from app.counselling.models import GroupFacilitator, GroupSession, GroupSignup
+from app.counselling.services import CounsellingError
+from app.db import utcnow
+from app.members.models import Member
+
+BOOKED, WAITLISTED, CANCELLED = GroupSignup.BOOKED, GroupSignup.WAITLISTED, GroupSignup.CANCELLED
+
+
+def create_sessions(title: str, starts_at: dt.datetime, minutes: int, room: str, capacity: int,
+                    facilitator_ids, weeks: int = 1, description: str = "",
+                    actor=None) -> list[GroupSession]:
+    """One session, or a weekly series of `weeks` sessions."""
+    title = (title or "").strip()
+    if not title:
+        raise CounsellingError(_l("Give the session a title."), "title")
+    if not 1 <= capacity <= 200:
+        raise CounsellingError(_l("Capacity is between 1 and 200 people."), "capacity")
+    if not 1 <= weeks <= 52:
+        raise CounsellingError(_l("A series has between 1 and 52 weeks."), "weeks")
+    if not 15 <= minutes <= 8 * 60:
+        raise CounsellingError(_l("A session lasts between 15 minutes and 8 hours."), "minutes")
+    facilitators = list(User.select().where(User.id.in_(list(facilitator_ids or []))
+                                            & (User.active == True)))  # noqa: E712
+    if not facilitators:
+        raise CounsellingError(_l("Choose at least one facilitator."), "facilitators")
+    series = uuid.uuid4().hex if weeks > 1 else ""
+    sessions = []
+    for week in range(weeks):
+        start = starts_at + dt.timedelta(weeks=week)
+        session = GroupSession.create(title=title[:120], description=description or "",
+                                      starts_at=start, ends_at=start + dt.timedelta(minutes=minutes),
+                                      room=(room or "")[:60], capacity=capacity, series=series,
+                                      created_by=actor)
+        GroupFacilitator.insert_many([{"session": session.id, "user": f.id}
+                                      for f in facilitators]).execute()
+        sessions.append(session)
+    audit.record("counselling.group_created", "group_session", sessions[0].id,
+                 f"{weeks} week(s)", actor=actor)
+    return sessions
+
+
+def upcoming(now: dt.datetime | None = None, limit: int = 50):
+    return (GroupSession.select()
+            .where(GroupSession.cancelled_at.is_null()
+                   & (GroupSession.ends_at > (now or utcnow())))
+            .order_by(GroupSession.starts_at).limit(limit))
+
+
+def facilitator_names(sessions) -> dict[int, list[str]]:
+    ids = [s.id for s in sessions]
+    names: dict[int, list[str]] = {i: [] for i in ids}
+    rows = (GroupFacilitator.select(GroupFacilitator.session, User.display_name)
+            .join(User, on=(GroupFacilitator.user == User.id))
+            .where(GroupFacilitator.session.in_(ids)).order_by(User.display_name))
+    for row in rows:
+        names[row.session_id].append(row.user.display_name)
+    return names
+
+
+def counts(sessions) -> dict[int, dict[str, int]]:
+    from peewee import fn
+    ids = [s.id for s in sessions]
+    result = {i: {BOOKED: 0, WAITLISTED: 0} for i in ids}
+    rows = (GroupSignup.select(GroupSignup.session, GroupSignup.status,
+                               fn.COUNT(GroupSignup.id).alias("n"))
+            .where(GroupSignup.session.in_(ids) & (GroupSignup.status != CANCELLED))
+            .group_by(GroupSignup.session, GroupSignup.status))
+    for row in rows:
+        result[row.session_id][row.status] = row.n
+    return result
+
+
+def is_facilitator(user, session: GroupSession) -> bool:
+    return GroupFacilitator.select().where((GroupFacilitator.session == session)
+                                           & (GroupFacilitator.user == user.id)).exists()
+
+
+def may_manage(user, session: GroupSession) -> bool:
+    return user_can(user, "counselling.manage") or is_facilitator(user, session) \
+        or session.created_by_id == user.id
+
+
+def signups(session: GroupSession):
+    return (GroupSignup.select(GroupSignup, Member)
+            .join(Member, on=(GroupSignup.member == Member.id))
+            .where((GroupSignup.session == session) & (GroupSignup.status != CANCELLED))
+            .order_by(GroupSignup.status, GroupSignup.created_at, GroupSignup.id))
+
+
+def _booked_count(session: GroupSession) -> int:
+    return GroupSignup.select().where((GroupSignup.session == session)
+                                      & (GroupSignup.status == BOOKED)).count()
+
+
+def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
+    """A seat if one is free, else a place on the waiting list. Call inside
+    db.atomic() (IMMEDIATE on SQLite: the seat count cannot change under us)."""
+    if session.cancelled_at or session.starts_at <= utcnow():
+        raise CounsellingError(_l("This session is no longer open for sign-up."))
+    if member.anonymised_at or member.status == "exited":
+        raise CounsellingError(_l("This member has left the centre: no new sign-ups."), "member")
+    status = BOOKED if _booked_count(session) < session.capacity else WAITLISTED
+    existing = GroupSignup.get_or_none((GroupSignup.session == session)
+                                       & (GroupSignup.member == member))
+    if existing and existing.status != CANCELLED:
+        raise CounsellingError(_l("Already signed up for this session."), "member")
+    if existing:
+        existing.status, existing.created_at, existing.cancelled_at = status, utcnow(), None
+        existing.promoted_at, existing.created_by = None, actor
+        existing.save()
+        signup = existing
+    else:
+        signup = GroupSignup.create(session=session, member=member, status=status,
+                                    created_by=actor)
+    audit.record("counselling.group_signup", "group_session", session.id, status, actor=actor)
+    return signup
+
+
+def cancel_signup(signup: GroupSignup, actor=None) -> GroupSignup | None:
+    """Free the seat; the first person waiting gets it. Returns them."""
+    was_booked = signup.status == BOOKED
+    signup.status, signup.cancelled_at = CANCELLED, utcnow()
+    signup.save(only=[GroupSignup.status, GroupSignup.cancelled_at])
+    audit.record("counselling.group_signup_cancelled", "group_session", signup.session_id,
+                 actor=actor)
+    if not was_booked:
+        return None
+    promoted = promote(signup.session)
+    return promoted[0] if promoted else None
+
+
+def promote(session: GroupSession) -> list[GroupSignup]:
+    """Move people from the waiting list into free seats, first come first."""
+    if session.starts_at <= utcnow():
+        return []
+    promoted = []
+    free = session.capacity - _booked_count(session)
+    if free <= 0:
+        return promoted
+    waiting = (GroupSignup.select()
+               .where((GroupSignup.session == session) & (GroupSignup.status == WAITLISTED))
+               .order_by(GroupSignup.created_at, GroupSignup.id).limit(free))
+    for signup in waiting:
+        signup.status, signup.promoted_at = BOOKED, utcnow()
+        signup.save(only=[GroupSignup.status, GroupSignup.promoted_at])
+        audit.record("counselling.group_promoted", "group_session", session.id)
+        promoted.append(signup)
+    return promoted
+
+
+def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
+    if not 1 <= capacity <= 200:
+        raise CounsellingError(_l("Capacity is between 1 and 200 people."), "capacity")
+    session.capacity = capacity
+    session.save(only=[GroupSession.capacity])
+    promote(session)
+    audit.record("counselling.group_capacity", "group_session", session.id, str(capacity),
+                 actor=actor)
+
+
+def cancel_session(session: GroupSession, actor=None) -> None:
+    session.cancelled_at = utcnow()
+    session.save(only=[GroupSession.cancelled_at])
+    audit.record("counselling.group_cancelled", "group_session", session.id, actor=actor)
+
+
+def record_attendance(session: GroupSession, present_ids, actor=None) -> int:
+    """The register: every confirmed seat is marked present or absent."""
+    if session.starts_at > utcnow():
+        raise CounsellingError(_l("The register opens when the session starts."))
+    present = {int(i) for i in present_ids}
+    rows = list(GroupSignup.select().where((GroupSignup.session == session)
+                                           & (GroupSignup.status == BOOKED)))
+    for row in rows:
+        row.attended = row.id in present
+        row.save(only=[GroupSignup.attended])
+    audit.record("counselling.group_register", "group_session", session.id,
+                 f"{len(present & {r.id for r in rows})}/{len(rows)} present", actor=actor)
+    return len(rows)
+
+
+def member_signups(member: Member, now: dt.datetime | None = None):
+    return (GroupSignup.select(GroupSignup, GroupSession)
+            .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
+            .where((GroupSignup.member == member) & (GroupSignup.status != CANCELLED)
+                   & GroupSession.cancelled_at.is_null()
+                   & (GroupSession.ends_at > (now or utcnow())))
+            .order_by(GroupSession.starts_at))

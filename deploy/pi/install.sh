@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Install or update Kituo on a Raspberry Pi (Raspberry Pi OS Bookworm 64-bit):
+#
+#     sudo deploy/pi/install.sh
+#
+# Idempotent: a second run changes nothing and says so. It installs the
+# Debian packages, creates the `kituo` system user, copies the code to
+# /opt/kituo/src with its virtualenv in /opt/kituo/venv, keeps data in
+# /var/lib/kituo (0700) and settings in /etc/kituo/kituo.env, makes the
+# secret key and a TLS certificate for kituo.local, and sets up systemd
+# (kituo-web, kituo-worker), nginx and avahi. See
+# the README, "Running at the centre".
+#
+# Other uses:
+#     deploy/pi/install.sh --print-nginx-site   the generated nginx site
+#                         (KITUO_UPSTREAM, KITUO_HTTP_LISTEN, ... override)
+# Environment: KITUO_HOSTNAME (default kituo; KITUO_SET_HOSTNAME=no keeps
+# the Pi's name), KITUO_NO_START=1 (install without starting services).
+set -euo pipefail
+
+SRC_DIR="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
+PI_DIR="$SRC_DIR/deploy/pi"
+PREFIX=/opt/kituo
+DATA=/var/lib/kituo
+ETC=/etc/kituo
+TLS_DIR="$ETC/tls"
+SERVICE_USER=kituo
+HOST_NAME="${KITUO_HOSTNAME:-kituo}"
+SERVER_NAME="$HOST_NAME.local"
+
+PACKAGES=(
+    python3 python3-venv
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+    nginx rclone age sqlite3 openssl rsync curl ca-certificates
+    avahi-daemon fake-hwclock
+)
+
+CHANGES=()
+note() { printf '%s\n' "$*"; }
+changed() { CHANGES+=("$1"); note "changed: $1"; }
+
+# --- nginx site -------------------------------------------------------------
+
+render_nginx() {
+    local upstream="${KITUO_UPSTREAM:-unix:/run/kituo/web.sock}"
+    local http="${KITUO_HTTP_LISTEN:-80}" https="${KITUO_HTTPS_LISTEN:-443}"
+    local http6="${KITUO_HTTP_LISTEN6-[::]:80}" https6="${KITUO_HTTPS_LISTEN6-[::]:443}"
+    local tls="${KITUO_TLS_DIR:-$TLS_DIR}" static="${KITUO_STATIC_ROOT:-$PREFIX/src/static}"
+    local ca="${KITUO_CA_CERT:-$PREFIX/public/kituo-ca.crt}"
+    local line6="" sline6=""
+    if [ -n "$http6" ]; then line6="listen $http6 default_server;"; fi
+    if [ -n "$https6" ]; then sline6="listen $https6 ssl http2 default_server;"; fi
+    sed -e "s|@UPSTREAM@|$upstream|g" \
+        -e "s|@HTTP_LISTEN@|$http|g" -e "s|@HTTPS_LISTEN@|$https|g" \
+        -e "s|@HTTP_LISTEN6@|$line6|g" -e "s|@HTTPS_LISTEN6@|$sline6|g" \
+        -e "s|@HTTPS_PORT_SUFFIX@|${KITUO_HTTPS_PORT_SUFFIX:-}|g" \
+        -e "s|@SERVER_NAME@|${KITUO_SERVER_NAME:-$SERVER_NAME}|g" \
+        -e "s|@TLS_CERT@|$tls/kituo.crt|g" -e "s|@TLS_KEY@|$tls/kituo.key|g" \
+        -e "s|@CA_CERT@|$ca|g" -e "s|@STATIC_ROOT@|$static|g" \
+        "$PI_DIR/nginx-kituo.conf"
+}
+
+if [ "${1:-}" = "--print-nginx-site" ]; then
+    render_nginx
+    exit 0
+fi
+if [ "${1:-}" != "" ]; then
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "Run as root: sudo $0" >&2
+    exit 1
+fi
+
+# --- helpers: change files only when their content or mode differs -----------
+
+# put_file SOURCE DEST MODE OWNER:GROUP LABEL
+put_file() {
+    local source=$1 dest=$2 mode=$3 owner=$4 label=$5
+    if [ -f "$dest" ] && cmp -s "$source" "$dest" \
+        && [ "$(stat -c '%a %U:%G' "$dest")" = "$mode $owner" ]; then
+        return 1
+    fi
+    install -D -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$source" "$dest"
+    changed "$label"
+}
+
+# put_text DEST MODE OWNER:GROUP LABEL < text
+put_text() {
+    local tmp rc=0
+    tmp=$(mktemp)
+    cat > "$tmp"
+    put_file "$tmp" "$@" || rc=$?
+    rm -f "$tmp"
+    return "$rc"
+}
+
+# ensure_dir PATH MODE OWNER:GROUP
+ensure_dir() {
+    local path=$1 mode=$2 owner=$3
+    if [ -d "$path" ] && [ "$(stat -c '%a %U:%G' "$path")" = "$mode $owner" ]; then
+        return 0
+    fi
+    install -d -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$path"
+    changed "folder $path ($mode $owner)"
+}
+
+systemd_running() { [ -d /run/systemd/system ]; }
+
+# --- 1. Debian packages -------------------------------------------------------
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    note "Installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    changed "packages ${missing[*]}"
+fi
+
+# --- 2. user and folders ------------------------------------------------------------
+
+if ! getent passwd "$SERVICE_USER" >/dev/null; then
+    adduser --system --group --home "$DATA" --no-create-home \
+        --shell /usr/sbin/nologin "$SERVICE_USER" >/dev/null
+    changed "system user $SERVICE_USER"
+fi
+# nginx reaches gunicorn's socket in /run/kituo (group kituo, 0750).
+if ! id -nG www-data | tr ' ' '\n' | grep -qx "$SERVICE_USER"; then
+    usermod -a -G "$SERVICE_USER" www-data
+    changed "www-data in group $SERVICE_USER"
+fi
+ensure_dir "$PREFIX" 755 root:root
+ensure_dir "$PREFIX/public" 755 root:root
+ensure_dir "$DATA" 700 "$SERVICE_USER:$SERVICE_USER"
+ensure_dir "$DATA/backups" 700 "$SERVICE_USER:$SERVICE_USER"
+ensure_dir "$ETC" 750 "root:$SERVICE_USER"
+
+# --- 3. code and virtualenv ---------------------------------------------------------
+
+code_changes=$(rsync -rlptO --delete --itemize-changes --chmod=go-w \
+    --exclude=/.git --exclude=/.venv --exclude=/instance --exclude=/tests \
+    --exclude=/test-artifacts --exclude=__pycache__ --exclude='*.pyc' \
+    --exclude='*.mo' --exclude='static/**.gz' --exclude=/.pytest_cache \
+    "$SRC_DIR/" "$PREFIX/src/")
+if [ -n "$code_changes" ]; then
+    changed "code in $PREFIX/src"
+fi
+
+if [ ! -x "$PREFIX/venv/bin/python" ]; then
+    /usr/bin/python3 -m venv "$PREFIX/venv"   # Debian's Python, not one on PATH
+    changed "virtualenv $PREFIX/venv"
+fi
+wanted=$(sha256sum "$PREFIX/src/requirements.txt" | cut -d' ' -f1)
+if [ "$(cat "$PREFIX/venv/.requirements.sha256" 2>/dev/null || true)" != "$wanted" ]; then
+    "$PREFIX/venv/bin/pip" install --disable-pip-version-check -q -r "$PREFIX/src/requirements.txt"
+    echo "$wanted" > "$PREFIX/venv/.requirements.sha256"
+    changed "Python packages"
+fi
+
+# Compiled translations and pre-compressed static files, when code changed.
+if [ -n "$code_changes" ] || [ -z "$(find "$PREFIX/src/app" -name '*.mo' -print -quit)" ]; then
+    (cd "$PREFIX/src" && "$PREFIX/venv/bin/python" scripts/i18n compile)
+    find "$PREFIX/src/static" -type f \( -name '*.css' -o -name '*.js' \) \
+        -exec gzip -9 -k -n -f {} \;
+    changed "translations and compressed static files"
+fi
+
+# --- 4. secret key, settings, TLS ---------------------------------------------------
+
+if [ ! -s "$DATA/secret_key" ]; then
+    (umask 077; openssl rand -hex 32 > "$DATA/secret_key")
+    chown "$SERVICE_USER:$SERVICE_USER" "$DATA/secret_key"
+    changed "secret key"
+fi
+
+memory_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+workers=2
+if [ "$memory_kb" -gt 1500000 ] && [ "$(nproc)" -ge 4 ]; then workers=3; fi
+if [ ! -f "$ETC/kituo.env" ]; then
+    put_text "$ETC/kituo.env" 640 "root:$SERVICE_USER" "settings $ETC/kituo.env" <<EOF || true
+# Kituo settings, read by kituo-web, kituo-worker and the \`kituo\` command.
+# After a change: sudo systemctl restart kituo-web kituo-worker
+KITUO_INSTANCE=$DATA
+KITUO_BIND=unix:/run/kituo/web.sock
+KITUO_WEB_WORKERS=$workers
+KITUO_HTTPS=1
+KITUO_TRUSTED_PROXIES=1
+KITUO_ACCESS_LOG=-
+KITUO_CENTRE_NAME="Azadi Kenya"
+# Backups (the README, "Running at the centre"): public keys, one per line, in
+# this file; destinations are rclone paths separated by ";", for example
+# KITUO_BACKUP_DESTINATIONS="usb:kituo-backups;office:kituo"
+KITUO_BACKUP_RECIPIENTS=$ETC/backup-recipients.txt
+KITUO_BACKUP_DESTINATIONS=
+KITUO_RCLONE_CONFIG=$DATA/rclone.conf
+KITUO_BACKUP_TIME=02:00
+KITUO_BACKUP_TIMEZONE=Africa/Nairobi
+KITUO_BACKUP_RETENTION=7,4,12
+EOF
+fi
+if [ ! -f "$ETC/backup-recipients.txt" ]; then
+    put_text "$ETC/backup-recipients.txt" 640 "root:$SERVICE_USER" "backup recipients file" <<'EOF' || true
+# Public keys (age1...) that backups are encrypted to, one per line.
+# Make a key pair on the office laptop with `age-keygen -o kituo-backup-key.txt`
+# and paste its "public key" line here. The private key never goes on the Pi.
+EOF
+fi
+if [ ! -f "$DATA/rclone.conf" ]; then
+    install -m 600 -o "$SERVICE_USER" -g "$SERVICE_USER" /dev/null "$DATA/rclone.conf"
+    changed "empty rclone configuration"
+fi
+
+ensure_dir "$TLS_DIR" 750 "root:$SERVICE_USER"
+if [ -n "$("$PI_DIR/make-cert.sh" "$TLS_DIR" "$SERVER_NAME")" ]; then
+    changed "TLS certificate for $SERVER_NAME"
+fi
+put_file "$TLS_DIR/ca.crt" "$PREFIX/public/kituo-ca.crt" 644 root:root "CA certificate download" || true
+
+# --- 5. command line, systemd units --------------------------------------------------
+
+put_file "$PI_DIR/kituo" /usr/local/bin/kituo 755 root:root "kituo command" || true
+units_changed=no
+for unit in kituo-web.service kituo-worker.service; do
+    if put_file "$PI_DIR/$unit" "/etc/systemd/system/$unit" 644 root:root "unit $unit"; then
+        units_changed=yes
+    fi
+done
+
+# --- 6. nginx ----------------------------------------------------------------------------
+
+nginx_changed=no
+if render_nginx | put_text /etc/nginx/sites-available/kituo 644 root:root "nginx site"; then
+    nginx_changed=yes
+fi
+if [ "$(readlink /etc/nginx/sites-enabled/kituo 2>/dev/null || true)" != /etc/nginx/sites-available/kituo ]; then
+    ln -sfn /etc/nginx/sites-available/kituo /etc/nginx/sites-enabled/kituo
+    nginx_changed=yes
+    changed "nginx site enabled"
+fi
+if [ -L /etc/nginx/sites-enabled/default ]; then
+    rm /etc/nginx/sites-enabled/default
+    nginx_changed=yes
+    changed "nginx default site disabled"
+fi
+nginx -t -q
+
+# --- 7. avahi: kituo.local ----------------------------------------------------------------
+
+if [ "${KITUO_SET_HOSTNAME:-yes}" != no ] && [ "$(hostname)" != "$HOST_NAME" ]; then
+    old=$(hostname)
+    if systemd_running; then hostnamectl set-hostname "$HOST_NAME"; else hostname "$HOST_NAME"; fi
+    echo "$HOST_NAME" > /etc/hostname
+    sed -i "s/^127\.0\.1\.1.*/127.0.1.1\t$HOST_NAME/" /etc/hosts
+    grep -q "^127\.0\.1\.1" /etc/hosts || printf '127.0.1.1\t%s\n' "$HOST_NAME" >> /etc/hosts
+    changed "host name $old -> $HOST_NAME (answers as $SERVER_NAME)"
+fi
+avahi_changed=no
+if put_file "$PI_DIR/avahi-kituo.service" /etc/avahi/services/kituo.service 644 root:root "avahi service"; then
+    avahi_changed=yes
+fi
+
+# --- 8. start or restart --------------------------------------------------------------------
+
+if systemd_running; then
+    if [ "$units_changed" = yes ]; then systemctl daemon-reload; fi
+    for unit in avahi-daemon fake-hwclock nginx kituo-web kituo-worker; do
+        if ! systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+            systemctl enable --quiet "$unit"
+            changed "enabled $unit"
+        fi
+    done
+    if [ "${KITUO_NO_START:-}" != 1 ]; then
+        if [ "${#CHANGES[@]}" -gt 0 ]; then
+            systemctl restart kituo-web kituo-worker
+        else
+            systemctl start kituo-web kituo-worker
+        fi
+    fi
+    if [ "$nginx_changed" = yes ] || [ "${#CHANGES[@]}" -gt 0 ]; then
+        systemctl reload-or-restart nginx
+    fi
+    if [ "$avahi_changed" = yes ]; then systemctl reload-or-restart avahi-daemon; fi
+else
+    note "systemd is not running here: services were installed but not started."
+fi
+
+# --- summary ------------------------------------------------------------------------------------
+
+if [ "${#CHANGES[@]}" -eq 0 ]; then
+    note "Nothing changed: Kituo is installed and up to date."
+    exit 0
+fi
+cat <<EOF
+
+Kituo is installed: https://$SERVER_NAME/
+
+Next steps (the README, "Running at the centre" explains each):
+  1. First administrator:   sudo kituo create-user NAME --role admin
+  2. Trust the certificate: on each phone and laptop open http://$SERVER_NAME/kituo-ca.crt
+     and install it as a trusted certificate authority (CA).
+  3. Backups: put the public key from \`age-keygen\` in $ETC/backup-recipients.txt,
+     add places with \`sudo -u kituo rclone config --config $DATA/rclone.conf\`,
+     list them in KITUO_BACKUP_DESTINATIONS in $ETC/kituo.env, then
+     sudo systemctl restart kituo-web kituo-worker && sudo kituo backup run
+EOF

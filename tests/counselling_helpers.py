@@ -1,0 +1,40 @@
+"""Builders for counselling tests."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from app.counselling import services
+from app.counselling.slots import NAIROBI, to_utc
+from app.members.models import Member
+from tests.factories import make_user
+
+_numbers = itertools.count(9000)
+
+
+def make_member(user=None, preferred_name="Neema", **fields) -> Member:
+    number = next(_numbers)
+    return Member.create(number=number, code=f"AZ-{number:04d}", preferred_name=preferred_name,
+                         joined_on=dt.date(2025, 1, 1), status="active", user=user, **fields)
+
+
+def counsellor_every_day(start=dt.time(9), end=dt.time(17), username=None, room="Room 1"):
+    """A counsellor available every day (so tests do not depend on today)."""
+    person = make_user("counsellor", username=username)
+    for weekday in range(7):
+        services.add_template(person, weekday, start, end, room=room)
+    return person
+
+
+def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return to_utc(dt.datetime.combine(day, dt.time(hour, minute), NAIROBI))
+
+
+def days_ahead(n: int) -> dt.date:
+    return services.local_today() + dt.timedelta(days=n)
+
+
+def no_holidays():
+    from app.counselling.models import Holiday
+    services.ensure_defaults()
+    Holiday.update(active=False).execute()

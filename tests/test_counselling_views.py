@@ -1,0 +1,286 @@
+"""Counselling pages through the test client: scoping, status codes,
+database state, parsed HTML."""
+import datetime as dt
+
+from bs4 import BeautifulSoup
+from icalendar import Calendar
+
+from app.audit import AuditEvent
+from app.counselling import notes, services
+from app.counselling.models import (
+    AvailabilityTemplate, Booking, CalendarFeed, GroupSignup, SessionNote)
+from app.db import db
+from app.members.models import ConsentEvent
+from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
+from tests.factories import make_user, shift_time
+
+
+def soup(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def setup_booking(app, attended=False, member_user=None):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day()
+        member = make_member(user=member_user)
+        booking = services.book(member, person.id, local(days_ahead(3), 10))
+        if attended:
+            shift_time(Booking, "starts_at", -dt.timedelta(days=4), Booking.id == booking.id)
+            services.mark(Booking.get_by_id(booking.id), "attended")
+        return person, member, booking
+
+
+def test_counsellor_sets_availability_and_invalid_input_writes_nothing(app, client, login_as):
+    me = login_as("counsellor")
+    response = client.post(f"/counselling/availability/{me.id}/templates", data={
+        "weekday": "1", "start_time": "09:00", "end_time": "12:00", "session_minutes": "50",
+        "buffer_minutes": "10", "room": "Room 2"})
+    assert response.status_code == 303
+    bad = client.post(f"/counselling/availability/{me.id}/templates", data={
+        "weekday": "1", "start_time": "nine", "end_time": "12:00", "session_minutes": "50",
+        "buffer_minutes": "10"})
+    assert bad.status_code == 422
+    assert soup(bad).select_one("#start_time-error")
+    with app.app_context(), db.connection_context():
+        assert AvailabilityTemplate.select().count() == 1
+
+
+def test_counsellor_cannot_edit_another_counsellors_availability(app, client, login_as):
+    with app.app_context(), db.connection_context():
+        other = make_user("counsellor")
+    login_as("counsellor")
+    response = client.post(f"/counselling/availability/{other.id}/templates", data={
+        "weekday": "1", "start_time": "09:00", "end_time": "12:00", "session_minutes": "50",
+        "buffer_minutes": "10"})
+    assert response.status_code == 404
+
+
+def test_coordinator_books_through_the_slot_finder(app, client, login_as):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day()
+        member = make_member()
+    login_as("coordinator")
+    page = soup(client.get(f"/counselling/slots?member={member.code}"))
+    link = page.select_one(".slot-list a[role=button]")["href"]
+    form = soup(client.get(link))
+    data = {i["name"]: i.get("value", "") for i in form.select("form input[name]")}
+    assert data["member_code"] == member.code
+    response = client.post("/counselling/bookings/new", data=data)
+    assert response.status_code == 303
+    with app.app_context(), db.connection_context():
+        booking = Booking.get()
+        assert booking.member_id == member.id and booking.counsellor_id == person.id
+    taken = client.post("/counselling/bookings/new", data=data)
+    assert taken.status_code == 409
+    assert "just taken" in soup(taken).select_one(".form-error").get_text()
+
+
+def test_unknown_member_code_is_a_field_error(app, client, login_as):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day()
+    login_as("coordinator")
+    response = client.post("/counselling/bookings/new", data={
+        "member_code": "AZ-9999", "counsellor_id": person.id,
+        "starts_at": local(days_ahead(3), 10).isoformat()})
+    assert response.status_code == 422 and soup(response).select_one("#member_code-error")
+
+
+def test_counsellor_sees_only_own_bookings(app, client, login_as):
+    _person, _member, booking = setup_booking(app)
+    login_as("counsellor")
+    assert client.get(f"/counselling/bookings/{booking.id}").status_code == 404
+    assert client.post(f"/counselling/bookings/{booking.id}/cancel",
+                       data={"reason": "x"}).status_code == 404
+
+
+def test_note_is_unreachable_for_others(app, client, login_as):
+    person, _member, booking = setup_booking(app, attended=True)
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        note = notes.save(person, Booking.get_by_id(booking.id), "Private words")
+    for roles in (("counsellor",), ("mentor",), ("admin", "coordinator"), ("safeguarding_lead",),
+                  ("member",)):
+        other = app.test_client()
+        login_as(*roles, client_=other)
+        for url in (f"/counselling/bookings/{booking.id}/note", f"/counselling/notes/{note.id}",
+                    f"/counselling/supervision/notes/{note.id}", "/counselling/supervision"):
+            response = other.get(url)
+            assert response.status_code in (403, 404), (roles, url)
+            assert b"Private words" not in response.data
+        booking_page = other.get(f"/counselling/bookings/{booking.id}")   # coordinators: 200
+        assert b"Private words" not in booking_page.data
+        assert not soup(booking_page).select(f"a[href*='/notes/{note.id}']")
+    with app.app_context(), db.connection_context():
+        assert not AuditEvent.select().where(AuditEvent.action == "counselling.note_read").exists()
+
+
+def test_supervisor_reads_and_the_read_is_audited(app, client, login_as):
+    person, _member, booking = setup_booking(app, attended=True)
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        note = notes.save(person, Booking.get_by_id(booking.id), "Private words", risk_level="low")
+    login_as("counsellor", "counselling_supervisor")
+    listing = soup(client.get("/counselling/supervision"))
+    assert listing.select_one(f"a[href='/counselling/supervision/notes/{note.id}']")
+    assert "Private words" not in listing.get_text()
+    page = soup(client.get(f"/counselling/supervision/notes/{note.id}"))
+    assert "Private words" in page.select_one(".notes").get_text()
+    with app.app_context(), db.connection_context():
+        assert AuditEvent.select().where(AuditEvent.action == "counselling.note_read").count() == 1
+
+
+def test_counsellor_writes_note_and_high_risk_prompts_a_concern(app, client):
+    person, _member, booking = setup_booking(app, attended=True)
+    client.post("/login", data={"username": person.username,
+                                "password": "a long enough test passphrase"})
+    response = client.post(f"/counselling/bookings/{booking.id}/note", data={
+        "text": "Spoke about threats.", "risk_level": "high", "concerns": "", "follow_up": ""})
+    assert response.status_code == 303
+    page = soup(client.get(response.headers["Location"]))
+    link = page.select_one(".concern-prompt a[role=button]")["href"]
+    assert link.startswith("/safeguarding/concerns/new?") and "category=self_harm" in link
+    form = soup(client.get(link))                 # the counsellor may open the pre-filled form
+    assert form.select_one("input[name=category][checked]")["value"] == "self_harm"
+    empty = client.post(f"/counselling/bookings/{booking.id}/note", data={"text": ""})
+    assert empty.status_code == 422
+    with app.app_context(), db.connection_context():
+        assert SessionNote.get().text == "Spoke about threats."
+
+
+def test_tomorrow_list_shows_phone_only_with_contact_consent(app, client, login_as):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day(dt.time(0), dt.time(23, 59))
+        agreed = make_member(preferred_name="Agreed", phone="0712000001")
+        refused = make_member(preferred_name="Refused", phone="0712000002")
+        ConsentEvent.create(member=agreed, purpose="contact", given=True,
+                            recorded_on=dt.date.today())
+        tomorrow = days_ahead(1)
+        services.book(agreed, person.id, local(tomorrow, 10))
+        services.book(refused, person.id, local(tomorrow, 12))
+    login_as("coordinator")
+    page = soup(client.get("/counselling/tomorrow"))
+    rows = [r.get_text(" ", strip=True) for r in page.select("tbody tr")]
+    assert "0712000001" in rows[0] and "Agreed" in rows[0]
+    assert "0712000002" not in page.get_text() and "Refused" in rows[1]
+
+
+def test_tomorrow_list_is_for_coordinators_only(client, login_as):
+    login_as("counsellor")
+    assert client.get("/counselling/tomorrow").status_code == 403
+
+
+def test_member_self_books_cancels_and_is_stopped_inside_the_cutoff(app, client, login_as):
+    user = login_as("member")
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day()
+        member = make_member(user=user)
+    page = soup(client.get("/counselling/me/book"))
+    form = page.select_one(".slot-list form")
+    data = {i["name"]: i["value"] for i in form.select("input[name]")}
+    assert client.post("/counselling/me/book", data=data).status_code == 303
+    with app.app_context(), db.connection_context():
+        booking = Booking.get()
+        assert booking.booked_by_member and booking.member_id == member.id
+    # the first free slot is within 24 h: cancelling is refused
+    refused = client.post(f"/counselling/me/appointments/{booking.id}/cancel",
+                          data={"reason": "cannot_come"})
+    assert refused.status_code == 409
+    assert "contact the centre" in soup(refused).select_one(".form-error").get_text()
+    with app.app_context(), db.connection_context():
+        shift_time(Booking, "starts_at", dt.timedelta(days=3))
+        shift_time(Booking, "ends_at", dt.timedelta(days=3))
+    ok = client.post(f"/counselling/me/appointments/{booking.id}/cancel",
+                     data={"reason": "cannot_come"})
+    assert ok.status_code == 303
+    with app.app_context(), db.connection_context():
+        assert Booking.get().status == "cancelled_member"
+
+
+def test_member_cannot_touch_someone_elses_booking(app, client, login_as):
+    _person, _member, booking = setup_booking(app)
+    user = login_as("member")
+    with app.app_context(), db.connection_context():
+        make_member(user=user)
+    assert client.get(f"/counselling/me/appointments/{booking.id}/cancel").status_code == 404
+    assert client.get(f"/counselling/bookings/{booking.id}").status_code == 403
+
+
+def test_member_home_page_is_discreet(app, client, login_as):
+    user = login_as("member")
+    setup_booking(app, member_user=user)
+    page = soup(client.get("/counselling/me"))
+    assert "Appointment at the centre" in page.get_text()
+    assert "ounsel" not in page.select_one("main").get_text()
+
+
+def test_member_joins_a_full_group_and_sees_the_promotion(app, client, login_as):
+    from app.counselling import groups
+    user = login_as("member")
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        me = make_member(user=user)
+        first = make_member()
+        facilitator = make_user("trainer")
+        session = groups.create_sessions("Circle", local(days_ahead(4), 15), 90, "Hall", 1,
+                                         [facilitator.id])[0]
+        groups.sign_up(session, first)
+    assert client.post(f"/counselling/me/groups/{session.id}/join").status_code == 303
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        assert GroupSignup.get(GroupSignup.member == me).status == "waitlisted"
+        groups.cancel_signup(GroupSignup.get(GroupSignup.member == first))
+    page = soup(client.get("/counselling/me"))
+    assert "a place became free" in page.get_text()
+    assert page.select_one(".banner-info")
+
+
+def test_calendar_feed_url_works_until_revoked(app, client, login_as):
+    person, member, booking = setup_booking(app)
+    client.post("/login", data={"username": person.username,
+                                "password": "a long enough test passphrase"})
+    page = soup(client.post("/counselling/calendar/new"))
+    url = page.select_one("#feed-url")["value"]
+    path = url.split("localhost", 1)[1]
+    feed = app.test_client().get(path)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    events = list(Calendar.from_ical(feed.data).walk("VEVENT"))
+    assert [str(e["summary"]) for e in events] == [f"Session: {member.code}"]
+    assert client.post("/counselling/calendar/revoke").status_code == 303
+    assert app.test_client().get(path).status_code == 404
+    with app.app_context(), db.connection_context():
+        assert CalendarFeed.select().count() == 0
+
+
+def test_dashboard_panels(app, client, login_as):
+    setup_booking(app)
+    login_as("coordinator")
+    page = soup(client.get("/"))
+    assert page.select_one("#panel-counselling_sessions")
+    assert page.select_one("#panel-counselling_capacity")
+    assert page.select_one("#panel-counselling_waitlists")
+
+
+def test_staff_pages_render(app, client, login_as):
+    person, _member, booking = setup_booking(app)
+    login_as("coordinator")
+    for url in ("/counselling/slots", f"/counselling/counsellors/{person.id}/week",
+                "/counselling/agenda?view=week", f"/counselling/agenda?counsellor={person.id}",
+                "/counselling/availability", "/counselling/settings", "/counselling/groups",
+                "/counselling/groups/new", f"/counselling/bookings/{booking.id}",
+                f"/counselling/bookings/{booking.id}/move", "/counselling/calendar"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_settings_change_and_validation(app, client, login_as):
+    login_as("coordinator")
+    response = client.post("/counselling/settings", data={
+        "notice_minutes": "60", "window_days": "30", "member_cutoff_hours": "12"})
+    assert response.status_code == 303
+    bad = client.post("/counselling/settings", data={
+        "notice_minutes": "-1", "window_days": "30", "member_cutoff_hours": "12"})
+    assert bad.status_code == 422
+    with app.app_context(), db.connection_context():
+        row = services.ensure_defaults()
+        assert (row.notice_minutes, row.window_days, row.member_cutoff_hours,
+                row.self_booking) == (60, 30, 12, False)
