@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, g, request
+from flask import current_app, g, has_app_context, request
 from flask_babel import Babel, Domain
 from flask_login import current_user
 
@@ -51,15 +51,16 @@ class RequestCachedDomain(Domain):
     language) still switches language."""
 
     def get_translations(self):
-        if not g:
+        if not has_app_context():
             return super().get_translations()
-        state = g.get("_flask_babel")
+        store = g._get_current_object()  # one context lookup, not four
+        state = getattr(store, "_flask_babel", None)
         locale = getattr(state, "babel_locale", None)
-        cached = g.get("_kituo_translations")
+        cached = getattr(store, "_kituo_translations", None)
         if cached is not None and locale is not None and cached[0] is locale:
             return cached[1]
         translations = super().get_translations()
-        g._kituo_translations = (getattr(g._flask_babel, "babel_locale", None), translations)
+        store._kituo_translations = (store._flask_babel.babel_locale, translations)
         return translations
 
 
