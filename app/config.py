@@ -66,4 +66,5 @@ def from_environment() -> dict:
         "CENTRE_NAME": os.environ.get("KITUO_CENTRE_NAME", "Azadi Kenya"),
         "CENTRE_CONTACT": os.environ.get("KITUO_CENTRE_CONTACT", ""),
         "NEUTRAL_EXIT_PATH": "/recipes",
+        "PANEL_CACHE_SECONDS": 60,
     }

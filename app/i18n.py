@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, request
-from flask_babel import Babel
+from flask import current_app, g, has_app_context, request
+from flask_babel import Babel, Domain
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili"}
@@ -43,27 +43,31 @@ def translation_directories(app_root: Path) -> list[Path]:
         p for p in app_root.glob("*/translations") if p.is_dir())
 
 
-def request_translations():
-    """Flask-Babel's translations, looked up once per request: templates ask
-    for a few dozen strings per page and each lookup walks several contexts."""
-    from flask import g
-    from flask_babel import get_locale, get_translations
-    locale = get_locale()  # changes inside force_locale (PDFs in a member's language)
-    cached = g.get("_kituo_translations")
-    if cached is None or cached[0] is not locale:
-        cached = g._kituo_translations = (locale, get_translations())
-    return cached[1]
+class RequestCachedDomain(Domain):
+    """Flask-Babel's domain, with the translations kept on `g` for the rest
+    of the request. A page asks for a hundred strings (labels, lazy role
+    and menu names); each lookup used to walk several contexts. Keyed by
+    the current locale object, so force_locale (PDFs in a member's
+    language) still switches language."""
+
+    def get_translations(self):
+        if not has_app_context():
+            return super().get_translations()
+        store = g._get_current_object()  # one context lookup, not four
+        state = getattr(store, "_flask_babel", None)
+        locale = getattr(state, "babel_locale", None)
+        cached = getattr(store, "_kituo_translations", None)
+        if cached is not None and locale is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        store._kituo_translations = (store._flask_babel.babel_locale, translations)
+        return translations
 
 
 def init_app(app) -> None:
     dirs = ";".join(str(p) for p in translation_directories(Path(app.root_path)))
-    Babel(app, locale_selector=select_locale, default_translation_directories=dirs)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        newstyle=True)
+    babel = Babel(app, locale_selector=select_locale, default_translation_directories=dirs)
+    babel.domain_instance = RequestCachedDomain()
     from flask_babel import get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -7,6 +7,7 @@ providers, benchmark pages and demo seeders to it.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,12 +25,16 @@ class NavItem:
 @dataclass(frozen=True)
 class Panel:
     """A dashboard panel: shown when the user has `capability`.
-    `context(user)` returns the variables for `template`."""
+    `context(user)` returns the variables for `template`. Figures that may
+    be a minute old (counts, rates, capacity) set `cached=True`: each web
+    worker then reuses them for PANEL_CACHE_SECONDS per user. Anything that
+    must be live (an urgent safeguarding concern) leaves it False."""
     key: str
     template: str
     capability: str
     context: Callable[[object], dict]
     order: int = 50
+    cached: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Registry:
     # real_data_checks: () -> bool, True when the module holds non-demo data
     # (seed-demo refuses to run then).
     real_data_checks: list[Callable[[], bool]] = field(default_factory=list)
+    panel_cache: dict = field(default_factory=dict)
     # member_actions: (user, member) -> [(label, url)], buttons on the member
     # page (e.g. "Raise a safeguarding concern"); each checks its own access.
     member_actions: list[Callable] = field(default_factory=list)
@@ -93,6 +99,16 @@ class Registry:
     def panels_for(self, user) -> list[Panel]:
         caps = user.capabilities
         return sorted((p for p in self.panels if p.capability in caps), key=lambda p: p.order)
+
+    def panel_context(self, panel: Panel, user, max_age: float) -> dict:
+        if not panel.cached or max_age <= 0:
+            return panel.context(user)
+        now = time.monotonic()
+        key = (panel.key, user.id)
+        hit = self.panel_cache.get(key)
+        if hit is None or now - hit[0] > max_age:
+            hit = self.panel_cache[key] = (now, panel.context(user))
+        return hit[1]
 
     def banners_for(self, user) -> list[Banner]:
         if not getattr(user, "is_authenticated", False):

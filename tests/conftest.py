@@ -20,6 +20,7 @@ def make_test_app(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path),
         "JOBS_DIR": str(tmp_path / "jobs"),
         "WTF_CSRF_ENABLED": False,
+        "PANEL_CACHE_SECONDS": 0,  # tests/test_core.py covers the cache
     }
     config.update(overrides)
     app = create_app(config)

@@ -105,3 +105,20 @@ def test_create_user_refuses_duplicate(app):
     runner.invoke(args=["create-user", "first", "--role", "admin", "--setup-code"])
     result = runner.invoke(args=["create-user", "FIRST", "--role", "admin", "--setup-code"])
     assert result.exit_code != 0
+
+
+def test_cached_panels_are_reused_for_a_minute_and_live_ones_are_not(app):
+    from app.registry import Panel, Registry
+    calls = []
+    reg = Registry()
+    counted = Panel("counts", "x.html", "dashboard.view", lambda u: calls.append("c") or {}, cached=True)
+    live = Panel("urgent", "y.html", "dashboard.view", lambda u: calls.append("l") or {})
+
+    class Viewer:
+        id = 7
+    for _ in range(3):
+        reg.panel_context(counted, Viewer, 60)
+        reg.panel_context(live, Viewer, 60)
+    assert calls.count("c") == 1 and calls.count("l") == 3
+    reg.panel_context(counted, Viewer, 0)  # caching off
+    assert calls.count("c") == 2

@@ -111,3 +111,14 @@ def test_cert_script_is_idempotent(tmp_path):
 def test_install_script_refuses_without_root_and_explains_usage():
     done = subprocess.run([str(PI / "install.sh"), "--help"], capture_output=True, text=True)
     assert done.returncode == 2 and "Idempotent" in done.stdout
+
+
+def test_nginx_logs_no_query_strings():
+    """Searches (?q=name) must not end up in nginx's access log."""
+    import re
+    from pathlib import Path
+    site = (Path(__file__).resolve().parent.parent / "deploy/pi/nginx-kituo.conf").read_text()
+    logs = re.findall(r"^\s*access_log\s+([^;]+);", site, flags=re.M)
+    assert logs and all(v.strip() == "off" or v.strip().endswith("kituo_noquery") for v in logs)
+    fmt = re.search(r"log_format kituo_noquery(.*?);", site, flags=re.S).group(1)
+    assert "$request_uri" not in fmt and "$args" not in fmt and "$request " not in fmt

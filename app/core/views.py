@@ -20,7 +20,8 @@ def home():
         if not items:
             abort(403)
         return redirect(url_for(items[0].endpoint), code=303)
-    panels = [(p, p.context(current_user)) for p in registry().panels_for(current_user)]
+    reg, max_age = registry(), current_app.config["PANEL_CACHE_SECONDS"]
+    panels = [(p, reg.panel_context(p, current_user, max_age)) for p in reg.panels_for(current_user)]
     return render_template("core/dashboard.html", panels=panels)
 
 

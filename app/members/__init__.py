@@ -130,11 +130,11 @@ def register(app) -> None:
     ]
     reg.panels += [
         Panel("inductions", "members/_panel_inductions.html", "members.view_all",
-              _inductions_panel, 10),
+              _inductions_panel, 10, cached=True),
         Panel("members_by_status", "members/_panel_status.html", "members.view_all",
-              _status_panel, 11),
+              _status_panel, 11, cached=True),
         Panel("new_members", "members/_panel_new.html", "members.view_all",
-              _new_members_panel, 12),
+              _new_members_panel, 12, cached=True),
     ]
     reg.schedule_providers += [schedule.induction_meetings, schedule.buddy_meetings]
     reg.bench_pages += [
