@@ -91,6 +91,9 @@ class Registry:
     member_actions: list[Callable] = field(default_factory=list)
     # member_home_sections: (member) -> HomeSection | None, blocks on /me.
     member_home_sections: list[Callable] = field(default_factory=list)
+    # anonymisers: (member) -> None, run inside the member's anonymisation
+    # transaction: each module removes the free text it holds about them.
+    anonymisers: list[Callable] = field(default_factory=list)
 
     def nav_for(self, user) -> list[NavItem]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()

@@ -57,6 +57,8 @@ def register(app) -> None:
     from app.counselling.services import counsellor_members
     from app.members.services import register_member_scope
     app.register_blueprint(bp)
+    from app.counselling.services import scrub_member
+    app.extensions["kituo"].anonymisers.append(scrub_member)
     _grant_capabilities()
     register_member_scope(app, counsellor_members)
     app.jinja_env.globals.update(panels.template_helpers())

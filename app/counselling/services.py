@@ -540,3 +540,14 @@ def tomorrows_appointments(today: dt.date | None = None):
                    & (Booking.starts_at < end))
             .order_by(Booking.starts_at, User.display_name))
     return day, list(rows)
+
+
+def scrub_member(member) -> None:
+    """Anonymisation (members.anonymise): session notes and reasons typed
+    about the member go; times, statuses and attendance stay for statistics."""
+    from app.counselling.models import SessionNote
+    SessionNote.update(text="", concerns="", follow_up="").where(
+        SessionNote.member == member).execute()
+    bookings = Booking.select(Booking.id).where(Booking.member == member)
+    Booking.update(cancel_reason="").where(Booking.member == member).execute()
+    BookingEvent.update(reason="").where(BookingEvent.booking.in_(bookings)).execute()

@@ -20,6 +20,7 @@ from app.members.models import (
     AGE_BANDS, CONSENT_METHODS, CONSENT_PURPOSES, COUNTIES, EXIT_REASONS, GENDERS, LANGUAGES,
     NEEDS, STATUSES, ConsentEvent, InductionCompletion, InductionMeeting, InductionStep, Member,
     MemberChange, ReferralSource, needs_from_mask, needs_mask)
+from app.registry import registry
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000   # lists count at most this many rows: the cost stays flat
@@ -783,6 +784,8 @@ def anonymise(member: Member, typed_code: str, actor=None) -> None:
                             field="status", old_value=was, new_value="anonymised")
         ConsentEvent.update(note="").where(ConsentEvent.member == member).execute()
         InductionCompletion.update(note="").where(InductionCompletion.member == member).execute()
+        for scrub in registry().anonymisers:  # other modules' free text
+            scrub(member)
         if member.user_id:
             user = User.get_by_id(member.user_id)
             auth.set_active(user, False, actor=actor)

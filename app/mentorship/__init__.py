@@ -101,6 +101,8 @@ def register(app) -> None:
                           int(os.environ.get("KITUO_MENTORING_OVERDUE_DAYS", "30")))
     app.config.setdefault("MENTORING_EDIT_DAYS", 7)
     app.register_blueprint(bp)
+    from app.mentorship.services import scrub_member
+    app.extensions["kituo"].anonymisers.append(scrub_member)
     app.jinja_env.globals.update(mentoring_label=labels.mentoring_label,
                                  duration_label=labels.duration_label)
     _grant_capabilities()

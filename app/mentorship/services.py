@@ -661,3 +661,16 @@ def mentee_view(member: Member) -> dict:
                 if p.next_meeting_at and p.next_meeting_at > now]
     return {"pairings": pairings, "goals": goals,
             "next_meeting": min(upcoming) if upcoming else None}
+
+
+def scrub_member(member) -> None:
+    """Anonymisation (members.anonymise): remove the free text held about a
+    member as mentee; dates, modes, durations and statuses stay for statistics."""
+    pairings = Pairing.select(Pairing.id).where(Pairing.mentee == member)
+    Pairing.update(end_reason="").where(Pairing.mentee == member).execute()
+    Goal.update(title="—").where(Goal.pairing.in_(pairings)).execute()
+    GoalNote.update(text="").where(
+        GoalNote.goal.in_(Goal.select(Goal.id).where(Goal.pairing.in_(pairings)))).execute()
+    sessions = SessionLog.select(SessionLog.id).where(SessionLog.pairing.in_(pairings))
+    SessionLog.update(notes="", follow_up="").where(SessionLog.pairing.in_(pairings)).execute()
+    SessionCorrection.update(text="").where(SessionCorrection.session.in_(sessions)).execute()

@@ -62,6 +62,8 @@ def _holds_real_data() -> bool:
 def register(app) -> None:
     from app.safeguarding import demo, labels, models, views  # noqa: F401
     app.register_blueprint(bp)
+    from app.safeguarding.services import scrub_member
+    app.extensions["kituo"].anonymisers.append(scrub_member)
     app.jinja_env.globals["concern_label"] = labels.concern_label
     for role in STAFF_ROLES:
         grant(role, "safeguarding.raise", label=LABELS)

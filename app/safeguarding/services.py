@@ -242,3 +242,13 @@ def _utc_start(day: dt.date) -> dt.datetime:
     from app.filters import NAIROBI
     local = dt.datetime.combine(day, dt.time(0), tzinfo=NAIROBI)
     return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def scrub_member(member) -> None:
+    """Anonymisation (members.anonymise): the concern records stay (category,
+    urgency, dates, status: the centre's safeguarding history and counts), the
+    free text about the person goes."""
+    concerns = Concern.select(Concern.id).where(Concern.member == member)
+    Concern.update(what_happened="", action_taken="", outcome="").where(
+        Concern.member == member).execute()
+    ConcernAction.update(text="").where(ConcernAction.concern.in_(concerns)).execute()
