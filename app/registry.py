@@ -86,6 +86,7 @@ class Registry:
     # (seed-demo refuses to run then).
     real_data_checks: list[Callable[[], bool]] = field(default_factory=list)
     panel_cache: dict = field(default_factory=dict)
+    nav_cache: dict = field(default_factory=dict)
     # member_actions: (user, member) -> [(label, url)], buttons on the member
     # page (e.g. "Raise a safeguarding concern"); each checks its own access.
     member_actions: list[Callable] = field(default_factory=list)
@@ -98,6 +99,18 @@ class Registry:
     def nav_for(self, user) -> list[NavItem]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()
         return sorted((n for n in self.nav if n.capability in caps), key=lambda n: n.order)
+
+    def nav_html(self, user, endpoint: str | None, locale: str):
+        """The section menu, rendered once per role set, language and page:
+        it is on every page and depends on nothing else."""
+        from flask import render_template
+        from markupsafe import Markup
+        key = (tuple(user.role_names), locale, endpoint)
+        html = self.nav_cache.get(key)
+        if html is None:
+            html = self.nav_cache[key] = Markup(render_template(
+                "_nav.html", items=self.nav_for(user), endpoint=endpoint))
+        return html
 
     def panels_for(self, user) -> list[Panel]:
         caps = user.capabilities
@@ -147,12 +160,16 @@ def url_with(**changes) -> str:
 
 
 def init_app(app) -> None:
+    from flask import request
+    from flask_babel import get_locale
     from flask_login import current_user
 
     from app.access import ROLES
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["kituo_nav"] = lambda: registry().nav_for(current_user)
+    app.jinja_env.globals["kituo_nav_html"] = lambda: registry().nav_html(
+        current_user, request.endpoint, str(get_locale()))
     app.jinja_env.globals["kituo_banners"] = lambda: registry().banners_for(current_user)
     app.jinja_env.globals["kituo_member_actions"] = (
         lambda member: registry().member_actions_for(current_user, member))
