@@ -1,5 +1,12 @@
 """Translated labels for the stored keys of mentorship."""
+import datetime as dt
+from functools import lru_cache
+
+from flask import url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from app.filters import local_date
 
 AREA_LABELS = {
     "livelihood": _l("Livelihood"),
@@ -63,3 +70,51 @@ def duration_label(minutes: int) -> str:
         return _("%(n)d min", n=minutes)
     hours, rest = divmod(minutes, 60)
     return _("%(h)d h", h=hours) if not rest else _("%(h)d h %(m)d min", h=hours, m=rest)
+
+
+# --- per-request helpers for the lists (format once, not once per row) ------------------
+
+@lru_cache(maxsize=4096)
+def _date_label(locale: str, value: dt.date, fmt: str) -> str:
+    # A pure function of (language, day, format): the same text |date gives.
+    return local_date(value, fmt)
+
+
+def date_labels(values, fmt: str = "medium") -> dict:
+    """{day: text} for the days a page shows, in the current language: the
+    text of the |date filter, formatted once per day and language; None
+    gives "—"."""
+    locale = str(get_locale())
+    labels = {None: "—"}
+    for value in values:
+        if value not in labels:
+            labels[value] = (_date_label(locale, value, fmt) if type(value) is dt.date
+                             else local_date(value, fmt))   # datetimes: time zone
+    return labels
+
+
+_SENTINEL_ID = 2147483647
+
+
+def id_url_parts(endpoint: str, key: str) -> tuple[str, str]:
+    """(head, tail) of the url of a route with one integer id: the url is
+    head + id + tail. url_for once per page instead of once per row."""
+    head, tail = url_for(endpoint, **{key: _SENTINEL_ID}).split(str(_SENTINEL_ID))
+    return head, tail
+
+
+def id_url(endpoint: str, key: str) -> str:
+    """The url of a route whose integer id comes last, without the id."""
+    head, tail = id_url_parts(endpoint, key)
+    if tail:
+        raise ValueError(f"{endpoint}: the id is not at the end of the url")
+    return head
+
+
+def labels_of(kind: str) -> dict[str, str]:
+    """Every label of one kind in the current language (mentoring_label)."""
+    return {key: str(value) for key, value in KINDS[kind].items()}
+
+
+def duration_labels(minutes) -> dict[int, str]:
+    return {m: duration_label(m) for m in set(minutes)}

@@ -295,66 +295,147 @@ def end(pairing: Pairing, outcome: str, reason: str, actor=None,
     return pairing
 
 
+class MenteeName:
+    """A mentee as lists show them: code and preferred name (Member.display)."""
+    __slots__ = ("code", "preferred_name")
+    display = Member.display
+
+    def __init__(self, code: str, preferred_name: str):
+        self.code, self.preferred_name = code, preferred_name
+
+
+class MentorName:
+    __slots__ = ("display_name",)
+
+    def __init__(self, display_name: str):
+        self.display_name = display_name
+
+
+class PairingRow:
+    """The columns a pairing list shows, read as plain tuples: a list row
+    costs a few microseconds instead of three full models."""
+    __slots__ = ("id", "status", "override", "start_date", "last_session_on", "sessions_count",
+                 "next_meeting_at", "overdue_since", "mentee", "mentor")
+
+    def __init__(self, id, status, override, start_date, last_session_on, sessions_count,
+                 next_meeting_at, overdue_since, mentee, mentor=None):
+        self.id, self.status, self.override = id, status, override
+        self.start_date, self.last_session_on = start_date, last_session_on
+        self.sessions_count, self.next_meeting_at = sessions_count, next_meeting_at
+        self.overdue_since, self.mentee, self.mentor = overdue_since, mentee, mentor
+
+
+_ROW_COLUMNS = (Pairing.id, Pairing.status, Pairing.override, Pairing.start_date,
+                Pairing.last_session_on, Pairing.sessions_count, Pairing.next_meeting_at,
+                Pairing.overdue_since, Member.code, Member.preferred_name)
+
+
+def _pairing_row(values, with_mentor: bool) -> PairingRow:
+    row = PairingRow(*values[:8], MenteeName(values[8], values[9]))
+    if with_mentor:
+        row.mentor = MentorName(values[10])
+    return row
+
+
 def _pairing_list(has_status: bool, overdue_only: bool) -> Prepared:
+    """The page's ids come from an index alone (sorting integers), then
+    only those rows are joined to member and mentor: the cost stays the
+    same however many pairings a status holds."""
     def build(p):
-        query = (Pairing.select(Pairing, Member, User)
-                 .join(Member, on=(Pairing.mentee == Member.id))
-                 .switch(Pairing).join(User, on=(Pairing.mentor == User.id)))
+        ids = Pairing.select(Pairing.id)
         if has_status:
-            query = query.where(Pairing.status == p("status"))
+            ids = ids.where(Pairing.status == p("status"))
         if overdue_only:
-            query = query.where(Pairing.overdue_since.is_null(False))
-        return query.order_by(Pairing.id.desc()).limit(p("limit")).offset(p("offset"))
+            ids = ids.where(Pairing.overdue_since.is_null(False))
+        ids = ids.order_by(Pairing.id.desc()).limit(p("limit")).offset(p("offset"))
+        return (Pairing.select(*_ROW_COLUMNS, User.display_name)
+                .join(Member, on=(Pairing.mentee == Member.id))
+                .switch(Pairing).join(User, on=(Pairing.mentor == User.id))
+                .where(Pairing.id.in_(ids)).order_by(Pairing.id.desc()).tuples())
     return Prepared(build)
 
 
 _PAIRING_LISTS = {(s, o): _pairing_list(s, o) for s in (True, False) for o in (True, False)}
+# Counts by status and, in the same pass over the (status, overdue_since)
+# index, the overdue ones (only active pairings are ever flagged).
 _counts_by_status = Prepared(lambda p: Pairing.select(
-    Pairing.status, fn.COUNT(Pairing.id).alias("n")).group_by(Pairing.status))
+    Pairing.status, fn.COUNT(Pairing.id), fn.COUNT(Pairing.overdue_since))
+    .group_by(Pairing.status).tuples())
 
 
 def pairing_page(status: str, page: int, overdue_only: bool = False) -> dict:
     """One page of pairings, newest first (the coordinator's overview)."""
     page = max(1, page)
-    rows = list(_PAIRING_LISTS[(bool(status), overdue_only)].iterate(
-        status=status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE))
+    rows = [_pairing_row(values, True) for values in _PAIRING_LISTS[
+        (bool(status), overdue_only)].iterate(
+        status=status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)]
     return {"pairings": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE}
 
 
 def counts_by_status() -> dict[str, int]:
-    return {row.status: row.n for row in _counts_by_status.iterate()}
+    return {status: n for status, n, _overdue in _counts_by_status.iterate()}
 
 
-# The mentor's home runs these on every visit: built once (app.db.Prepared).
+def counts_and_overdue() -> tuple[dict[str, int], int]:
+    """Pairings per status and the overdue count (overdue_count()) in one query."""
+    counts, overdue = {}, 0
+    for status, n, flagged in _counts_by_status.iterate():
+        counts[status] = n
+        if status == "active":
+            overdue = flagged
+    return counts, overdue
+
+
+# The mentor's home runs these on every visit: built once (app.db.Prepared),
+# read as tuples of the columns the page shows.
 _my_pairings = Prepared(lambda p: (
-    Pairing.select(Pairing, Member).join(Member, on=(Pairing.mentee == Member.id))
+    Pairing.select(*_ROW_COLUMNS).join(Member, on=(Pairing.mentee == Member.id))
     .where((Pairing.mentor == p("mentor")) & Pairing.status.in_(OPEN_STATUSES))
-    .order_by(Pairing.status, Member.code)))
+    .order_by(Pairing.status, Member.code).tuples()))
 _my_recent_sessions = Prepared(lambda p: (
-    SessionLog.select(SessionLog, Pairing, Member)
+    SessionLog.select(SessionLog.id, SessionLog.held_on, SessionLog.duration_minutes,
+                      Member.code, Member.preferred_name)
     .join(Pairing, on=(SessionLog.pairing == Pairing.id))
     .join(Member, on=(Pairing.mentee == Member.id))
     .where(SessionLog.author == p("author"))
-    .order_by(SessionLog.held_on.desc(), SessionLog.id.desc()).limit(10)))
+    .order_by(SessionLog.held_on.desc(), SessionLog.id.desc()).limit(10).tuples()))
 _my_active_goals = Prepared(lambda p: (
-    Goal.select().join(Pairing, on=(Goal.pairing == Pairing.id))
+    Goal.select(Goal.id, Goal.pairing, Goal.title, Goal.status)
+    .join(Pairing, on=(Goal.pairing == Pairing.id))
     .where((Pairing.mentor == p("mentor")) & (Pairing.status == "active"))
-    .order_by(Goal.status == "achieved", Goal.target_date, Goal.id)))
+    .order_by(Goal.status == "achieved", Goal.target_date, Goal.id).tuples()))
 
 
-def my_pairings(user) -> list[Pairing]:
-    return list(_my_pairings.iterate(mentor=user.id))
+class RecentSession:
+    __slots__ = ("id", "held_on", "duration_minutes", "mentee")
+
+    def __init__(self, id, held_on, duration_minutes, mentee):
+        self.id, self.held_on, self.duration_minutes, self.mentee = (
+            id, held_on, duration_minutes, mentee)
 
 
-def my_recent_sessions(user) -> list[SessionLog]:
+class GoalRow:
+    __slots__ = ("id", "pairing_id", "title", "status")
+
+    def __init__(self, id, pairing_id, title, status):
+        self.id, self.pairing_id, self.title, self.status = id, pairing_id, title, status
+
+
+def my_pairings(user) -> list[PairingRow]:
+    """The mentor's open pairings (proposed, then active; by member code)."""
+    return [_pairing_row(values, False) for values in _my_pairings.iterate(mentor=user.id)]
+
+
+def my_recent_sessions(user) -> list[RecentSession]:
     """The mentor's ten latest logs (index: author, held_on)."""
-    return list(_my_recent_sessions.iterate(author=user.id))
+    return [RecentSession(i, held_on, minutes, MenteeName(code, name))
+            for i, held_on, minutes, code, name in _my_recent_sessions.iterate(author=user.id)]
 
 
-def my_active_goals(user) -> dict[int, list[Goal]]:
-    result: dict[int, list[Goal]] = {}
-    for goal in _my_active_goals.iterate(mentor=user.id):
-        result.setdefault(goal.pairing_id, []).append(goal)
+def my_active_goals(user) -> dict[int, list[GoalRow]]:
+    result: dict[int, list[GoalRow]] = {}
+    for values in _my_active_goals.iterate(mentor=user.id):
+        result.setdefault(values[1], []).append(GoalRow(*values))
     return result
 
 
@@ -613,9 +694,13 @@ def run_overdue_check_if_due(now: dt.datetime | None = None) -> dict | None:
     return result
 
 
+_last_run = Prepared(lambda p: TaskRun.select(TaskRun.last_success_at)
+                     .where(TaskRun.name == p("name")).tuples())
+
+
 def last_overdue_check() -> dt.datetime | None:
-    run = TaskRun.get_or_none(TaskRun.name == OVERDUE_TASK)
-    return run.last_success_at if run else None
+    row = _last_run.first(name=OVERDUE_TASK)
+    return row[0] if row else None
 
 
 def overdue_pairings(mentor=None, limit: int = 20):

@@ -16,7 +16,7 @@ from app.filters import NAIROBI, to_local
 from app.forms import add_error
 from app.htmx import render
 from app.members.services import member_for_user
-from app.mentorship import bp, services
+from app.mentorship import bp, labels, services
 from app.mentorship.forms import (
     ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
@@ -53,20 +53,34 @@ def _to_local_naive(value: dt.datetime | None) -> dt.datetime | None:
 
 # --- mentor home and coordinator overview --------------------------------------------------
 
+def _list_helpers(days) -> dict:
+    """Labels, dates and links of the list pages, prepared once per page."""
+    return dict(status_labels=labels.labels_of("pairing"),
+                goal_labels=labels.labels_of("goal"),
+                dates=labels.date_labels(days),
+                pairing_url=labels.id_url("mentorship.show_pairing", "pairing_id"))
+
+
 @bp.route("/mentoring/")
 @requires("mentorship.view_own")
 def mentor_home():
     pairings = services.my_pairings(current_user)
     goals = services.my_active_goals(current_user)
+    recent = services.my_recent_sessions(current_user)
     now = utcnow()
     upcoming = sorted((p for p in pairings if p.next_meeting_at and p.next_meeting_at > now),
                       key=lambda p: p.next_meeting_at)
     return render_template("mentorship/home.html", pairings=pairings, goals=goals,
                            upcoming=upcoming,
                            overdue=[p for p in pairings if p.overdue_since],
-                           recent=services.my_recent_sessions(current_user),
+                           recent=recent,
                            profile=services.profile_for(current_user),
-                           days=services.overdue_days())
+                           days=services.overdue_days(),
+                           durations=labels.duration_labels(s.duration_minutes for s in recent),
+                           session_url=labels.id_url("mentorship.show_session", "session_id"),
+                           log_url=labels.id_url_parts("mentorship.new_session", "pairing_id"),
+                           **_list_helpers([p.last_session_on for p in pairings]
+                                           + [s.held_on for s in recent]))
 
 
 @bp.route("/mentoring/overview")
@@ -77,10 +91,12 @@ def overview():
         status = "active"
     overdue_only = request.args.get("overdue") == "1"
     page = services.pairing_page(status, request.args.get("page", 1, type=int), overdue_only)
+    counts, overdue_count = services.counts_and_overdue()
     return render("mentorship/overview.html", "mentorship/_pairing_rows.html", filter_status=status,
-                  overdue_only=overdue_only, counts=services.counts_by_status(),
-                  overdue_count=services.overdue_count(),
-                  last_check=services.last_overdue_check(), **page)
+                  overdue_only=overdue_only, counts=counts, overdue_count=overdue_count,
+                  last_check=services.last_overdue_check(), overview_url=url_for("mentorship.overview"),
+                  **page, **_list_helpers(
+                      [d for p in page["pairings"] for d in (p.start_date, p.last_session_on)]))
 
 
 # --- mentor profiles ----------------------------------------------------------------------
