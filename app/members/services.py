@@ -14,7 +14,7 @@ from peewee import fn
 
 from app import audit
 from app.access import user_can
-from app.db import db, utcnow
+from app.db import Prepared, db, utcnow
 from app.members.labels import FIELD_LABELS
 from app.members.models import (
     AGE_BANDS, CONSENT_METHODS, CONSENT_PURPOSES, COUNTIES, EXIT_REASONS, GENDERS, LANGUAGES,
@@ -693,12 +693,71 @@ def search(user, q: str = "", status: str = "", need: str = ""):
     return query.order_by(Member.id.desc()), identity_search
 
 
+_LIST_COLUMNS = (Member.id, Member.code, Member.preferred_name, Member.status, Member.joined_on,
+                 Member.needs_mask, Member.anonymised_at)
+
+
+def _all_members_filtered(p, by_status: bool, by_need: bool, columns=_LIST_COLUMNS):
+    query = Member.select(*columns)
+    if by_status:
+        query = query.where(Member.status == p("status"))
+    if by_need:
+        query = query.where(Member.needs_mask.bin_and(p("need_bit")) != 0)
+    return query
+
+
+def _list_rows(p, by_status: bool, by_need: bool):
+    return (_all_members_filtered(p, by_status, by_need).order_by(Member.id.desc())
+            .limit(p("limit")).offset(p("offset")))
+
+
+def _list_count(p, by_status: bool, by_need: bool):
+    capped = (_all_members_filtered(p, by_status, by_need, (Member.id,))
+              .limit(COUNT_CAP + 1).alias("capped"))
+    return pw.Select([capped], [fn.COUNT(capped.c.id)]).tuples()
+
+
+# The members list of someone who sees every member, without a text search
+# (the common case, and a key page): built once per filter shape.
+_LIST_QUERIES = {
+    (by_status, by_need): (
+        Prepared(lambda p, s=by_status, n=by_need: _list_rows(p, s, n)),
+        Prepared(lambda p, s=by_status, n=by_need: _list_count(p, s, n)))
+    for by_status in (False, True) for by_need in (False, True)}
+
+
+def list_page(user, q: str = "", status: str = "", need: str = "",
+              page: int = 1) -> tuple[dict, bool]:
+    """One page of the members list for this user, and whether it searched
+    identity fields: `page_of(search(...))`, with prepared queries when the
+    user sees every member and no text is searched."""
+    q = " ".join((q or "").split())[:80]
+    if q or not user_can(user, "members.view_all"):
+        query, identity_search = search(user, q, status, need)
+        return page_of(query, page), identity_search
+    by_status, by_need = status in STATUSES, need in NEEDS
+    values = {}
+    if by_status:
+        values["status"] = status
+    if by_need:
+        values["need_bit"] = 1 << NEEDS.index(need)
+    rows_query, count_query = _LIST_QUERIES[by_status, by_need]
+    page = max(1, page)
+    rows = list(rows_query.iterate(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **values))
+    capped = count_query.first(**values)[0]
+    return _page_dict(rows, page, capped), False
+
+
 def page_of(query, page: int) -> dict:
     """One page plus a capped count: counting stops at COUNT_CAP rows so the
     cost does not grow with the number of members."""
     page = max(1, page)
     rows = list(query.paginate(page, PAGE_SIZE))
     capped = query.order_by().limit(COUNT_CAP + 1).count()
+    return _page_dict(rows, page, capped)
+
+
+def _page_dict(rows: list, page: int, capped: int) -> dict:
     total = min(capped, COUNT_CAP)
     return {"rows": rows, "page": page, "total": total, "more": capped > COUNT_CAP,
             "has_next": page * PAGE_SIZE < capped,

@@ -17,7 +17,7 @@ from app.forms import add_error
 from app.htmx import render
 from app.jobs import services as jobs
 from app.jobs.models import Job
-from app.members import bp, imports, services, tasks
+from app.members import bp, imports, labels, services, tasks
 from app.members.forms import (
     AnonymiseForm, BuddyForm, ConsentForm, FilterForm, ImportForm, MeetingForm, MemberForm,
     SourceForm, StatusForm, StepDoneForm, StepForm)
@@ -54,14 +54,16 @@ def _sources():
 def index():
     form = FilterForm(request.args)
     form.validate()
-    query, identity_search = services.search(current_user, form.q.data or "",
-                                             form.status.data or "", form.need.data or "")
-    page = services.page_of(query, request.args.get("page", 1, type=int))
+    page, identity_search = services.list_page(
+        current_user, form.q.data or "", form.status.data or "", form.need.data or "",
+        request.args.get("page", 1, type=int))
     if identity_search:
         from app import audit
         audit.record("member.identity_search", "member", None,
                      f"{page['total']} results")
-    return render("members/list.html", "members/_results.html", form=form, **page)
+    return render("members/list.html", "members/_results.html", form=form,
+                  status_names=labels.names(labels.STATUS_LABELS),
+                  need_names=labels.names(labels.NEED_LABELS), **page)
 
 
 # --- register and edit ------------------------------------------------------------------
