@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app import audit
 from app.access import CAPABILITIES, CAPABILITY_LABELS, ROLES, requires
-from app.admin import bp
+from app.admin import bp, services
 from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.audit import AuditEvent
 from app.auth import services as auth
@@ -32,8 +32,9 @@ def _user_or_404(user_id: int) -> User:
 @requires("users.manage")
 def users():
     role = request.args.get("role", "")
-    users = User.listing(role if role in ROLES else None)
-    return render("admin/users.html", "admin/_user_rows.html", users=users, role=role)
+    rows = services.user_rows(role if role in ROLES else None)
+    return render("admin/users.html", "admin/_user_rows.html", users=rows, role=role,
+                  role_labels=services.role_labels(), edit_base=url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -104,14 +104,31 @@ class MemberForm(KituoForm):
         self.needs.choices = _choices(NEED_LABELS)
 
 
+# The member page shows the status, meeting and buddy forms as plain HTML
+# until one is submitted (WTForms field rendering is slow on a key page):
+# these labels and choices are shared by both renderings.
+PROFILE_LABELS = {
+    "status": _l("New status"),
+    "exit_reason": _l("Reason for leaving"),
+    "starts_at": _l("Date and time"),
+    "with_buddy": _l("With their peer buddy"),
+    "buddy_code": _l("Buddy's member code"),
+    "buddy_code_hint": _l("An active member. Leave empty to remove the buddy."),
+}
+EXIT_REASON_CHOICES = [("", _l("—"))] + [(k, EXIT_REASON_LABELS[k])
+                                         for k in EXIT_REASONS if k != "anonymised"]
+
+
+def status_choices(allowed) -> list:
+    return [(s, STATUS_LABELS[s]) for s in STATUSES if s in allowed]
+
+
 class StatusForm(KituoForm):
-    status = Choice(_l("New status"), choices=[])
-    exit_reason = Choice(_l("Reason for leaving"),
-                         choices=[("", _l("—"))] + [(k, EXIT_REASON_LABELS[k])
-                                                    for k in EXIT_REASONS if k != "anonymised"])
+    status = Choice(PROFILE_LABELS["status"], choices=[])
+    exit_reason = Choice(PROFILE_LABELS["exit_reason"], choices=EXIT_REASON_CHOICES)
 
     def set_choices(self, allowed):
-        self.status.choices = [(s, STATUS_LABELS[s]) for s in STATUSES if s in allowed]
+        self.status.choices = status_choices(allowed)
 
 
 class ConsentForm(KituoForm):
@@ -129,14 +146,14 @@ class StepDoneForm(KituoForm):
 
 
 class MeetingForm(KituoForm):
-    starts_at = DateTimeInput(_l("Date and time"), [required()], format="%Y-%m-%dT%H:%M")
-    with_buddy = BooleanField(_l("With their peer buddy"))
+    starts_at = DateTimeInput(PROFILE_LABELS["starts_at"], [required()], format="%Y-%m-%dT%H:%M")
+    with_buddy = BooleanField(PROFILE_LABELS["with_buddy"])
 
 
 class BuddyForm(KituoForm):
-    buddy_code = StringField(_l("Buddy's member code"), [optional(), length(24)],
+    buddy_code = StringField(PROFILE_LABELS["buddy_code"], [optional(), length(24)],
                              render_kw={"autocapitalize": "characters"},
-                             description=_l("An active member. Leave empty to remove the buddy."))
+                             description=PROFILE_LABELS["buddy_code_hint"])
 
 
 class AnonymiseForm(KituoForm):

@@ -101,3 +101,8 @@ LANGUAGE_LABELS = {"en": "English", "sw": "Kiswahili"}
 def label(mapping: dict, key) -> str:
     value = mapping.get(key)
     return str(value) if value is not None else (key or "")
+
+
+def names(mapping: dict) -> dict[str, str]:
+    """key -> label in the current language, translated once (for lists)."""
+    return {key: str(value) for key, value in mapping.items()}

@@ -14,7 +14,7 @@ from peewee import fn
 
 from app import audit
 from app.access import user_can
-from app.db import db, utcnow
+from app.db import Prepared, db, utcnow
 from app.members.labels import FIELD_LABELS
 from app.members.models import (
     AGE_BANDS, CONSENT_METHODS, CONSENT_PURPOSES, COUNTIES, EXIT_REASONS, GENDERS, LANGUAGES,
@@ -119,7 +119,33 @@ def visible_members(user):
     return query.where(condition)
 
 
+_MEMBER_BY_ID = Prepared(lambda p: Member.select().where(Member.id == p("id")).limit(1))
+
+
+def member_by_id(member_id: int) -> Member | None:
+    """Any member by id, unscoped (e.g. the buddy shown on a visible member's page)."""
+    return _MEMBER_BY_ID.first(id=member_id)
+
+
+def account_summary(user_id: int):
+    """A member's login as their page shows it (username, active)."""
+    return _ACCOUNT.first(id=user_id)
+
+
+def _account_query(p):
+    from app.auth.models import User
+    return User.select(User.id, User.username, User.active).where(User.id == p("id")).limit(1)
+
+
+_ACCOUNT = Prepared(_account_query)
+
+
 def visible_member(user, member_id) -> Member | None:
+    if user_can(user, "members.view_all"):   # visible_members(user) is every member
+        try:
+            return _MEMBER_BY_ID.first(id=int(member_id))
+        except (TypeError, ValueError):
+            return None
     return visible_members(user).where(Member.id == member_id).first()
 
 
@@ -358,13 +384,14 @@ def _member_id(member) -> int:
     return member if isinstance(member, int) else member.id
 
 
+_LATEST_CONSENTS = Prepared(lambda p: ConsentEvent.select().where(ConsentEvent.id.in_(
+    ConsentEvent.select(fn.MAX(ConsentEvent.id)).where(ConsentEvent.member == p("member"))
+    .group_by(ConsentEvent.purpose))))
+
+
 def latest_consents(member) -> dict[str, ConsentEvent | None]:
     """purpose -> the latest event (None if never asked)."""
-    latest = (ConsentEvent.select(fn.MAX(ConsentEvent.id))
-              .where(ConsentEvent.member == _member_id(member))
-              .group_by(ConsentEvent.purpose))
-    rows = {row.purpose: row for row in
-            ConsentEvent.select(ConsentEvent, ).where(ConsentEvent.id.in_(latest))}
+    rows = {row.purpose: row for row in _LATEST_CONSENTS.iterate(member=_member_id(member))}
     return {purpose: rows.get(purpose) for purpose in CONSENT_PURPOSES}
 
 
@@ -432,21 +459,35 @@ def consent_history(member: Member):
 
 # --- induction ---------------------------------------------------------------------------
 
-def checklist(include_retired: bool = False):
-    ensure_defaults()
+def _checklist_query(include_retired: bool):
     query = InductionStep.select().order_by(InductionStep.position, InductionStep.id)
     if not include_retired:
         query = query.where(InductionStep.active == True)  # noqa: E712
-    return list(query)
+    return query
+
+
+_CHECKLIST = {retired: Prepared(lambda p, r=retired: _checklist_query(r))
+              for retired in (False, True)}
+
+
+def checklist(include_retired: bool = False):
+    ensure_defaults()
+    return list(_CHECKLIST[bool(include_retired)].iterate())
+
+
+def _completions_query(p):
+    from app.auth.models import User
+    return (InductionCompletion.select(InductionCompletion, User.id, User.display_name)
+            .join(User, pw.JOIN.LEFT_OUTER, on=(InductionCompletion.completed_by == User.id))
+            .where(InductionCompletion.member == p("member")))
+
+
+_COMPLETIONS = Prepared(_completions_query)
 
 
 def induction_progress(member: Member) -> dict:
     steps = checklist()
-    from app.auth.models import User
-    done = {c.step_id: c for c in
-            InductionCompletion.select(InductionCompletion, User.id, User.display_name)
-            .join(User, pw.JOIN.LEFT_OUTER, on=(InductionCompletion.completed_by == User.id))
-            .where(InductionCompletion.member == member)}
+    done = {c.step_id: c for c in _COMPLETIONS.iterate(member=_member_id(member))}
     required = [s for s in steps if s.required]
     required_done = sum(1 for s in required if s.id in done)
     counted = sum(1 for s in steps if s.id in done)
@@ -546,6 +587,16 @@ def source_label(source: ReferralSource) -> str:
     return source.name
 
 
+_SOURCE_BY_ID = Prepared(lambda p: ReferralSource.select()
+                        .where(ReferralSource.id == p("id")).limit(1))
+
+
+def referral_source_label(source_id: int | None) -> str:
+    """The label of a member's referral source ("" if none)."""
+    source = _SOURCE_BY_ID.first(id=source_id) if source_id else None
+    return source_label(source) if source else ""
+
+
 def referral_sources(include_retired: bool = False):
     ensure_defaults()
     query = ReferralSource.select().order_by(ReferralSource.position, ReferralSource.id)
@@ -599,6 +650,16 @@ def cancel_meeting(meeting: InductionMeeting, actor=None) -> None:
                  f"meeting {meeting.id}", actor=actor)
 
 
+_PLANNED_MEETINGS = Prepared(lambda p: InductionMeeting.select().where(
+    (InductionMeeting.member == p("member")) & InductionMeeting.cancelled_at.is_null()
+    & (InductionMeeting.starts_at >= p("start"))).order_by(InductionMeeting.starts_at))
+
+
+def planned_meetings(member: Member) -> list[InductionMeeting]:
+    """The member's meetings from now on (as `upcoming_meetings(member)`)."""
+    return list(_PLANNED_MEETINGS.iterate(member=_member_id(member), start=str(utcnow())))
+
+
 def upcoming_meetings(member: Member, start=None, end=None):
     start = start or utcnow()
     query = (InductionMeeting.select()
@@ -636,11 +697,14 @@ def assign_buddy(member: Member, buddy_code: str, actor=None) -> Member | None:
     return buddy
 
 
-def buddies_of(member: Member):
+_BUDDIES_OF = Prepared(lambda p: Member.select(Member.id, Member.code, Member.preferred_name)
+                      .where((Member.buddy == p("member")) & (Member.status != "exited"))
+                      .order_by(Member.code))
+
+
+def buddies_of(member: Member) -> list[Member]:
     """Members who have `member` as their buddy."""
-    return (Member.select(Member.id, Member.code, Member.preferred_name)
-            .where((Member.buddy == member) & (Member.status != "exited"))
-            .order_by(Member.code))
+    return list(_BUDDIES_OF.iterate(member=_member_id(member)))
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -693,12 +757,71 @@ def search(user, q: str = "", status: str = "", need: str = ""):
     return query.order_by(Member.id.desc()), identity_search
 
 
+_LIST_COLUMNS = (Member.id, Member.code, Member.preferred_name, Member.status, Member.joined_on,
+                 Member.needs_mask, Member.anonymised_at)
+
+
+def _all_members_filtered(p, by_status: bool, by_need: bool, columns=_LIST_COLUMNS):
+    query = Member.select(*columns)
+    if by_status:
+        query = query.where(Member.status == p("status"))
+    if by_need:
+        query = query.where(Member.needs_mask.bin_and(p("need_bit")) != 0)
+    return query
+
+
+def _list_rows(p, by_status: bool, by_need: bool):
+    return (_all_members_filtered(p, by_status, by_need).order_by(Member.id.desc())
+            .limit(p("limit")).offset(p("offset")))
+
+
+def _list_count(p, by_status: bool, by_need: bool):
+    capped = (_all_members_filtered(p, by_status, by_need, (Member.id,))
+              .limit(COUNT_CAP + 1).alias("capped"))
+    return pw.Select([capped], [fn.COUNT(capped.c.id)]).tuples()
+
+
+# The members list of someone who sees every member, without a text search
+# (the common case, and a key page): built once per filter shape.
+_LIST_QUERIES = {
+    (by_status, by_need): (
+        Prepared(lambda p, s=by_status, n=by_need: _list_rows(p, s, n)),
+        Prepared(lambda p, s=by_status, n=by_need: _list_count(p, s, n)))
+    for by_status in (False, True) for by_need in (False, True)}
+
+
+def list_page(user, q: str = "", status: str = "", need: str = "",
+              page: int = 1) -> tuple[dict, bool]:
+    """One page of the members list for this user, and whether it searched
+    identity fields: `page_of(search(...))`, with prepared queries when the
+    user sees every member and no text is searched."""
+    q = " ".join((q or "").split())[:80]
+    if q or not user_can(user, "members.view_all"):
+        query, identity_search = search(user, q, status, need)
+        return page_of(query, page), identity_search
+    by_status, by_need = status in STATUSES, need in NEEDS
+    values = {}
+    if by_status:
+        values["status"] = status
+    if by_need:
+        values["need_bit"] = 1 << NEEDS.index(need)
+    rows_query, count_query = _LIST_QUERIES[by_status, by_need]
+    page = max(1, page)
+    rows = list(rows_query.iterate(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **values))
+    capped = count_query.first(**values)[0]
+    return _page_dict(rows, page, capped), False
+
+
 def page_of(query, page: int) -> dict:
     """One page plus a capped count: counting stops at COUNT_CAP rows so the
     cost does not grow with the number of members."""
     page = max(1, page)
     rows = list(query.paginate(page, PAGE_SIZE))
     capped = query.order_by().limit(COUNT_CAP + 1).count()
+    return _page_dict(rows, page, capped)
+
+
+def _page_dict(rows: list, page: int, capped: int) -> dict:
     total = min(capped, COUNT_CAP)
     return {"rows": rows, "page": page, "total": total, "more": capped > COUNT_CAP,
             "has_next": page * PAGE_SIZE < capped,

@@ -17,10 +17,11 @@ from app.forms import add_error
 from app.htmx import render
 from app.jobs import services as jobs
 from app.jobs.models import Job
-from app.members import bp, imports, services, tasks
+from app.members import bp, imports, labels, services, tasks
 from app.members.forms import (
-    AnonymiseForm, BuddyForm, ConsentForm, FilterForm, ImportForm, MeetingForm, MemberForm,
-    SourceForm, StatusForm, StepDoneForm, StepForm)
+    EXIT_REASON_CHOICES, PROFILE_LABELS, AnonymiseForm, BuddyForm, ConsentForm, FilterForm,
+    ImportForm, MeetingForm, MemberForm, SourceForm, StatusForm, StepDoneForm, StepForm,
+    status_choices)
 from app.members.models import InductionMeeting, InductionStep, MemberImport, ReferralSource
 from app.registry import registry
 
@@ -54,14 +55,16 @@ def _sources():
 def index():
     form = FilterForm(request.args)
     form.validate()
-    query, identity_search = services.search(current_user, form.q.data or "",
-                                             form.status.data or "", form.need.data or "")
-    page = services.page_of(query, request.args.get("page", 1, type=int))
+    page, identity_search = services.list_page(
+        current_user, form.q.data or "", form.status.data or "", form.need.data or "",
+        request.args.get("page", 1, type=int))
     if identity_search:
         from app import audit
         audit.record("member.identity_search", "member", None,
                      f"{page['total']} results")
-    return render("members/list.html", "members/_results.html", form=form, **page)
+    return render("members/list.html", "members/_results.html", form=form,
+                  status_names=labels.names(labels.STATUS_LABELS),
+                  need_names=labels.names(labels.NEED_LABELS), **page)
 
 
 # --- register and edit ------------------------------------------------------------------
@@ -123,24 +126,28 @@ def edit(member_id: int):
 # --- profile --------------------------------------------------------------------------------
 
 def _profile(member, status: int = 200, **forms):
+    """The member page. The status, meeting and buddy forms are built only
+    when one was submitted (to show its errors); otherwise the template
+    shows them as plain HTML, the same markup without WTForms' cost."""
     progress = services.induction_progress(member)
-    allowed = services.allowed_transitions(member)
-    status_form = forms.get("status_form") or StatusForm(formdata=None)
-    status_form.set_choices([s for s in allowed if s != "active" or member.status == "alumni"])
-    meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
+    allowed = [s for s in services.allowed_transitions(member)
+               if s != "active" or member.status == "alumni"]
+    status_form = forms.get("status_form")
+    if status_form is not None:
+        status_form.set_choices(allowed)
     consents = services.latest_consents(member)
     context = dict(
         member=member, progress=progress, consents=consents,
         may_process=bool(consents["processing"] and consents["processing"].given),
-        buddy=member.buddy if member.buddy_id else None,
-        buddy_of=list(services.buddies_of(member)),
-        meetings=list(services.upcoming_meetings(member)),
-        source=services.source_label(member.referral_source) if member.referral_source_id else "",
-        status_form=status_form, meeting_form=meeting_form,
-        buddy_form=forms.get("buddy_form") or BuddyForm(formdata=None),
-        step_form=forms.get("step_form") or StepDoneForm(formdata=None),
-        failed_step=forms.get("failed_step"),
-        account=member.user if member.user_id else None,
+        buddy=services.member_by_id(member.buddy_id) if member.buddy_id else None,
+        buddy_of=services.buddies_of(member),
+        meetings=services.planned_meetings(member),
+        source=services.referral_source_label(member.referral_source_id),
+        status_form=status_form, status_choices=status_choices(allowed),
+        meeting_form=forms.get("meeting_form"), buddy_form=forms.get("buddy_form"),
+        step_form=forms.get("step_form"), failed_step=forms.get("failed_step"),
+        profile_labels=PROFILE_LABELS, exit_reason_choices=EXIT_REASON_CHOICES,
+        account=services.account_summary(member.user_id) if member.user_id else None,
     )
     return render_template("members/show.html", **context), status
 

@@ -1,0 +1,64 @@
+"""Reads behind the admin pages. The users list is a key page: its query is
+built once (`app.db.Prepared`) and each label or date is put into words once
+per request, not once per row."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import peewee as pw
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from app.access import ROLES
+from app.auth.models import User, UserRole
+from app.db import Prepared, string_agg
+from app.filters import local_datetime
+
+
+def _listing(p, by_role: bool):
+    """Users by username with their roles, one row each (as User.listing)."""
+    query = (User.select(User.id, User.username, User.display_name, User.active,
+                         User.last_login_at, string_agg(UserRole.role).alias("role_list"))
+             .join(UserRole, pw.JOIN.LEFT_OUTER).group_by(User.id).order_by(User.username))
+    if by_role:
+        query = query.where(User.id.in_(
+            UserRole.select(UserRole.user).where(UserRole.role == p("role"))))
+    return query.tuples()
+
+
+_ALL_USERS = Prepared(lambda p: _listing(p, by_role=False))
+_USERS_WITH_ROLE = Prepared(lambda p: _listing(p, by_role=True))
+
+
+class UserRow(NamedTuple):
+    id: int
+    username: str
+    display_name: str
+    roles: Markup      # role labels in the reader's language, comma-separated
+    status: str        # "Active" / "Disabled" in words
+    last_sign_in: str  # local short date and time, or "—"
+
+
+def role_labels() -> dict[str, Markup]:
+    """Role -> label in the current language (labels are our own text, shown
+    as they are, like the lazy strings they come from)."""
+    return {key: Markup(label) for key, label in ROLES.items()}
+
+
+def user_rows(role: str | None = None) -> list[UserRow]:
+    """The users list (optionally only holders of `role`), ready to show."""
+    rows = (_USERS_WITH_ROLE.iterate(role=role) if role else _ALL_USERS.iterate())
+    labels = {key: str(label) for key, label in ROLES.items()}
+    status = {True: _("Active"), False: _("Disabled")}
+    roles: dict = {}   # role_list -> labels; many users share a set of roles
+    dates: dict = {}   # and a sign-in time (demo data, imports)
+    out = []
+    for user_id, username, display_name, active, last_login_at, role_list in rows:
+        if role_list not in roles:
+            names = sorted(role_list.split(",")) if role_list else []
+            roles[role_list] = Markup(", ".join(labels.get(r, "") for r in names))
+        if last_login_at not in dates:
+            dates[last_login_at] = local_datetime(last_login_at, "short")
+        out.append(UserRow(user_id, username, display_name, roles[role_list],
+                           status[bool(active)], dates[last_login_at]))
+    return out

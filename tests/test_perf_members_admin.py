@@ -1,0 +1,139 @@
+"""The key pages of members and admin run prepared queries and render some
+forms as plain HTML: these tests pin that the fast paths give the same
+answers as the general ones (tests/test_members_views.py and
+tests/test_admin_views.py cover the pages themselves)."""
+import datetime as dt
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.admin import services as admin_services
+from app.auth.models import User
+from app.db import db, utcnow
+from app.members import services
+from app.members.models import InductionMeeting, Member
+from tests.conftest import make_test_app
+from tests.factories import PASSWORD, make_user
+from tests.members_factories import make_member
+
+
+def _slow_page(user, q="", status="", need="", page=1):
+    query, identity_search = services.search(user, q, status, need)
+    return services.page_of(query, page), identity_search
+
+
+@pytest.mark.parametrize("status,need,page", [
+    ("", "", 1), ("", "", 2), ("referred", "", 1), ("exited", "", 1), ("", "health", 1),
+    ("referred", "housing", 1), ("bogus", "nope", 1), ("", "", 0)])
+def test_list_page_matches_the_general_query(conn, status, need, page):
+    coordinator = make_user("coordinator")
+    for i in range(30):
+        make_member(preferred_name=f"M{i}",
+                    needs=["health"] if i % 3 == 0 else (["housing", "legal"] if i % 3 else []),
+                    status="exited" if i % 7 == 0 else None)
+    fast, identity = services.list_page(coordinator, "", status, need, page)
+    slow, _ = _slow_page(coordinator, "", status, need, page)
+    assert identity is False
+    assert [m.id for m in fast["rows"]] == [m.id for m in slow["rows"]]
+    assert {k: v for k, v in fast.items() if k != "rows"} == \
+        {k: v for k, v in slow.items() if k != "rows"}
+    assert fast["rows"] and fast["rows"][0].needs == slow["rows"][0].needs
+
+
+def test_list_page_counts_stop_at_the_cap(conn):
+    coordinator = make_user("coordinator")
+    extra = services.COUNT_CAP + 5
+    Member.insert_many([{"number": n, "code": f"AZ-{n:04d}", "joined_on": dt.date(2025, 1, 1),
+                         "status": "active"} for n in range(1, extra + 1)]).execute()
+    fast, _ = services.list_page(coordinator, "", "active", "", 2)
+    slow, _ = _slow_page(coordinator, "", "active", "", 2)
+    assert fast["total"] == slow["total"] == services.COUNT_CAP
+    assert fast["more"] is slow["more"] is True and fast["has_next"] is True
+    assert [m.id for m in fast["rows"]] == [m.id for m in slow["rows"]]
+    assert fast["rows"][0].id == extra - services.PAGE_SIZE
+
+
+def test_list_page_searches_and_scopes_as_before(conn):
+    coordinator, mentor = make_user("coordinator"), make_user("mentor")
+    make_member(preferred_name="Achieng")
+    make_member(preferred_name="Wanjiru")
+    page, identity = services.list_page(coordinator, "Achieng")
+    assert [m.preferred_name for m in page["rows"]] == ["Achieng"] and identity is True
+    page, identity = services.list_page(mentor)   # no mentees: sees no one
+    assert page["rows"] == [] and page["total"] == 0 and identity is False
+
+
+def test_profile_reads_match_the_models(conn):
+    member = make_member(preferred_name="Amani")
+    other = make_member(preferred_name="Baraka")
+    buddy = make_member(preferred_name="Chausiku", status="active")
+    services.assign_buddy(member, buddy.code)
+    services.assign_buddy(other, buddy.code)
+    services.record_consent(member, "media", False, "verbal", "sw")
+    services.record_consent(member, "media", True, "verbal", "sw")
+    services.complete_step(member, services.checklist()[0], note="ok")
+    later = utcnow() + dt.timedelta(days=2)
+    member = Member.get_by_id(member.id)
+    services.schedule_meeting(member, later, True)
+    past = services.schedule_meeting(member, utcnow() + dt.timedelta(days=1), False)
+    InductionMeeting.update(starts_at=utcnow() - dt.timedelta(days=1)).where(
+        InductionMeeting.id == past.id).execute()
+
+    consents = services.latest_consents(member)
+    assert consents["processing"].given is True and consents["media"].given is True
+    assert consents["story"] is None
+    assert [b.preferred_name for b in services.buddies_of(buddy)] == ["Amani", "Baraka"]
+    assert [m.starts_at for m in services.planned_meetings(member)] == \
+        [m.starts_at for m in services.upcoming_meetings(member)] == [later]
+    progress = services.induction_progress(member)
+    assert len(progress["done"]) == 1
+    assert services.member_by_id(buddy.id).code == buddy.code
+    assert services.member_by_id(10**9) is None
+    assert services.referral_source_label(None) == ""
+
+
+def test_visible_member_is_scoped(conn):
+    member = make_member()
+    coordinator, mentor = make_user("coordinator"), make_user("mentor")
+    assert services.visible_member(coordinator, member.id).id == member.id
+    assert services.visible_member(coordinator, str(member.id)).id == member.id
+    assert services.visible_member(coordinator, "x") is None
+    assert services.visible_member(mentor, member.id) is None
+
+
+def test_user_rows_match_user_listing(conn):
+    make_user("mentor", "counsellor", username="zawadi")
+    make_user("counsellor", username="baraka", active=False)
+    for role in (None, "counsellor", "admin"):
+        rows = admin_services.user_rows(role)
+        listing = User.listing(role)
+        assert [r.username for r in rows] == [u.username for u in listing]
+        labels = admin_services.role_labels()
+        assert [str(r.roles) for r in rows] == [
+            ", ".join(str(labels[n]) for n in u.role_names) for u in listing]
+    baraka = next(r for r in admin_services.user_rows() if r.username == "baraka")
+    assert baraka.status == "Disabled" and baraka.last_sign_in == "—"
+
+
+def test_profile_forms_carry_the_csrf_token(tmp_path):
+    """The member page's plain-HTML forms post with the same token."""
+    app = make_test_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        user = make_user("coordinator")
+        member = make_member()
+    page = BeautifulSoup(client.get("/login").data, "html.parser")
+    token = page.find("input", {"name": "csrf_token"})["value"]
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 303
+    page = BeautifulSoup(client.get(f"/members/{member.id}").data, "html.parser")
+    for action in ("status", "meetings", "buddy"):
+        form = page.find("form", action=f"/members/{member.id}/{action}")
+        field = form.find("input", {"name": "csrf_token"})
+        assert field is not None and field["value"]
+    form = page.find("form", action=f"/members/{member.id}/status")
+    assert [o["value"] for o in form.select("select#status option")] == ["inducting", "exited"]
+    assert form.select_one("select#exit_reason option[value=own_choice]") is not None
+    response = client.post(f"/members/{member.id}/buddy", data={
+        "buddy_code": "", "csrf_token": field["value"]})
+    assert response.status_code == 303
