@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 from peewee import fn
 
+from app.rules import RuleError
 from app import audit
 from app.access import ROLES
 from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSession
@@ -19,13 +20,8 @@ import peewee as pw
 from app.db import Prepared, db, string_agg, utcnow
 
 
-class AuthError(Exception):
-    """A rule refused the action; `field` names the form field to blame."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class AuthError(RuleError):
+    """A rule of this module refused the action."""
 
 
 def _sha256(text: str) -> str:

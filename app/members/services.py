@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
+from app.rules import RuleError, today
 from app import audit
 from app.access import user_can
 from app.db import Prepared, db, utcnow
@@ -26,13 +27,8 @@ PAGE_SIZE = 25
 COUNT_CAP = 1000   # lists count at most this many rows: the cost stays flat
 
 
-class MemberError(Exception):
-    """A rule refused the action; `field` names the form field to blame."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class MemberError(RuleError):
+    """A rule of this module refused the action."""
 
 
 # --- configuration and defaults -------------------------------------------------
@@ -86,9 +82,6 @@ def retention_years() -> int:
     return int(current_app.config["RETENTION_YEARS"])
 
 
-def today() -> dt.date:
-    from app.filters import to_local
-    return to_local(utcnow()).date()
 
 
 # --- who sees whom ------------------------------------------------------------------

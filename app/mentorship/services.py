@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
+from app.rules import RuleError, today
 from app import audit
 from app.access import user_can
 from app.auth.models import User, UserRole
@@ -25,17 +26,10 @@ PAGE_SIZE = 25
 OVERDUE_TASK = "mentorship.overdue"
 
 
-class MentorshipError(Exception):
-    """A rule refused the action; `field` names the form field to blame."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class MentorshipError(RuleError):
+    """A rule of this module refused the action."""
 
 
-def today() -> dt.date:
-    return to_local(utcnow()).date()
 
 
 def overdue_days() -> int:

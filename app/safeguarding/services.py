@@ -14,11 +14,11 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
+from app.rules import RuleError, today
 from app import audit
 from app.access import user_can
 from app.auth.models import User
 from app.db import Prepared, db, utcnow
-from app.filters import to_local
 from app.members.models import Member
 from app.safeguarding.models import (
     CATEGORIES, SOURCES, STATUSES, URGENCIES, Concern, ConcernAction)
@@ -28,15 +28,10 @@ SUPPRESS_BELOW = 5
 TRANSITIONS = {"open": ("in_progress", "closed"), "in_progress": ("closed",), "closed": ()}
 
 
-class SafeguardingError(Exception):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class SafeguardingError(RuleError):
+    """A rule of this module refused the action."""
 
 
-def today() -> dt.date:
-    return to_local(utcnow()).date()
 
 
 # --- raising ------------------------------------------------------------------------------
