@@ -53,7 +53,7 @@ def _grant_capabilities() -> None:
 
 
 def register(app) -> None:
-    from app.counselling import demo, panels, schedule, views  # noqa: F401
+    from app.counselling import demo, migrations, panels, schedule, views  # noqa: F401
     from app.counselling.services import counsellor_members
     from app.members.services import register_member_scope
     app.register_blueprint(bp)

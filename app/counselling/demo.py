@@ -139,6 +139,7 @@ def seed_counselling(members=200, rng=None, users=None) -> None:
         if len(member_ids) >= 20:
             _bookings(windows, member_ids, rng, now)
             _groups(people, member_ids, users, rng, now)
+        services.slots_changed()
         _demo_member(people, rng, now)
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.access import user_can
 from app.auth.models import User
+from app.counselling import services
 from app.counselling.models import GroupFacilitator, GroupSession, GroupSignup
 from app.counselling.services import CounsellingError
 from app.db import utcnow
@@ -46,6 +47,7 @@ def create_sessions(title: str, starts_at: dt.datetime, minutes: int, room: str,
         GroupFacilitator.insert_many([{"session": session.id, "user": f.id}
                                       for f in facilitators]).execute()
         sessions.append(session)
+    services.slots_changed()
     audit.record("counselling.group_created", "group_session", sessions[0].id,
                  f"{weeks} week(s)", actor=actor)
     return sessions
@@ -173,6 +175,7 @@ def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
 def cancel_session(session: GroupSession, actor=None) -> None:
     session.cancelled_at = utcnow()
     session.save(only=[GroupSession.cancelled_at])
+    services.slots_changed()
     audit.record("counselling.group_cancelled", "group_session", session.id, actor=actor)
 
 

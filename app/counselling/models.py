@@ -187,5 +187,15 @@ class CalendarFeed(BaseModel):
     last_used_at = pw.DateTimeField(null=True)
 
 
+class SlotsVersion(BaseModel):
+    """One row whose random `token` changes with every write that can change
+    free slots (bookings, availability, exceptions, group sessions,
+    holidays, rules). Each worker keeps computed free slots only while the
+    token it read before computing them is still the current one
+    (services.free_slots); no row yet means nothing is cached."""
+    token = pw.CharField(max_length=32)
+
+
 MODELS = [CounsellingSettings, Holiday, AvailabilityTemplate, AvailabilityException, Booking,
-          BookingEvent, GroupSession, GroupFacilitator, GroupSignup, SessionNote, CalendarFeed]
+          BookingEvent, GroupSession, GroupFacilitator, GroupSignup, SessionNote, CalendarFeed,
+          SlotsVersion]

@@ -72,5 +72,10 @@ def template_helpers() -> dict:
         from app.counselling.slots import to_local
         return to_local(value).strftime("%H:%M") if value else ""
 
+    def local_day(value):
+        """The Nairobi calendar date of a stored UTC time (the day |date shows)."""
+        from app.counselling.slots import to_local
+        return to_local(value).date() if value else None
+
     return {"counselling_label": counselling_label, "weekday_name": weekday_name,
-            "local_time": local_time}
+            "local_time": local_time, "local_day": local_day}

@@ -6,7 +6,11 @@ calendar feeds in `feeds.py`, dashboard figures in `stats.py`.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass
 
 import peewee as pw
 from flask import g, has_app_context
@@ -20,8 +24,8 @@ from app.counselling.labels import KENYA_FIXED_HOLIDAYS
 from app.counselling.models import (
     ATTENDED, BOOKED, CANCELLED_CENTRE, CANCELLED_MEMBER, EXCEPTION_KINDS, HOLDING, NO_SHOW,
     AvailabilityException, AvailabilityTemplate, Booking, BookingEvent, CounsellingSettings,
-    GroupFacilitator, GroupSession, Holiday)
-from app.db import db, utcnow
+    GroupFacilitator, GroupSession, Holiday, SlotsVersion)
+from app.db import Prepared, db, utcnow
 from app.members.models import Member
 
 NAIROBI = S.NAIROBI
@@ -46,10 +50,14 @@ class SlotTaken(CounsellingError):
 
 # --- settings and holidays --------------------------------------------------------
 
+_SETTINGS_ROW = Prepared(lambda p: CounsellingSettings.select().order_by(CounsellingSettings.id)
+                         .limit(1))
+
+
 def ensure_defaults() -> CounsellingSettings:
     """The settings row and Kenya's fixed public holidays, created once
     (a new database is created from the models, so this runs lazily)."""
-    row = CounsellingSettings.select().order_by(CounsellingSettings.id).first()
+    row = _SETTINGS_ROW.first()
     if row is None:
         with db.atomic():
             row = CounsellingSettings.create()
@@ -80,6 +88,7 @@ def update_settings(data: dict, actor=None) -> CounsellingSettings:
     row.self_booking = bool(data["self_booking"])
     row.updated_at, row.updated_by = utcnow(), actor
     row.save()
+    slots_changed()
     audit.record("counselling.settings", "counselling_settings", row.id, "booking rules changed",
                  actor=actor)
     return row
@@ -115,6 +124,7 @@ def add_holiday(name: str, day: dt.date, every_year: bool, actor=None) -> Holida
         raise CounsellingError(_l("Give the holiday a name."), "name")
     row = Holiday.create(name=name[:80], month=day.month, day=day.day,
                          year=None if every_year else day.year)
+    slots_changed()
     audit.record("counselling.holiday_added", "holiday", row.id, actor=actor)
     return row
 
@@ -122,6 +132,7 @@ def add_holiday(name: str, day: dt.date, every_year: bool, actor=None) -> Holida
 def set_holiday_active(holiday: Holiday, active: bool, actor=None) -> None:
     holiday.active = active
     holiday.save(only=[Holiday.active])
+    slots_changed()
     audit.record("counselling.holiday_" + ("on" if active else "off"), "holiday", holiday.id,
                  actor=actor)
 
@@ -134,6 +145,14 @@ def counsellors():
             .order_by(User.display_name))
 
 
+_COUNSELLORS = Prepared(lambda p: counsellors())
+
+
+def counsellor_list() -> list[User]:
+    """counsellors() as a list, from a query built once."""
+    return list(_COUNSELLORS.iterate())
+
+
 def counsellor_or_none(user_id) -> User | None:
     return counsellors().where(User.id == user_id).first()
 
@@ -144,6 +163,14 @@ def manageable_counsellors(user):
     if user_can(user, "counselling.manage"):
         return counsellors()
     return counsellors().where(User.id == user.id)
+
+
+def manageable_counsellor_list(user) -> list[User]:
+    """manageable_counsellors(user) as a list, from a query built once."""
+    people = counsellor_list()
+    if user_can(user, "counselling.manage"):
+        return people
+    return [p for p in people if p.id == user.id]
 
 
 def templates_of(counsellor_id: int):
@@ -169,6 +196,7 @@ def add_template(counsellor: User, weekday: int, start: dt.time, end: dt.time,
     row = AvailabilityTemplate.create(counsellor=counsellor, weekday=weekday, start_time=start,
                                       end_time=end, session_minutes=session_minutes,
                                       buffer_minutes=buffer_minutes, room=(room or "")[:60])
+    slots_changed()
     audit.record("counselling.availability_added", "availability", row.id, actor=actor)
     return row
 
@@ -177,6 +205,7 @@ def remove_template(template: AvailabilityTemplate, actor=None) -> None:
     """Retire a template (bookings already made stay)."""
     template.active = False
     template.save(only=[AvailabilityTemplate.active])
+    slots_changed()
     audit.record("counselling.availability_removed", "availability", template.id, actor=actor)
 
 
@@ -210,6 +239,7 @@ def add_exception(counsellor: User, first: dt.date, last: dt.date, kind: str,
     row = AvailabilityException.create(counsellor=counsellor, starts_at=starts_at,
                                        ends_at=ends_at, kind=kind, note=(note or "")[:120],
                                        created_by=actor)
+    slots_changed()
     audit.record("counselling.exception_added", "availability_exception", row.id, kind,
                  actor=actor)
     return row
@@ -218,6 +248,7 @@ def add_exception(counsellor: User, first: dt.date, last: dt.date, kind: str,
 def remove_exception(row: AvailabilityException, actor=None) -> None:
     audit.record("counselling.exception_removed", "availability_exception", row.id, actor=actor)
     row.delete_instance()
+    slots_changed()
 
 
 # --- free slots ------------------------------------------------------------------------------
@@ -232,6 +263,7 @@ def booking_limits(by_member: bool, now: dt.datetime | None = None):
 
 
 def _windows(counsellor_ids) -> list[S.Window]:
+    """Active availability of these counsellors (None: of everyone)."""
     query = AvailabilityTemplate.select().where(AvailabilityTemplate.active == True)  # noqa: E712
     if counsellor_ids is not None:
         query = query.where(AvailabilityTemplate.counsellor.in_(list(counsellor_ids)))
@@ -251,39 +283,129 @@ def _busy(counsellor_ids, start: dt.datetime, end: dt.datetime, ignore_booking=N
                        & (Booking.starts_at < hi) & (Booking.ends_at > lo)))
     if ignore_booking is not None:
         bookings = bookings.where(Booking.id != ignore_booking.id)
-    busy = [S.Busy(b.counsellor, b.starts_at, b.ends_at, b.buffer_minutes, True)
-            for b in bookings.namedtuples()]
+    busy = [S.Busy(c, s, e, b, True) for c, s, e, b in bookings.tuples()]
     away = (AvailabilityException.select(AvailabilityException.counsellor,
                                          AvailabilityException.starts_at,
                                          AvailabilityException.ends_at)
             .where(AvailabilityException.counsellor.in_(ids)
                    & (AvailabilityException.starts_at < hi)
                    & (AvailabilityException.ends_at > lo)))
-    busy += [S.Busy(e.counsellor, e.starts_at, e.ends_at) for e in away.namedtuples()]
+    busy += [S.Busy(c, s, e) for c, s, e in away.tuples()]
     groups = (GroupSession.select(GroupFacilitator.user, GroupSession.starts_at,
                                   GroupSession.ends_at)
               .join(GroupFacilitator, on=(GroupFacilitator.session == GroupSession.id))
               .where(GroupFacilitator.user.in_(ids) & GroupSession.cancelled_at.is_null()
                      & (GroupSession.starts_at < hi) & (GroupSession.ends_at > lo)))
-    busy += [S.Busy(r.user, r.starts_at, r.ends_at) for r in groups.namedtuples()]
+    busy += [S.Busy(u, s, e) for u, s, e in groups.tuples()]
     busy += S.holiday_busy(holidays_between(S.to_local(lo).date(), S.to_local(hi).date()))
     return busy
 
 
-def free_slots(counsellor_ids=None, start: dt.datetime | None = None,
-               end: dt.datetime | None = None, by_member: bool = False,
-               ignore_booking=None, now: dt.datetime | None = None) -> list[S.Slot]:
-    """Free slots in [start, end] within the booking limits."""
-    earliest, latest = booking_limits(by_member, now)
-    start = max(start or earliest, earliest)
-    end = min(end or latest, latest)
-    if counsellor_ids is None:
-        counsellor_ids = [c.id for c in counsellors()]
+def _compute_slots(counsellor_ids, start: dt.datetime, end: dt.datetime,
+                   ignore_booking=None) -> list[S.Slot]:
+    """Free slots from the database as it is now (None: every counsellor
+    with availability)."""
     windows = _windows(counsellor_ids)
-    if not windows or end < start:
+    if not windows:
         return []
     ids = {w.counsellor_id for w in windows}
     return S.compute_slots(windows, _busy(ids, start, end, ignore_booking), start, end)
+
+
+# --- short-lived cache of free slots ---------------------------------------------------------------
+# A worker keeps the free slots of every counsellor over the booking window
+# for at most SLOT_CACHE_SECONDS, and only while the database's SlotsVersion
+# token is the one it read BEFORE computing them: every write that can
+# change free slots calls `slots_changed()` (after the write, in the same
+# transaction when there is one), so the next request of any worker sees a
+# new token and computes again. Slots of one counsellor do not depend on
+# anyone else's, and slots starting in [start, end] do not depend on busy
+# time further than a day outside it, so a subset of a bigger computation
+# equals a smaller computation. Booking itself (offered_slot) never uses it.
+
+SLOT_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class _SlotCache:
+    token: str
+    born: float
+    start: dt.datetime
+    end: dt.datetime
+    slots: list
+    starts: list
+
+
+_slot_cache: _SlotCache | None = None
+_TOKEN = Prepared(lambda p: SlotsVersion.select(SlotsVersion.token)
+                  .where(SlotsVersion.id == 1).tuples())
+
+
+def slots_changed() -> None:
+    """Free slots may have changed: every worker computes them again."""
+    global _slot_cache
+    token = uuid.uuid4().hex
+    SlotsVersion.insert(id=1, token=token).on_conflict(
+        conflict_target=[SlotsVersion.id], update={SlotsVersion.token: token}).execute()
+    _slot_cache = None
+
+
+def _current_token() -> str | None:
+    row = _TOKEN.first()
+    return row[0] if row else None
+
+
+def _cached_slots(start: dt.datetime, end: dt.datetime) -> list[S.Slot] | None:
+    """Free slots of everyone starting in [start, end] from the cache
+    (computed again when stale); None when the database has no token yet."""
+    global _slot_cache
+    token = _current_token()          # before reading any data: see above
+    if token is None:
+        return None
+    cache = _slot_cache
+    if (cache is None or cache.token != token or start < cache.start or end > cache.end
+            or time.monotonic() - cache.born > SLOT_CACHE_SECONDS):
+        born = time.monotonic()
+        lo = min(utcnow(), start)
+        hi = max(lo + dt.timedelta(days=settings().window_days + 1), end)
+        slots = _compute_slots(None, lo, hi)
+        cache = _slot_cache = _SlotCache(token, born, lo, hi, slots, [s.start for s in slots])
+    return cache.slots[bisect.bisect_left(cache.starts, start):
+                       bisect.bisect_right(cache.starts, end)]
+
+
+_COUNSELLOR_IDS = Prepared(lambda p: User.select(User.id)
+                           .join(UserRole, on=(UserRole.user == User.id))
+                           .where((UserRole.role == "counsellor")
+                                  & (User.active == True))  # noqa: E712
+                           .tuples())
+
+
+def active_counsellor_ids() -> list[int]:
+    return [row[0] for row in _COUNSELLOR_IDS.iterate()]
+
+
+def free_slots(counsellor_ids=None, start: dt.datetime | None = None,
+               end: dt.datetime | None = None, by_member: bool = False,
+               ignore_booking=None, now: dt.datetime | None = None,
+               fresh: bool = False) -> list[S.Slot]:
+    """Free slots in [start, end] within the booking limits. `fresh` reads
+    the database now (what a booking is checked against)."""
+    earliest, latest = booking_limits(by_member, now)
+    start = max(start or earliest, earliest)
+    end = min(end or latest, latest)
+    if end < start:
+        return []
+    if counsellor_ids is None:
+        counsellor_ids = active_counsellor_ids()
+    if ignore_booking is None and not fresh:
+        cached = _cached_slots(start, end)
+        if cached is not None:
+            wanted = set(counsellor_ids)
+            return [slot for slot in cached if slot.counsellor_id in wanted]
+    if not counsellor_ids:
+        return []
+    return _compute_slots(counsellor_ids, start, end, ignore_booking)
 
 
 def next_free_slots(counsellor_id: int | None = None, limit: int = 8, by_member: bool = False,
@@ -306,7 +428,8 @@ def next_free_slots(counsellor_id: int | None = None, limit: int = 8, by_member:
 def offered_slot(counsellor_id: int, starts_at: dt.datetime, by_member: bool,
                  ignore_booking=None) -> S.Slot | None:
     """The free slot of this counsellor starting exactly then, if any."""
-    for slot in free_slots([counsellor_id], starts_at, starts_at, by_member, ignore_booking):
+    for slot in free_slots([counsellor_id], starts_at, starts_at, by_member, ignore_booking,
+                           fresh=True):
         if slot.start == starts_at and slot.counsellor_id == counsellor_id:
             return slot
     return None
@@ -404,6 +527,7 @@ def _insert_booking(member, slot: S.Slot, actor, by_member: bool) -> Booking:
                 member_key=member_key(member.id, slot.start), booked_by_member=by_member,
                 created_by=actor)
             _log(booking, BOOKED, actor, new_starts_at=slot.start)
+            slots_changed()
     except pw.IntegrityError:
         raise SlotTaken(next_free_slots(slot.counsellor_id, by_member=by_member,
                                         after=slot.start + dt.timedelta(minutes=1)))
@@ -447,6 +571,7 @@ def reschedule(booking: Booking, counsellor_id: int, starts_at: dt.datetime, act
                            ).where(Booking.id == booking.id).execute()
             _log(booking, "rescheduled", actor, old_starts_at=old_start,
                  new_starts_at=slot.start, old_counsellor=old_counsellor)
+            slots_changed()
     except pw.IntegrityError:
         raise SlotTaken(next_free_slots(counsellor_id, by_member=by_member, after=starts_at,
                                         ignore_booking=booking))
@@ -466,6 +591,7 @@ def cancel(booking: Booking, reason: str, actor=None, by_member: bool = False) -
     status = CANCELLED_MEMBER if by_member else CANCELLED_CENTRE
     Booking.update(status=status, slot_key=None, member_key=None, cancel_reason=reason[:255],
                    status_changed_at=utcnow()).where(Booking.id == booking.id).execute()
+    slots_changed()
     _log(booking, status, actor, old_starts_at=booking.starts_at, reason=reason)
     audit.record("counselling.cancelled", "booking", booking.id, status, actor=actor)
 
@@ -484,6 +610,7 @@ def mark(booking: Booking, status: str, actor=None, now: dt.datetime | None = No
         raise CounsellingError(_l("This session has notes: it was attended."))
     Booking.update(status=status, status_changed_at=utcnow()).where(
         Booking.id == booking.id).execute()
+    slots_changed()
     _log(booking, status, actor)
     audit.record("counselling.marked", "booking", booking.id, status, actor=actor)
 
@@ -523,10 +650,14 @@ def counsellor_members(user):
     return Booking.select(Booking.member).where(Booking.counsellor == user.id)
 
 
+_AGENDA = Prepared(lambda p: bookings_between(p("counsellor"), p("start"), p("end"))
+                   .where(Booking.status.in_(HOLDING + (CANCELLED_MEMBER, CANCELLED_CENTRE))))
+
+
 def agenda(counsellor_id: int, first: dt.date, days: int):
     start, end = local_range(first, first + dt.timedelta(days=days - 1))
-    return list(bookings_between(counsellor_id, start, end)
-                .where(Booking.status.in_(HOLDING + (CANCELLED_MEMBER, CANCELLED_CENTRE))))
+    return list(_AGENDA.iterate(counsellor=counsellor_id, start=start.isoformat(" "),
+                                end=end.isoformat(" ")))
 
 
 def tomorrows_appointments(today: dt.date | None = None):

@@ -78,7 +78,7 @@ def _booking_or_404(booking_id: int) -> Booking:
 @bp.route("/counselling/slots")
 @requires("counselling.book")
 def slot_finder():
-    people = list(services.counsellors())
+    people = services.counsellor_list()
     chosen = request.args.get("counsellor", type=int)
     if chosen and chosen not in {p.id for p in people}:
         chosen = None
@@ -301,7 +301,15 @@ def supervise_note(note_id: int):
 @bp.route("/counselling/agenda")
 @requires("counselling.agenda")
 def agenda():
-    person = _default_counsellor()
+    people = services.manageable_counsellor_list(current_user)
+    chosen = request.args.get("counsellor", type=int)
+    if chosen:      # as _default_counsellor, from the one list
+        person = next((p for p in people if p.id == chosen), None)
+        if person is None:
+            abort(404)
+    else:
+        person = next((p for p in people if p.id == current_user.id),
+                      people[0] if people else None)
     if person is None:
         return render_template("counselling/agenda.html", person=None, days=[],
                                people=[], view="day")
@@ -316,8 +324,7 @@ def agenda():
     step = dt.timedelta(days=count)
     return render_template("counselling/agenda.html", person=person, days=days, view=view,
                            day=first, prev_day=first - step, next_day=first + step,
-                           people=list(services.manageable_counsellors(current_user)),
-                           now=utcnow())
+                           people=people, now=utcnow())
 
 
 @bp.route("/counselling/tomorrow")
