@@ -16,6 +16,7 @@ import peewee as pw
 from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 
+from app.rules import RuleError
 from app import audit
 from app.access import user_can
 from app.auth.models import User, UserRole
@@ -31,13 +32,8 @@ from app.members.models import Member
 NAIROBI = S.NAIROBI
 
 
-class CounsellingError(Exception):
-    """A rule refused the action; `field` names the form field to blame."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class CounsellingError(RuleError):
+    """A rule of this module refused the action."""
 
 
 class SlotTaken(CounsellingError):
