@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import peewee as pw
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.access import ROLES
 from app.auth.models import User, UserRole
@@ -42,7 +42,7 @@ class UserRow(NamedTuple):
 def role_labels() -> dict[str, Markup]:
     """Role -> label in the current language (labels are our own text, shown
     as they are, like the lazy strings they come from)."""
-    return {key: Markup(label) for key, label in ROLES.items()}
+    return {key: escape(str(label)) for key, label in ROLES.items()}
 
 
 def user_rows(role: str | None = None) -> list[UserRow]:
@@ -56,7 +56,7 @@ def user_rows(role: str | None = None) -> list[UserRow]:
     for user_id, username, display_name, active, last_login_at, role_list in rows:
         if role_list not in roles:
             names = sorted(role_list.split(",")) if role_list else []
-            roles[role_list] = Markup(", ".join(labels.get(r, "") for r in names))
+            roles[role_list] = Markup(", ").join(escape(labels.get(r, "")) for r in names)
         if last_login_at not in dates:
             dates[last_login_at] = local_datetime(last_login_at, "short")
         out.append(UserRow(user_id, username, display_name, roles[role_list],
