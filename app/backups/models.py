@@ -74,3 +74,10 @@ class DestinationResult(BaseModel):
     def last_attempt(cls, destination: str):
         return (cls.select().where(cls.destination == destination)
                 .order_by(cls.started_at.desc(), cls.id.desc()).first())
+
+    @classmethod
+    def for_runs(cls, run_ids):
+        """The results of several runs in one query, in order."""
+        if not run_ids:
+            return []
+        return cls.select().where(cls.run.in_(run_ids)).order_by(cls.run, cls.id)

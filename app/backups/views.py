@@ -8,7 +8,7 @@ from flask_login import current_user
 from app import audit
 from app.access import requires
 from app.backups import bp, labels, services, tasks
-from app.backups.models import BackupRun
+from app.backups.models import BackupRun, DestinationResult
 from app.backups.settings import SettingsError, current, recipients
 from app.db import db
 from app.htmx import redirect_after_post, render, wants_partial
@@ -26,9 +26,9 @@ def _page_context() -> dict:
     except SettingsError:
         settings, next_run = None, None
     runs = list(BackupRun.latest(15))
-    results = {}
-    for run in runs:
-        results[run.id] = list(run.results)
+    results = {run.id: [] for run in runs}
+    for result in DestinationResult.for_runs([run.id for run in runs]):
+        results[result.run_id].append(result)
     return {
         "run": services.current_run(),
         "waiting": services.waiting_job(),
