@@ -59,3 +59,23 @@ def field_attrs(field, described_by: str | None) -> dict:
 
 def init_app(app) -> None:
     app.jinja_env.globals["field_attrs"] = field_attrs
+
+
+def submit(form: FlaskForm, action, success_message=None) -> bool:
+    """The usual POST: validate `form`, then run `action()` (a service call).
+    A refused rule (RuleError) lands next to its field and nothing is
+    flashed; on success the message is flashed. True when the action ran:
+    the view redirects; False: it re-renders the form with status 422."""
+    from flask import flash
+
+    from app.rules import RuleError
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except RuleError as error:
+        add_error(form, error.field, error.message)
+        return False
+    if success_message:
+        flash(success_message, "success")
+    return True

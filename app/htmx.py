@@ -32,3 +32,9 @@ def redirect_after_post(location: str):
     if request.headers.get("HX-Request") == "true":
         return hx_redirect(location)
     return redirect(location, code=303)
+
+
+def see_other(endpoint: str, **values):
+    """After a POST: 303 to `endpoint` (HX-Redirect for htmx requests)."""
+    from flask import url_for
+    return redirect_after_post(url_for(endpoint, **values))

@@ -19,13 +19,9 @@ from app.counselling.services import CounsellingError, SlotTaken
 from app.counselling.slots import to_local
 from app.db import db, utcnow
 from app.forms import add_error
-from app.htmx import redirect_after_post, render
+from app.htmx import render, see_other
 from app.members.models import Member
 from app.members.services import member_for_user, contact_phone
-
-
-def _see_other(endpoint: str, **values):
-    return redirect_after_post(url_for(endpoint, **values))
 
 
 def _parse_start(value) -> dt.datetime | None:
@@ -143,8 +139,8 @@ def new_booking():
         return _book_form_context(form, 422)
     flash(_("Appointment booked for %(code)s.", code=member.code), "success")
     if services.visible_booking(current_user, booking.id):
-        return _see_other("counselling.booking", booking_id=booking.id)
-    return _see_other("counselling.slot_finder")
+        return see_other("counselling.booking", booking_id=booking.id)
+    return see_other("counselling.slot_finder")
 
 
 @bp.route("/counselling/bookings/<int:booking_id>")
@@ -170,7 +166,7 @@ def cancel_booking(booking_id: int):
             with db.atomic():
                 services.cancel(item, form.reason.data, current_user)
             flash(_("Appointment cancelled."), "success")
-            return _see_other("counselling.booking", booking_id=item.id)
+            return see_other("counselling.booking", booking_id=item.id)
         except CounsellingError as error:
             add_error(form, error.field, error.message)
     note = notes.note_for(item)
@@ -192,9 +188,9 @@ def mark_booking(booking_id: int):
         flash(str(error.message), "error")
         return redirect(url_for("counselling.booking", booking_id=item.id), code=303)
     if request.form.get("next") == "agenda":
-        return _see_other("counselling.agenda", day=to_local(item.starts_at).date().isoformat(),
+        return see_other("counselling.agenda", day=to_local(item.starts_at).date().isoformat(),
                           counsellor=item.counsellor_id)
-    return _see_other("counselling.booking", booking_id=item.id)
+    return see_other("counselling.booking", booking_id=item.id)
 
 
 @bp.route("/counselling/bookings/<int:booking_id>/move", methods=["GET", "POST"])
@@ -211,7 +207,7 @@ def move_booking(booking_id: int):
             with db.atomic():
                 services.reschedule(item, int(form.counsellor_id.data), start, current_user)
             flash(_("Appointment moved."), "success")
-            return _see_other("counselling.booking", booking_id=item.id)
+            return see_other("counselling.booking", booking_id=item.id)
         except SlotTaken as taken:
             status, error_message = 409, taken.message
         except (CounsellingError, TypeError, ValueError) as error:
@@ -246,7 +242,7 @@ def note(booking_id: int):
                 saved = notes.save(current_user, item, form.text.data, form.concerns.data,
                                    form.risk_level.data, form.follow_up.data)
             flash(_("Note saved."), "success")
-            return _see_other("counselling.note_saved", note_id=saved.id)
+            return see_other("counselling.note_saved", note_id=saved.id)
         except CounsellingError as error:
             add_error(form, error.field, error.message)
     return render_template("counselling/note_form.html", form=form, booking=item), 422
@@ -373,7 +369,7 @@ def add_template(user_id: int):
                                       form.end_time.data, form.session_minutes.data,
                                       form.buffer_minutes.data, form.room.data, current_user)
             flash(_("Availability added."), "success")
-            return _see_other("counselling.availability", counsellor=person.id)
+            return see_other("counselling.availability", counsellor=person.id)
         except CounsellingError as error:
             add_error(form, error.field, error.message)
     return _availability_page(person, template_form=form, status=422)
@@ -390,7 +386,7 @@ def remove_template(user_id: int, template_id: int):
         abort(404)
     with db.atomic():
         services.remove_template(row, current_user)
-    return _see_other("counselling.availability", counsellor=person.id)
+    return see_other("counselling.availability", counsellor=person.id)
 
 
 @bp.route("/counselling/availability/<int:user_id>/exceptions", methods=["POST"])
@@ -405,7 +401,7 @@ def add_exception(user_id: int):
                                        form.kind.data, form.start_time.data, form.end_time.data,
                                        form.note.data, current_user)
             flash(_("Time away added."), "success")
-            return _see_other("counselling.availability", counsellor=person.id)
+            return see_other("counselling.availability", counsellor=person.id)
         except CounsellingError as error:
             add_error(form, error.field, error.message)
     return _availability_page(person, exception_form=form, status=422)
@@ -422,7 +418,7 @@ def remove_exception(user_id: int, exception_id: int):
         abort(404)
     with db.atomic():
         services.remove_exception(row, current_user)
-    return _see_other("counselling.availability", counsellor=person.id)
+    return see_other("counselling.availability", counsellor=person.id)
 
 
 # --- settings and holidays -------------------------------------------------------------------
@@ -446,7 +442,7 @@ def settings():
             with db.atomic():
                 services.update_settings(form.data, current_user)
             flash(_("Booking rules saved."), "success")
-            return _see_other("counselling.settings")
+            return see_other("counselling.settings")
         except CounsellingError as error:
             add_error(form, error.field, error.message)
     return _settings_page(form=form, status=422)
@@ -461,7 +457,7 @@ def add_holiday():
             services.add_holiday(form.name.data, form.day.data, form.every_year.data,
                                  current_user)
         flash(_("Holiday added."), "success")
-        return _see_other("counselling.settings")
+        return see_other("counselling.settings")
     return _settings_page(holiday_form=form, status=422)
 
 
@@ -473,7 +469,7 @@ def toggle_holiday(holiday_id: int, action: str):
         abort(404)
     with db.atomic():
         services.set_holiday_active(row, action == "on", current_user)
-    return _see_other("counselling.settings")
+    return see_other("counselling.settings")
 
 
 # --- group sessions (staff) -------------------------------------------------------------------
@@ -520,7 +516,7 @@ def new_group():
                     form.capacity.data, form.facilitators.data, form.weeks.data,
                     form.description.data, current_user)
             flash(_("%(n)d session(s) planned.", n=len(created)), "success")
-            return _see_other("counselling.group", session_id=created[0].id)
+            return see_other("counselling.group", session_id=created[0].id)
         except CounsellingError as error:
             add_error(form, error.field, error.message)
     return render_template("counselling/group_form.html", form=form), 422
@@ -560,7 +556,7 @@ def group_signup(session_id: int):
                     signup = groups.sign_up(session, member, current_user)
                 flash(_("Place confirmed.") if signup.status == GroupSignup.BOOKED
                       else _("The session is full: added to the waiting list."), "success")
-                return _see_other("counselling.group", session_id=session.id)
+                return see_other("counselling.group", session_id=session.id)
             except CounsellingError as error:
                 add_error(form, "member_code", error.message)
     return _group_page(session, signup_form=form, status=422)
@@ -577,7 +573,7 @@ def group_signup_cancel(session_id: int, signup_id: int):
         abort(404)
     with db.atomic():
         groups.cancel_signup(signup, current_user)
-    return _see_other("counselling.group", session_id=session.id)
+    return see_other("counselling.group", session_id=session.id)
 
 
 @bp.route("/counselling/groups/<int:session_id>/capacity", methods=["POST"])
@@ -590,7 +586,7 @@ def group_capacity(session_id: int):
     if form.validate():
         with db.atomic():
             groups.set_capacity(session, form.capacity.data, current_user)
-        return _see_other("counselling.group", session_id=session.id)
+        return see_other("counselling.group", session_id=session.id)
     return _group_page(session, capacity_form=form, status=422)
 
 
@@ -607,7 +603,7 @@ def group_register(session_id: int):
         flash(_("Attendance saved."), "success")
     except CounsellingError as error:
         flash(str(error.message), "error")
-    return _see_other("counselling.group", session_id=session.id)
+    return see_other("counselling.group", session_id=session.id)
 
 
 @bp.route("/counselling/groups/<int:session_id>/cancel", methods=["POST"])
@@ -619,7 +615,7 @@ def group_cancel(session_id: int):
     with db.atomic():
         groups.cancel_session(session, current_user)
     flash(_("Session cancelled."), "success")
-    return _see_other("counselling.groups_index")
+    return see_other("counselling.groups_index")
 
 
 # --- the member's own appointments ------------------------------------------------------------
@@ -667,7 +663,7 @@ def self_book():
                 services.book(member, int(form.counsellor_id.data), start, current_user,
                               by_member=True)
             flash(_("Your appointment is booked."), "success")
-            return _see_other("counselling.my_appointments")
+            return see_other("counselling.my_appointments")
         except SlotTaken as taken:
             status, message, alternatives = 409, taken.message, taken.alternatives
         except (CounsellingError, TypeError, ValueError) as error:
@@ -693,7 +689,7 @@ def self_cancel(booking_id: int):
             with db.atomic():
                 services.cancel(item, form.reason.data, current_user, by_member=True)
             flash(_("Your appointment is cancelled."), "success")
-            return _see_other("counselling.my_appointments")
+            return see_other("counselling.my_appointments")
         except CounsellingError as error:
             add_error(form, None, error.message)
     status = 200 if request.method == "GET" else (409 if locked else 422)
@@ -716,7 +712,7 @@ def self_move(booking_id: int):
                                     _parse_start(form.starts_at.data), current_user,
                                     by_member=True)
             flash(_("Your appointment is moved."), "success")
-            return _see_other("counselling.my_appointments")
+            return see_other("counselling.my_appointments")
         except (CounsellingError, TypeError, ValueError) as error:
             status, message = 409, getattr(error, "message", _("Choose a time."))
     elif request.method == "POST":
@@ -761,7 +757,7 @@ def my_group_action(session_id: int, action: str):
                 flash(_("You have left this session."), "success")
     except CounsellingError as error:
         flash(str(error.message), "error")
-    return _see_other("counselling.my_groups")
+    return see_other("counselling.my_groups")
 
 
 # --- calendar feeds -----------------------------------------------------------------------------
@@ -790,7 +786,7 @@ def calendar_revoke():
     with db.atomic():
         feeds.revoke(current_user)
     flash(_("Your calendar address no longer works."), "success")
-    return _see_other("counselling.calendar")
+    return see_other("counselling.calendar")
 
 
 @bp.route("/calendar/<token>.ics")

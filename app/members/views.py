@@ -13,8 +13,8 @@ from app.access import requires, user_can
 from app.auth.tasks import render_setup_slip
 from app.db import db, utcnow
 from app.filters import NAIROBI
-from app.forms import add_error
-from app.htmx import render
+from app.forms import add_error, submit
+from app.htmx import render, see_other
 from app.jobs import services as jobs
 from app.jobs.models import Job
 from app.members import bp, imports, labels, services, tasks
@@ -32,10 +32,6 @@ def _member_or_404(member_id: int):
     if member is None:
         abort(404)
     return member
-
-
-def _see_other(endpoint: str, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _form_data(form: MemberForm) -> dict:
@@ -88,7 +84,7 @@ def new():
         else:
             flash(_("Member %(code)s registered. Record their consent next.", code=member.code),
                   "success")
-            return _see_other("members.show", member_id=member.id)
+            return see_other("members.show", member_id=member.id)
     status = 422 if request.method == "POST" else 200
     return render_template("members/form.html", form=form, member=None), status
 
@@ -118,7 +114,7 @@ def edit(member_id: int):
             add_error(form, error.field, error.message)
         else:
             flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
-            return _see_other("members.show", member_id=member.id)
+            return see_other("members.show", member_id=member.id)
     status = 422 if request.method == "POST" else 200
     return render_template("members/form.html", form=form, member=member), status
 
@@ -194,7 +190,7 @@ def change_status(member_id: int):
             add_error(form, error.field, error.message)
         else:
             flash(_("Status changed."), "success")
-            return _see_other("members.show", member_id=member.id)
+            return see_other("members.show", member_id=member.id)
     return _profile(member, 422, status_form=form)
 
 
@@ -212,16 +208,11 @@ def consents(member_id: int):
         form.language.data = member.language
         if request.args.get("purpose"):
             form.purpose.data = request.args["purpose"]
-    if form.validate_on_submit():
-        try:
-            services.record_consent(member, form.purpose.data, form.given.data == "yes",
-                                    form.method.data, form.language.data, current_user,
-                                    form.recorded_on.data, form.note.data)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Consent recorded."), "success")
-            return _see_other("members.consents", member_id=member.id)
+    if submit(form, lambda: services.record_consent(
+            member, form.purpose.data, form.given.data == "yes", form.method.data,
+            form.language.data, current_user, form.recorded_on.data, form.note.data),
+              _("Consent recorded.")):
+        return see_other("members.consents", member_id=member.id)
     status = 422 if request.method == "POST" else 200
     return render_template("members/consents.html", member=member, form=form,
                            consents=services.latest_consents(member),
@@ -233,7 +224,7 @@ def consents(member_id: int):
 def consent_form(member_id: int):
     member = _member_or_404(member_id)
     job = jobs.start("consent_form", current_user, tasks.render_consent_form, member_id=member.id)
-    return _see_other("jobs.show", job_id=job.id)
+    return see_other("jobs.show", job_id=job.id)
 
 
 # --- induction -----------------------------------------------------------------------------------
@@ -244,14 +235,9 @@ def complete_step(member_id: int, step_id: int):
     member = _member_or_404(member_id)
     step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
     form = StepDoneForm()
-    if form.validate_on_submit():
-        try:
-            services.complete_step(member, step, current_user, form.note.data)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Step done."), "success")
-            return redirect(url_for("members.show", member_id=member.id) + "#induction",
+    if submit(form, lambda: services.complete_step(member, step, current_user, form.note.data),
+              _("Step done.")):
+        return redirect(url_for("members.show", member_id=member.id) + "#induction",
                             code=303)
     return _profile(member, 422, step_form=form, failed_step=step.id)
 
@@ -267,7 +253,7 @@ def confirm_induction(member_id: int):
         return _profile(member, 422)
     flash(_("Induction confirmed: %(code)s is now an active member.", code=member.code),
           "success")
-    return _see_other("members.show", member_id=member.id)
+    return see_other("members.show", member_id=member.id)
 
 
 @bp.route("/members/<int:member_id>/induction-pack", methods=["POST"])
@@ -278,7 +264,7 @@ def induction_pack(member_id: int):
         abort(404)
     job = jobs.start("induction_pack", current_user, tasks.render_induction_pack,
                      member_id=member.id)
-    return _see_other("jobs.show", job_id=job.id)
+    return see_other("jobs.show", job_id=job.id)
 
 
 @bp.route("/members/<int:member_id>/meetings", methods=["POST"])
@@ -295,7 +281,7 @@ def add_meeting(member_id: int):
             add_error(form, error.field, error.message)
         else:
             flash(_("Meeting planned."), "success")
-            return _see_other("members.show", member_id=member.id)
+            return see_other("members.show", member_id=member.id)
     return _profile(member, 422, meeting_form=form)
 
 
@@ -307,7 +293,7 @@ def cancel_meeting(member_id: int, meeting_id: int):
                                            & (InductionMeeting.member == member)) or abort(404)
     services.cancel_meeting(meeting, current_user)
     flash(_("Meeting cancelled."), "success")
-    return _see_other("members.show", member_id=member.id)
+    return see_other("members.show", member_id=member.id)
 
 
 @bp.route("/members/<int:member_id>/buddy", methods=["POST"])
@@ -322,7 +308,7 @@ def set_buddy(member_id: int):
             add_error(form, error.field, error.message)
         else:
             flash(_("Peer buddy assigned.") if buddy else _("Peer buddy removed."), "success")
-            return _see_other("members.show", member_id=member.id)
+            return see_other("members.show", member_id=member.id)
     return _profile(member, 422, buddy_form=form)
 
 
@@ -340,7 +326,7 @@ def create_account(member_id: int):
     job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=user.id,
                      issued_by_id=current_user.id)
     flash(_("Login created. Give the member the setup slip."), "success")
-    return _see_other("jobs.show", job_id=job.id)
+    return see_other("jobs.show", job_id=job.id)
 
 
 @bp.route("/members/<int:member_id>/account/slip", methods=["POST"])
@@ -351,7 +337,7 @@ def setup_slip(member_id: int):
         abort(404)
     job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=member.user_id,
                      issued_by_id=current_user.id)
-    return _see_other("jobs.show", job_id=job.id)
+    return see_other("jobs.show", job_id=job.id)
 
 
 # --- data rights -----------------------------------------------------------------------------
@@ -373,7 +359,7 @@ def export_pdf(member_id: int):
     services.record_export(member, "pdf", current_user)
     job = jobs.start("member_export", current_user, tasks.render_member_export,
                      member_id=member.id, language=current_user.language)
-    return _see_other("jobs.show", job_id=job.id)
+    return see_other("jobs.show", job_id=job.id)
 
 
 @bp.route("/members/<int:member_id>/anonymise", methods=["GET", "POST"])
@@ -382,16 +368,11 @@ def anonymise(member_id: int):
     member = _member_or_404(member_id)
     if member.anonymised_at:
         flash(_("This member is already anonymised."), "info")
-        return _see_other("members.show", member_id=member.id)
+        return see_other("members.show", member_id=member.id)
     form = AnonymiseForm()
-    if form.validate_on_submit():
-        try:
-            services.anonymise(member, form.confirm.data, current_user)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("The member's identity was removed for good."), "success")
-            return _see_other("members.show", member_id=member.id)
+    if submit(form, lambda: services.anonymise(member, form.confirm.data, current_user),
+              _("The member's identity was removed for good.")):
+        return see_other("members.show", member_id=member.id)
     status = 422 if request.method == "POST" else 200
     return render_template("members/anonymise.html", member=member, form=form), status
 
@@ -419,7 +400,7 @@ def import_upload():
             job = jobs.start("member_import_check", current_user, tasks.check_member_import,
                              import_id=str(batch.id))
             MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
-            return _see_other("members.import_show", import_id=batch.id)
+            return see_other("members.import_show", import_id=batch.id)
     status = 422 if request.method == "POST" else 200
     return render_template("members/import.html", form=form), status
 
@@ -459,11 +440,11 @@ def import_confirm(import_id):
     batch = _own_import(import_id)
     if batch.status != MemberImport.CHECKED or not batch.path or not batch.valid_rows:
         flash(_("This import cannot be confirmed."), "error")
-        return _see_other("members.import_show", import_id=batch.id)
+        return see_other("members.import_show", import_id=batch.id)
     job = jobs.start("member_import", current_user, tasks.write_member_import,
                      import_id=str(batch.id), actor_id=current_user.id)
     MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
-    return _see_other("members.import_show", import_id=batch.id)
+    return see_other("members.import_show", import_id=batch.id)
 
 
 @bp.route("/members/import/<import_id>/cancel", methods=["POST"])
@@ -475,7 +456,7 @@ def import_cancel(import_id):
         MemberImport.update(status=MemberImport.FAILED).where(
             MemberImport.id == batch.id).execute()
         flash(_("Import cancelled; nothing was written."), "info")
-    return _see_other("members.import_upload")
+    return see_other("members.import_upload")
 
 
 # --- checklist and referral sources --------------------------------------------------------------
@@ -499,7 +480,7 @@ def settings():
                 add_error(form, error.field, error.message)
             else:
                 flash(_("Changes saved."), "success")
-                return _see_other("members.settings")
+                return see_other("members.settings")
         status = 422
     return render_template("members/settings.html", steps=services.checklist(True),
                            sources=services.referral_sources(True), step_form=step_form,
@@ -513,15 +494,10 @@ def edit_step(step_id: int):
     form = StepForm(obj=step if request.method == "GET" else None)
     if request.method == "GET":
         form.required_step.data = step.required
-    if form.validate_on_submit():
-        try:
-            services.save_step(step, form.title_en.data, form.title_sw.data,
-                               form.required_step.data, current_user)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Changes saved."), "success")
-            return _see_other("members.settings")
+    if submit(form, lambda: services.save_step(step, form.title_en.data, form.title_sw.data,
+                                               form.required_step.data, current_user),
+              _("Changes saved.")):
+        return see_other("members.settings")
     status = 422 if request.method == "POST" else 200
     return render_template("members/step_form.html", form=form, step=step), status
 
@@ -536,7 +512,7 @@ def step_action(step_id: int, action: str):
         services.set_step_active(step, action == "restore", current_user)
     else:
         abort(404)
-    return _see_other("members.settings")
+    return see_other("members.settings")
 
 
 @bp.route("/members/settings/sources/<int:source_id>/<action>", methods=["POST"])
@@ -546,7 +522,7 @@ def source_action(source_id: int, action: str):
     if action not in ("retire", "restore"):
         abort(404)
     services.set_source_active(source, action == "restore", current_user)
-    return _see_other("members.settings")
+    return see_other("members.settings")
 
 
 # --- the member's own home ---------------------------------------------------------------------

@@ -13,18 +13,14 @@ from app.access import requires, user_can
 from app.auth.models import User
 from app.db import utcnow
 from app.filters import NAIROBI, to_local
-from app.forms import add_error
-from app.htmx import render
+from app.forms import add_error, submit
+from app.htmx import render, see_other
 from app.members.services import member_for_user
 from app.mentorship import bp, labels, services
 from app.mentorship.forms import (
     ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
 from app.mentorship.models import GOAL_STATUSES
-
-
-def _see_other(endpoint: str, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _pairing_or_404(pairing_id: int):
@@ -128,7 +124,7 @@ def edit_mentor(user_id: int):
         form.areas.data, form.languages.data = profile.areas, profile.languages
     if form.validate_on_submit() and _profile_form(form, user, own=False):
         flash(_("Changes saved."), "success")
-        return _see_other("mentorship.mentors")
+        return see_other("mentorship.mentors")
     status = 422 if request.method == "POST" else 200
     return render_template("mentorship/profile.html", form=form, mentor=user, own=False), status
 
@@ -142,7 +138,7 @@ def own_profile():
         form.areas.data, form.languages.data = profile.areas, profile.languages
     if form.validate_on_submit() and _profile_form(form, current_user, own=True):
         flash(_("Changes saved."), "success")
-        return _see_other("mentorship.mentor_home")
+        return see_other("mentorship.mentor_home")
     status = 422 if request.method == "POST" else 200
     return render_template("mentorship/profile.html", form=form, mentor=current_user,
                            own=True, capacity=profile.capacity), status
@@ -184,7 +180,7 @@ def new_pairing():
             else:
                 flash(_("Pairing proposed. Start it once mentor and member have agreed."),
                       "success")
-                return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+                return see_other("mentorship.show_pairing", pairing_id=pairing.id)
         status = 422
     return render_template("mentorship/new_pairing.html", form=form, mentee=mentee,
                            suggestions=suggestions), status
@@ -229,14 +225,10 @@ def mentee_phone(pairing_id: int):
 def activate_pairing(pairing_id: int):
     pairing = _pairing_or_404(pairing_id)
     form = ActivateForm()
-    if form.validate_on_submit():
-        try:
-            services.activate(pairing, current_user, form.override.data, form.start_date.data)
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("The pairing has started."), "success")
-            return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+    if submit(form, lambda: services.activate(pairing, current_user, form.override.data,
+                                              form.start_date.data),
+              _("The pairing has started.")):
+        return see_other("mentorship.show_pairing", pairing_id=pairing.id)
     return _pairing_page(pairing, 422, activate_form=form)
 
 
@@ -245,15 +237,10 @@ def activate_pairing(pairing_id: int):
 def end_pairing(pairing_id: int):
     pairing = _pairing_or_404(pairing_id)
     form = EndForm()
-    if form.validate_on_submit():
-        try:
-            services.end(pairing, form.outcome.data, form.reason.data, current_user,
-                         form.end_date.data)
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("The pairing is closed."), "success")
-            return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+    if submit(form, lambda: services.end(pairing, form.outcome.data, form.reason.data, current_user,
+                                         form.end_date.data),
+              _("The pairing is closed.")):
+        return see_other("mentorship.show_pairing", pairing_id=pairing.id)
     return _pairing_page(pairing, 422, end_form=form)
 
 
@@ -266,15 +253,10 @@ def add_goal(pairing_id: int):
     if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
         abort(404)
     form = GoalForm()
-    if form.validate_on_submit():
-        try:
-            services.add_goal(pairing, form.title.data, form.area.data, form.target_date.data,
-                              current_user)
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Goal added."), "success")
-            return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id) + "#goals",
+    if submit(form, lambda: services.add_goal(pairing, form.title.data, form.area.data,
+                                              form.target_date.data, current_user),
+              _("Goal added.")):
+        return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id) + "#goals",
                             code=303)
     return _pairing_page(pairing, 422, goal_form=form)
 
@@ -287,14 +269,10 @@ def add_goal_note(goal_id: int):
     if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
         abort(404)
     form = GoalNoteForm()
-    if form.validate_on_submit():
-        try:
-            services.add_goal_note(goal, current_user, form.status.data, form.text.data)
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Progress saved."), "success")
-            return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id)
+    if submit(form, lambda: services.add_goal_note(goal, current_user, form.status.data,
+                                                   form.text.data),
+              _("Progress saved.")):
+        return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id)
                             + f"#goal-{goal.id}", code=303)
     return _pairing_page(pairing, 422, note_form=form, note_goal=goal.id)
 
@@ -345,10 +323,10 @@ def new_session(pairing_id: int):
             if form.worried.data:
                 flash(_("Session saved. Now tell the safeguarding lead what worries you."),
                       "success")
-                return _see_other("safeguarding.new", member=pairing.mentee_id,
+                return see_other("safeguarding.new", member=pairing.mentee_id,
                                   source="session_log", ref=log.id)
             flash(_("Session saved."), "success")
-            return _see_other("mentorship.show_pairing", pairing_id=pairing.id)
+            return see_other("mentorship.show_pairing", pairing_id=pairing.id)
     status = 422 if request.method == "POST" else 200
     return render_template("mentorship/session_form.html", form=form, pairing=pairing,
                            goals=goals, log=None), status
@@ -392,19 +370,14 @@ def edit_session(session_id: int):
     pairing = _pairing_or_404(log.pairing_id)
     if not services.is_editable(log, current_user):
         flash(_("This log is locked. Add a correction instead."), "info")
-        return _see_other("mentorship.show_session", session_id=log.id)
+        return see_other("mentorship.show_session", session_id=log.id)
     form = SessionForm(obj=log if request.method == "GET" else None)
     if request.method == "GET":
         form.topics.data = log.topic_list
         form.next_meeting.data = _to_local_naive(log.next_meeting_at)
-    if form.validate_on_submit():
-        try:
-            services.edit_session(log, current_user, _session_input(form))
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Changes saved."), "success")
-            return _see_other("mentorship.show_session", session_id=log.id)
+    if submit(form, lambda: services.edit_session(log, current_user, _session_input(form)),
+              _("Changes saved.")):
+        return see_other("mentorship.show_session", session_id=log.id)
     status = 422 if request.method == "POST" else 200
     return render_template("mentorship/session_form.html", form=form, pairing=pairing,
                            goals=[], log=log), status
@@ -418,14 +391,9 @@ def add_correction(session_id: int):
         abort(404)
     pairing = _pairing_or_404(log.pairing_id)
     form = CorrectionForm()
-    if form.validate_on_submit():
-        try:
-            services.add_correction(log, current_user, form.text.data)
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Correction added."), "success")
-            return _see_other("mentorship.show_session", session_id=log.id)
+    if submit(form, lambda: services.add_correction(log, current_user, form.text.data),
+              _("Correction added.")):
+        return see_other("mentorship.show_session", session_id=log.id)
     return _session_page(log, pairing, 422, correction_form=form)
 
 

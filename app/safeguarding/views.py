@@ -3,21 +3,17 @@ handling, the raiser's own read-only view, and the urgent badge that every
 lead's dashboard polls."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import requires, user_can
-from app.forms import add_error
-from app.htmx import render
+from app.forms import add_error, submit
+from app.htmx import render, see_other
 from app.members.services import visible_member
 from app.safeguarding import bp, services
 from app.safeguarding.forms import ConcernForm, NoteForm, ReviewForm, StatusForm
 from app.safeguarding.models import CATEGORIES, SOURCES, URGENCIES
-
-
-def _see_other(endpoint: str, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _concern_or_404(concern_id: int):
@@ -102,7 +98,7 @@ def new():
             add_error(form, error.field, error.message)
         else:
             flash(_("Thank you. The safeguarding leads have your concern now."), "success")
-            return _see_other("safeguarding.show", concern_id=concern.id)
+            return see_other("safeguarding.show", concern_id=concern.id)
     status = 422 if request.method == "POST" else 200
     return render_template("safeguarding/new.html", form=form, member=member), status
 
@@ -134,7 +130,7 @@ def acknowledge(concern_id: int):
     concern = _manage_concern_or_404(concern_id)
     services.acknowledge(concern, current_user)
     flash(_("Acknowledged: the other leads see that you have taken it."), "success")
-    return _see_other("safeguarding.show", concern_id=concern.id)
+    return see_other("safeguarding.show", concern_id=concern.id)
 
 
 @bp.route("/concerns/<int:concern_id>/status", methods=["POST"])
@@ -142,14 +138,10 @@ def acknowledge(concern_id: int):
 def change_status(concern_id: int):
     concern = _manage_concern_or_404(concern_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            services.set_status(concern, current_user, form.status.data, form.outcome.data)
-        except services.SafeguardingError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Status changed."), "success")
-            return _see_other("safeguarding.show", concern_id=concern.id)
+    if submit(form, lambda: services.set_status(concern, current_user, form.status.data,
+                                                form.outcome.data),
+              _("Status changed.")):
+        return see_other("safeguarding.show", concern_id=concern.id)
     services.audit.record("concern.viewed", "concern", concern.id)
     return _concern_page(concern, 422, status_form=form)
 
@@ -159,14 +151,9 @@ def change_status(concern_id: int):
 def add_note(concern_id: int):
     concern = _manage_concern_or_404(concern_id)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            services.add_note(concern, current_user, form.text.data)
-        except services.SafeguardingError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Added to the action log."), "success")
-            return _see_other("safeguarding.show", concern_id=concern.id)
+    if submit(form, lambda: services.add_note(concern, current_user, form.text.data),
+              _("Added to the action log.")):
+        return see_other("safeguarding.show", concern_id=concern.id)
     services.audit.record("concern.viewed", "concern", concern.id)
     return _concern_page(concern, 422, note_form=form)
 
@@ -176,13 +163,8 @@ def add_note(concern_id: int):
 def set_review(concern_id: int):
     concern = _manage_concern_or_404(concern_id)
     form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            services.set_review(concern, current_user, form.review_on.data)
-        except services.SafeguardingError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Review date saved."), "success")
-            return _see_other("safeguarding.show", concern_id=concern.id)
+    if submit(form, lambda: services.set_review(concern, current_user, form.review_on.data),
+              _("Review date saved.")):
+        return see_other("safeguarding.show", concern_id=concern.id)
     services.audit.record("concern.viewed", "concern", concern.id)
     return _concern_page(concern, 422, review_form=form)
