@@ -1,6 +1,7 @@
 """Test data builders."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 from app.auth import services as auth
@@ -28,3 +29,17 @@ def shift_time(model, field_name: str, delta, where=None):
         if value is not None:
             setattr(row, field_name, value + delta)
             row.save(only=[model._meta.fields[field_name]])
+
+
+@contextlib.contextmanager
+def app_db(app):
+    """App and request context with an open database connection: for
+    arranging or checking data around HTTP calls in a test."""
+    from app.db import db
+    with app.app_context(), app.test_request_context():
+        opened = db.connect(reuse_if_open=True)
+        try:
+            yield app
+        finally:
+            if opened:
+                db.close()

@@ -12,7 +12,7 @@ from app.db import db
 from app.jobs.models import Job
 from app.members import services
 from app.members.models import ConsentEvent, InductionStep, Member, MemberImport
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, app_db, make_user
 from tests.members_factories import make_member
 
 IDENTITY_VALUES = ("Wanjiku Kamau", "0712 345678", "Kawangware", "Sleeps at her aunt")
@@ -28,25 +28,8 @@ def member(app):
         return make_member()
 
 
-def _db(app):
-    class Ctx:
-        def __enter__(self):
-            self.a = app.app_context()
-            self.r = app.test_request_context()
-            self.a.push()
-            self.r.push()
-            self.c = db.connection_context()
-            self.c.__enter__()
-
-        def __exit__(self, *exc):
-            self.c.__exit__(*exc)
-            self.r.pop()
-            self.a.pop()
-    return Ctx()
-
-
 def _audits(app, action):
-    with _db(app):
+    with app_db(app):
         return AuditEvent.select().where(AuditEvent.action == action).count()
 
 
@@ -61,7 +44,7 @@ def test_coordinator_registers_a_member(app, client, login_as):
         "referring_org": "", "joined_on": "2026-01-10", "needs": ["housing", "legal"],
         "notes": ""})
     assert response.status_code == 303
-    with _db(app):
+    with app_db(app):
         member = Member.get(Member.preferred_name == "Akinyi")
         assert response.headers["Location"] == f"/members/{member.id}"
         assert (member.code, member.needs, member.phone) == ("AZ-0001", ["housing", "legal"],
@@ -77,7 +60,7 @@ def test_invalid_registration_keeps_values_and_writes_nothing(app, client, login
     page = _page(response)
     assert page.select_one("#birth_year-error")
     assert page.find("input", {"name": "preferred_name"})["value"] == "Akinyi"
-    with _db(app):
+    with app_db(app):
         assert Member.select().count() == 0
 
 
@@ -91,7 +74,7 @@ def test_phone_error_is_next_to_the_phone_field(app, client, login_as):
 
 
 def test_list_search_and_filters(app, client, login_as):
-    with _db(app):
+    with app_db(app):
         make_member(preferred_name="Akinyi", legal_name="Akinyi Otieno", phone="0700 111222")
         b = make_member(preferred_name="Neema", needs=["health"])
         services.complete_step(b, services.checklist()[0])
@@ -110,7 +93,7 @@ def test_list_search_and_filters(app, client, login_as):
 
 
 def test_pagination_counts_cheaply(app, client, login_as):
-    with _db(app):
+    with app_db(app):
         for i in range(30):
             services.create_member({"preferred_name": f"M{i}"})
     login_as("coordinator")
@@ -122,7 +105,7 @@ def test_pagination_counts_cheaply(app, client, login_as):
 
 
 def test_identity_search_is_audited_and_others_cannot_search_identity(app, client, login_as):
-    with _db(app):
+    with app_db(app):
         make_member()
         services.register_member_scope(app, lambda user: Member.select(Member.id))
     login_as("mentor")
@@ -146,7 +129,7 @@ def test_coordinator_profile_hides_identity_until_asked_and_audits_the_view(
     assert response.status_code == 200 and "Wanjiku Kamau" in text and "0712 345678" in text
     assert "do not call" in text                       # no contact consent yet
     assert _audits(app, "member.identity_viewed") == 1
-    with _db(app):
+    with app_db(app):
         event = AuditEvent.get(AuditEvent.action == "member.identity_viewed")
         assert event.object_id == str(member.id) and "Wanjiku" not in event.summary
 
@@ -154,7 +137,7 @@ def test_coordinator_profile_hides_identity_until_asked_and_audits_the_view(
 @pytest.mark.parametrize("role", ["mentor", "counsellor", "finance", "trainer",
                                   "safeguarding_lead"])
 def test_other_staff_never_see_identity(app, client, login_as, member, role):
-    with _db(app):
+    with app_db(app):
         services.register_member_scope(app, lambda user: Member.select(Member.id))
     login_as(role)
     response = client.get(f"/members/{member.id}")
@@ -172,7 +155,7 @@ def test_other_staff_never_see_identity(app, client, login_as, member, role):
 
 @pytest.mark.parametrize("role", ["mentor", "counsellor"])
 def test_mentors_and_counsellors_only_see_members_scoped_to_them(app, client, login_as, role):
-    with _db(app):
+    with app_db(app):
         mine, other = make_member(preferred_name="Mine"), make_member(preferred_name="Other")
         services.register_member_scope(
             app, lambda user: Member.select(Member.id).where(Member.id == mine.id))
@@ -217,7 +200,7 @@ def test_exit_needs_a_reason(app, client, login_as, member):
     response = client.post(f"/members/{member.id}/status",
                            data={"status": "exited", "exit_reason": "moved_away"})
     assert response.status_code == 303
-    with _db(app):
+    with app_db(app):
         assert Member.get_by_id(member.id).status == "exited"
 
 
@@ -226,11 +209,11 @@ def test_consent_recorded_and_withdrawn_through_the_form(app, client, login_as, 
     data = {"purpose": "contact", "given": "yes", "method": "signed", "language": "sw",
             "recorded_on": "2026-01-10", "note": ""}
     assert client.post(f"/members/{member.id}/consents", data=data).status_code == 303
-    with _db(app):
+    with app_db(app):
         assert services.may(member.id, "contact")
     data["given"] = "no"
     assert client.post(f"/members/{member.id}/consents", data=data).status_code == 303
-    with _db(app):
+    with app_db(app):
         assert not services.may(member.id, "contact")
         assert ConsentEvent.select().where(ConsentEvent.purpose == "contact").count() == 2
     page = _page(client.get(f"/members/{member.id}/consents"))
@@ -241,7 +224,7 @@ def test_consent_recorded_and_withdrawn_through_the_form(app, client, login_as, 
 
 def test_induction_through_http_to_active(app, client, login_as, member):
     login_as("coordinator")
-    with _db(app):
+    with app_db(app):
         steps = [s.id for s in services.checklist()]
     for step_id in steps:
         response = client.post(f"/members/{member.id}/induction/{step_id}", data={"note": "ok"})
@@ -249,12 +232,12 @@ def test_induction_through_http_to_active(app, client, login_as, member):
     page = _page(client.get(f"/members/{member.id}"))
     assert page.select_one("#induction-progress")["value"] == "100"
     assert client.post(f"/members/{member.id}/induction/confirm").status_code == 303
-    with _db(app):
+    with app_db(app):
         assert Member.get_by_id(member.id).status == "active"
 
 
 def test_step_without_consent_is_refused_with_422(app, client, login_as):
-    with _db(app):
+    with app_db(app):
         member = make_member(consent=False)
         step = services.checklist()[0].id
     login_as("coordinator")
@@ -271,7 +254,7 @@ def test_pdfs_run_as_jobs_in_the_members_language(app, client, login_as, member)
         assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")
         download = client.get(response.headers["Location"] + "/download")
         assert download.status_code == 200 and download.data.startswith(b"%PDF")
-    with _db(app):
+    with app_db(app):
         names = [j.result_name for j in Job.select().order_by(Job.created_at)]
     assert names[0] == "fomu-ya-ridhaa-AZ-0001.pdf"       # member's language: sw
 
@@ -294,7 +277,7 @@ def test_pdf_text_is_in_swahili_and_discreet(app, conn):
 
 
 def test_buddy_and_meeting_forms(app, client, login_as, member):
-    with _db(app):
+    with app_db(app):
         buddy = make_member(status="active", preferred_name="Neema")
     login_as("coordinator")
     bad = client.post(f"/members/{member.id}/buddy", data={"buddy_code": "AZ-9999"})
@@ -315,13 +298,13 @@ def test_coordinator_creates_member_login_and_slip(app, client, login_as, member
     response = client.post(f"/members/{member.id}/account")
     assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")
     assert client.get(response.headers["Location"] + "/download").data.startswith(b"%PDF")
-    with _db(app):
+    with app_db(app):
         user = User.get(User.username == "az-0001")
         assert user.role_names == ["member"] and Member.get_by_id(member.id).user_id == user.id
 
 
 def _member_with_login(app, **fields):
-    with _db(app):
+    with app_db(app):
         m = make_member(**fields)
         user = services.create_account(m)
         from app.auth import services as auth
@@ -331,7 +314,7 @@ def _member_with_login(app, **fields):
 
 def test_member_home_shows_only_themself(app, client):
     me, user = _member_with_login(app, preferred_name="Halima")
-    with _db(app):
+    with app_db(app):
         other = make_member(preferred_name="Zawadi", status="active")
         services.assign_buddy(me, other.code)
         services.schedule_meeting(Member.get_by_id(me.id),
@@ -353,7 +336,7 @@ def test_member_home_shows_only_themself(app, client):
 
 def test_member_cannot_reach_any_member_scoped_url(app, client):
     me, user = _member_with_login(app)
-    with _db(app):
+    with app_db(app):
         other = make_member(preferred_name="Zawadi")
         step = services.checklist()[0].id
     client.post("/login", data={"username": user.username, "password": PASSWORD})
@@ -377,7 +360,7 @@ def test_member_cannot_reach_any_member_scoped_url(app, client):
     for url in posts:
         assert client.post(url, data={"status": "exited", "exit_reason": "other"}
                            ).status_code in (403, 404), url
-    with _db(app):
+    with app_db(app):
         assert Member.get_by_id(other.id).status == "referred"
     assert "Zawadi" not in client.get("/me").get_data(as_text=True)
 
@@ -402,18 +385,18 @@ def test_anonymise_needs_the_typed_code(app, client, login_as, member):
     login_as("coordinator")
     wrong = client.post(f"/members/{member.id}/anonymise", data={"confirm": "yes"})
     assert wrong.status_code == 422 and _page(wrong).select_one("#confirm-error")
-    with _db(app):
+    with app_db(app):
         assert Member.get_by_id(member.id).legal_name == "Wanjiku Kamau"
     right = client.post(f"/members/{member.id}/anonymise", data={"confirm": "az-0001"})
     assert right.status_code == 303
-    with _db(app):
+    with app_db(app):
         assert Member.get_by_id(member.id).legal_name == ""
     assert client.get(f"/members/{member.id}").status_code == 200
 
 
 def test_retention_page_lists_due_members(app, client, login_as):
     from tests.factories import shift_time
-    with _db(app):
+    with app_db(app):
         old = make_member(status="exited")
         shift_time(Member, "exited_on", -dt.timedelta(days=2000), Member.id == old.id)
     login_as("coordinator")
@@ -437,20 +420,20 @@ def test_import_dry_run_then_confirm(app, client, login_as):
     rows = page.select(".import-problems tbody tr")
     assert {r.td.get_text() for r in rows} == {"3", "4"}
     assert len(rows) == 3            # row 3: name; row 4: status and phone
-    with _db(app):
+    with app_db(app):
         assert Member.select().count() == 0
         batch = MemberImport.get()
     confirm = client.post(f"/members/import/{batch.id}/confirm")
     assert confirm.status_code == 303
-    with _db(app):
+    with app_db(app):
         assert [m.preferred_name for m in Member.select()] == ["Akinyi"]
     assert client.post(f"/members/import/{batch.id}/confirm").status_code == 303
-    with _db(app):
+    with app_db(app):
         assert Member.select().count() == 1
 
 
 def test_someone_elses_import_is_404(app, client, login_as):
-    with _db(app):
+    with app_db(app):
         from app.members import imports
         batch = imports.store_upload(b"preferred_name\nA\n", "x.csv", make_user("coordinator"))
     login_as("coordinator")
@@ -469,7 +452,7 @@ def test_admin_edits_the_checklist_coordinator_cannot(app, client, login_as):
         "form": "step", "step-title_en": "Visit the garden", "step-title_sw": "Tembelea bustani",
         "step-required_step": ""})
     assert response.status_code == 303
-    with _db(app):
+    with app_db(app):
         step = InductionStep.get(InductionStep.title_en == "Visit the garden")
         assert not step.required
     bad = client.post("/members/settings", data={"form": "step", "step-title_en": "x"})

@@ -6,35 +6,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
-from app.db import db
 from app.members import services as members
 from app.members.models import Member
 from app.mentorship import services
 from app.mentorship.models import Goal, Pairing, SessionCorrection, SessionLog
-from tests.factories import PASSWORD, make_user, shift_time
+from tests.factories import PASSWORD, app_db, make_user, shift_time
 from tests.members_factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
 
 
 def _page(response):
     return BeautifulSoup(response.data, "html.parser")
-
-
-class _Db:
-    def __init__(self, app):
-        self.app = app
-
-    def __enter__(self):
-        self.a, self.r = self.app.app_context(), self.app.test_request_context()
-        self.a.push()
-        self.r.push()
-        self.c = db.connection_context()
-        self.c.__enter__()
-
-    def __exit__(self, *exc):
-        self.c.__exit__(*exc)
-        self.r.pop()
-        self.a.pop()
 
 
 def _sign_in(client, user):
@@ -45,7 +27,7 @@ def _sign_in(client, user):
 @pytest.fixture
 def two_mentors(app):
     """(mentor A, A's pairing with one session and a goal, mentor B)."""
-    with _Db(app):
+    with app_db(app):
         a = make_mentor(username="mentora")
         pairing = make_pairing(mentor=a)
         services.add_goal(pairing, "Find steady work", "livelihood", None, a)
@@ -58,7 +40,7 @@ def two_mentors(app):
 def test_a_mentor_cannot_open_another_mentors_pairings_or_logs(app, client, two_mentors):
     _a, pairing, log, b = two_mentors
     _sign_in(client, b)
-    with _Db(app):
+    with app_db(app):
         goal_id = Goal.get(Goal.pairing == pairing.id).id
     for url in (f"/mentoring/pairings/{pairing.id}", f"/mentoring/sessions/{log.id}",
                 f"/mentoring/sessions/{log.id}/edit", f"/mentoring/pairings/{pairing.id}/phone",
@@ -74,7 +56,7 @@ def test_a_mentor_cannot_open_another_mentors_pairings_or_logs(app, client, two_
                 "/mentoring/overview", "/mentoring/pairings/new"):
         assert client.open(url, method="POST" if "pairings/" in url and "new" not in url
                            else "GET").status_code == 403, url
-    with _Db(app):
+    with app_db(app):
         assert Goal.select().count() == 1 and SessionCorrection.select().count() == 0
     home = _page(client.get("/mentoring/"))
     assert "Private notes of A" not in home.get_text()
@@ -109,7 +91,7 @@ def test_log_a_session_through_the_form(app, client, two_mentors):
     _sign_in(client, a)
     form = _page(client.get(f"/mentoring/pairings/{pairing.id}/sessions/new"))
     assert form.find("input", {"name": "held_on"})["value"] == services.today().isoformat()
-    with _Db(app):
+    with app_db(app):
         goal = Goal.get(Goal.pairing == pairing.id)
     response = client.post(f"/mentoring/pairings/{pairing.id}/sessions/new", data={
         "held_on": services.today().isoformat(), "duration_minutes": "45", "mode": "phone",
@@ -119,7 +101,7 @@ def test_log_a_session_through_the_form(app, client, two_mentors):
         f"goal-{goal.id}-note": "Two interviews"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/mentoring/pairings/{pairing.id}"
-    with _Db(app):
+    with app_db(app):
         log = SessionLog.select().order_by(SessionLog.id.desc()).first()
         assert (log.duration_minutes, log.mode, log.topics) == (45, "phone", "work,money")
         assert Goal.get_by_id(goal.id).status == "in_progress"
@@ -136,7 +118,7 @@ def test_invalid_session_keeps_values_writes_nothing(app, client, two_mentors):
     page = _page(response)
     assert page.find("textarea", {"name": "notes"}).get_text().strip() == "Keep me"
     assert page.select_one("#held_on-error")
-    with _Db(app):
+    with app_db(app):
         assert SessionLog.select().count() == 1
 
 
@@ -157,7 +139,7 @@ def test_worried_mentor_goes_straight_to_a_prefilled_concern(app, client, two_me
 
 def test_locked_log_redirects_and_takes_corrections(app, client, two_mentors):
     a, _pairing, log, _b = two_mentors
-    with _Db(app):
+    with app_db(app):
         shift_time(SessionLog, "created_at", -dt.timedelta(days=8), SessionLog.id == log.id)
     _sign_in(client, a)
     response = client.get(f"/mentoring/sessions/{log.id}/edit")
@@ -184,7 +166,7 @@ def test_edit_within_the_window(app, client, two_mentors):
         "held_on": services.today().isoformat(), "duration_minutes": "90", "mode": "group",
         "notes": "Better notes"})
     assert response.status_code == 303
-    with _Db(app):
+    with app_db(app):
         assert SessionLog.get_by_id(log.id).notes == "Better notes"
 
 
@@ -192,7 +174,7 @@ def test_phone_shown_to_the_mentor_only_with_contact_consent(app, client, two_me
     a, pairing, _log, _b = two_mentors
     _sign_in(client, a)
     assert "0712" not in client.get(f"/mentoring/pairings/{pairing.id}/phone").get_data(True)
-    with _Db(app):
+    with app_db(app):
         members.record_consent(pairing.mentee, "contact", True, "signed", "sw")
     page = _page(client.get(f"/mentoring/pairings/{pairing.id}/phone",
                             headers={"HX-Request": "true"}))
@@ -201,7 +183,7 @@ def test_phone_shown_to_the_mentor_only_with_contact_consent(app, client, two_me
 
 
 def test_coordinator_proposes_from_suggestions_and_starts_and_ends(app, client, login_as):
-    with _Db(app):
+    with app_db(app):
         mentee = make_member(language="sw", needs=["education"])
         make_mentor(areas=["education"], username="teacher")
         make_mentor(areas=["business"], languages=["en"], username="trader")
@@ -222,12 +204,12 @@ def test_coordinator_proposes_from_suggestions_and_starts_and_ends(app, client, 
     assert client.post(f"/mentoring/pairings/{pairing_id}/end", data={
         "outcome": "ended", "reason": "Moved away", "end_date": services.today().isoformat()}
     ).status_code == 303
-    with _Db(app):
+    with app_db(app):
         assert Pairing.get_by_id(pairing_id).status == "ended"
 
 
 def test_second_active_pairing_needs_the_override_box(app, client, login_as):
-    with _Db(app):
+    with app_db(app):
         mentee = make_member()
         make_pairing(member=mentee)
         second = make_pairing(member=mentee, active=False)
@@ -247,14 +229,14 @@ def test_unknown_member_code_is_an_error_next_to_the_field(client, login_as):
 
 
 def test_coordinator_edits_a_mentor_profile(app, client, login_as):
-    with _Db(app):
+    with app_db(app):
         mentor = make_mentor()
     login_as("coordinator")
     response = client.post(f"/mentoring/mentors/{mentor.id}", data={
         "areas": ["education", "wellbeing"], "languages": ["sw", "en"], "capacity": "4",
         "availability": "Saturdays"})
     assert response.status_code == 303
-    with _Db(app):
+    with app_db(app):
         profile = services.profile_for(mentor)
         assert (profile.areas, profile.capacity) == (["education", "wellbeing"], 4)
     assert client.post(f"/mentoring/mentors/{mentor.id}", data={
@@ -262,21 +244,21 @@ def test_coordinator_edits_a_mentor_profile(app, client, login_as):
 
 
 def test_mentor_edits_own_profile_but_not_capacity(app, client):
-    with _Db(app):
+    with app_db(app):
         mentor = make_mentor(capacity=2)
     _sign_in(client, mentor)
     response = client.post("/mentoring/profile", data={
         "areas": ["leadership"], "languages": ["sw"], "capacity": "15",
         "availability": "Evenings"})
     assert response.status_code == 303
-    with _Db(app):
+    with app_db(app):
         profile = services.profile_for(mentor)
         assert (profile.areas, profile.capacity, profile.availability) == (
             ["leadership"], 2, "Evenings")
 
 
 def test_mentee_sees_next_meeting_and_goals_read_only(app, client):
-    with _Db(app):
+    with app_db(app):
         pairing = make_pairing()
         services.add_goal(pairing, "Apply for a scholarship", "education", None)
         services.log_session(pairing, pairing.mentor, session_input(
@@ -305,7 +287,7 @@ def test_dashboard_panels(app, client, login_as, two_mentors):
 
 
 def test_overview_overdue_filter(app, client, login_as):
-    with _Db(app):
+    with app_db(app):
         quiet = make_pairing(start_days_ago=60)
         make_pairing()
         services.flag_overdue(services.today())
@@ -317,17 +299,17 @@ def test_overview_overdue_filter(app, client, login_as):
 
 def test_phone_reveal_is_audited(app, client, two_mentors):
     a, pairing, _log, _b = two_mentors
-    with _Db(app):
+    with app_db(app):
         members.record_consent(pairing.mentee, "contact", True, "signed", "sw")
     _sign_in(client, a)
     client.get(f"/mentoring/pairings/{pairing.id}/phone")
-    with _Db(app):
+    with app_db(app):
         assert AuditEvent.select().where(AuditEvent.action == "mentorship.phone_shown").count() == 1
 
 
 def test_pages_speak_swahili(app, client, two_mentors):
     a, pairing, log, _b = two_mentors
-    with _Db(app):
+    with app_db(app):
         from app.auth import services as auth
         auth.set_language(a, "sw")
     _sign_in(client, a)
@@ -344,7 +326,7 @@ def test_pages_speak_swahili(app, client, two_mentors):
 
 def test_member_home_section_comes_from_the_registry(app, two_mentors):
     _a, pairing, _log, _b = two_mentors
-    with _Db(app):
+    with app_db(app):
         from app.registry import registry
         sections = registry().home_sections_for(pairing.mentee)
         assert [s.key for s in sections] == ["mentoring"]

@@ -4,10 +4,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
-from app.db import db
 from app.safeguarding import services
 from app.safeguarding.models import Concern
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, app_db, make_user
 from tests.members_factories import make_member
 from tests.mentorship_factories import make_pairing
 
@@ -18,23 +17,6 @@ def _page(response):
     return BeautifulSoup(response.data, "html.parser")
 
 
-class _Db:
-    def __init__(self, app):
-        self.app = app
-
-    def __enter__(self):
-        self.a, self.r = self.app.app_context(), self.app.test_request_context()
-        self.a.push()
-        self.r.push()
-        self.c = db.connection_context()
-        self.c.__enter__()
-
-    def __exit__(self, *exc):
-        self.c.__exit__(*exc)
-        self.r.pop()
-        self.a.pop()
-
-
 def _sign_in(client, user):
     assert client.post("/login", data={"username": user.username,
                                        "password": PASSWORD}).status_code == 303
@@ -43,7 +25,7 @@ def _sign_in(client, user):
 @pytest.fixture
 def raised(app):
     """(mentor who raised, their pairing, the urgent concern)"""
-    with _Db(app):
+    with app_db(app):
         pairing = make_pairing()
         concern = services.raise_concern(pairing.mentee, pairing.mentor, "trafficker_contact",
                                          "urgent", SECRET, "Walked her home")
@@ -51,7 +33,7 @@ def raised(app):
 
 
 def test_mentor_raises_from_the_prefilled_form(app, client):
-    with _Db(app):
+    with app_db(app):
         pairing = make_pairing()
     _sign_in(client, pairing.mentor)
     url = f"/safeguarding/concerns/new?member={pairing.mentee_id}&source=member_page"
@@ -61,7 +43,7 @@ def test_mentor_raises_from_the_prefilled_form(app, client):
         "member": pairing.mentee_id, "source": "member_page", "ref": "", "category": "self_harm",
         "urgency": "urgent", "what_happened": SECRET, "action_taken": ""})
     assert response.status_code == 303
-    with _Db(app):
+    with app_db(app):
         concern = Concern.get()
         assert (concern.member_id, concern.raised_by_id, concern.source) == (
             pairing.mentee_id, pairing.mentor.id, "member_page")
@@ -70,7 +52,7 @@ def test_mentor_raises_from_the_prefilled_form(app, client):
 
 
 def test_member_outside_ones_scope_is_404_but_a_code_works(app, client, login_as):
-    with _Db(app):
+    with app_db(app):
         stranger = make_member(preferred_name="Stranger")
     login_as("counsellor")      # no members.view_all: only members scoped to them
     assert client.get(f"/safeguarding/concerns/new?member={stranger.id}").status_code == 404
@@ -84,7 +66,7 @@ def test_member_outside_ones_scope_is_404_but_a_code_works(app, client, login_as
         "member_code": stranger.code.lower(), "category": "other", "urgency": "routine",
         "what_happened": "Seen crying at the gate"})
     assert response.status_code == 303
-    with _Db(app):
+    with app_db(app):
         assert Concern.get().member_id == stranger.id
 
 
@@ -97,7 +79,7 @@ def test_invalid_concern_keeps_values_and_writes_nothing(app, client, raised):
     assert response.status_code == 422
     assert _page(response).find("textarea", {"name": "what_happened"}).get_text().strip() == \
         "Keep this text"
-    with _Db(app):
+    with app_db(app):
         assert Concern.select().count() == 1
 
 
@@ -134,7 +116,7 @@ def test_the_raiser_sees_own_concern_read_only_with_status(app, client, raised):
 
 def test_lead_sees_badge_acknowledges_and_closes(app, client, raised):
     _mentor, _pairing, concern = raised
-    with _Db(app):
+    with app_db(app):
         lead = make_user("safeguarding_lead")
     _sign_in(client, lead)
     dashboard = _page(client.get("/"))
@@ -154,7 +136,7 @@ def test_lead_sees_badge_acknowledges_and_closes(app, client, raised):
     assert client.post(f"/safeguarding/concerns/{concern.id}/status",
                        data={"status": "closed", "outcome": "Moved to a safe house"}
                        ).status_code == 303
-    with _Db(app):
+    with app_db(app):
         closed = Concern.get_by_id(concern.id)
         assert closed.status == "closed" and closed.outcome == "Moved to a safe house"
         assert AuditEvent.select().where(AuditEvent.action == "concern.viewed").count() >= 1
@@ -163,19 +145,19 @@ def test_lead_sees_badge_acknowledges_and_closes(app, client, raised):
 def test_review_date_flag_on_the_list(app, client, raised):
     import datetime as dt
     _mentor, _pairing, concern = raised
-    with _Db(app):
+    with app_db(app):
         lead = make_user("safeguarding_lead")
         Concern.update(review_on=services.today() - dt.timedelta(days=1)).execute()
     _sign_in(client, lead)
     row = _page(client.get("/safeguarding/")).select_one("#concern-rows tr")
     assert "Review date passed" in row.get_text()
-    with _Db(app):
+    with app_db(app):
         assert AuditEvent.select().where(AuditEvent.action == "concern.listed").count() == 1
 
 
 def test_raise_button_reaches_the_member_page_through_the_registry(app, raised):
     mentor, pairing, _concern = raised
-    with _Db(app):
+    with app_db(app):
         from app.registry import registry
         actions = registry().member_actions_for(mentor, pairing.mentee)
         assert any("/safeguarding/concerns/new?member=" in url for _label, url in actions)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app.db import db
 from tests.conftest import make_test_app
+from tests.factories import app_db
 
 CHROMIUM = os.environ.get("KITUO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,23 +37,7 @@ class LiveServer:
 
     def db(self):
         """Context for direct database work in a test: `with live.db(): ...`"""
-        return _AppDb(self.app)
-
-
-class _AppDb:
-    def __init__(self, app):
-        self.app = app
-
-    def __enter__(self):
-        self.ctx = self.app.test_request_context()
-        self.ctx.push()
-        self.opened = db.connect(reuse_if_open=True)
-        return self.app
-
-    def __exit__(self, *exc):
-        if self.opened:
-            db.close()
-        self.ctx.pop()
+        return app_db(self.app)
 
 
 @pytest.fixture
