@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import validators
+from wtforms import RadioField, SelectField, SelectMultipleField, validators, widgets
 
 
 class KituoForm(FlaskForm):
@@ -79,3 +79,29 @@ def submit(form: FlaskForm, action, success_message=None) -> bool:
     if success_message:
         flash(success_message, "success")
     return True
+
+
+# Choice fields whose "not a valid choice" message is ours (translated).
+def _check_choice(field, values) -> None:
+    allowed = {str(value) for value, _label in field.choices}
+    if any(str(v) not in allowed for v in values):
+        raise validators.ValidationError(_l("Choose from the list."))
+
+
+class Choice(SelectField):
+    def pre_validate(self, form):
+        _check_choice(self, [self.data])
+
+
+class Radio(RadioField):
+    def pre_validate(self, form):
+        _check_choice(self, [self.data])
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        _check_choice(self, self.data or [])

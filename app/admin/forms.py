@@ -1,20 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from app.access import ROLES
-from app.forms import KituoForm, length, optional, pattern, required
+from app.forms import CheckboxList, KituoForm, length, optional, pattern, required
 from app.i18n import LANGUAGE_NAMES
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form):
-        valid = {value for value, _label in self.choices}
-        if any(v not in valid for v in self.data or []):
-            raise ValidationError(_l("Choose from the list."))
 
 
 def role_choices():

@@ -3,38 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
-
+from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import ValidationError
 
-from app.forms import KituoForm, length, optional, required
+from app.forms import CheckboxList, Choice, KituoForm, Radio, length, optional, required
 from app.members.labels import (
     AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
     NEED_LABELS, PURPOSE_LABELS, STATUS_LABELS)
 from app.members.models import COUNTIES, EXIT_REASONS, STATUSES
-
-
-class Choice(SelectField):
-    def pre_validate(self, form):
-        if self.data not in {str(value) for value, _label in self.choices}:
-            raise ValidationError(_l("Choose from the list."))
-
-
-class Radio(RadioField):
-    def pre_validate(self, form):
-        if self.data not in {str(value) for value, _label in self.choices}:
-            raise ValidationError(_l("Choose from the list."))
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form):
-        valid = {value for value, _label in self.choices}
-        if any(v not in valid for v in self.data or []):
-            raise ValidationError(_l("Choose from the list."))
 
 
 class DateInput(DateField):

@@ -1,30 +1,14 @@
 """Forms of mentorship (messages from app.forms: translated)."""
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField, SelectField,
-    SelectMultipleField, StringField, TextAreaField, widgets)
+    BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField,
+    TextAreaField)
 from wtforms.validators import NumberRange, ValidationError
 
-from app.forms import KituoForm, length, optional, required
+from app.forms import CheckboxList, KituoForm, Radio, length, optional, required
 from app.mentorship.labels import (
     AREA_LABELS, GOAL_STATUS_LABELS, LANGUAGE_LABELS, MODE_LABELS, TOPIC_LABELS, duration_label)
 from app.mentorship.models import DURATIONS
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form):
-        valid = {value for value, _label in self.choices}
-        if any(v not in valid for v in self.data or []):
-            raise ValidationError(_l("Choose from the list."))
-
-
-class ChoiceRadio(RadioField):
-    def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.choices}:
-            raise ValidationError(_l("Choose from the list."))
 
 
 class ProfileForm(KituoForm):
@@ -80,8 +64,8 @@ def duration_choices():
 
 class SessionForm(KituoForm):
     held_on = DateField(_l("Date"), [required()])
-    duration_minutes = ChoiceRadio(_l("How long?"), coerce=int, choices=[])
-    mode = ChoiceRadio(_l("How did you meet?"), choices=list(MODE_LABELS.items()))
+    duration_minutes = Radio(_l("How long?"), coerce=int, choices=[])
+    mode = Radio(_l("How did you meet?"), choices=list(MODE_LABELS.items()))
     topics = CheckboxList(_l("Topics"), choices=list(TOPIC_LABELS.items()))
     notes = TextAreaField(_l("Notes"), [optional(), length(4000)])
     next_meeting = DateTimeLocalField(_l("Next meeting"), [optional()],

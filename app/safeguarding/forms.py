@@ -1,23 +1,16 @@
 """Forms of safeguarding (messages from app.forms: translated)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 
-from app.forms import KituoForm, length, optional, required
+from app.forms import KituoForm, Radio, length, optional, required
 from app.safeguarding.labels import CATEGORY_LABELS, STATUS_LABELS, URGENCY_LABELS
-
-
-class ChoiceRadio(RadioField):
-    def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.choices}:
-            raise ValidationError(_l("Choose from the list."))
 
 
 class ConcernForm(KituoForm):
     member_code = StringField(_l("Member code"), [optional(), length(24)],
                               render_kw={"autocapitalize": "characters", "autocomplete": "off"})
-    category = ChoiceRadio(_l("What is the concern about?"), choices=list(CATEGORY_LABELS.items()))
-    urgency = ChoiceRadio(_l("How urgent is it?"), choices=list(URGENCY_LABELS.items()))
+    category = Radio(_l("What is the concern about?"), choices=list(CATEGORY_LABELS.items()))
+    urgency = Radio(_l("How urgent is it?"), choices=list(URGENCY_LABELS.items()))
     what_happened = TextAreaField(_l("What happened?"), [required(), length(4000)],
                                   description=_l("Facts: what you saw or were told, when, by whom. "
                                                  "Use the member's own words where you can."))
