@@ -167,7 +167,6 @@ def init_app(app) -> None:
     from app.access import ROLES
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.globals["url_with"] = url_with
-    app.jinja_env.globals["kituo_nav"] = lambda: registry().nav_for(current_user)
     app.jinja_env.globals["kituo_nav_html"] = lambda: registry().nav_html(
         current_user, request.endpoint, str(get_locale()))
     app.jinja_env.globals["kituo_banners"] = lambda: registry().banners_for(current_user)

@@ -50,10 +50,6 @@ class User(UserMixin, BaseModel):
         return cls.get_or_none(cls.username == username.strip().lower())
 
     @classmethod
-    def with_role(cls, role: str):
-        return cls.select().join(UserRole).where(UserRole.role == role)
-
-    @classmethod
     def listing(cls, role: str | None = None) -> list["User"]:
         """Users by username with their roles, in one query."""
         query = (cls.select(cls, string_agg(UserRole.role).alias("role_list"))
