@@ -5,7 +5,8 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime, gettext as _
+from babel import dates
+from flask_babel import get_locale, gettext as _
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 
@@ -20,14 +21,19 @@ def to_local(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def local_datetime(value, fmt: str = "short") -> str:
+    """A stored (naive UTC) or aware datetime, in Nairobi time, in the
+    page's locale. Babel directly: flask-babel's wrapper doubles the cost."""
     if value is None:
         return "—"
-    # flask-babel converts naive values from UTC to BABEL_DEFAULT_TIMEZONE.
-    return format_datetime(value, fmt)
+    return dates.format_datetime(to_local(value), fmt, tzinfo=NAIROBI, locale=get_locale())
 
 
 def local_date(value, fmt: str = "medium") -> str:
-    return "—" if value is None else format_date(value, fmt)
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = to_local(value).date()
+    return dates.format_date(value, fmt, locale=get_locale())
 
 
 def money(cents: int | None) -> str:

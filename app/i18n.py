@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from flask import current_app, g, has_app_context, request
 from flask_babel import Babel, Domain
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili"}
 LANG_COOKIE = "kituo_lang"
@@ -25,8 +28,12 @@ def select_language() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
-def select_locale() -> str:
-    return REGIONAL_LOCALE[select_language()]
+# Parsed once: Locale.parse looks for the locale's data file on disk each time.
+_LOCALES = {code: Locale.parse(regional) for code, regional in REGIONAL_LOCALE.items()}
+
+
+def select_locale() -> Locale:
+    return _LOCALES[select_language()]
 
 
 def lang_code() -> str:
@@ -64,10 +71,42 @@ class RequestCachedDomain(Domain):
         return translations
 
 
+DOMAIN = RequestCachedDomain()
+
+
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    """`_()` and `gettext()` in templates, as jinja2.ext.i18n's newstyle
+    gettext does it (escaped, always %-formatted) without its second
+    context call and Flask-Babel's lookups. A page calls it a hundred
+    times; the markup of a string without variables is kept per catalogue."""
+    translations = DOMAIN.get_translations()
+    if not context.eval_ctx.autoescape:
+        return translations.ugettext(string) % variables
+    if variables:
+        return Markup(translations.ugettext(string)) % variables
+    cache = translations.__dict__.setdefault("_kituo_markup", {})
+    markup = cache.get(string)
+    if markup is None:
+        markup = cache[string] = Markup(translations.ugettext(string)) % {}
+    return markup
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    translated = DOMAIN.get_translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
 def init_app(app) -> None:
     dirs = ";".join(str(p) for p in translation_directories(Path(app.root_path)))
     babel = Babel(app, locale_selector=select_locale, default_translation_directories=dirs)
-    babel.domain_instance = RequestCachedDomain()
+    babel.domain_instance = DOMAIN
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
+                                 ngettext=template_ngettext)
     from flask_babel import get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

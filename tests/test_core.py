@@ -122,3 +122,14 @@ def test_cached_panels_are_reused_for_a_minute_and_live_ones_are_not(app):
     assert calls.count("c") == 1 and calls.count("l") == 3
     reg.panel_context(counted, Viewer, 0)  # caching off
     assert calls.count("c") == 2
+
+
+def test_gunicorn_master_compiles_every_template_before_forking(app):
+    """app.wsgi (app.preload) compiles all templates (and loads both catalogues) once in
+    the master, so forked and recycled workers share them; it also proves
+    every template, PDFs included, compiles."""
+    from app.preload import compile_for_workers
+    count = compile_for_workers(app)
+    cached = {key[1] for key in app.jinja_env.cache.keys()}
+    assert count == len(cached) > 50
+    assert {"base.html", "members/show.html", "counselling/agenda.html"} <= cached

@@ -58,3 +58,37 @@ def test_language_switch_ignores_unknown_language_and_foreign_next(client):
     response = client.post("/language", data={"lang": "xx", "next": "https://evil.example"})
     assert response.headers["Location"] == "/"
     assert client.get_cookie("kituo_lang") is None
+
+
+def test_template_gettext_translates_escapes_and_follows_forced_locale(app):
+    """Our template `_()` behaves as jinja2's newstyle gettext: translated in
+    the request's locale (or a forced one, as PDFs use), variables escaped,
+    `%%` unescaped, and the kept markup never crosses languages."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+    template = '{{ _("Sign in") }}|{{ _("%(n)s%%", n="<b>") }}|{{ ngettext("%(num)d day", "%(num)d days", 2) }}'
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = render_template_string(template)
+        with force_locale("sw_KE"):
+            forced = render_template_string(template)
+        again = render_template_string(template)
+    with app.test_request_context("/", headers={"Accept-Language": "sw"}):
+        swahili = render_template_string(template)
+    assert english == "Sign in|&lt;b&gt;%|2 days"
+    assert again == english
+    assert forced == swahili
+    assert swahili.split("|")[0] not in ("", "Sign in")
+    assert swahili.split("|")[1] == "&lt;b&gt;%"
+
+
+def test_date_filters_show_nairobi_time_in_the_page_language(app):
+    import datetime as dt
+    from app.filters import local_date, local_datetime
+    stored = dt.datetime(2026, 11, 23, 21, 30)  # naive UTC: 00:30 next day in Nairobi
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert local_datetime(stored) == "24/11/2026, 00:30"
+        assert local_date(stored) == "24 Nov 2026"
+        assert local_date(dt.date(2026, 11, 23)) == "23 Nov 2026"
+        assert local_datetime(None) == local_date(None) == "—"
+    with app.test_request_context("/", headers={"Accept-Language": "sw"}):
+        assert local_date(stored, "long") == "24 Novemba 2026"
