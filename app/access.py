@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from flask_login import current_user
 
 ROLES = {

@@ -6,7 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import dates
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from app.i18n import gettext as _
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 

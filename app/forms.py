@@ -5,7 +5,7 @@ Kituo comes from here, marked for translation.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, validators, widgets
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from babel import Locale
 from flask import current_app, g, has_app_context, request
 from flask_babel import Babel, Domain
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -72,6 +73,21 @@ class RequestCachedDomain(Domain):
 
 
 DOMAIN = RequestCachedDomain()
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext without its per-call domain lookup: Kituo has
+    one domain (all catalogues merged). Use as `_` in Python code."""
+    return DOMAIN.gettext(string, **variables)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    return DOMAIN.ngettext(singular, plural, num, **variables)
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Translated when shown (labels defined at import time): `_l`."""
+    return LazyString(DOMAIN.gettext, string, **variables)
 
 
 @pass_context

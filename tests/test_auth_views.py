@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 from app.auth import services
 from app.auth.models import UserSession
 from app.db import db
+from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_user
 
 
@@ -45,6 +46,25 @@ def test_login_regenerates_session_and_redirects_to_next(app, client):
     assert response.status_code == 303 and response.headers["Location"] == "/admin/users"
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_pages_after_login_do_not_rewrite_the_session_cookie(tmp_path):
+    """With CSRF on, as deployed: the login answer carries a fresh CSRF
+    secret with the new session, so ordinary pages neither change the
+    session nor re-send its cookie."""
+    app = make_test_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context(), db.connection_context():
+        make_user("admin", username="amina")
+    client = app.test_client()
+    token = _page(client.get("/login")).find("input", {"name": "csrf_token"})["value"]
+    with client.session_transaction() as session:
+        before = session["csrf_token"]
+    response = client.post("/login", data={"username": "amina", "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 303 and "kituo_session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as session:
+        assert session["csrf_token"] not in ("", before)
+    assert "Set-Cookie" not in client.get("/").headers
 
 
 def test_next_cannot_leave_the_site(app, client):

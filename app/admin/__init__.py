@@ -1,6 +1,6 @@
 """Administration: users and roles, the access table, the audit log."""
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.registry import BenchPage, NavItem, Panel
 

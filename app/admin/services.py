@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import peewee as pw
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 from markupsafe import Markup, escape
 
 from app.access import ROLES

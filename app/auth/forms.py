@@ -1,4 +1,4 @@
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 
 from app.forms import KituoForm, equal_to, length, required

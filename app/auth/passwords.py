@@ -13,7 +13,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import Type
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128

@@ -36,7 +36,7 @@ def normalise_username(username: str) -> str:
 
 def create_user(username: str, display_name: str, roles, language: str = "en",
                 password: str | None = None, is_demo: bool = False, actor=None) -> User:
-    from flask_babel import lazy_gettext as _l
+    from app.i18n import lazy_gettext as _l
     username = normalise_username(username)
     unknown = set(roles) - set(ROLES)
     if unknown:
@@ -101,7 +101,7 @@ def _store_password(user: User, password: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    from flask_babel import lazy_gettext as _l
+    from app.i18n import lazy_gettext as _l
     if not verify_password(user.password_hash, current):
         raise AuthError(_l("Your current password is not right."), "current_password")
     with db.atomic():
@@ -167,7 +167,7 @@ def _clear_failures(key: str) -> None:
 
 def authenticate(username: str, password: str, address: str) -> User:
     """Check a login attempt; every attempt is audited."""
-    from flask_babel import lazy_gettext as _l
+    from app.i18n import lazy_gettext as _l
     username = normalise_username(username)
     user = User.by_username(username)
     throttled = login_throttle(username, address)
@@ -288,7 +288,7 @@ def issue_setup_code(user: User, issued_by: User | None) -> IssuedCode:
 
 def redeem_setup_code(code: str, password: str, address: str) -> User:
     """Set a password with a one-time code. Throttled by client address."""
-    from flask_babel import lazy_gettext as _l
+    from app.i18n import lazy_gettext as _l
     key, limit = f"setup:{address}", current_app.config["LOGIN_MAX_FAILURES_ADDRESS"]
     row = LoginThrottle.get_or_none(LoginThrottle.key == key)
     if row and _wait_for(row, limit, utcnow()):

@@ -1,5 +1,6 @@
 """Worker tasks of the auth module."""
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from app.i18n import gettext as _
 
 from app.auth import services
 from app.auth.models import User

@@ -1,8 +1,9 @@
 """Sign in, sign out, first password with a setup code, change password."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
+from app.i18n import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.access import public, requires
@@ -37,6 +38,10 @@ def login():
     session.clear()  # a fresh session at every login (no fixation)
     services.start_session(user)
     login_user(user)
+    # The new session's CSRF secret goes out with this answer (this
+    # request's form already cached the old one on g), not with the next page.
+    g.pop("csrf_token", None)
+    generate_csrf()
     return redirect(_safe_next(request.args.get("next")), code=303)
 
 

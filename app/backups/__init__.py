@@ -2,7 +2,7 @@
 push with rclone, verify, prune; catch-up after downtime; an admin page,
 banners, /healthz, and the clock-sanity warning."""
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.registry import BenchPage, NavItem
 

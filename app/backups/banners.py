@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from flask import current_app
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime
+from app.i18n import gettext as _
 
 from app.backups import services
 from app.db import utcnow

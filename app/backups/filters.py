@@ -1,7 +1,8 @@
 """Template filters for the backups page: sizes and durations."""
 from __future__ import annotations
 
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_decimal
+from app.i18n import gettext as _
 
 
 def backup_bytes(value) -> str:

@@ -1,5 +1,5 @@
 """Words for the codes stored with backup runs (shown on the admin page)."""
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 STATUS = {
     "running": _l("Running"),

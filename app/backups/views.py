@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, make_response, url_for
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 from flask_login import current_user
 
 from app import audit

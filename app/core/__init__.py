@@ -1,6 +1,6 @@
 """The shell every module stands on: dashboard, health, language switch."""
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.registry import BenchPage, NavItem
 

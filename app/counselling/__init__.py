@@ -8,7 +8,7 @@ dedicated `counselling_supervisor` role (app/access.py).
 Administrators never read notes.
 """
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.access import grant
 from app.registry import BenchPage, NavItem, Panel

@@ -14,7 +14,8 @@ import hashlib
 import secrets
 
 from flask import current_app
-from flask_babel import gettext as _, force_locale
+from flask_babel import force_locale
+from app.i18n import gettext as _
 from icalendar import Calendar, Event
 
 from app import audit

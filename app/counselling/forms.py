@@ -1,7 +1,7 @@
 """Forms of the counselling module (messages from app.forms helpers)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms import validators

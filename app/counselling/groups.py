@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app import audit
 from app.access import user_can

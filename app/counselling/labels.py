@@ -1,5 +1,5 @@
 """Translated labels for stored keys (statuses, risk levels, holidays)."""
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 STATUS_LABELS = {
     "booked": _l("Booked"),

@@ -7,7 +7,7 @@ reaches audit summaries, reports, search or exports.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app import audit
 from app.access import user_can

@@ -3,7 +3,7 @@ never the word counselling, never a group's own title."""
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 
 from app.counselling.models import BOOKED, Booking, GroupSession, GroupSignup
 from app.db import utcnow

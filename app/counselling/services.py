@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 from flask import g, has_app_context
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.rules import RuleError
 from app import audit

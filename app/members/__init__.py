@@ -13,7 +13,7 @@ Capabilities (see the labels below and the admin access table):
 import os
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.access import grant
 from app.registry import BenchPage, NavItem, Panel
@@ -82,7 +82,7 @@ def _holds_real_members() -> bool:
 
 
 def _template_helpers() -> dict:
-    from flask_babel import gettext as _
+    from app.i18n import gettext as _
     from app.members import labels as L
     kinds = {"status": L.STATUS_LABELS, "need": L.NEED_LABELS, "gender": L.GENDER_LABELS,
              "age_band": L.AGE_BAND_LABELS, "purpose": L.PURPOSE_LABELS,

@@ -1,7 +1,7 @@
 """Forms of the members module (messages from our catalogue, not WTForms')."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField, StringField,
                      TextAreaField)

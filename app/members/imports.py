@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from app.i18n import gettext as _
 
 from app import audit
 from app.db import db, utcnow

@@ -1,5 +1,5 @@
 """Translated labels for the stored keys (statuses, needs, purposes...)."""
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 STATUS_LABELS = {
     "referred": _l("Referred"),

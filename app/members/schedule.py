@@ -3,7 +3,7 @@ meetings with (or as) a peer buddy. Titles are discreet: they may be seen
 on a shared phone."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 
 from app.members.models import InductionMeeting, Member
 from app.registry import ScheduleItem

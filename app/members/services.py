@@ -9,7 +9,7 @@ import datetime as dt
 
 import peewee as pw
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from peewee import fn
 
 from app.rules import RuleError, today

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 from flask_login import current_user
 
 from app.access import requires, user_can

@@ -11,7 +11,7 @@ Capabilities:
 import os
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.access import grant
 from app.registry import BenchPage, NavItem, Panel

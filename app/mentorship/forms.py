@@ -1,5 +1,5 @@
 """Forms of mentorship (messages from app.forms: translated)."""
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from wtforms import (
     BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField,
     TextAreaField)

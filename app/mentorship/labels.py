@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from flask import url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.filters import local_date
 
@@ -65,7 +65,7 @@ def mentoring_label(kind: str, key) -> str:
 
 
 def duration_label(minutes: int) -> str:
-    from flask_babel import gettext as _
+    from app.i18n import gettext as _
     if minutes < 60:
         return _("%(n)d min", n=minutes)
     hours, rest = divmod(minutes, 60)

@@ -3,7 +3,7 @@ schedule and, when the mentor is a member too, on the mentor's. Titles are
 discreet (they may be read on a shared phone)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 
 from app.auth.models import User
 from app.members.models import Member

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from peewee import fn
 
 from app.rules import RuleError, today

@@ -7,8 +7,8 @@ Capabilities:
   safeguarding.manage  safeguarding leads: every concern, handle and close
 """
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from app.i18n import lazy_gettext as _l
+from app.i18n import ngettext
 
 from app.access import STAFF_ROLES, grant
 from app.registry import Banner, NavItem, Panel

@@ -1,5 +1,5 @@
 """Forms of safeguarding (messages from app.forms: translated)."""
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 
 from app.forms import KituoForm, Radio, length, optional, required

@@ -1,5 +1,5 @@
 """Translated labels for the stored keys of safeguarding."""
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 CATEGORY_LABELS = {
     "trafficker_contact": _l("Risk of harm or contact from traffickers"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from app.rules import RuleError, today

@@ -4,7 +4,7 @@ lead's dashboard polls."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request
-from flask_babel import gettext as _
+from app.i18n import gettext as _
 from flask_login import current_user
 
 from app.access import requires, user_can
