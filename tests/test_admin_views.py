@@ -26,6 +26,24 @@ def test_admin_lists_and_filters_users(app, client, login_as):
     assert _page(partial).find("html") is None  # just the rows
 
 
+def test_users_page_searches_and_pages(app, client, login_as, monkeypatch):
+    from app.admin import services as admin_services
+    monkeypatch.setattr(admin_services, "PAGE_SIZE", 2)
+    login_as("admin", username="amina")
+    with app.app_context(), db.connection_context():
+        for name in ("baraka", "chiku", "daudi"):
+            make_user("mentor", username=name)
+    page = _page(client.get("/admin/users"))
+    assert [r.td.get_text(strip=True) for r in page.select("#user-rows tr")] == ["amina", "baraka"]
+    assert page.select_one("label[for=user-q]") and page.select_one(".pager a")["href"].endswith("page=2")
+    second = _page(client.get("/admin/users?page=2", headers={"HX-Request": "true"}))
+    assert [r.td.get_text(strip=True) for r in second.select("#user-rows tr")] == ["chiku", "daudi"]
+    found = _page(client.get("/admin/users?q=DAU&role=mentor"))
+    assert [r.td.get_text(strip=True) for r in found.select("#user-rows tr")] == ["daudi"]
+    assert found.select_one("#user-q")["value"] == "DAU"
+    assert client.get("/admin/users?page=-3&role=nonsense").status_code == 200
+
+
 def test_admin_creates_user_with_roles(app, client, login_as):
     login_as("admin")
     response = client.post("/admin/users/new", data={

@@ -105,14 +105,31 @@ def test_user_rows_match_user_listing(conn):
     make_user("mentor", "counsellor", username="zawadi")
     make_user("counsellor", username="baraka", active=False)
     for role in (None, "counsellor", "admin"):
-        rows = admin_services.user_rows(role)
+        rows, has_next = admin_services.user_rows(role)
+        assert has_next is False
         listing = User.listing(role)
         assert [r.username for r in rows] == [u.username for u in listing]
         labels = admin_services.role_labels()
         assert [str(r.roles) for r in rows] == [
             ", ".join(str(labels[n]) for n in u.role_names) for u in listing]
-    baraka = next(r for r in admin_services.user_rows() if r.username == "baraka")
+    baraka = next(r for r in admin_services.user_rows()[0] if r.username == "baraka")
     assert baraka.status == "Disabled" and baraka.last_sign_in == "—"
+
+
+def test_user_rows_come_in_pages_and_find_by_username_or_name(conn, monkeypatch):
+    monkeypatch.setattr(admin_services, "PAGE_SIZE", 3)
+    for n in range(7):
+        make_user("mentor", username=f"mentor{n}")
+    wanjiru = make_user("counsellor", username="wanjiru")
+    User.update(display_name="Wanjiru 50%_done").where(User.id == wanjiru.id).execute()
+    first, more = admin_services.user_rows("mentor")
+    last, none_after = admin_services.user_rows("mentor", page=3)
+    assert [r.username for r in first] == ["mentor0", "mentor1", "mentor2"] and more
+    assert [r.username for r in last] == ["mentor6"] and not none_after
+    assert [r.username for r in admin_services.user_rows(text="WANJ")[0]] == ["wanjiru"]
+    assert [r.username for r in admin_services.user_rows(text="50%_")[0]] == ["wanjiru"]
+    assert admin_services.user_rows(text="5_%")[0] == []        # % and _ are literal
+    assert admin_services.user_rows("mentor", text="wanjiru")[0] == []
 
 
 def test_profile_forms_carry_the_csrf_token(tmp_path):

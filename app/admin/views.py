@@ -32,8 +32,12 @@ def _user_or_404(user_id: int) -> User:
 @requires("users.manage")
 def users():
     role = request.args.get("role", "")
-    rows = services.user_rows(role if role in ROLES else None)
-    return render("admin/users.html", "admin/_user_rows.html", users=rows, role=role,
+    role = role if role in ROLES else ""
+    text = request.args.get("q", "")[:100]
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_next = services.user_rows(role or None, text, page)
+    return render("admin/users.html", "admin/_user_rows.html", users=rows, role=role, q=text,
+                  page=page, has_next=has_next,
                   role_labels=services.role_labels(), edit_base=url_for("admin.users"))
 
 
