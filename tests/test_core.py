@@ -133,3 +133,11 @@ def test_gunicorn_master_compiles_every_template_before_forking(app):
     cached = {key[1] for key in app.jinja_env.cache.keys()}
     assert count == len(cached) > 50
     assert {"base.html", "members/show.html", "counselling/agenda.html"} <= cached
+
+
+def test_pages_name_their_icon_so_browsers_do_not_ask_for_favicon_ico(client):
+    from bs4 import BeautifulSoup
+    icon = BeautifulSoup(client.get("/login").data, "html.parser").find("link", rel="icon")
+    response = client.get(icon["href"])
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert b"<svg" in response.data and len(response.data) < 1024
