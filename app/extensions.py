@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import access, db, errors, filters, forms, i18n, registry, security, static_files
+from app import access, db, errors, filters, forms, i18n, registry, security, static_files, urls
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -31,3 +31,4 @@ def init_app(app) -> None:
     forms.init_app(app)
     registry.init_app(app)
     static_files.init_app(app)
+    urls.init_app(app)
