@@ -297,7 +297,7 @@ def test_catch_up_after_the_pi_was_off_at_backup_time(app, usb):
         assert services.due_trigger() == "catch_up"
         assert services.next_run_at() - utcnow() <= dt.timedelta(minutes=tasks.CHECK_MINUTES)
         tasks.backup_if_due()                        # what the worker runs every 10 minutes
-        latest = BackupRun.latest(1).get()
+        latest = BackupRun.latest(1)[0]
         assert latest.id != first.id and latest.trigger == "catch_up" and latest.status == "ok"
         assert services.due_trigger() is None
         tasks.backup_if_due()
@@ -347,3 +347,50 @@ def test_manifest_is_json_inside_the_encryption(app, usb):
         assert tar.getnames() == ["manifest.json", "kituo.db"]
         manifest = json.load(tar.extractfile("manifest.json"))
     assert len(manifest["database_sha256"]) == 64
+
+
+def test_settings_are_parsed_once_and_follow_config_changes(tmp_path):
+    from app.backups.settings import current
+    app = backup_app(tmp_path, BACKUP_RCLONE_CONFIG="")
+    rclone_conf = Path(app.config["INSTANCE_PATH"]) / "rclone.conf"
+    rclone_conf.unlink(missing_ok=True)
+    with connected(app):
+        first = current()
+        assert current() is first and first.rclone_config == ""
+        app.config["BACKUP_DESTINATIONS"] = "office:kituo"
+        assert current().destinations == ("office:kituo",)
+        rclone_conf.write_text("[office]\n")
+        assert current().rclone_config.endswith("rclone.conf")
+
+
+def test_waiting_job_is_a_recent_unstarted_backup_job(tmp_path):
+    from app.jobs.models import Job
+    app = backup_app(tmp_path)
+    with connected(app):
+        assert services.waiting_job() is None
+        Job.create(kind="pdf", status=Job.QUEUED)
+        done = Job.create(kind="backup", status=Job.DONE)
+        assert services.waiting_job() is None
+        old = Job.create(kind="backup", status=Job.QUEUED,
+                         created_at=utcnow() - dt.timedelta(minutes=services.WAITING_JOB_MINUTES + 1))
+        assert services.waiting_job() is None
+        queued = Job.create(kind="backup", status=Job.QUEUED)
+        assert services.waiting_job().id == queued.id != done.id != old.id
+
+
+def test_history_and_destination_overview_read_the_latest_rows(tmp_path):
+    app = backup_app(tmp_path, destinations=("office:kituo", "cloud:kituo"))
+    with connected(app):
+        runs = []
+        for n in range(4):
+            run = BackupRun.create(trigger="cli", status=BackupRun.OK, started_at=utcnow() + dt.timedelta(minutes=n))
+            runs.append(run)
+            for destination, status in (("office:kituo", "ok"), ("cloud:kituo", "failed" if n == 3 else "ok")):
+                DestinationResult.create(run=run, destination=destination, status=status,
+                                         started_at=run.started_at, finished_at=run.started_at)
+        assert [r.id for r in BackupRun.latest(2)] == [runs[3].id, runs[2].id]
+        assert sorted({r.run_id for r in DestinationResult.for_latest_runs(2)}) == [runs[2].id, runs[3].id]
+        overview = {d.label: d for d in services.destination_overview()}
+        assert overview["cloud:kituo"].last_attempt.run_id == runs[3].id
+        assert overview["cloud:kituo"].last_success.run_id == runs[2].id
+        assert overview["office:kituo"].last_success.run_id == runs[3].id

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from app.db import BaseModel, utcnow
+from app.db import BaseModel, Prepared, utcnow
 
 
 class BackupRun(BaseModel):
@@ -37,11 +37,11 @@ class BackupRun(BaseModel):
 
     @classmethod
     def latest(cls, limit: int = 20):
-        return cls.select().order_by(cls.started_at.desc(), cls.id.desc()).limit(limit)
+        return list(_LATEST_RUNS.iterate(limit=limit))
 
     @classmethod
     def running(cls):
-        return cls.select().where(cls.status == cls.RUNNING).order_by(cls.id.desc()).first()
+        return _RUNNING_RUN.first()
 
 
 class DestinationResult(BaseModel):
@@ -65,19 +65,40 @@ class DestinationResult(BaseModel):
 
     @classmethod
     def last_success(cls, destination: str | None = None):
-        query = cls.select().where(cls.status == cls.OK)
-        if destination is not None:
-            query = query.where(cls.destination == destination)
-        return query.order_by(cls.finished_at.desc()).first()
+        if destination is None:
+            return _LAST_SUCCESS_ANYWHERE.first()
+        return _LAST_SUCCESS_AT.first(destination=destination)
 
     @classmethod
     def last_attempt(cls, destination: str):
-        return (cls.select().where(cls.destination == destination)
-                .order_by(cls.started_at.desc(), cls.id.desc()).first())
+        return _LAST_ATTEMPT_AT.first(destination=destination)
 
     @classmethod
-    def for_runs(cls, run_ids):
-        """The results of several runs in one query, in order."""
-        if not run_ids:
-            return []
-        return cls.select().where(cls.run.in_(run_ids)).order_by(cls.run, cls.id)
+    def for_latest_runs(cls, limit: int):
+        """The results of the latest `limit` runs (as BackupRun.latest), in
+        one query, by run."""
+        return _RESULTS_OF_LATEST_RUNS.iterate(limit=limit)
+
+
+# The backups page's reads, built once (app.db.Prepared): it is a key page.
+def _latest(p):
+    return BackupRun.select().order_by(BackupRun.started_at.desc(), BackupRun.id.desc()).limit(p("limit"))
+
+
+_LATEST_RUNS = Prepared(_latest)
+_RUNNING_RUN = Prepared(lambda p: BackupRun.select().where(BackupRun.status == BackupRun.RUNNING)
+                        .order_by(BackupRun.id.desc()).limit(1))
+_RESULTS_OF_LATEST_RUNS = Prepared(lambda p: DestinationResult.select().where(
+    DestinationResult.run.in_(_latest(p).select(BackupRun.id)))
+    .order_by(DestinationResult.run, DestinationResult.id))
+_LAST_SUCCESS_ANYWHERE = Prepared(lambda p: DestinationResult.select()
+                                  .where(DestinationResult.status == DestinationResult.OK)
+                                  .order_by(DestinationResult.finished_at.desc()).limit(1))
+_LAST_SUCCESS_AT = Prepared(lambda p: DestinationResult.select()
+                            .where((DestinationResult.status == DestinationResult.OK)
+                                   & (DestinationResult.destination == p("destination")))
+                            .order_by(DestinationResult.finished_at.desc()).limit(1))
+_LAST_ATTEMPT_AT = Prepared(lambda p: DestinationResult.select()
+                            .where(DestinationResult.destination == p("destination"))
+                            .order_by(DestinationResult.started_at.desc(), DestinationResult.id.desc())
+                            .limit(1))

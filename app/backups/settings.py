@@ -144,9 +144,27 @@ def from_config(config) -> Settings:
     )
 
 
+_CONFIG_KEYS = ("BACKUP_RCLONE_CONFIG", "INSTANCE_PATH", "BACKUP_DESTINATIONS", "BACKUP_RCLONE",
+                "BACKUP_TIME", "BACKUP_TIMEZONE", "BACKUP_RETENTION", "BACKUP_DIR",
+                "BACKUP_KEEP_LOCAL", "BACKUP_ATTEMPTS", "BACKUP_RETRY_SECONDS", "BACKUP_RETRY_HOURS",
+                "BACKUP_STALE_HOURS", "BACKUP_RCLONE_TIMEOUT", "BACKUP_CLOCK_TOLERANCE_MINUTES")
+
+
 def current() -> Settings:
+    """The app's settings, parsed once for as long as the config values
+    (and whether instance/rclone.conf exists) stay the same."""
     from flask import current_app
-    return from_config(current_app.config)
+    config = current_app.config
+    key = tuple(config[name] for name in _CONFIG_KEYS)
+    if not config["BACKUP_RCLONE_CONFIG"]:
+        key += ((Path(config["INSTANCE_PATH"]) / "rclone.conf").is_file(),)
+    cache = current_app.extensions.setdefault("kituo_backup_settings", {})
+    settings = cache.get(key)
+    if settings is None:
+        settings = from_config(config)
+        cache.clear()
+        cache[key] = settings
+    return settings
 
 
 def recipients() -> tuple[str, ...]:

@@ -15,6 +15,9 @@ from app.htmx import redirect_after_post, render, wants_partial
 from app.jobs import services as jobs
 
 
+HISTORY_RUNS = 15
+
+
 def _page_context() -> dict:
     try:
         keys = recipients()
@@ -25,10 +28,10 @@ def _page_context() -> dict:
         next_run = services.next_run_at()
     except SettingsError:
         settings, next_run = None, None
-    runs = list(BackupRun.latest(15))
+    runs = list(BackupRun.latest(HISTORY_RUNS))
     results = {run.id: [] for run in runs}
-    for result in DestinationResult.for_runs([run.id for run in runs]):
-        results[result.run_id].append(result)
+    for result in DestinationResult.for_latest_runs(HISTORY_RUNS):
+        results.setdefault(result.run_id, []).append(result)
     return {
         "run": services.current_run(),
         "waiting": services.waiting_job(),
