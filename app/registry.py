@@ -116,15 +116,32 @@ class Registry:
         caps = user.capabilities
         return sorted((p for p in self.panels if p.capability in caps), key=lambda p: p.order)
 
-    def panel_context(self, panel: Panel, user, max_age: float) -> dict:
+    def panel_html(self, panel: Panel, user, max_age: float, locale: str):
+        """A panel rendered. Cached panels are kept rendered per user and
+        language for `max_age` seconds: the figures may be a minute old and
+        their HTML depends on nothing else. A panel whose HTML holds the
+        session's CSRF token (a form) is never kept: another session of the
+        same user would post a token that is not theirs."""
+        from flask import render_template
+        from flask_wtf.csrf import generate_csrf
+        from markupsafe import Markup
         if not panel.cached or max_age <= 0:
-            return panel.context(user)
+            return Markup(render_template(panel.template, ctx=panel.context(user)))
         now = time.monotonic()
-        key = (panel.key, user.id)
+        key = (panel.key, user.id, locale)
         hit = self.panel_cache.get(key)
         if hit is None or now - hit[0] > max_age:
-            hit = self.panel_cache[key] = (now, panel.context(user))
+            html = Markup(render_template(panel.template, ctx=panel.context(user)))
+            if generate_csrf() in html:
+                return html
+            self._forget_old_panels(now, max_age)
+            hit = self.panel_cache[key] = (now, html)
         return hit[1]
+
+    def _forget_old_panels(self, now: float, max_age: float) -> None:
+        if len(self.panel_cache) > 1000:
+            for key in [k for k, (at, _html) in self.panel_cache.items() if now - at > max_age]:
+                del self.panel_cache[key]
 
     def banners_for(self, user) -> list[Banner]:
         if not getattr(user, "is_authenticated", False):

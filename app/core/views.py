@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app.access import public, requires
@@ -21,7 +22,8 @@ def home():
             abort(403)
         return redirect(url_for(items[0].endpoint), code=303)
     reg, max_age = registry(), current_app.config["PANEL_CACHE_SECONDS"]
-    panels = [(p, reg.panel_context(p, current_user, max_age)) for p in reg.panels_for(current_user)]
+    locale = str(get_locale())
+    panels = [(p, reg.panel_html(p, current_user, max_age, locale)) for p in reg.panels_for(current_user)]
     return render_template("core/dashboard.html", panels=panels)
 
 
