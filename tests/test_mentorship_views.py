@@ -9,7 +9,7 @@ from app.audit import AuditEvent
 from app.members import services as members
 from app.members.models import Member
 from app.mentorship import services
-from app.mentorship.models import Goal, Pairing, SessionCorrection, SessionLog
+from app.mentorship.models import Goal, GoalNote, Pairing, SessionCorrection, SessionLog
 from tests.factories import PASSWORD, app_db, make_user, shift_time
 from tests.members_factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
@@ -168,6 +168,80 @@ def test_edit_within_the_window(app, client, two_mentors):
     assert response.status_code == 303
     with app_db(app):
         assert SessionLog.get_by_id(log.id).notes == "Better notes"
+
+
+def _edit_data(goal_id, status, note, **changes):
+    data = {"held_on": services.today().isoformat(), "duration_minutes": "60",
+            "mode": "in_person", "notes": "Private notes of A",
+            f"goal-{goal_id}-status": status, f"goal-{goal_id}-note": note}
+    data.update(changes)
+    return data
+
+
+def test_editing_a_log_shows_and_changes_its_goal_progress(app, client, two_mentors):
+    a, pairing, _log, b = two_mentors
+    with app_db(app):
+        goal = Goal.get(Goal.pairing == pairing.id)
+        log = services.log_session(pairing, a, session_input(
+            goal_updates={goal.id: ("in_progress", "Two interviews")}))
+    _sign_in(client, a)
+    url = f"/mentoring/sessions/{log.id}/edit"
+    form = _page(client.get(url))
+    select = form.find("select", {"name": f"goal-{goal.id}-status"})
+    assert select.find("option", selected=True)["value"] == "in_progress"
+    assert "Not started" in select.find("option", {"value": ""}).get_text()
+    assert form.find("input", {"name": f"goal-{goal.id}-note"})["value"] == "Two interviews"
+
+    # Refused input keeps the goal rows as sent and writes nothing.
+    response = client.post(url, data=_edit_data(goal.id, "achieved", "Got the job",
+                                                duration_minutes="7"))
+    assert response.status_code == 422
+    page = _page(response)
+    assert page.find("select", {"name": f"goal-{goal.id}-status"}).find(
+        "option", selected=True)["value"] == "achieved"
+    assert page.find("input", {"name": f"goal-{goal.id}-note"})["value"] == "Got the job"
+    with app_db(app):
+        assert Goal.get_by_id(goal.id).status == "in_progress"
+
+    response = client.post(url, data=_edit_data(goal.id, "achieved", "Got the job"))
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/mentoring/sessions/{log.id}"
+    with app_db(app):
+        assert Goal.get_by_id(goal.id).status == "achieved"
+        note = GoalNote.get(GoalNote.session == log.id)
+        assert (note.status, note.text) == ("achieved", "Got the job") and note.edited_at
+    shown = _page(client.get(f"/mentoring/sessions/{log.id}")).select_one(".goal-notes")
+    assert "Got the job" in shown.get_text() and shown.select_one(".edited")
+    card = _page(client.get(f"/mentoring/pairings/{pairing.id}")).select_one(f"#goal-{goal.id}")
+    assert "Achieved" in card.header.get_text() and card.select_one(".progress-notes .edited")
+
+    # The achieved goal is still offered on the form: this log recorded it.
+    form = _page(client.get(url))
+    assert form.find("select", {"name": f"goal-{goal.id}-status"}).find(
+        "option", selected=True)["value"] == "achieved"
+    # Taking it back: the goal returns to where it was before this log.
+    assert client.post(url, data=_edit_data(goal.id, "", "")).status_code == 303
+    with app_db(app):
+        assert Goal.get_by_id(goal.id).status == "open"
+        assert not GoalNote.select().where(GoalNote.session == log.id).exists()
+
+    # Another mentor can neither see nor change it.
+    client.post("/logout")
+    _sign_in(client, b)
+    assert client.get(url).status_code == 404
+    assert client.post(url, data=_edit_data(goal.id, "dropped", "x")).status_code == 404
+    with app_db(app):
+        assert Goal.get_by_id(goal.id).status == "open"
+
+
+def test_a_locked_log_points_to_adding_progress_on_the_goal(app, client, two_mentors):
+    a, pairing, log, _b = two_mentors
+    with app_db(app):
+        shift_time(SessionLog, "created_at", -dt.timedelta(days=8), SessionLog.id == log.id)
+    _sign_in(client, a)
+    page = _page(client.get(f"/mentoring/sessions/{log.id}"))
+    link = page.find("a", href=f"/mentoring/pairings/{pairing.id}#goals")
+    assert link and page.find("form", action=f"/mentoring/sessions/{log.id}/corrections")
 
 
 def test_phone_shown_to_the_mentor_only_with_contact_consent(app, client, two_mentors):

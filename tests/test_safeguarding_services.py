@@ -93,6 +93,61 @@ def test_status_flow_and_closing_needs_an_outcome(conn):
         services.set_status(concern, lead, "in_progress")
 
 
+def _closed(lead):
+    concern = _raise()
+    services.acknowledge(concern, lead)
+    return services.set_status(Concern.get_by_id(concern.id), lead, "closed", "Safe at her aunt's")
+
+
+def test_a_lead_reopens_a_closed_concern_with_a_reason(conn):
+    lead, other_lead = make_user("safeguarding_lead"), make_user("safeguarding_lead")
+    concern = _closed(lead)
+    assert concern.id not in [c.id for c in services.list_concerns(lead, "active")["concerns"]]
+    with pytest.raises(services.SafeguardingError) as error:
+        services.reopen(concern, other_lead, "   ")
+    assert error.value.field == "reason"
+    assert Concern.get_by_id(concern.id).status == "closed"
+
+    services.reopen(concern, other_lead, "The recruiter called her again")
+
+    concern = Concern.get_by_id(concern.id)
+    assert (concern.status, concern.outcome, concern.closed_at) == ("in_progress", "", None)
+    assert concern.acknowledged_by_id == lead.id          # still taken: no new urgent alarm
+    assert services.urgent_waiting_count() == 0
+    last = concern.actions.order_by(ConcernAction.id.desc()).first()
+    assert (last.kind, last.actor_id, last.text) == (
+        "reopened", other_lead.id, "The recruiter called her again")
+    assert last.at is not None
+    # The earlier outcome stays in the action log.
+    assert [(a.kind, a.text) for a in concern.actions.order_by(ConcernAction.id)][-2] == (
+        "closed", "Safe at her aunt's")
+    event = AuditEvent.get(AuditEvent.action == "concern.reopened")
+    assert (event.object_id, event.actor) == (str(concern.id), other_lead.id)
+    assert "recruiter" not in event.summary
+    # Back on the leads' lists and figures.
+    assert concern.id in [c.id for c in services.list_concerns(lead, "active")["concerns"]]
+    assert concern.id in [c.id for c in services.list_concerns(lead, "in_progress")["concerns"]]
+    assert services.summary()["in_progress"] == 1
+    # And it can be closed again, with a new outcome.
+    services.set_status(concern, lead, "closed", "Moved to a safe house")
+    assert Concern.get_by_id(concern.id).outcome == "Moved to a safe house"
+
+
+def test_only_a_lead_reopens_and_only_a_closed_concern(conn):
+    lead = make_user("safeguarding_lead")
+    concern = _closed(lead)
+    for role in ("mentor", "coordinator", "admin", "counsellor"):
+        with pytest.raises(services.SafeguardingError):
+            services.reopen(concern, make_user(role), "I want to see it again")
+    with pytest.raises(services.SafeguardingError):       # the person who raised it
+        services.reopen(concern, concern.raised_by, "I raised it")
+    open_concern = _raise()
+    with pytest.raises(services.SafeguardingError):
+        services.reopen(open_concern, lead, "It is not closed")
+    assert Concern.get_by_id(concern.id).status == "closed"
+    assert not ConcernAction.select().where(ConcernAction.kind == "reopened").exists()
+
+
 def test_review_dates_that_pass_are_flagged(conn):
     concern, lead = _raise(), make_user("safeguarding_lead")
     services.set_review(concern, lead, services.today())

@@ -162,3 +162,114 @@ def test_raise_button_reaches_the_member_page_through_the_registry(app, raised):
         actions = registry().member_actions_for(mentor, pairing.mentee)
         assert any("/safeguarding/concerns/new?member=" in url for _label, url in actions)
         assert registry().member_actions_for(make_user("member"), pairing.mentee) == []
+
+
+# --- reopening a closed concern -----------------------------------------------------------
+
+@pytest.fixture
+def closed(app, raised):
+    """(the mentor who raised it, the lead who closed it, the closed concern)"""
+    mentor, _pairing, concern = raised
+    with app_db(app):
+        lead = make_user("safeguarding_lead", username="grace")
+        services.acknowledge(concern, lead)
+        services.set_status(Concern.get_by_id(concern.id), lead, "closed", "Safe at her aunt's")
+    return mentor, lead, concern
+
+
+def test_a_lead_reopens_a_closed_concern_with_a_reason(app, client, closed):
+    _mentor, lead, concern = closed
+    _sign_in(client, lead)
+    assert not _page(client.get("/safeguarding/")).find(
+        "a", href=f"/safeguarding/concerns/{concern.id}")
+    page = _page(client.get(f"/safeguarding/concerns/{concern.id}"))
+    form = page.select_one("#reopen form")
+    assert form["action"] == f"/safeguarding/concerns/{concern.id}/reopen"
+    assert form.find("textarea", {"name": "reason"})
+
+    response = client.post(f"/safeguarding/concerns/{concern.id}/reopen", data={"reason": " "})
+    assert response.status_code == 422
+    page = _page(response)
+    assert page.select_one("#reason-error") and page.select_one("#reopen details").has_attr("open")
+    with app_db(app):
+        assert Concern.get_by_id(concern.id).status == "closed"
+
+    response = client.post(f"/safeguarding/concerns/{concern.id}/reopen",
+                           data={"reason": "The recruiter called her again"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/safeguarding/concerns/{concern.id}"
+    page = _page(client.get(response.headers["Location"]))
+    assert "In progress" in page.select_one(".page-head").get_text()
+    last = page.select("#action-log li")[-1].get_text()
+    assert "Reopened" in last and "Grace" in last and "The recruiter called her again" in last
+    assert not page.select_one("#reopen") and page.select_one("#status form")
+    # Back on the lead's default list and the dashboard figures.
+    assert _page(client.get("/safeguarding/")).find(
+        "a", href=f"/safeguarding/concerns/{concern.id}")
+    with app_db(app):
+        assert Concern.get_by_id(concern.id).status == "in_progress"
+        assert AuditEvent.select().where(AuditEvent.action == "concern.reopened").count() == 1
+        assert services.summary()["in_progress"] == 1
+
+
+@pytest.mark.parametrize("role", ["mentor", "coordinator", "admin", "counsellor", "member"])
+def test_nobody_else_can_reopen(app, client, login_as, closed, role):
+    _mentor, _lead, concern = closed
+    login_as(role)
+    response = client.post(f"/safeguarding/concerns/{concern.id}/reopen", data={"reason": "x"})
+    assert response.status_code == 403
+    with app_db(app):
+        assert Concern.get_by_id(concern.id).status == "closed"
+
+
+def test_the_raiser_cannot_reopen_but_sees_it_in_progress_again(app, client, closed):
+    mentor, lead, concern = closed
+    _sign_in(client, mentor)
+    own = _page(client.get(f"/safeguarding/concerns/{concern.id}"))
+    assert not own.select_one("#reopen")
+    assert client.post(f"/safeguarding/concerns/{concern.id}/reopen",
+                       data={"reason": "x"}).status_code == 403
+    with app_db(app):
+        services.reopen(Concern.get_by_id(concern.id), lead, "New call")
+    own = _page(client.get(f"/safeguarding/concerns/{concern.id}"))
+    assert "In progress" in own.select_one(".page-head").get_text()
+    assert "New call" not in own.get_text()
+
+
+def test_reopening_an_unknown_or_open_concern(app, client, raised):
+    _mentor, _pairing, concern = raised
+    with app_db(app):
+        lead = make_user("safeguarding_lead")
+    _sign_in(client, lead)
+    assert client.post("/safeguarding/concerns/999999/reopen",
+                       data={"reason": "x"}).status_code == 404
+    response = client.post(f"/safeguarding/concerns/{concern.id}/reopen", data={"reason": "x"})
+    assert response.status_code == 422
+    with app_db(app):
+        assert Concern.get_by_id(concern.id).status == "open"
+
+
+# --- the urgent banner on every other page ---------------------------------------------------
+
+def test_the_banner_on_other_pages_counts_at_load_and_links_to_the_list(app, client, raised):
+    _mentor, _pairing, concern = raised
+    with app_db(app):
+        lead = make_user("safeguarding_lead")
+    _sign_in(client, lead)
+    for url in ("/safeguarding/mine", "/members/"):
+        banner = _page(client.get(url)).select_one(".banner-danger")
+        assert banner and "1 urgent safeguarding concern" in banner.get_text(), url
+        assert banner.a["href"] == "/safeguarding/?status=active"
+    first_row = _page(client.get(banner.a["href"])).select_one("#concern-rows tr")
+    assert "row-urgent" in first_row["class"]
+    assert first_row.find("a", href=f"/safeguarding/concerns/{concern.id}")
+    # Acknowledged by another lead: the next page load no longer shows it.
+    with app_db(app):
+        services.acknowledge(Concern.get_by_id(concern.id), make_user("safeguarding_lead"))
+    assert not _page(client.get("/members/")).select_one(".banner-danger")
+
+
+def test_no_banner_for_those_who_do_not_handle_concerns(app, client, raised):
+    mentor, _pairing, _concern = raised
+    _sign_in(client, mentor)
+    assert not _page(client.get("/safeguarding/mine")).select_one(".banner-danger")

@@ -96,7 +96,8 @@ def _holds_real_data() -> bool:
 
 def register(app) -> None:
     from app.members.services import register_member_scope
-    from app.mentorship import demo, labels, models, schedule, tasks, views  # noqa: F401
+    from app.mentorship import (  # noqa: F401
+        demo, labels, migrations, models, schedule, tasks, views)
     app.config.setdefault("MENTORING_OVERDUE_DAYS",
                           int(os.environ.get("KITUO_MENTORING_OVERDUE_DAYS", "30")))
     app.config.setdefault("MENTORING_EDIT_DAYS", 7)

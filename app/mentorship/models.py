@@ -144,6 +144,8 @@ class GoalNote(BaseModel):
     at = pw.DateTimeField(default=utcnow)
     status = pw.CharField(max_length=12, default="")    # new status, if it changed
     text = pw.TextField(default="")
+    # Set when the author changed it with its session log (within the edit window).
+    edited_at = pw.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("goal", "id"), False),)

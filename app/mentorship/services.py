@@ -617,14 +617,111 @@ def edit_session(log: SessionLog, user, data: SessionInput) -> SessionLog:
         raise MentorshipError(_l("This log is locked. Add a correction instead."))
     pairing = Pairing.get_by_id(log.pairing_id)
     values = _clean_session(data, pairing)
+    updates = _goal_updates(pairing, data.goal_updates)
+    recorded = session_progress(log)
+    if pairing.status != "active" and any(
+            goal.id not in recorded and (status or (text or "").strip())
+            for goal, status, text in updates):
+        raise MentorshipError(_l("Goals are set while the pairing is active."), "goals")
     with db.atomic():
         for name, value in values.items():
             setattr(log, name, value)
         log.updated_at = utcnow()
         log.save()
+        revised = _revise_progress(log, user, updates, recorded)
         _refresh_pairing(pairing)
-        audit.record("session.edited", "pairing", pairing.id, f"session {log.id}", actor=user)
+        summary = f"session {log.id}"
+        if revised:
+            summary += "; progress on goal " + ", ".join(str(i) for i in revised)
+        audit.record("session.edited", "pairing", pairing.id, summary, actor=user)
     return log
+
+
+# --- goal progress recorded with a session log ------------------------------------------
+# A log's progress on a goal is one GoalNote linked to it. While the log can
+# be edited, so can that note (in place, marked edited_at); other entries
+# are never touched. A goal's status is the one its latest status-changing
+# entry recorded, so an edit moves the goal only when no later entry has
+# changed its status since.
+
+def session_progress(log: SessionLog) -> dict[int, GoalNote]:
+    """goal id -> the progress this log recorded on it."""
+    return {note.goal_id: note for note in
+            GoalNote.select().where(GoalNote.session == log.id).order_by(GoalNote.id)}
+
+
+def _changed_later(note: GoalNote) -> bool:
+    """Has a later entry changed the goal's status since this note?"""
+    return GoalNote.select().where((GoalNote.goal == note.goal_id) & (GoalNote.id > note.id)
+                                   & (GoalNote.status != "")).exists()
+
+
+def status_before(goal: Goal, note: GoalNote | None = None) -> str:
+    """The goal's status just before `note` (None: a new entry, so now):
+    what the latest earlier status-changing entry recorded, else "open"
+    (every goal starts not started)."""
+    if note is None or (not note.status and not _changed_later(note)):
+        return goal.status
+    earlier = (GoalNote.select(GoalNote.status)
+               .where((GoalNote.goal == goal.id) & (GoalNote.id < note.id)
+                      & (GoalNote.status != ""))
+               .order_by(GoalNote.id.desc()).first())
+    return earlier.status if earlier else "open"
+
+
+@dataclass
+class GoalProgress:
+    """One goal on the session form: its status before this entry and the
+    progress the entry records (empty for a new log)."""
+    goal: Goal
+    before: str
+    status: str = ""
+    text: str = ""
+    recorded: bool = False
+
+
+def session_goals(pairing: Pairing, log: SessionLog | None = None) -> list[GoalProgress]:
+    """Goals the session form offers: the open ones (while a pairing to log
+    into is active) and, when changing a log, each goal it recorded
+    progress on, pre-filled with that progress."""
+    recorded = session_progress(log) if log else {}
+    offer_open = log is None or pairing.status == "active"
+    rows = []
+    for goal in goals_of([pairing.id]).get(pairing.id, []):
+        note = recorded.get(goal.id)
+        if note is not None:
+            rows.append(GoalProgress(goal, status_before(goal, note), note.status, note.text, True))
+        elif offer_open and goal.status in ("open", "in_progress"):
+            rows.append(GoalProgress(goal, goal.status))
+    return rows
+
+
+def _revise_progress(log: SessionLog, author, updates, recorded: dict[int, GoalNote]) -> list[int]:
+    """Bring the progress this log recorded in line with the edited form;
+    returns the ids of the goals whose progress changed."""
+    revised = []
+    for goal, status, text in updates:
+        text = (text or "").strip()
+        note = recorded.get(goal.id)
+        if note is None:
+            if _note_goal(goal, author, status, text, session=log) is not None:
+                revised.append(goal.id)
+            continue
+        before, later = status_before(goal, note), _changed_later(note)
+        status = "" if status == before else status
+        if (status, text) == (note.status, note.text):
+            continue
+        if not status and not text:
+            note.delete_instance()
+        else:
+            note.status, note.text, note.edited_at = status, text, utcnow()
+            note.save(only=[GoalNote.status, GoalNote.text, GoalNote.edited_at])
+        if not later:
+            goal.status = status or before
+        goal.updated_at = utcnow()
+        goal.save(only=[Goal.status, Goal.updated_at])
+        revised.append(goal.id)
+    return revised
 
 
 def add_correction(log: SessionLog, user, text: str) -> SessionCorrection:

@@ -279,36 +279,48 @@ def add_goal_note(goal_id: int):
 
 # --- session log -------------------------------------------------------------------------------
 
-def _goal_updates(goals) -> dict:
+def _goal_updates(rows, editing: bool = False) -> dict:
+    """goal id -> (status, note) from the form's goal rows. A new log takes
+    the rows with something in them; a changed log every row the form
+    carried (an emptied row takes back what the log had recorded)."""
     updates = {}
-    for goal in goals:
-        status = request.form.get(f"goal-{goal.id}-status", "")
-        note = request.form.get(f"goal-{goal.id}-note", "")
+    for row in rows:
+        status_key, note_key = f"goal-{row.goal.id}-status", f"goal-{row.goal.id}-note"
+        status = request.form.get(status_key, "")
+        note = request.form.get(note_key, "")
         if status not in GOAL_STATUSES:
             status = ""
-        if status or note.strip():
-            updates[goal.id] = (status, note)
+        if status or note.strip() or (
+                editing and (status_key in request.form or note_key in request.form)):
+            updates[row.goal.id] = (status, note)
     return updates
 
 
-def _session_input(form, goals=()) -> services.SessionInput:
+def _session_input(form, goal_rows=(), editing: bool = False) -> services.SessionInput:
     return services.SessionInput(
         held_on=form.held_on.data, duration_minutes=form.duration_minutes.data,
         mode=form.mode.data, topics=form.topics.data or [], notes=form.notes.data or "",
         follow_up=form.follow_up.data or "", next_meeting_at=_to_utc(form.next_meeting.data),
-        goal_updates=_goal_updates(goals))
+        goal_updates=_goal_updates(goal_rows, editing))
 
 
-def _open_goals(pairing):
-    return [g for g in services.goals_of([pairing.id]).get(pairing.id, [])
-            if g.status in ("open", "in_progress")]
+def _goal_rows(pairing, log=None):
+    """The goal rows of the session form; after a refused POST they show
+    what was sent."""
+    rows = services.session_goals(pairing, log)
+    if request.method == "POST":
+        for row in rows:
+            status = request.form.get(f"goal-{row.goal.id}-status", "")
+            row.status = status if status in GOAL_STATUSES else ""
+            row.text = request.form.get(f"goal-{row.goal.id}-note", "")
+    return rows
 
 
 @bp.route("/mentoring/pairings/<int:pairing_id>/sessions/new", methods=["GET", "POST"])
 @requires("mentorship.view_own")
 def new_session(pairing_id: int):
     pairing = _own_pairing_or_404(pairing_id)
-    goals = _open_goals(pairing)
+    goals = _goal_rows(pairing)
     form = SessionForm()
     if request.method == "GET":
         form.held_on.data = services.today()
@@ -371,16 +383,17 @@ def edit_session(session_id: int):
     if not services.is_editable(log, current_user):
         flash(_("This log is locked. Add a correction instead."), "info")
         return see_other("mentorship.show_session", session_id=log.id)
+    goals = _goal_rows(pairing, log)
     form = SessionForm(obj=log if request.method == "GET" else None)
     if request.method == "GET":
         form.topics.data = log.topic_list
         form.next_meeting.data = _to_local_naive(log.next_meeting_at)
-    if submit(form, lambda: services.edit_session(log, current_user, _session_input(form)),
-              _("Changes saved.")):
+    if submit(form, lambda: services.edit_session(
+            log, current_user, _session_input(form, goals, editing=True)), _("Changes saved.")):
         return see_other("mentorship.show_session", session_id=log.id)
     status = 422 if request.method == "POST" else 200
     return render_template("mentorship/session_form.html", form=form, pairing=pairing,
-                           goals=[], log=log), status
+                           goals=goals, log=log), status
 
 
 @bp.route("/mentoring/sessions/<int:session_id>/corrections", methods=["POST"])

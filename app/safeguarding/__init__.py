@@ -33,15 +33,22 @@ def _summary_panel(user) -> dict:
 
 
 def _urgent_banner(user) -> list:
+    """On every page of a lead, counted at page load (the dashboard's badge
+    polls; this banner does not), as a link to the list the badge opens,
+    where the urgent unacknowledged concerns come first."""
     if not user.can("safeguarding.manage"):
         return []
+    from flask import url_for
+    from markupsafe import Markup
     from app.safeguarding import services
     count = services.urgent_waiting_count()
     if not count:
         return []
-    return [Banner(ngettext("%(num)d urgent safeguarding concern is waiting to be acknowledged.",
-                            "%(num)d urgent safeguarding concerns are waiting to be acknowledged.",
-                            count), "danger")]
+    text = ngettext("%(num)d urgent safeguarding concern is waiting to be acknowledged.",
+                    "%(num)d urgent safeguarding concerns are waiting to be acknowledged.", count)
+    link = Markup('<a href="{}" class="banner-link">{}</a>').format(
+        url_for("safeguarding.index", status="active"), text)
+    return [Banner(link, "danger")]
 
 
 def _member_actions(user, member) -> list:

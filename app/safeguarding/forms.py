@@ -32,3 +32,8 @@ class NoteForm(KituoForm):
 
 class ReviewForm(KituoForm):
     review_on = DateField(_l("Review on"), [optional()])
+
+
+class ReopenForm(KituoForm):
+    reason = TextAreaField(_l("Why reopen it?"), [required(), length(4000)],
+                           description=_l("For example: new information, or the risk came back."))

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "status": _l("Status changed"),
     "review": _l("Review date set"),
     "closed": _l("Closed"),
+    "reopened": _l("Reopened"),
 }
 KINDS = {"category": CATEGORY_LABELS, "urgency": URGENCY_LABELS, "urgency_short": URGENCY_SHORT,
          "status": STATUS_LABELS, "source": SOURCE_LABELS, "action": ACTION_LABELS}

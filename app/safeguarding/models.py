@@ -17,7 +17,7 @@ CATEGORIES = ("trafficker_contact", "self_harm", "work_exploitation", "health_em
 URGENCIES = ("urgent", "soon", "routine")
 STATUSES = ("open", "in_progress", "closed")
 SOURCES = ("member_page", "session_log", "counselling_note", "other")
-ACTION_KINDS = ("raised", "acknowledged", "note", "status", "review", "closed")
+ACTION_KINDS = ("raised", "acknowledged", "note", "status", "review", "closed", "reopened")
 
 
 class Concern(BaseModel):

@@ -181,6 +181,31 @@ def set_status(concern: Concern, actor, status: str, outcome: str = "") -> Conce
     return concern
 
 
+def reopen(concern: Concern, actor, reason: str) -> Concern:
+    """closed -> in progress, by a safeguarding lead, with a reason. The
+    concern goes back to "in progress", not "open": "open" means no lead has
+    taken it yet, and the lead who reopens it is taking it (it stays
+    acknowledged, so the urgent badge does not call every lead again). The
+    earlier outcome stays in the action log; the concern's own outcome and
+    closing time are cleared until it is closed again."""
+    reason = (reason or "").strip()
+    if not user_can(actor, "safeguarding.manage"):
+        raise SafeguardingError(_l("Only a safeguarding lead can reopen a concern."))
+    if concern.status != "closed":
+        raise SafeguardingError(_l("Only a closed concern can be reopened."), "reason")
+    if not reason:
+        raise SafeguardingError(_l("Say why the concern is reopened."), "reason")
+    if len(reason) > 4000:
+        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "reason")
+    with db.atomic():
+        concern.status, concern.outcome, concern.closed_at = "in_progress", "", None
+        concern.save(only=[Concern.status, Concern.outcome, Concern.closed_at])
+        _log(concern, actor, "reopened", reason)
+        audit.record("concern.reopened", "concern", concern.id, "closed -> in_progress",
+                     actor=actor)
+    return concern
+
+
 def set_review(concern: Concern, actor, review_on: dt.date | None) -> Concern:
     if concern.status == "closed":
         raise SafeguardingError(_l("This concern is closed."), "review_on")

@@ -12,7 +12,7 @@ from app.forms import add_error, submit
 from app.htmx import render, see_other
 from app.members.services import visible_member
 from app.safeguarding import bp, services
-from app.safeguarding.forms import ConcernForm, NoteForm, ReviewForm, StatusForm
+from app.safeguarding.forms import ConcernForm, NoteForm, ReopenForm, ReviewForm, StatusForm
 from app.safeguarding.models import CATEGORIES, SOURCES, URGENCIES
 
 
@@ -114,7 +114,8 @@ def _concern_page(concern, status: int = 200, **forms):
             note_form=forms.get("note_form") or NoteForm(formdata=None),
             review_form=forms.get("review_form") or ReviewForm(formdata=None,
                                                                review_on=concern.review_on),
-            next_statuses=services.TRANSITIONS[concern.status])
+            next_statuses=services.TRANSITIONS[concern.status],
+            reopen_form=forms.get("reopen_form") or ReopenForm(formdata=None))
     return render_template("safeguarding/show.html", **context), status
 
 
@@ -168,3 +169,15 @@ def set_review(concern_id: int):
         return see_other("safeguarding.show", concern_id=concern.id)
     services.audit.record("concern.viewed", "concern", concern.id)
     return _concern_page(concern, 422, review_form=form)
+
+
+@bp.route("/concerns/<int:concern_id>/reopen", methods=["POST"])
+@requires("safeguarding.manage")
+def reopen(concern_id: int):
+    concern = _manage_concern_or_404(concern_id)
+    form = ReopenForm()
+    if submit(form, lambda: services.reopen(concern, current_user, form.reason.data),
+              _("Reopened: the concern is in progress again.")):
+        return see_other("safeguarding.show", concern_id=concern.id)
+    services.audit.record("concern.viewed", "concern", concern.id)
+    return _concern_page(concern, 422, reopen_form=form)
