@@ -129,6 +129,18 @@ class GroupForm(KituoForm):
     facilitators = SelectMultipleField(_l("Facilitators"), coerce=int, validators=[required()])
 
 
+class GroupEditForm(KituoForm):
+    """Change one upcoming session (not the rest of its series)."""
+    title = StringField(_l("Title"), [required(), length(120)])
+    description = TextAreaField(_l("What it is about (optional)"), [optional(), length(2000)])
+    day = DateInput(_l("Date"), [required()])
+    start_time = TimeInput(_l("Starts at"), [required()])
+    minutes = IntInput(_l("Length (minutes)"), [required(), number(15, 480)])
+    room = StringField(_l("Room"), [optional(), length(60)])
+    capacity = IntInput(_l("Places"), [required(), number(1, 200)])
+    facilitators = SelectMultipleField(_l("Facilitators"), coerce=int, validators=[required()])
+
+
 class SignupForm(KituoForm):
     member_code = StringField(_l("Member code"), [required(), length(24)])
 
