@@ -309,3 +309,16 @@ def test_notice_is_in_swahili(app, client, login_as):
         _edit(session, starts_at=session.starts_at + dt.timedelta(days=1))
     text = _soup(client.get("/me")).select_one("#my-notices").get_text()
     assert "umehamishwa" in text and "moved" not in text
+
+
+def test_places_form_on_the_session_page_keeps_the_same_rule(app, client, login_as):
+    trainer = login_as("trainer")
+    with app_db(app):
+        session = _session(facilitator=trainer, capacity=2)
+        for _ in range(2):
+            groups.sign_up(session, make_member())
+    response = client.post(f"/counselling/groups/{session.id}/capacity", data={"capacity": "1"})
+    assert response.status_code == 422
+    assert "cannot be fewer" in _soup(response).select_one("#capacity-error").get_text()
+    with app_db(app):
+        assert GroupSession.get_by_id(session.id).capacity == 2

@@ -248,3 +248,14 @@ def test_note_form_warns_that_editing_withdraws(app, client):
     _sign_in(client, author)
     page = _soup(client.get(f"/counselling/bookings/{shared.booking_id}/note"))
     assert page.select_one(".notice-released")
+
+
+def test_an_emptied_note_cannot_be_released(app, client):
+    with app_db(app):
+        author, member, shared, _private = _two_notes()
+        members.anonymise(member, member.code, make_user("coordinator"))
+    _sign_in(client, author)
+    response = client.post(f"/counselling/notes/{shared.id}/release", data={"action": "release"})
+    assert response.status_code == 303
+    with app_db(app):
+        assert SessionNote.get_by_id(shared.id).released_at is None

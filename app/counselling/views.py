@@ -292,8 +292,12 @@ def _set_release(item: SessionNote, endpoint: str):
     action = request.form.get("action")
     if action not in ("release", "withdraw"):
         abort(400)
-    with db.atomic():
-        notes.set_release(current_user, item, action == "release")
+    try:
+        with db.atomic():
+            notes.set_release(current_user, item, action == "release")
+    except CounsellingError as error:
+        flash(str(error.message), "error")
+        return see_other(endpoint, note_id=item.id)
     flash(_("The note is released to the member's own data export.") if action == "release"
           else _("The note is withdrawn from the member's own data export."), "success")
     return see_other(endpoint, note_id=item.id)
@@ -640,10 +644,13 @@ def group_capacity(session_id: int):
         abort(403)
     form = F.CapacityForm()
     if form.validate():
-        with db.atomic():
-            groups.set_capacity(session, form.capacity.data, current_user)
-        return see_other("counselling.group", session_id=session.id)
-    return _group_page(session, capacity_form=form, status=422)
+        try:
+            with db.atomic():
+                groups.set_capacity(session, form.capacity.data, current_user)
+            return see_other("counselling.group", session_id=session.id)
+        except CounsellingError as error:
+            add_error(form, error.field, error.message)
+    return _group_page(_group_or_404(session_id), capacity_form=form, status=422)
 
 
 def _group_edit_page(session, form, status=200):
