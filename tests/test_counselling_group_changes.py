@@ -322,3 +322,14 @@ def test_places_form_on_the_session_page_keeps_the_same_rule(app, client, login_
     assert "cannot be fewer" in _soup(response).select_one("#capacity-error").get_text()
     with app_db(app):
         assert GroupSession.get_by_id(session.id).capacity == 2
+
+
+def test_unknown_facilitator_is_a_translated_field_error(app, client, login_as):
+    trainer = login_as("trainer", language="sw")
+    with app_db(app):
+        session = _session(facilitator=trainer)
+        data = _form(GroupSession.get_by_id(session.id), facilitators=["99999"])
+    response = client.post(f"/counselling/groups/{session.id}/edit", data=data)
+    assert response.status_code == 422
+    assert _soup(response).select_one("#facilitators-error").get_text() == \
+        "Chagua kutoka kwenye orodha."
