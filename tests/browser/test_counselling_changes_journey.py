@@ -60,8 +60,8 @@ def test_group_session_change_reaches_the_member(live_server, phone, shot, brows
     shot(mpage, "counselling-member-notice")
     button = notice.get_by_role("button", name="Got it: hide this message")
     button.focus()
-    mpage.keyboard.press("Enter")
-    mpage.wait_for_url(f"{base}/me")
+    with mpage.expect_navigation():          # back to /me: the same URL, so wait for the load
+        mpage.keyboard.press("Enter")
     assert mpage.locator("#my-notices").count() == 0
     member_context.close()
 
@@ -83,12 +83,12 @@ def test_counsellor_releases_a_note_on_a_phone(live_server, phone, shot):
     phone.goto(f"{base}/counselling/notes/{note.id}")
     assert "Not released" in phone.locator(".note-release").inner_text()
     shot(phone, "counselling-note-unreleased")
-    phone.get_by_role("button", name="Release to the member's own data export").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Release to the member's own data export").click()
     assert "Released" in phone.locator(".note-release .status-released").inner_text()
     shot(phone, "counselling-note-released")
     with live_server.db():
         assert SessionNote.get_by_id(note.id).released_by_id == counsellor.id
-    phone.get_by_role("button", name="Withdraw from the member's data export").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Withdraw from the member's data export").click()
     assert phone.locator(".note-release .status-unreleased").count() == 1
