@@ -72,6 +72,19 @@ class HomeSection:
     order: int = 50
 
 
+@dataclass(frozen=True)
+class ExportSection:
+    """A module's part of a member's own data export (data-rights request).
+    `collect(member)` returns JSON-ready rows, put under `key` in the JSON
+    export; the PDF export includes `template` with those rows as `rows`.
+    The module decides what a member may receive: nothing confidential
+    unless a person decided so."""
+    key: str
+    collect: Callable
+    template: str
+    order: int = 50
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -95,6 +108,8 @@ class Registry:
     # anonymisers: (member) -> None, run inside the member's anonymisation
     # transaction: each module removes the free text it holds about them.
     anonymisers: list[Callable] = field(default_factory=list)
+    # member_export_sections: ExportSection, added to a member's own export.
+    member_export_sections: list[ExportSection] = field(default_factory=list)
 
     def nav_for(self, user) -> list[NavItem]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()
@@ -157,6 +172,9 @@ class Registry:
         sections = [s for s in (provider(member) for provider in self.member_home_sections) if s]
         return sorted(sections, key=lambda s: s.order)
 
+    def export_sections(self) -> list[ExportSection]:
+        return sorted(self.member_export_sections, key=lambda s: s.order)
+
     def schedule_for(self, member, start, end) -> list[ScheduleItem]:
         items: list[ScheduleItem] = []
         for provider in self.schedule_providers:
@@ -191,3 +209,4 @@ def init_app(app) -> None:
         lambda member: registry().member_actions_for(current_user, member))
     app.jinja_env.globals["kituo_member_home_sections"] = (
         lambda member: registry().home_sections_for(member))
+    app.jinja_env.globals["kituo_export_sections"] = lambda: registry().export_sections()

@@ -5,13 +5,14 @@ notes, agendas, calendar feeds and dashboard panels.
 Confidentiality: session notes are read only by their author and by holders
 of `counselling.supervise`, which no default role has — it belongs to the
 dedicated `counselling_supervisor` role (app/access.py).
-Administrators never read notes.
+Administrators never read notes. A note reaches the member's own data
+export only when its author or a supervisor released it (notes.py).
 """
 from flask import Blueprint
 from app.i18n import lazy_gettext as _l
 
 from app.access import grant
-from app.registry import BenchPage, NavItem, Panel
+from app.registry import BenchPage, ExportSection, NavItem, Panel
 
 bp = Blueprint("counselling", __name__)
 
@@ -78,6 +79,10 @@ def register(app) -> None:
               "counselling.dashboard", panels.waitlists_panel, 22, cached=True),
     ]
     reg.schedule_providers += [schedule.appointments, schedule.group_sessions]
+    reg.member_home_sections.append(schedule.group_notices)
+    from app.counselling.notes import released_for_export
+    reg.member_export_sections.append(ExportSection(
+        "appointment_notes", released_for_export, "counselling/pdf/_export_notes.html", 40))
     reg.banner_providers.append(schedule.promotion_banner)
     reg.bench_pages += [
         BenchPage("counsellor week agenda", "counsellor", demo.bench_agenda_path),

@@ -43,6 +43,14 @@ class IntInput(IntegerField):
             raise ValueError(_l("Enter a whole number."))
 
 
+class MultiChoice(SelectMultipleField):
+    """A multiple select whose "not a valid choice" message is translated."""
+    def pre_validate(self, form):
+        allowed = {str(value) for value, _label in self.choices}
+        if any(str(v) not in allowed for v in self.data or []):
+            raise validators.ValidationError(_l("Choose from the list."))
+
+
 class TemplateForm(KituoForm):
     weekday = SelectField(_l("Day of the week"), coerce=int, validators=[required()])
     start_time = TimeInput(_l("From"), [required()])
@@ -126,7 +134,19 @@ class GroupForm(KituoForm):
     capacity = IntInput(_l("Places"), [required(), number(1, 200)], default=12)
     weeks = IntInput(_l("Repeat weekly for how many weeks"), [required(), number(1, 52)],
                      default=1)
-    facilitators = SelectMultipleField(_l("Facilitators"), coerce=int, validators=[required()])
+    facilitators = MultiChoice(_l("Facilitators"), coerce=int, validators=[required()])
+
+
+class GroupEditForm(KituoForm):
+    """Change one upcoming session (not the rest of its series)."""
+    title = StringField(_l("Title"), [required(), length(120)])
+    description = TextAreaField(_l("What it is about (optional)"), [optional(), length(2000)])
+    day = DateInput(_l("Date"), [required()])
+    start_time = TimeInput(_l("Starts at"), [required()])
+    minutes = IntInput(_l("Length (minutes)"), [required(), number(15, 480)])
+    room = StringField(_l("Room"), [optional(), length(60)])
+    capacity = IntInput(_l("Places"), [required(), number(1, 200)])
+    facilitators = MultiChoice(_l("Facilitators"), coerce=int, validators=[required()])
 
 
 class SignupForm(KituoForm):

@@ -1,5 +1,13 @@
 """Group sessions: trainings and peer-support circles, weekly series,
-sign-ups with a first-come waiting list, and the attendance register."""
+sign-ups with a first-come waiting list, and the attendance register.
+
+An upcoming session can be changed (title, facilitators, time, length,
+room, places) by whoever may manage it. Places never drop below the
+people who already have one: nobody loses a confirmed place because the
+number changed (remove someone first, and they are told in person). More
+places move people up from the waiting list, first come first. When a
+session is cancelled or moves to another time or room, everyone signed up
+(seat or waiting list) gets a notice on their home page (GroupNotice)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +19,7 @@ from app import audit
 from app.access import user_can
 from app.auth.models import User
 from app.counselling import services
-from app.counselling.models import GroupFacilitator, GroupSession, GroupSignup
+from app.counselling.models import GroupFacilitator, GroupNotice, GroupSession, GroupSignup
 from app.counselling.services import CounsellingError
 from app.db import utcnow
 from app.members.models import Member
@@ -162,9 +170,18 @@ def promote(session: GroupSession) -> list[GroupSignup]:
     return promoted
 
 
-def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
+def _check_capacity(session: GroupSession, capacity: int) -> None:
     if not 1 <= capacity <= 200:
         raise CounsellingError(_l("Capacity is between 1 and 200 people."), "capacity")
+    booked = _booked_count(session)
+    if capacity < booked:
+        raise CounsellingError(_l("Places cannot be fewer than the people who already have "
+                                  "one (%(n)d). Remove someone from the list first.", n=booked),
+                               "capacity")
+
+
+def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
+    _check_capacity(session, capacity)
     session.capacity = capacity
     session.save(only=[GroupSession.capacity])
     promote(session)
@@ -173,10 +190,106 @@ def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
 
 
 def cancel_session(session: GroupSession, actor=None) -> None:
+    _notify_signed_up(session, session.starts_at)
     session.cancelled_at = utcnow()
     session.save(only=[GroupSession.cancelled_at])
     services.slots_changed()
     audit.record("counselling.group_cancelled", "group_session", session.id, actor=actor)
+
+
+def editable(session: GroupSession) -> bool:
+    """Only an upcoming, not cancelled session can be changed."""
+    return session.cancelled_at is None and session.starts_at > utcnow()
+
+
+def minutes_of(session: GroupSession) -> int:
+    return int((session.ends_at - session.starts_at).total_seconds() // 60)
+
+
+def update_session(session: GroupSession, title: str, starts_at: dt.datetime, minutes: int,
+                   room: str, capacity: int, facilitator_ids, description: str | None = None,
+                   actor=None) -> list[str]:
+    """Change an upcoming session (this one only, not the rest of its
+    series). Everything is checked before anything is written. Returns the
+    names of the changed fields (also the audit summary: no values)."""
+    if not editable(session):
+        raise CounsellingError(_l("This session has started or is cancelled: it can no longer "
+                                  "be changed."))
+    title = (title or "").strip()[:120]
+    room = (room or "").strip()[:60]
+    if not title:
+        raise CounsellingError(_l("Give the session a title."), "title")
+    if not 15 <= minutes <= 8 * 60:
+        raise CounsellingError(_l("A session lasts between 15 minutes and 8 hours."), "minutes")
+    if starts_at <= utcnow():
+        raise CounsellingError(_l("This date and time have already passed: choose a later "
+                                  "one."), "day")
+    _check_capacity(session, capacity)
+    facilitators = {u.id for u in User.select(User.id).where(
+        User.id.in_(list(facilitator_ids or [])) & (User.active == True))}  # noqa: E712
+    if not facilitators:
+        raise CounsellingError(_l("Choose at least one facilitator."), "facilitators")
+    current = {f.user_id for f in GroupFacilitator.select(GroupFacilitator.user)
+               .where(GroupFacilitator.session == session)}
+    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    new = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "room": room,
+           "capacity": capacity}
+    if description is not None:
+        new["description"] = description.strip()
+    changed = [name for name, value in new.items() if getattr(session, name) != value]
+    if facilitators != current:
+        changed.append("facilitators")
+    if not changed:
+        return []
+    if "starts_at" in changed or "room" in changed:
+        _notify_signed_up(session, starts_at)
+    more_places = capacity > session.capacity
+    for name, value in new.items():
+        setattr(session, name, value)
+    session.save()
+    if "facilitators" in changed:
+        GroupFacilitator.delete().where((GroupFacilitator.session == session)
+                                        & GroupFacilitator.user.not_in(list(facilitators))
+                                        ).execute()
+        GroupFacilitator.insert_many([{"session": session.id, "user": uid}
+                                      for uid in sorted(facilitators - current)]).execute()
+    if {"starts_at", "ends_at", "facilitators"} & set(changed):
+        services.slots_changed()      # facilitating blocks a counsellor's free slots
+    audit.record("counselling.group_edited", "group_session", session.id, ", ".join(changed),
+                 actor=actor)
+    if more_places:
+        promote(session)
+    return changed
+
+
+def _notify_signed_up(session: GroupSession, new_starts_at: dt.datetime) -> None:
+    """Before a cancellation or a move is saved (`session` still as the
+    members knew it): a notice for everyone signed up (seat or waiting
+    list), shown until the later of the old and the new start. A notice
+    the member has not dismissed keeps what they knew before; a dismissed
+    one starts again from the session as it is now."""
+    now = utcnow()
+    known_starts_at, known_room = session.starts_at, session.room or ""
+    people = [row.member_id for row in GroupSignup.select(GroupSignup.member).where(
+        (GroupSignup.session == session)
+        & GroupSignup.status.in_([BOOKED, WAITLISTED]))]
+    if not people:
+        return
+    open_ = {n.member_id: n for n in GroupNotice.select().where(
+        (GroupNotice.session == session) & GroupNotice.member.in_(people))}
+    for member_id in people:
+        notice = open_.get(member_id)
+        if notice is None:
+            GroupNotice.create(member=member_id, session=session.id,
+                               known_starts_at=known_starts_at, known_room=known_room,
+                               show_until=max(known_starts_at, new_starts_at), changed_at=now)
+            continue
+        if notice.dismissed_at is not None:
+            notice.known_starts_at, notice.known_room = known_starts_at, known_room
+            notice.dismissed_at = None
+        notice.show_until = max(notice.known_starts_at, new_starts_at)
+        notice.changed_at = now
+        notice.save()
 
 
 def record_attendance(session: GroupSession, present_ids, actor=None) -> int:

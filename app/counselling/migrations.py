@@ -1,6 +1,6 @@
 """Schema steps of the counselling module after its first (40, in
-app/migrations.py); versions 41-49."""
-from app.db import create_tables, migration
+app/migrations.py); versions 41-49 (42: note release, 43: group notices)."""
+from app.db import add_column_if_missing, create_tables, migration
 
 
 @migration(41, "counselling: free-slot cache version")
@@ -9,3 +9,16 @@ def _slots_version(migrator):
     from app.counselling.services import slots_changed
     create_tables([SlotsVersion])
     slots_changed()
+
+
+@migration(42, "counselling: a counsellor's release of a session note to the member's export")
+def _note_release(migrator):
+    from app.counselling.models import SessionNote
+    add_column_if_missing(migrator, SessionNote, "released_at")
+    add_column_if_missing(migrator, SessionNote, "released_by")
+
+
+@migration(43, "counselling: notices to members of cancelled or moved group sessions")
+def _group_notices(migrator):
+    from app.counselling.models import GroupNotice
+    create_tables([GroupNotice])

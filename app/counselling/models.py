@@ -167,7 +167,9 @@ class GroupSignup(BaseModel):
 
 class SessionNote(BaseModel):
     """Confidential: read only by the author and counselling.supervise,
-    every read audited, never in reports, search, exports or summaries."""
+    every read audited, never in reports, search or summaries. Never in an
+    export either, except the member's own data export once a counsellor
+    released it (`released_at`; only its date and text go, see notes.py)."""
     booking = pw.ForeignKeyField(Booking, unique=True, backref="+", on_delete="CASCADE")
     member = pw.ForeignKeyField(Member, backref="+", on_delete="CASCADE")
     author = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE")
@@ -177,6 +179,29 @@ class SessionNote(BaseModel):
     follow_up = pw.TextField(default="")
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
+    released_at = pw.DateTimeField(null=True)
+    released_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+
+
+class GroupNotice(BaseModel):
+    """Tells a member that a group session they signed up for (seat or
+    waiting list) was cancelled, or moved to another time or room. One row
+    per member and session: a later change updates it. `known_starts_at`
+    and `known_room` are what the member last knew; the wording is worked
+    out from the session as it is now (schedule.group_notices). Shown on
+    the member's home until `show_until` (the later of the old and new
+    start) or until they dismiss it; a change after a dismissal shows it
+    again."""
+    member = pw.ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    session = pw.ForeignKeyField(GroupSession, backref="+", on_delete="CASCADE")
+    known_starts_at = pw.DateTimeField()
+    known_room = pw.CharField(max_length=60, default="")
+    show_until = pw.DateTimeField()
+    changed_at = pw.DateTimeField(default=utcnow)
+    dismissed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("member", "session"), True), (("member", "show_until"), False))
 
 
 class CalendarFeed(BaseModel):
@@ -198,4 +223,4 @@ class SlotsVersion(BaseModel):
 
 MODELS = [CounsellingSettings, Holiday, AvailabilityTemplate, AvailabilityException, Booking,
           BookingEvent, GroupSession, GroupFacilitator, GroupSignup, SessionNote, CalendarFeed,
-          SlotsVersion]
+          SlotsVersion, GroupNotice]

@@ -4,6 +4,15 @@ Who may read a note: its author, and holders of `counselling.supervise`.
 Nobody else, whatever other capability they hold (administrators
 included). Every read is audited with the note id only; the text never
 reaches audit summaries, reports, search or exports.
+
+The one exception is the member's own data export, and only by a
+counsellor's decision: the author (or a supervisor) may release a note to
+it, and withdraw that again. Then the export holds the session's date and
+the note's text, nothing else: presenting concerns, the risk level and the
+follow-up are the team's working assessment and never leave this way (a
+risk rating handed to a member can hurt, and can put them at risk if the
+paper is found). Editing a released note withdraws the release: the
+counsellor decides again on the new words.
 """
 from __future__ import annotations
 
@@ -23,6 +32,11 @@ def may_write(user, booking: Booking) -> bool:
 def may_read(user, note: SessionNote) -> bool:
     return (user_can(user, "counselling.notes") and note.author_id == user.id) \
         or user_can(user, "counselling.supervise")
+
+
+def may_release(user, note: SessionNote) -> bool:
+    """Who decides on the member's export: the author, or a supervisor."""
+    return may_read(user, note)
 
 
 def note_for(booking: Booking) -> SessionNote | None:
@@ -58,13 +72,51 @@ def save(user, booking: Booking, text: str, concerns: str = "", risk_level: str 
         note = SessionNote.create(booking=booking, member=booking.member_id, author=user.id,
                                   **fields)
         audit.record("counselling.note_written", "session_note", note.id, actor=user)
-    else:
-        for name, value in fields.items():
-            setattr(note, name, value)
-        note.updated_at = utcnow()
-        note.save()
-        audit.record("counselling.note_edited", "session_note", note.id, actor=user)
+        return note
+    changed = any(getattr(note, name) != value for name, value in fields.items())
+    for name, value in fields.items():
+        setattr(note, name, value)
+    note.updated_at = utcnow()
+    withdrawn = changed and note.released_at is not None
+    if withdrawn:
+        note.released_at, note.released_by = None, None
+    note.save()
+    audit.record("counselling.note_edited", "session_note", note.id, actor=user)
+    if withdrawn:
+        audit.record("counselling.note_release_withdrawn", "session_note", note.id,
+                     "note edited", actor=user)
     return note
+
+
+def set_release(user, note: SessionNote, release: bool) -> SessionNote:
+    """Record the counsellor's decision on the member's own data export:
+    released (who and when) or withdrawn. Audited without a word of the
+    note. Call inside db.atomic()."""
+    if not may_release(user, note):
+        raise PermissionError("only the author or a supervisor decides on a note's release")
+    if release == (note.released_at is not None):
+        return note                                   # already so: nothing to record
+    if release and not (note.text or "").strip():
+        raise CounsellingError(_l("An empty note cannot be released."))
+    note.released_at, note.released_by = (utcnow(), user.id) if release else (None, None)
+    note.save(only=[SessionNote.released_at, SessionNote.released_by])
+    action = "counselling.note_released" if release else "counselling.note_release_withdrawn"
+    audit.record(action, "session_note", note.id,
+                 "to the member's own export" if release else "", actor=user)
+    return note
+
+
+def released_for_export(member) -> list[dict]:
+    """The member's own data export: released notes only, each as the
+    session's date (Nairobi) and the note's text. Nothing else of a note."""
+    from app.counselling.slots import to_local
+    rows = (SessionNote.select(SessionNote.text, Booking.starts_at)
+            .join(Booking, on=(SessionNote.booking == Booking.id))
+            .where((SessionNote.member == member) & SessionNote.released_at.is_null(False)
+                   & (SessionNote.text != ""))
+            .order_by(Booking.starts_at, SessionNote.id))
+    return [{"session_date": to_local(row.booking.starts_at).date().isoformat(),
+             "note": row.text} for row in rows]
 
 
 def readable_notes(user, member_id: int | None = None):

@@ -1,13 +1,14 @@
-"""What the member home shows (schedule providers and a banner). Discreet:
-never the word counselling, never a group's own title."""
+"""What the member home shows (schedule providers, a banner and the
+notices of cancelled or moved group meetings). Discreet: never the word
+counselling, never a group's own title."""
 from __future__ import annotations
 
 from flask import current_app
 from app.i18n import gettext as _
 
-from app.counselling.models import BOOKED, Booking, GroupSession, GroupSignup
+from app.counselling.models import BOOKED, Booking, GroupNotice, GroupSession, GroupSignup
 from app.db import utcnow
-from app.registry import Banner, ScheduleItem
+from app.registry import Banner, HomeSection, ScheduleItem
 
 
 def _centre() -> str:
@@ -64,3 +65,62 @@ def promotion_banner(user) -> list[Banner]:
     from app.filters import local_datetime
     return [Banner(_("Good news: a place became free for you at the group meeting on "
                      "%(when)s.", when=local_datetime(promoted.session.starts_at)), "info")]
+
+
+def notice_text(notice: GroupNotice, session: GroupSession) -> str | None:
+    """The member's notice, worded from the session as it is now; None when
+    nothing differs any more from what they knew (moved back)."""
+    from app.filters import local_datetime
+    known = local_datetime(notice.known_starts_at)
+    if session.cancelled_at:
+        return _("The group meeting you joined on %(when)s was cancelled.", when=known)
+    moved = session.starts_at != notice.known_starts_at
+    new_room = (session.room or "") != (notice.known_room or "")
+    if moved and new_room and session.room:
+        return _("The group meeting you joined on %(when)s has moved to %(new)s, room: "
+                 "%(room)s.", when=known, new=local_datetime(session.starts_at), room=session.room)
+    if moved:
+        return _("The group meeting you joined on %(when)s has moved to %(new)s.", when=known,
+                 new=local_datetime(session.starts_at))
+    if new_room and session.room:
+        return _("The group meeting you joined on %(when)s is now in another room: %(room)s.",
+                 when=known, room=session.room)
+    if new_room:
+        return _("The group meeting you joined on %(when)s has changed place: please ask at "
+                 "the centre.", when=known)
+    return None
+
+
+def open_notices(member) -> list[dict]:
+    """Notices the member has not dismissed, while their date is ahead, for
+    meetings they are still signed up for (seat or waiting list)."""
+    rows = (GroupNotice.select(GroupNotice, GroupSession)
+            .join(GroupSession, on=(GroupNotice.session == GroupSession.id))
+            .join(GroupSignup, on=((GroupSignup.session == GroupSession.id)
+                                   & (GroupSignup.member == GroupNotice.member)))
+            .where((GroupNotice.member == member) & GroupNotice.dismissed_at.is_null()
+                   & (GroupNotice.show_until > utcnow())
+                   & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED]))
+            .order_by(GroupNotice.show_until))
+    notices = []
+    for notice in rows:
+        text = notice_text(notice, notice.session)
+        if text:
+            notices.append({"id": notice.id, "text": text})
+    return notices
+
+
+def group_notices(member) -> HomeSection | None:
+    """A block on the member's home (/me) with the open notices."""
+    notices = open_notices(member)
+    if not notices:
+        return None
+    return HomeSection("group_notices", "counselling/_home_notices.html",
+                       {"notices": notices}, 10)
+
+
+def dismiss_notice(member, notice_id: int) -> bool:
+    """The member has read it: hide it (until the next change)."""
+    return GroupNotice.update(dismissed_at=utcnow()).where(
+        (GroupNotice.id == notice_id) & (GroupNotice.member == member)
+        & GroupNotice.dismissed_at.is_null()).execute() > 0

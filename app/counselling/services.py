@@ -673,8 +673,8 @@ def scrub_member(member) -> None:
     """Anonymisation (members.anonymise): session notes and reasons typed
     about the member go; times, statuses and attendance stay for statistics."""
     from app.counselling.models import SessionNote
-    SessionNote.update(text="", concerns="", follow_up="").where(
-        SessionNote.member == member).execute()
+    SessionNote.update(text="", concerns="", follow_up="", released_at=None,
+                       released_by=None).where(SessionNote.member == member).execute()
     bookings = Booking.select(Booking.id).where(Booking.member == member)
     Booking.update(cancel_reason="").where(Booking.member == member).execute()
     BookingEvent.update(reason="").where(BookingEvent.booking.in_(bookings)).execute()

@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from app import audit
 from app.access import public, requires, user_can
-from app.counselling import bp, feeds, groups, notes, services
+from app.counselling import bp, feeds, groups, notes, schedule, services
 from app.counselling import forms as F
 from app.counselling.models import (
-    ATTENDED, BOOKED, AvailabilityException, AvailabilityTemplate, Booking, GroupSession,
-    GroupSignup, Holiday, SessionNote)
+    ATTENDED, BOOKED, AvailabilityException, AvailabilityTemplate, Booking, GroupFacilitator,
+    GroupNotice, GroupSession, GroupSignup, Holiday, SessionNote)
 from app.counselling.services import CounsellingError, SlotTaken
 from app.counselling.slots import to_local
 from app.db import db, utcnow
@@ -234,7 +234,8 @@ def note(booking_id: int):
         abort(404)
     if request.method == "GET":
         form = F.NoteForm(obj=notes.read(current_user, existing)) if existing else F.NoteForm()
-        return render_template("counselling/note_form.html", form=form, booking=item)
+        return render_template("counselling/note_form.html", form=form, booking=item,
+                               released=existing is not None and existing.released_at is not None)
     form = F.NoteForm()
     if form.validate():
         try:
@@ -245,7 +246,8 @@ def note(booking_id: int):
             return see_other("counselling.note_saved", note_id=saved.id)
         except CounsellingError as error:
             add_error(form, error.field, error.message)
-    return render_template("counselling/note_form.html", form=form, booking=item), 422
+    return render_template("counselling/note_form.html", form=form, booking=item,
+                           released=existing is not None and existing.released_at is not None), 422
 
 
 @bp.route("/counselling/notes/<int:note_id>")
@@ -267,8 +269,48 @@ def _show_note(item: SessionNote):
     prompt = concern_url(member, booking_) if item.risk_level == "high" else None
     response = render_template("counselling/note.html", note=item, booking=booking_,
                                member=member, author=services.User.get_by_id(item.author_id),
-                               concern_prompt=item.risk_level == "high", concern_link=prompt)
+                               concern_prompt=item.risk_level == "high", concern_link=prompt,
+                               released_by=services.User.get_or_none(
+                                   services.User.id == item.released_by_id)
+                               if item.released_by_id else None,
+                               release_url=_release_url(item))
     return response
+
+
+def _release_url(item: SessionNote) -> str | None:
+    """The author decides through their own page, a supervisor through
+    supervision (each route declares its own capability)."""
+    if item.author_id == current_user.id and user_can(current_user, "counselling.notes"):
+        return url_for("counselling.note_release", note_id=item.id)
+    if user_can(current_user, "counselling.supervise"):
+        return url_for("counselling.supervise_note_release", note_id=item.id)
+    return None
+
+
+def _set_release(item: SessionNote, endpoint: str):
+    """Release the note to the member's own data export, or withdraw it."""
+    action = request.form.get("action")
+    if action not in ("release", "withdraw"):
+        abort(400)
+    try:
+        with db.atomic():
+            notes.set_release(current_user, item, action == "release")
+    except CounsellingError as error:
+        flash(str(error.message), "error")
+        return see_other(endpoint, note_id=item.id)
+    flash(_("The note is released to the member's own data export.") if action == "release"
+          else _("The note is withdrawn from the member's own data export."), "success")
+    return see_other(endpoint, note_id=item.id)
+
+
+@bp.route("/counselling/notes/<int:note_id>/release", methods=["POST"])
+@requires("counselling.notes")
+def note_release(note_id: int):
+    item = SessionNote.get_or_none((SessionNote.id == note_id)
+                                   & (SessionNote.author == current_user.id))
+    if item is None:
+        abort(404)
+    return _set_release(item, "counselling.note_saved")
 
 
 @bp.route("/counselling/supervision")
@@ -290,6 +332,15 @@ def supervise_note(note_id: int):
     if item is None:
         abort(404)
     return _show_note(item)
+
+
+@bp.route("/counselling/supervision/notes/<int:note_id>/release", methods=["POST"])
+@requires("counselling.supervise")
+def supervise_note_release(note_id: int):
+    item = SessionNote.get_or_none(SessionNote.id == note_id)
+    if item is None:
+        abort(404)
+    return _set_release(item, "counselling.supervise_note")
 
 
 # --- agenda and reminders ---------------------------------------------------------------------
@@ -481,12 +532,21 @@ def _group_or_404(session_id: int) -> GroupSession:
     return session
 
 
-def _facilitator_choices():
+def _facilitator_choices(session: GroupSession | None = None):
+    """Active staff who may facilitate; when changing a session, also its
+    current facilitators (so keeping them is always a valid choice)."""
     from app.auth.models import User, UserRole
     people = (User.select().join(UserRole, on=(UserRole.user == User.id))
               .where(UserRole.role.in_(["counsellor", "trainer", "coordinator", "mentor"])
                      & (User.active == True)).distinct().order_by(User.display_name))  # noqa: E712
-    return [(p.id, p.display_name) for p in people]
+    choices = [(p.id, p.display_name) for p in people]
+    if session is not None:
+        known = {pid for pid, _name in choices}
+        extra = (User.select().join(GroupFacilitator, on=(GroupFacilitator.user == User.id))
+                 .where((GroupFacilitator.session == session) & User.id.not_in(list(known))
+                        & (User.active == True)))  # noqa: E712
+        choices += [(p.id, p.display_name) for p in extra]
+    return choices
 
 
 @bp.route("/counselling/groups")
@@ -584,10 +644,55 @@ def group_capacity(session_id: int):
         abort(403)
     form = F.CapacityForm()
     if form.validate():
-        with db.atomic():
-            groups.set_capacity(session, form.capacity.data, current_user)
-        return see_other("counselling.group", session_id=session.id)
-    return _group_page(session, capacity_form=form, status=422)
+        try:
+            with db.atomic():
+                groups.set_capacity(session, form.capacity.data, current_user)
+            return see_other("counselling.group", session_id=session.id)
+        except CounsellingError as error:
+            add_error(form, error.field, error.message)
+    return _group_page(_group_or_404(session_id), capacity_form=form, status=422)
+
+
+def _group_edit_page(session, form, status=200):
+    return render_template("counselling/group_edit.html", session=session, form=form,
+                           booked=groups._booked_count(session),
+                           series=bool(session.series)), status
+
+
+@bp.route("/counselling/groups/<int:session_id>/edit", methods=["GET", "POST"])
+@requires("counselling.groups")
+def group_edit(session_id: int):
+    session = _group_or_404(session_id)
+    if not groups.may_manage(current_user, session):
+        abort(403)
+    if not groups.editable(session):
+        abort(404)
+    if request.method == "GET":
+        local = to_local(session.starts_at)
+        form = F.GroupEditForm(formdata=None, title=session.title,
+                               description=session.description, day=local.date(),
+                               start_time=local.time().replace(second=0, microsecond=0),
+                               minutes=groups.minutes_of(session), room=session.room,
+                               capacity=session.capacity)
+        form.facilitators.choices = _facilitator_choices(session)
+        form.facilitators.data = [f.user_id for f in session.facilitators]
+        return _group_edit_page(session, form)
+    form = F.GroupEditForm()
+    form.facilitators.choices = _facilitator_choices(session)
+    if form.validate():
+        start = services.local_range(form.day.data, form.day.data, form.start_time.data,
+                                     form.start_time.data)[0]
+        try:
+            with db.atomic():
+                changed = groups.update_session(
+                    session, form.title.data, start, form.minutes.data, form.room.data,
+                    form.capacity.data, form.facilitators.data, form.description.data,
+                    current_user)
+            flash(_("Session changed.") if changed else _("Nothing was changed."), "success")
+            return see_other("counselling.group", session_id=session.id)
+        except CounsellingError as error:
+            add_error(form, error.field, error.message)
+    return _group_edit_page(_group_or_404(session_id), form, 422)
 
 
 @bp.route("/counselling/groups/<int:session_id>/register", methods=["POST"])
@@ -758,6 +863,22 @@ def my_group_action(session_id: int, action: str):
     except CounsellingError as error:
         flash(str(error.message), "error")
     return see_other("counselling.my_groups")
+
+
+@bp.route("/counselling/me/notices/<int:notice_id>/dismiss", methods=["POST"])
+@requires("counselling.group_signup")
+def dismiss_notice(notice_id: int):
+    member = _me_or_404()
+    notice = GroupNotice.get_or_none((GroupNotice.id == notice_id)
+                                     & (GroupNotice.member == member))
+    if notice is None:
+        abort(404)
+    with db.atomic():
+        schedule.dismiss_notice(member, notice.id)
+    from flask import current_app
+    home = "members.me" if "members.me" in current_app.view_functions \
+        else "counselling.my_appointments"
+    return see_other(home)
 
 
 # --- calendar feeds -----------------------------------------------------------------------------

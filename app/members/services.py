@@ -911,7 +911,8 @@ def anonymise(member: Member, typed_code: str, actor=None) -> None:
 
 
 def export_data(member: Member) -> dict:
-    """Everything held about one member (for their data-rights request)."""
+    """Everything held about one member (for their data-rights request),
+    with what other modules add through registry().member_export_sections."""
     from app.members.labels import PURPOSE_LABELS
     steps = {s.id: s for s in checklist(include_retired=True)}
     return {
@@ -956,6 +957,8 @@ def export_data(member: Member) -> dict:
              "old": h.old_value, "new": h.new_value,
              "by": h.actor.display_name if h.actor_id else ""}
             for h in history(member).order_by(MemberChange.id)],
+        # other modules' parts (registry.ExportSection), each under its key
+        **{section.key: section.collect(member) for section in registry().export_sections()},
     }
 
 

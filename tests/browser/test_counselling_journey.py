@@ -69,6 +69,7 @@ def test_counselling_journey(live_server, desktop, phone, shot, browser):
     phone.get_by_role("button", name="Cancel", exact=True).last.click()
     phone.get_by_label("I cannot come at that time").check()
     phone.get_by_role("button", name="Cancel the appointment").click()
+    phone.wait_for_url(f"{base}/counselling/me")       # count() does not wait for the page
     assert phone.locator(".appointment").count() == 1
     phone.goto(f"{base}/me")
     assert "Appointment at the centre" in phone.locator("#my-schedule").inner_text()
