@@ -140,19 +140,23 @@ class Migration:
     version: int
     name: str
     apply: Callable[[SchemaMigrator], None]
+    on_new_database: bool = False
 
 
 MIGRATIONS: list[Migration] = []
 
 
-def migration(version: int, name: str):
+def migration(version: int, name: str, on_new_database: bool = False):
     """Register an ordered schema step. Each applied step is stored, so a step
     runs once, in version order, in its own transaction. A new database is
-    created from the current models and stamped with every step."""
+    created from the current models and stamped with every step; a data step
+    that every database needs (default lists, say) passes
+    `on_new_database=True` and also runs there, right after the tables are
+    created, in the same transaction."""
     def register(func):
         if any(m.version == version for m in MIGRATIONS):
             raise ValueError(f"duplicate migration version {version}")
-        MIGRATIONS.append(Migration(version, name, func))
+        MIGRATIONS.append(Migration(version, name, func, on_new_database))
         MIGRATIONS.sort(key=lambda m: m.version)
         return func
     return register
@@ -201,6 +205,10 @@ def upgrade() -> list[str]:
         if applied is None:
             with db.atomic():
                 create_tables(ALL_MODELS)
+                migrator = SchemaMigrator.from_database(db.obj)
+                for step in MIGRATIONS:
+                    if step.on_new_database:
+                        step.apply(migrator)
                 SchemaVersion.insert_many(
                     [{"version": m.version} for m in MIGRATIONS]).execute()
             return [f"created schema version {latest_version()}"]

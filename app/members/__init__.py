@@ -117,7 +117,7 @@ def _template_helpers() -> dict:
 
 
 def register(app) -> None:
-    from app.members import demo, models, schedule, tasks, views  # noqa: F401
+    from app.members import demo, migrations, models, schedule, tasks, views  # noqa: F401
     app.config.setdefault("MEMBER_PREFIX", os.environ.get("KITUO_MEMBER_PREFIX", "AZ"))
     app.config.setdefault("RETENTION_YEARS", int(os.environ.get("KITUO_RETENTION_YEARS", "5")))
     app.register_blueprint(bp)
