@@ -111,7 +111,9 @@ def _template_helpers() -> dict:
         "member_label": member_label,
         "member_labels": member_labels,
         "history_value": history_value,
-        "purpose_explanation": lambda purpose: str(L.PURPOSE_EXPLANATIONS[purpose]),
+        # Member-facing wording of a consent purpose (title, explanation,
+        # agreed, refused, i_agree), in the current language.
+        "consent_purpose": lambda purpose: L.PURPOSES[purpose],
         "member_programmes": lambda: [str(p) for p in L.PROGRAMMES],
     }
 
