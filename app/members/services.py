@@ -145,8 +145,8 @@ def member_for_user(user) -> Member | None:
 
 # --- codes -----------------------------------------------------------------------------
 
-def format_code(number: int) -> str:
-    return f"{prefix()}-{number:04d}"
+def format_code(number: int, code_prefix: str | None = None) -> str:
+    return f"{code_prefix or prefix()}-{number:04d}"
 
 
 def _next_number() -> int:
