@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
 from flask import current_app
@@ -357,8 +357,9 @@ class ImportStopped(Exception):
 class Recheck:
     problems: list[dict]      # every problem of the file now
     valid_rows: int           # rows without problems now
-    rows: list[tuple] = field(default_factory=list)   # confirmed rows, in database form
-    phones: dict[str, int] = field(default_factory=dict)  # their phones' last 9 digits -> row
+    # the confirmed rows, in database form, and their phones (last 9 digits -> row)
+    rows: list[tuple] = dataclass_field(default_factory=list)
+    phones: dict[str, int] = dataclass_field(default_factory=dict)
 
     def stop(self, new: list[dict]) -> ImportStopped:
         new_rows = {p["row"] for p in new}
