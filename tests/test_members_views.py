@@ -327,7 +327,7 @@ def test_member_home_shows_only_themself(app, client):
     assert "Mkutano na rafiki rika wako" in page.select_one("#my-schedule").get_text()
     assert other.code in page.select_one("#my-buddy").get_text()
     consents = page.select_one("#my-consents").get_text()
-    assert "ndiyo" in consents
+    assert "Ulikubali kwamba kituo kinaweza kuhifadhi na kutumia taarifa zako" in consents
     assert page.select_one("#quick-exit")
     assert page.select_one("a[href='/account/password']")
     text = page.get_text()

@@ -111,13 +111,15 @@ def _template_helpers() -> dict:
         "member_label": member_label,
         "member_labels": member_labels,
         "history_value": history_value,
-        "purpose_explanation": lambda purpose: str(L.PURPOSE_EXPLANATIONS[purpose]),
+        # Member-facing wording of a consent purpose (title, explanation,
+        # agreed, refused, i_agree), in the current language.
+        "consent_purpose": lambda purpose: L.PURPOSES[purpose],
         "member_programmes": lambda: [str(p) for p in L.PROGRAMMES],
     }
 
 
 def register(app) -> None:
-    from app.members import demo, models, schedule, tasks, views  # noqa: F401
+    from app.members import demo, migrations, models, schedule, tasks, views  # noqa: F401
     app.config.setdefault("MEMBER_PREFIX", os.environ.get("KITUO_MEMBER_PREFIX", "AZ"))
     app.config.setdefault("RETENTION_YEARS", int(os.environ.get("KITUO_RETENTION_YEARS", "5")))
     app.register_blueprint(bp)

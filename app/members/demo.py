@@ -82,7 +82,6 @@ def seed_members(members: int = 200, rng=None, users=None) -> None:
     import random
     rng = rng or random.Random()
     users = users or {}
-    services.ensure_defaults()
     steps = services.checklist()
     sources = [s.id for s in services.referral_sources()]
     coordinator = users.get("coordinator")

@@ -1,8 +1,19 @@
 """CSV import of an existing member list: check every row (dry run), write
-nothing until the coordinator confirms, never half a row.
+nothing until the coordinator confirms, then write every confirmed row or
+none.
 
 The uploaded file waits in the jobs folder (0600) between the check and
 the import, and is removed after the import, on cancel, or after a day.
+
+Confirming checks the whole file again (the database may have changed:
+a member registered meanwhile with the same phone, say). If a confirmed row
+now has a problem, nothing is written and the coordinator sees which rows
+and why. Otherwise all confirmed rows are written in ONE transaction: a
+failure anywhere leaves no new member at all. Everything slow (reading,
+checking, building the rows) happens before that transaction, where the
+progress bar moves; the transaction itself only inserts prepared rows, so
+it holds SQLite's write lock briefly (web requests that write meanwhile
+wait, within busy_timeout; readers never wait in WAL mode).
 """
 from __future__ import annotations
 
@@ -10,26 +21,32 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
+import time
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
+from peewee import fn
 from app.i18n import gettext as _
 
 from app import audit
-from app.db import db, utcnow
+from app.db import BulkInsert, db, utcnow
 from app.members import services
 from app.members.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, STATUS_LABELS
 from app.members.models import (
     AGE_BANDS, COUNTIES, GENDERS, NEEDS, Member, MemberImport)
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ["preferred_name", "legal_name", "gender", "year_of_birth", "age_band", "phone",
            "language", "county", "location", "referral_source", "referring_organisation",
            "date_joined", "needs", "status", "notes"]
 IMPORT_STATUSES = ("referred", "inducting", "active", "alumni")
 MAX_ROWS = 25_000
-CHUNK = 250
+INSERT_ROWS = 250     # rows per INSERT statement (well under SQLite's variable limit)
 
 TEMPLATE_EXAMPLE = ["Wanjiku", "Wanjiku Kamau", "female", "1996", "", "0712 345678", "sw",
                     "Nairobi", "Kawangware", "Partner NGO", "Example Trust", "2024-03-15",
@@ -298,17 +315,23 @@ def check_file(data: bytes, progress=lambda pct: None) -> tuple[int, list[dict],
             problems += [{"row": record["_row"], "column": column, "text": text}
                          for column, text in row_problems]
         else:
+            values["_row"] = record["_row"]
             valid.append(values)
         if index % 500 == 0:
             progress(index * 100 // len(records))
     return len(records), valid, problems
 
 
+def _owner_locale(batch: MemberImport):
+    """Problems are written in the coordinator's language."""
+    from app.i18n import REGIONAL_LOCALE
+    locale = batch.owner.language if batch.owner_id else "en"
+    return force_locale(REGIONAL_LOCALE.get(locale, locale))
+
+
 def run_check(batch: MemberImport, progress=lambda pct: None) -> MemberImport:
     """The dry run: read and check every row, write only the findings."""
-    locale = batch.owner.language if batch.owner_id else "en"
-    from app.i18n import REGIONAL_LOCALE
-    with force_locale(REGIONAL_LOCALE.get(locale, locale)):
+    with _owner_locale(batch):
         try:
             data = Path(batch.path).read_bytes()
             total, valid, problems = check_file(data, progress)
@@ -321,45 +344,151 @@ def run_check(batch: MemberImport, progress=lambda pct: None) -> MemberImport:
     return batch
 
 
+class ImportStopped(Exception):
+    """Confirmed rows have problems now: nothing was written. `problems`
+    is the file's whole list as it is now, the new ones marked."""
+
+    def __init__(self, problems: list[dict], valid_rows: int):
+        super().__init__(f"{sum(1 for p in problems if p.get('new'))} new problems")
+        self.problems, self.valid_rows = problems, valid_rows
+
+
+@dataclass
+class Recheck:
+    problems: list[dict]      # every problem of the file now
+    valid_rows: int           # rows without problems now
+    # the confirmed rows, in database form, and their phones (last 9 digits -> row)
+    rows: list[tuple] = dataclass_field(default_factory=list)
+    phones: dict[str, int] = dataclass_field(default_factory=dict)
+
+    def stop(self, new: list[dict]) -> ImportStopped:
+        new_rows = {p["row"] for p in new}
+        problems = [{**p, "new": True} for p in new] + [
+            p for p in self.problems if p["row"] not in new_rows]
+        # rows the re-check found are already left out of valid_rows
+        newly_invalid = new_rows - {p["row"] for p in self.problems}
+        valid = 0 if 0 in new_rows else self.valid_rows - len(newly_invalid)
+        return ImportStopped(problems, max(0, valid))
+
+
 def run_import(batch: MemberImport, actor=None, progress=lambda pct: None) -> int:
-    """Check again (the database may have changed since the dry run) and
-    write the rows without problems, whole rows only, in chunks."""
-    if batch.status != MemberImport.CHECKED or not batch.path:
+    """Write every row the coordinator confirmed, or none: check the file
+    again, build the rows, then insert them all in one transaction.
+    Returns how many members were written: 0 when the import stopped
+    because confirmed rows have problems now (the batch is 'checked' again,
+    its problems list marks the new ones). On any other failure nothing is
+    written either, the import can be confirmed again, and the error is
+    raised for the worker's log."""
+    claimed = MemberImport.update(status=MemberImport.IMPORTING).where(
+        (MemberImport.id == batch.id) & (MemberImport.status == MemberImport.CHECKED)
+        & (MemberImport.path != "")).execute()
+    if not claimed:
         raise services.MemberError(_("This import was already done or cancelled."))
-    MemberImport.update(status=MemberImport.IMPORTING).where(
-        MemberImport.id == batch.id).execute()
-    _total, valid, _problems = check_file(Path(batch.path).read_bytes())
-    imported = 0
-    first_code = last_code = ""
-    for start in range(0, len(valid), CHUNK):
-        chunk = valid[start:start + CHUNK]
-        with db.atomic():
-            number = (Member.select(Member.number).order_by(Member.number.desc())
-                      .scalar() or 0)
-            rows = []
-            for values in chunk:
-                number += 1
-                clean = services.clean_record(
-                    {k: v for k, v in values.items() if not k.startswith("_")})
-                status = values["_status"]
-                rows.append({**clean, "number": number, "code": services.format_code(number),
-                             "status": status, "created_by": actor.id if actor else None,
-                             "status_changed_at": utcnow()})
-            Member.insert_many(rows).execute()
-            imported += len(rows)
-            first_code = first_code or rows[0]["code"]
-            last_code = rows[-1]["code"]
-            MemberImport.update(imported_rows=imported).where(
-                MemberImport.id == batch.id).execute()
-        progress(5 + imported * 95 // max(1, len(valid)))
-    with db.atomic():
-        MemberImport.update(status=MemberImport.IMPORTED, imported_rows=imported).where(
+    batch = MemberImport.get_by_id(batch.id)
+    try:
+        with _owner_locale(batch):
+            checked_up_to = Member.select(fn.MAX(Member.id)).scalar() or 0
+            bulk = BulkInsert(Member, last=("number", "code"))
+            recheck = _recheck(batch, bulk, actor, progress)
+            progress(85)
+            imported = _write_all(batch, bulk, recheck, actor, checked_up_to)
+    except ImportStopped as stop:
+        MemberImport.update(status=MemberImport.CHECKED, valid_rows=stop.valid_rows,
+                            problems_json=json.dumps(stop.problems, ensure_ascii=False)).where(
             MemberImport.id == batch.id).execute()
-        audit.record("member.imported", "member_import", batch.id,
-                     f"{imported} members" + (f", {first_code}..{last_code}" if imported else ""),
-                     actor=actor)
+        audit.record("member.import_stopped", "member_import", batch.id,
+                     f"{sum(1 for p in stop.problems if p.get('new'))} new problems; "
+                     "nothing written", actor=actor)
+        return 0
+    except Exception:
+        MemberImport.update(status=MemberImport.CHECKED).where(
+            MemberImport.id == batch.id).execute()
+        raise
     discard_file(batch)
     return imported
+
+
+def _recheck(batch: MemberImport, bulk: BulkInsert, actor, progress) -> Recheck:
+    """Check the file again and build the rows to insert (the progress bar
+    goes to 80 %). Raises ImportStopped if a row the coordinator confirmed
+    has a problem now. Rows shown as skipped at the dry run stay skipped."""
+    skipped = {p["row"] for p in problems_of(batch)}
+    try:
+        _total, valid, problems = check_file(Path(batch.path).read_bytes(),
+                                             lambda pct: progress(1 + pct * 60 // 100))
+    except FileProblem as problem:
+        raise Recheck([], 0).stop([{"row": 0, "column": "", "text": str(problem)}]) from None
+    recheck = Recheck(problems, len(valid))
+    new = [p for p in problems if p["row"] not in skipped]
+    confirmed = [values for values in valid if values["_row"] not in skipped]
+    if not new and len(confirmed) != batch.valid_rows:
+        new = [{"row": 0, "column": "", "text": _(
+            "The file is not the one that was checked. Upload it again.")}]
+    common = {"created_by": actor.id if actor else None, "status_changed_at": utcnow()}
+    for index, values in enumerate(confirmed):
+        try:   # (the referral source was looked up among the active ones by the check)
+            clean = services.clean_record({k: v for k, v in values.items()
+                                           if not k.startswith("_") and k != "referral_source"})
+            clean["referral_source"] = values["referral_source"]
+        except services.MemberError as error:
+            new.append({"row": values["_row"], "column": error.field or "",
+                        "text": str(error.message)})
+            continue
+        recheck.rows.append(bulk.row({**clean, **common, "status": values["_status"]}))
+        phone_key = "".join(c for c in clean.get("phone", "") if c.isdigit())[-9:]
+        if phone_key:
+            recheck.phones.setdefault(phone_key, values["_row"])
+        if index % 1000 == 0:
+            progress(62 + index * 18 // max(1, len(confirmed)))
+    if new:
+        raise recheck.stop(new)
+    return recheck
+
+
+def _phones_registered_since(member_id: int, phones: dict[str, int]) -> list[dict]:
+    """Rows whose phone now belongs to a member registered after the
+    re-check began. Run inside the write transaction: nobody can register
+    another one before it ends."""
+    clashes = []
+    query = (Member.select(Member.code, Member.phone)
+             .where((Member.id > member_id) & (Member.phone != "")
+                    & Member.anonymised_at.is_null()))
+    for code, phone in query.tuples():
+        key = "".join(c for c in phone if c.isdigit())[-9:]
+        if key in phones:
+            clashes.append({"row": phones[key], "column": "phone", "text": _(
+                "This phone number already belongs to member %(code)s.", code=code)})
+    return clashes
+
+
+def _insert_batch(bulk: BulkInsert, rows: list[tuple]) -> None:
+    bulk.run(rows)
+
+
+def _write_all(batch: MemberImport, bulk: BulkInsert, recheck: Recheck, actor,
+               checked_up_to: int) -> int:
+    """Every confirmed row in one transaction, with the next free codes.
+    Only inserts prepared rows: the write lock is held briefly (see the
+    module docstring; the time is logged)."""
+    code_prefix = services.prefix()
+    started = time.monotonic()
+    with db.atomic():
+        clashes = _phones_registered_since(checked_up_to, recheck.phones)
+        if clashes:
+            raise recheck.stop(clashes)
+        first = (Member.select(fn.MAX(Member.number)).scalar() or 0) + 1
+        rows = [row + (number, services.format_code(number, code_prefix))
+                for number, row in enumerate(recheck.rows, start=first)]
+        for start in range(0, len(rows), INSERT_ROWS):
+            _insert_batch(bulk, rows[start:start + INSERT_ROWS])
+        MemberImport.update(status=MemberImport.IMPORTED, imported_rows=len(rows)).where(
+            MemberImport.id == batch.id).execute()
+        span = f", {rows[0][-1]}..{rows[-1][-1]}" if rows else ""
+        audit.record("member.imported", "member_import", batch.id,
+                     f"{len(rows)} members{span}", actor=actor)
+    log.info("member import %s: %d members written in one transaction (%.0f ms)",
+             batch.id, len(rows), (time.monotonic() - started) * 1000)
+    return len(rows)
 
 
 def problems_of(batch: MemberImport) -> list[dict]:

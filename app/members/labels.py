@@ -1,5 +1,8 @@
 """Translated labels for the stored keys (statuses, needs, purposes...)."""
+from typing import Any, NamedTuple
+
 from app.i18n import lazy_gettext as _l
+from app.members.models import CONSENT_PURPOSES
 
 STATUS_LABELS = {
     "referred": _l("Referred"),
@@ -37,29 +40,91 @@ EXIT_REASON_LABELS = {
     "anonymised": _l("Anonymised on request"),
     "other": _l("Other reason"),
 }
-PURPOSE_LABELS = {
-    "processing": _l("Keeping and using their information"),
-    "media": _l("Photos and media"),
-    "story": _l("Sharing their story"),
-    "research": _l("Taking part in research"),
-    "partners": _l("Sharing information with referral partners"),
-    "contact": _l("Being contacted by phone or SMS"),
+
+
+class ConsentPurpose(NamedTuple):
+    """Everything said about one consent purpose, in one place.
+
+    `label` is the staff wording (about the member, third person). The
+    member reads their own choices in the second person (`title`,
+    `explanation`, `agreed`, `refused`: /me and the induction pack) and
+    signs them in the first person (`i_agree`: the consent form)."""
+    label: Any
+    title: Any
+    explanation: Any
+    agreed: Any
+    refused: Any
+    i_agree: Any
+
+
+PURPOSES = {
+    "processing": ConsentPurpose(
+        label=_l("Keeping and using their information"),
+        title=_l("Your information"),
+        explanation=_l("The centre keeps a record about you (your name, how to reach you, your "
+                       "needs and your progress) so that we can support you. Only staff who need "
+                       "it can see it. This is needed before we can do more than write down your "
+                       "first visit."),
+        agreed=_l("You agreed that the centre may keep and use your information to support you."),
+        refused=_l("You said no to the centre keeping and using your information. Only a note "
+                   "of your first visit is kept."),
+        i_agree=_l("I agree that the centre may keep and use my information to support me."),
+    ),
+    "media": ConsentPurpose(
+        label=_l("Photos and media"),
+        title=_l("Photos and videos"),
+        explanation=_l("Photos, audio or video in which you can be recognised may be taken and "
+                       "used by the centre."),
+        agreed=_l("You agreed that the centre may take and use photos, audio or video in which "
+                  "you can be recognised."),
+        refused=_l("You said no to photos, audio or video in which you can be recognised."),
+        i_agree=_l("I agree that the centre may take and use photos, audio or video in which I "
+                   "can be recognised."),
+    ),
+    "story": ConsentPurpose(
+        label=_l("Sharing their story"),
+        title=_l("Your story"),
+        explanation=_l("Your story may be told, in the way you agree, with your name or without "
+                       "it. You decide what is shared and you may stop at any time."),
+        agreed=_l("You agreed that your story may be told, in the way you choose."),
+        refused=_l("You said no to your story being told."),
+        i_agree=_l("I agree that my story may be told, in the way I choose."),
+    ),
+    "research": ConsentPurpose(
+        label=_l("Taking part in research"),
+        title=_l("Research"),
+        explanation=_l("You may be asked to take part in studies that help survivors. Taking "
+                       "part is always your choice."),
+        agreed=_l("You agreed that you may be asked to take part in research. Each time, you "
+                  "can still say no."),
+        refused=_l("You said no to being asked to take part in research."),
+        i_agree=_l("I agree that I may be asked to take part in research. Each time, I can "
+                   "still say no."),
+    ),
+    "partners": ConsentPurpose(
+        label=_l("Sharing information with referral partners"),
+        title=_l("Sharing with other organisations"),
+        explanation=_l("The centre may share the information needed with organisations that "
+                       "refer you or that you are referred to."),
+        agreed=_l("You agreed that the centre may share the information needed with "
+                  "organisations that refer you or that you are referred to."),
+        refused=_l("You said no to the centre sharing your information with other "
+                   "organisations."),
+        i_agree=_l("I agree that the centre may share the information needed with organisations "
+                   "that refer me or that I am referred to."),
+    ),
+    "contact": ConsentPurpose(
+        label=_l("Being contacted by phone or SMS"),
+        title=_l("Calls and SMS"),
+        explanation=_l("The centre may call you or send you SMS messages."),
+        agreed=_l("You agreed that the centre may call you or send you SMS messages."),
+        refused=_l("You said no to calls and SMS messages from the centre."),
+        i_agree=_l("I agree that the centre may call me or send me SMS messages."),
+    ),
 }
-PURPOSE_EXPLANATIONS = {
-    "processing": _l("The centre keeps a record about you (your name, how to reach you, your "
-                     "needs and your progress) so that we can support you. Only staff who need "
-                     "it can see it. This is needed before we can do more than write down your "
-                     "first visit."),
-    "media": _l("Photos, audio or video in which you can be recognised may be taken and used "
-                "by the centre."),
-    "story": _l("Your story may be told, in the way you agree, with your name or without it. "
-                "You decide what is shared and you may stop at any time."),
-    "research": _l("You may be asked to take part in studies that help survivors. Taking part "
-                   "is always your choice."),
-    "partners": _l("The centre may share the information needed with organisations that refer "
-                   "you or that you are referred to."),
-    "contact": _l("The centre may call you or send you SMS messages."),
-}
+assert tuple(PURPOSES) == CONSENT_PURPOSES, "one entry per consent purpose, in order"
+# Staff wording, by key (forms, staff pages, the data export).
+PURPOSE_LABELS = {key: purpose.label for key, purpose in PURPOSES.items()}
 METHOD_LABELS = {"verbal": _l("Explained and agreed verbally"), "signed": _l("Signed form")}
 REFERRAL_LABELS = {
     "partner_ngo": _l("Partner NGO"),

@@ -50,28 +50,23 @@ DEFAULT_STEPS = [
 ]
 
 
-_seeded: set[str] = set()
-
-
 def ensure_defaults() -> None:
-    """Seed the referral sources and the induction checklist once (a new
-    database is created from the models, so this also runs lazily; checked
-    once per database per process)."""
-    key = str(getattr(db.obj, "database", ""))
-    if key in _seeded:
-        return
-    if not ReferralSource.select().where(ReferralSource.key.is_null(False)).exists():
-        with db.atomic():
+    """Fill a list nobody has ever filled with the defaults: the referral
+    sources and the induction checklist of the work plan. Runs once per
+    database, from its schema steps (a new database: right after its tables
+    are created; an older one: steps 10 and 60), never on first use, so a
+    list that holds anything, even only retired rows, is the admin's and
+    stays as they left it, and a row they removed is never added back."""
+    with db.atomic():
+        if not ReferralSource.select().exists():
             ReferralSource.insert_many(
                 [{"key": k, "name": n, "position": i} for i, (k, n) in enumerate(DEFAULT_SOURCES)]
-            ).on_conflict_ignore().execute()
-    if not InductionStep.select().where(InductionStep.key.is_null(False)).exists():
-        with db.atomic():
+            ).execute()
+        if not InductionStep.select().exists():
             InductionStep.insert_many(
                 [{"key": k, "title_en": en, "title_sw": sw, "position": i, "required": req}
                  for i, (k, en, sw, req) in enumerate(DEFAULT_STEPS)]
-            ).on_conflict_ignore().execute()
-    _seeded.add(key)
+            ).execute()
 
 
 def prefix() -> str:
@@ -150,8 +145,8 @@ def member_for_user(user) -> Member | None:
 
 # --- codes -----------------------------------------------------------------------------
 
-def format_code(number: int) -> str:
-    return f"{prefix()}-{number:04d}"
+def format_code(number: int, code_prefix: str | None = None) -> str:
+    return f"{code_prefix or prefix()}-{number:04d}"
 
 
 def _next_number() -> int:
@@ -464,7 +459,6 @@ _CHECKLIST = {retired: Prepared(lambda p, r=retired: _checklist_query(r))
 
 
 def checklist(include_retired: bool = False):
-    ensure_defaults()
     return list(_CHECKLIST[bool(include_retired)].iterate())
 
 
@@ -591,7 +585,6 @@ def referral_source_label(source_id: int | None) -> str:
 
 
 def referral_sources(include_retired: bool = False):
-    ensure_defaults()
     query = ReferralSource.select().order_by(ReferralSource.position, ReferralSource.id)
     if not include_retired:
         query = query.where(ReferralSource.active == True)  # noqa: E712

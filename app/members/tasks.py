@@ -68,7 +68,7 @@ def write_member_import(job_id: str, import_id: str, actor_id: int | None):
         batch = MemberImport.get_by_id(import_id)
         actor = User.get_or_none(User.id == actor_id) if actor_id else None
         imported = imports.run_import(batch, actor, lambda pct: progress(pct, "importing"))
-        jobs.finish(job_id, f"{imported} imported")
+        jobs.finish(job_id, f"{imported} imported" if imported else "stopped, nothing written")
 
 
 @periodic_task(crontab(minute="23"))

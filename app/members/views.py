@@ -431,7 +431,8 @@ def import_show(import_id):
         MemberImport.CHECKED, MemberImport.IMPORTED) else []
     return render("members/import_show.html", "members/_import_status.html", batch=batch,
                   job=job, problems=problems,
-                  problem_rows=len({p["row"] for p in problems}))
+                  problem_rows=len({p["row"] for p in problems if p["row"]}),
+                  new_problem_rows=len({p["row"] for p in problems if p.get("new")}))
 
 
 @bp.route("/members/import/<import_id>/confirm", methods=["POST"])

@@ -101,7 +101,8 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     assert phone.locator("html").get_attribute("lang") == "sw"
     expect(phone.get_by_role("heading", level=1)).to_have_text("Habari, Amani")
     expect(phone.locator("#my-buddy")).to_contain_text("Zawadi")
-    expect(phone.locator("#my-consents")).to_contain_text("ndiyo")
+    expect(phone.locator("#my-consents")).to_contain_text(
+        "Ulikubali kwamba kituo kinaweza kukupigia simu")       # their own choice, to them
     expect(phone.get_by_role("heading", name="Ratiba yangu")).to_be_visible()
     assert "Mwende" not in phone.content()
     width = phone.evaluate("document.documentElement.scrollWidth")
