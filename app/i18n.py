@@ -90,6 +90,17 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(DOMAIN.gettext, string, **variables)
 
 
+def pgettext(context: str, string: str, **variables) -> str:
+    """gettext for a word that means different things in different places
+    ("Open" the status, "Open" the button): all modules share one domain,
+    so the context keeps their Swahili apart."""
+    return DOMAIN.pgettext(context, string, **variables)
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    return LazyString(DOMAIN.pgettext, context, string, **variables)
+
+
 @pass_context
 def template_gettext(context, string: str, **variables) -> str:
     """`_()` and `gettext()` in templates, as jinja2.ext.i18n's newstyle
@@ -109,6 +120,14 @@ def template_gettext(context, string: str, **variables) -> str:
 
 
 @pass_context
+def template_pgettext(context, msgctxt: str, string: str, **variables) -> str:
+    translated = DOMAIN.get_translations().upgettext(msgctxt, string)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
+@pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
     translated = DOMAIN.get_translations().ungettext(singular, plural, num)
@@ -122,7 +141,7 @@ def init_app(app) -> None:
     babel = Babel(app, locale_selector=select_locale, default_translation_directories=dirs)
     babel.domain_instance = DOMAIN
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
-                                 ngettext=template_ngettext)
+                                 ngettext=template_ngettext, pgettext=template_pgettext)
     from flask_babel import get_locale
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -92,3 +92,19 @@ def test_date_filters_show_nairobi_time_in_the_page_language(app):
         assert local_datetime(None) == local_date(None) == "—"
     with app.test_request_context("/", headers={"Accept-Language": "sw"}):
         assert local_date(stored, "long") == "24 Novemba 2026"
+
+
+def test_one_english_word_with_two_meanings_keeps_both_swahili_words(app):
+    """All catalogues share one domain: a context (pgettext) keeps a goal's
+    "In progress" apart from a safeguarding concern's."""
+    from flask import render_template_string
+    from app.i18n import lazy_pgettext, pgettext
+    from app.mentorship.labels import GOAL_STATUS_LABELS
+    with app.test_request_context("/", headers={"Accept-Language": "sw"}):
+        concern = render_template_string('{{ _("In progress") }}')
+        goal = render_template_string('{{ pgettext("goal", "In progress") }}')
+        assert concern == "Inashughulikiwa" and goal == "Inaendelea"
+        assert pgettext("goal", "In progress") == str(lazy_pgettext("goal", "In progress")) == goal
+        assert str(GOAL_STATUS_LABELS["in_progress"]) == goal
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string('{{ pgettext("goal", "In progress") }}') == "In progress"

@@ -1,5 +1,5 @@
 """Words for the codes stored with backup runs (shown on the admin page)."""
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 
 STATUS = {
     "running": _l("Running"),
@@ -8,7 +8,7 @@ STATUS = {
     "failed": _l("Failed"),
     "local_only": _l("Kept on the Pi only"),
     "interrupted": _l("Interrupted"),
-    "pending": _l("Waiting"),
+    "pending": lazy_pgettext("backup result", "Waiting"),
 }
 
 TRIGGER = {

@@ -1,7 +1,7 @@
 """Forms of the counselling module (messages from app.forms helpers)."""
 from __future__ import annotations
 
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms import validators
@@ -117,7 +117,7 @@ class MemberCancelForm(KituoForm):
 
 
 class NoteForm(KituoForm):
-    text = TextAreaField(_l("Note"), [required(), length(20000)])
+    text = TextAreaField(lazy_pgettext("session note", "Note"), [required(), length(20000)])
     concerns = TextAreaField(_l("Presenting concerns (optional)"), [optional(), length(4000)])
     risk_level = SelectField(_l("Risk level"), choices=[(k, v) for k, v in L.RISK_LABELS.items()],
                              validators=[optional()])

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from flask import url_for
 from flask_babel import get_locale
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 
 from app.filters import local_date
 
@@ -18,13 +18,13 @@ AREA_LABELS = {
 LANGUAGE_LABELS = {"sw": "Kiswahili", "en": "English"}
 PAIRING_STATUS_LABELS = {
     "proposed": _l("Proposed"),
-    "active": _l("Active"),
+    "active": lazy_pgettext("pairing", "Active"),
     "completed": _l("Completed"),
     "ended": _l("Ended"),
 }
 GOAL_STATUS_LABELS = {
     "open": _l("Not started"),
-    "in_progress": _l("In progress"),
+    "in_progress": lazy_pgettext("goal", "In progress"),
     "achieved": _l("Achieved"),
     "dropped": _l("Dropped"),
 }
