@@ -75,3 +75,25 @@ def periodic_task(schedule, **options):
         name = f"{func.__module__}.{func.__name__}"
         return huey.periodic_task(schedule, name=name, **options)(_in_app_context(func))
     return decorate
+
+
+def put_back_interrupted_work(app) -> dict[str, int]:
+    """Before the consumer runs any task: whatever a crash or power cut cut
+    off (a job "running", an import "importing") is put back or marked
+    failed, module by module (registry.interrupted_work)."""
+    from app.db import db
+    done = {}
+    with app.app_context():
+        opened = db.connect(reuse_if_open=True)
+        try:
+            for put_back in app.extensions["kituo"].interrupted_work:
+                name = f"{put_back.__module__}.{put_back.__name__}"
+                try:
+                    with db.atomic():
+                        done[name] = put_back()
+                except Exception:  # noqa: BLE001 - e.g. a schema not migrated yet: start anyway
+                    app.logger.exception("worker start: %s failed", name)
+        finally:
+            if opened:
+                db.close()
+    return done

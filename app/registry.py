@@ -108,6 +108,10 @@ class Registry:
     # anonymisers: (member) -> None, run inside the member's anonymisation
     # transaction: each module removes the free text it holds about them.
     anonymisers: list[Callable] = field(default_factory=list)
+    # interrupted_work: () -> int, run once when the worker starts, before
+    # any task: each module puts back what a crash or power cut left
+    # half-done (returns how many rows it put back).
+    interrupted_work: list[Callable[[], int]] = field(default_factory=list)
     # member_export_sections: ExportSection, added to a member's own export.
     member_export_sections: list[ExportSection] = field(default_factory=list)
 

@@ -18,3 +18,8 @@ os.nice(10)
 app = create_app()
 queue._worker_app = app
 huey = queue.huey
+
+
+for name, count in queue.put_back_interrupted_work(app).items():
+    if count:
+        app.logger.warning("worker start: %s put back %d interrupted item(s)", name, count)

@@ -194,3 +194,23 @@ def test_problems_at_confirm_time_are_in_the_coordinators_language(conn):
     new = [p for p in imports.problems_of(MemberImport.get_by_id(batch.id)) if p.get("new")]
     assert len(new) == 1 and new[0]["row"] == 3 and "AZ-0001" in new[0]["text"]
     assert "already belongs" not in new[0]["text"]
+
+
+def test_worker_start_puts_back_what_a_power_cut_interrupted(app, conn):
+    """The worker died mid-import: the import wrote nothing (one
+    transaction) and goes back to "checked" to be confirmed again; its job,
+    and any other job left "running", is marked failed; queued jobs stay for
+    huey to run."""
+    from app.queue import put_back_interrupted_work
+    owner = make_user("coordinator")
+    batch = _checked(_csv(3), owner)
+    MemberImport.update(status=MemberImport.IMPORTING).where(MemberImport.id == batch.id).execute()
+    running = Job.create(kind="member_import", owner=owner, status=Job.RUNNING)
+    queued = Job.create(kind="pdf", owner=owner, status=Job.QUEUED)
+    done = put_back_interrupted_work(app)
+    assert done["app.jobs.services.fail_interrupted"] == 1
+    assert done["app.members.imports.reopen_interrupted_imports"] == 1
+    assert MemberImport.get_by_id(batch.id).status == MemberImport.CHECKED
+    assert Job.get_by_id(running.id).status == Job.FAILED
+    assert Job.get_by_id(queued.id).status == Job.QUEUED
+    assert imports.run_import(MemberImport.get_by_id(batch.id), owner) == 3   # confirm again

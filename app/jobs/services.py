@@ -67,6 +67,15 @@ def running(job_id):
         raise
 
 
+def fail_interrupted() -> int:
+    """Jobs still "running" when the worker starts were cut off (a crash
+    or a power cut): nothing runs them any more, so say they failed instead
+    of leaving a progress bar polling for ever. Queued jobs stay: huey
+    keeps its queue on disk and runs them."""
+    return (Job.update(status=Job.FAILED, message="interrupted", finished_at=utcnow())
+            .where(Job.status == Job.RUNNING).execute())
+
+
 def purge_old_results(max_age_hours: int = 24) -> int:
     """Delete result files of jobs finished more than `max_age_hours` ago."""
     import datetime as dt

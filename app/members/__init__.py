@@ -119,7 +119,7 @@ def _template_helpers() -> dict:
 
 
 def register(app) -> None:
-    from app.members import demo, migrations, models, schedule, tasks, views  # noqa: F401
+    from app.members import demo, imports, migrations, models, schedule, tasks, views  # noqa: F401
     app.config.setdefault("MEMBER_PREFIX", os.environ.get("KITUO_MEMBER_PREFIX", "AZ"))
     app.config.setdefault("RETENTION_YEARS", int(os.environ.get("KITUO_RETENTION_YEARS", "5")))
     app.register_blueprint(bp)
@@ -144,4 +144,5 @@ def register(app) -> None:
         BenchPage("member profile", "coordinator", _profile_bench_path),
     ]
     reg.demo_seeders.append((10, demo.seed_members))
+    reg.interrupted_work.append(imports.reopen_interrupted_imports)
     reg.real_data_checks.append(_holds_real_members)

@@ -371,6 +371,14 @@ class Recheck:
         return ImportStopped(problems, max(0, valid))
 
 
+def reopen_interrupted_imports() -> int:
+    """An import cut off while writing (the worker died) wrote nothing: its
+    rows go in one transaction. Put it back to "checked" so the coordinator
+    can confirm it again."""
+    return (MemberImport.update(status=MemberImport.CHECKED)
+            .where(MemberImport.status == MemberImport.IMPORTING).execute())
+
+
 def run_import(batch: MemberImport, actor=None, progress=lambda pct: None) -> int:
     """Write every row the coordinator confirmed, or none: check the file
     again, build the rows, then insert them all in one transaction.
