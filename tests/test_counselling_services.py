@@ -294,3 +294,18 @@ def test_schedule_provider_is_discreet(conn):
     items = schedule.appointments(member, utcnow(), utcnow() + dt.timedelta(days=30))
     assert [i.title for i in items] == ["Appointment at the centre"]
     assert all("ounsel" not in (i.title + i.detail + i.place) for i in items)
+
+
+def test_a_new_database_has_the_booking_rules_and_holidays_from_init_db(tmp_path):
+    """Created with the tables (migration 44, on_new_database), not by the
+    first page that reads them."""
+    from app import create_app
+    from app.counselling.models import CounsellingSettings, Holiday
+    from app.db import db
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32,
+                      "DATABASE": str(tmp_path / "new.db"), "INSTANCE_PATH": str(tmp_path),
+                      "JOBS_DIR": str(tmp_path / "jobs")})
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    with app.app_context(), db.connection_context():
+        assert CounsellingSettings.select().count() == 1
+        assert Holiday.select().count() == len(services.KENYA_FIXED_HOLIDAYS)

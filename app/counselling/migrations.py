@@ -1,5 +1,6 @@
 """Schema steps of the counselling module after its first (40, in
-app/migrations.py); versions 41-49 (42: note release, 43: group notices)."""
+app/migrations.py); versions 41-49 (42: note release, 43: group notices,
+44: default rules and holidays in new databases)."""
 from app.db import add_column_if_missing, create_tables, migration
 
 
@@ -22,3 +23,12 @@ def _note_release(migrator):
 def _group_notices(migrator):
     from app.counselling.models import GroupNotice
     create_tables([GroupNotice])
+
+
+@migration(44, "counselling: booking rules and Kenya's public holidays in every database",
+           on_new_database=True)
+def _default_rules(migrator):
+    """A new database gets the settings row and holidays with its tables,
+    not on the first page that reads them."""
+    from app.counselling.services import ensure_defaults
+    ensure_defaults()
