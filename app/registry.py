@@ -62,10 +62,15 @@ class BenchPage:
     path: object
 
 
+NOTICE_ORDER = 10
+
+
 @dataclass(frozen=True)
 class HomeSection:
     """A read-only block on a member's own home page (/me): `template` is
-    rendered with `ctx` (e.g. their goals with their mentor)."""
+    rendered with `ctx` (e.g. their goals with their mentor). Sections
+    ordered below NOTICE_ORDER come first, above "My schedule" (news the
+    member must not miss); the others follow "My buddy"."""
     key: str
     template: str
     ctx: dict
@@ -205,6 +210,7 @@ def init_app(app) -> None:
 
     from app.access import ROLES
     app.jinja_env.globals["ROLES"] = ROLES
+    app.jinja_env.globals["NOTICE_ORDER"] = NOTICE_ORDER
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["kituo_nav_html"] = lambda: registry().nav_html(
         current_user, request.endpoint, str(get_locale()))

@@ -282,6 +282,8 @@ def test_member_sees_and_dismisses_the_notice_another_member_does_not(app, clien
     page = _soup(client.get("/me"))
     notice = page.select_one("#my-notices .group-notice")
     assert "was cancelled" in notice.get_text()
+    cards = [c.get("id") for c in page.select("main section")]
+    assert cards.index("my-notices") < cards.index("my-schedule")   # news first
     assert "ounsel" not in page.select_one("main").get_text()
     assert "Circle" not in page.select_one("main").get_text()
 

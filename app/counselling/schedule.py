@@ -116,7 +116,7 @@ def group_notices(member) -> HomeSection | None:
     if not notices:
         return None
     return HomeSection("group_notices", "counselling/_home_notices.html",
-                       {"notices": notices}, 10)
+                       {"notices": notices}, 5)  # above the schedule: news not to miss
 
 
 def dismiss_notice(member, notice_id: int) -> bool:
