@@ -647,6 +647,8 @@ def counsellor_members(user):
 
 
 _AGENDA = Prepared(lambda p: bookings_between(p("counsellor"), p("start"), p("end"))
+                   .select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.status,
+                           Booking.room, Member.code, Member.preferred_name, Member.id)
                    .where(Booking.status.in_(HOLDING + (CANCELLED_MEMBER, CANCELLED_CENTRE))))
 
 
