@@ -2,7 +2,6 @@
 import datetime as dt
 from functools import lru_cache
 
-from flask import url_for
 from flask_babel import get_locale
 from app.i18n import lazy_gettext as _l, lazy_pgettext
 
@@ -91,24 +90,6 @@ def date_labels(values, fmt: str = "medium") -> dict:
             labels[value] = (_date_label(locale, value, fmt) if type(value) is dt.date
                              else local_date(value, fmt))   # datetimes: time zone
     return labels
-
-
-_SENTINEL_ID = 2147483647
-
-
-def id_url_parts(endpoint: str, key: str) -> tuple[str, str]:
-    """(head, tail) of the url of a route with one integer id: the url is
-    head + id + tail. url_for once per page instead of once per row."""
-    head, tail = url_for(endpoint, **{key: _SENTINEL_ID}).split(str(_SENTINEL_ID))
-    return head, tail
-
-
-def id_url(endpoint: str, key: str) -> str:
-    """The url of a route whose integer id comes last, without the id."""
-    head, tail = id_url_parts(endpoint, key)
-    if tail:
-        raise ValueError(f"{endpoint}: the id is not at the end of the url")
-    return head
 
 
 def labels_of(kind: str) -> dict[str, str]:

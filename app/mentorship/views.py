@@ -21,6 +21,7 @@ from app.mentorship.forms import (
     ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
 from app.mentorship.models import GOAL_STATUSES
+from app.urls import url_around_id, url_before_id
 
 
 def _pairing_or_404(pairing_id: int):
@@ -54,7 +55,7 @@ def _list_helpers(days) -> dict:
     return dict(status_labels=labels.labels_of("pairing"),
                 goal_labels=labels.labels_of("goal"),
                 dates=labels.date_labels(days),
-                pairing_url=labels.id_url("mentorship.show_pairing", "pairing_id"))
+                pairing_url=url_before_id("mentorship.show_pairing", "pairing_id"))
 
 
 @bp.route("/mentoring/")
@@ -73,8 +74,8 @@ def mentor_home():
                            profile=services.profile_for(current_user),
                            days=services.overdue_days(),
                            durations=labels.duration_labels(s.duration_minutes for s in recent),
-                           session_url=labels.id_url("mentorship.show_session", "session_id"),
-                           log_url=labels.id_url_parts("mentorship.new_session", "pairing_id"),
+                           session_url=url_before_id("mentorship.show_session", "session_id"),
+                           log_url=url_around_id("mentorship.new_session", "pairing_id"),
                            **_list_helpers([p.last_session_on for p in pairings]
                                            + [s.held_on for s in recent]))
 
