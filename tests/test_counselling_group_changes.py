@@ -249,6 +249,40 @@ def test_invalid_edit_is_422_next_to_the_field_and_writes_nothing(app, client, l
         assert not GroupNotice.select().exists()
 
 
+def test_cancelling_asks_first_then_tells_everyone_once(app, client, login_as):
+    trainer = login_as("trainer")
+    with app_db(app):
+        session = _session(facilitator=trainer, capacity=1)
+        members = [make_member() for _ in range(3)]
+        for member in members:
+            groups.sign_up(session, member)
+    page = _soup(client.get(f"/counselling/groups/{session.id}"))
+    ask = page.select_one(f"a[href='/counselling/groups/{session.id}/cancel']")
+    assert ask and not page.select(f"form[action='/counselling/groups/{session.id}/cancel']")
+    question = _soup(client.get(ask["href"]))
+    assert "1 with a place and 2 waiting" in question.select_one("main").get_text()
+    with app_db(app):
+        assert GroupSession.get_by_id(session.id).cancelled_at is None   # asking writes nothing
+    confirm = question.select_one(f"form[action='/counselling/groups/{session.id}/cancel']")
+    response = client.post(confirm["action"])
+    assert response.status_code == 303
+    with app_db(app):
+        assert GroupSession.get_by_id(session.id).cancelled_at is not None
+        assert all(len(schedule.open_notices(m)) == 1 for m in members)
+    # Already cancelled: nothing more to ask or do (no second notice, no second audit).
+    assert client.get(ask["href"]).status_code == 404
+    assert client.post(confirm["action"]).status_code == 404
+    with app_db(app):
+        assert GroupNotice.select().count() == 3
+        assert AuditEvent.select().where(AuditEvent.action == "counselling.group_cancelled").count() == 1
+    other = app.test_client()
+    login_as("counsellor", client_=other)          # may see groups, does not run this one
+    with app_db(app):
+        fresh = _session()
+    assert other.get(f"/counselling/groups/{fresh.id}/cancel").status_code == 403
+    assert other.post(f"/counselling/groups/{fresh.id}/cancel").status_code == 403
+
+
 def test_only_managers_edit_and_only_upcoming_sessions(app, client, login_as):
     with app_db(app):
         session = _session()

@@ -711,12 +711,20 @@ def group_register(session_id: int):
     return see_other("counselling.group", session_id=session.id)
 
 
-@bp.route("/counselling/groups/<int:session_id>/cancel", methods=["POST"])
+@bp.route("/counselling/groups/<int:session_id>/cancel", methods=["GET", "POST"])
 @requires("counselling.groups")
 def group_cancel(session_id: int):
+    """GET asks first (everyone signed up is told, which cannot be taken
+    back); POST cancels. Only an upcoming session that is not cancelled."""
     session = _group_or_404(session_id)
     if not groups.may_manage(current_user, session):
         abort(403)
+    if not groups.editable(session):
+        abort(404)
+    if request.method == "GET":
+        count = groups.counts([session])[session.id]
+        return render_template("counselling/group_cancel.html", session=session,
+                               booked=count[groups.BOOKED], waiting=count[groups.WAITLISTED])
     with db.atomic():
         groups.cancel_session(session, current_user)
     flash(_("Session cancelled."), "success")
