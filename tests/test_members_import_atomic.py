@@ -214,3 +214,11 @@ def test_worker_start_puts_back_what_a_power_cut_interrupted(app, conn):
     assert Job.get_by_id(running.id).status == Job.FAILED
     assert Job.get_by_id(queued.id).status == Job.QUEUED
     assert imports.run_import(MemberImport.get_by_id(batch.id), owner) == 3   # confirm again
+
+
+def test_a_file_over_the_row_limit_is_refused_before_anything_is_checked(conn, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    with pytest.raises(imports.FileProblem) as refused:
+        imports.read_rows(_csv(4))
+    assert "more than 3 rows" in str(refused.value) and "Split" in str(refused.value)
+    assert len(imports.read_rows(_csv(3))) == 3

@@ -45,7 +45,11 @@ COLUMNS = ["preferred_name", "legal_name", "gender", "year_of_birth", "age_band"
            "language", "county", "location", "referral_source", "referring_organisation",
            "date_joined", "needs", "status", "notes"]
 IMPORT_STATUSES = ("referred", "inducting", "active", "alumni")
-MAX_ROWS = 25_000
+# A confirmed import is one transaction (all rows or none), which holds the
+# database's write lock: 20,000 rows held it 0.3-0.45 s on the 2-core dev
+# machine, so 1.5-3 s on a Pi 4 and more on a Pi 3B, against a 5 s
+# busy_timeout for everyone else's saves. 10,000 rows keeps that well clear.
+MAX_ROWS = 10_000
 INSERT_ROWS = 250     # rows per INSERT statement (well under SQLite's variable limit)
 
 TEMPLATE_EXAMPLE = ["Wanjiku", "Wanjiku Kamau", "female", "1996", "", "0712 345678", "sw",
