@@ -369,3 +369,50 @@ def test_unknown_facilitator_is_a_translated_field_error(app, client, login_as):
     assert response.status_code == 422
     assert _soup(response).select_one("#facilitators-error").get_text() == \
         "Chagua kutoka kwenye orodha."
+
+
+def test_member_taken_off_by_staff_is_told_but_not_when_they_leave_themselves(app, client, login_as):
+    user = login_as("member")
+    staff = app.test_client()
+    login_as("coordinator", client_=staff)
+    with app_db(app):
+        me = make_member(user=user)
+        session = _session(capacity=1)
+        other_session = _session(day=6)
+        mine = groups.sign_up(session, me)
+        waiting = groups.sign_up(session, make_member())
+        left = groups.sign_up(other_session, me)
+    assert staff.post(f"/counselling/groups/{session.id}/signups/{mine.id}/cancel").status_code == 303
+    page = _soup(client.get("/me"))
+    [notice] = page.select("#my-notices .group-notice")
+    assert "no longer have a place" in notice.get_text()
+    assert "ounsel" not in page.select_one("main").get_text() and "Circle" not in notice.get_text()
+    with app_db(app):
+        assert GroupSignup.get_by_id(waiting.id).status == GroupSignup.BOOKED   # seat went on
+        groups.cancel_signup(GroupSignup.get_by_id(left.id), user)   # leaving by themselves
+        assert len(schedule.open_notices(me)) == 1
+        groups.sign_up(GroupSession.get_by_id(session.id), me)       # back on (waiting list)
+        assert schedule.open_notices(me) == []
+
+
+def test_migration_45_adds_removal_notices_to_an_older_database(tmp_path):
+    """A database from before step 45 (group notices without removed_at)
+    keeps its notices and gets the column."""
+    import sqlite3
+    from app.db import applied_versions
+    from tests.conftest import make_test_app
+    app = make_test_app(tmp_path)
+    with app_db(app):
+        member = make_member()
+        session = _session()
+        groups.sign_up(session, member)
+        groups.cancel_session(GroupSession.get_by_id(session.id))
+    with sqlite3.connect(tmp_path / "kituo.db") as con:
+        con.execute("ALTER TABLE group_notice DROP COLUMN removed_at")
+        con.execute("DELETE FROM schema_version WHERE version = 45")
+    upgraded = make_test_app(tmp_path)                      # runs upgrade()
+    with app_db(upgraded):
+        assert 45 in applied_versions()
+        [notice] = schedule.open_notices(member)
+        assert "was cancelled" in notice["text"]
+        assert GroupNotice.get().removed_at is None

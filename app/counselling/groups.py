@@ -131,6 +131,8 @@ def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
         existing.promoted_at, existing.created_by = None, actor
         existing.save()
         signup = existing
+        GroupNotice.delete().where((GroupNotice.session == session) & (GroupNotice.member == member)
+                                   & GroupNotice.removed_at.is_null(False)).execute()
     else:
         signup = GroupSignup.create(session=session, member=member, status=status,
                                     created_by=actor)
@@ -138,11 +140,15 @@ def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
     return signup
 
 
-def cancel_signup(signup: GroupSignup, actor=None) -> GroupSignup | None:
-    """Free the seat; the first person waiting gets it. Returns them."""
+def cancel_signup(signup: GroupSignup, actor=None, tell_member: bool = False) -> GroupSignup | None:
+    """Free the seat; the first person waiting gets it. Returns them.
+    `tell_member`: staff took them off, so their home page says so (a
+    member who leaves by themselves knows)."""
     was_booked = signup.status == BOOKED
     signup.status, signup.cancelled_at = CANCELLED, utcnow()
     signup.save(only=[GroupSignup.status, GroupSignup.cancelled_at])
+    if tell_member:
+        _notify_removed(signup)
     audit.record("counselling.group_signup_cancelled", "group_session", signup.session_id,
                  actor=actor)
     if not was_booked:
@@ -260,6 +266,18 @@ def update_session(session: GroupSession, title: str, starts_at: dt.datetime, mi
     if more_places:
         promote(session)
     return changed
+
+
+def _notify_removed(signup: GroupSignup) -> None:
+    session = GroupSession.get_by_id(signup.session_id)
+    if session.starts_at <= utcnow():
+        return
+    now = utcnow()
+    GroupNotice.delete().where((GroupNotice.session == session)
+                               & (GroupNotice.member == signup.member_id)).execute()
+    GroupNotice.create(member=signup.member_id, session=session.id,
+                       known_starts_at=session.starts_at, known_room=session.room or "",
+                       show_until=session.starts_at, changed_at=now, removed_at=now)
 
 
 def _notify_signed_up(session: GroupSession, new_starts_at: dt.datetime) -> None:

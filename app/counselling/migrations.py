@@ -1,6 +1,6 @@
 """Schema steps of the counselling module after its first (40, in
 app/migrations.py); versions 41-49 (42: note release, 43: group notices,
-44: default rules and holidays in new databases)."""
+44: default rules and holidays in new databases, 45: removal notices)."""
 from app.db import add_column_if_missing, create_tables, migration
 
 
@@ -32,3 +32,9 @@ def _default_rules(migrator):
     not on the first page that reads them."""
     from app.counselling.services import ensure_defaults
     ensure_defaults()
+
+
+@migration(45, "counselling: tell a member when staff take them off a group session")
+def _removal_notices(migrator):
+    from app.counselling.models import GroupNotice
+    add_column_if_missing(migrator, GroupNotice, "removed_at")

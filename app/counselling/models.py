@@ -191,7 +191,8 @@ class GroupNotice(BaseModel):
     out from the session as it is now (schedule.group_notices). Shown on
     the member's home until `show_until` (the later of the old and new
     start) or until they dismiss it; a change after a dismissal shows it
-    again."""
+    again. `removed_at`: staff took the member off the session (they are
+    told, until its start, unless they sign up again)."""
     member = pw.ForeignKeyField(Member, backref="+", on_delete="CASCADE")
     session = pw.ForeignKeyField(GroupSession, backref="+", on_delete="CASCADE")
     known_starts_at = pw.DateTimeField()
@@ -199,6 +200,7 @@ class GroupNotice(BaseModel):
     show_until = pw.DateTimeField()
     changed_at = pw.DateTimeField(default=utcnow)
     dismissed_at = pw.DateTimeField(null=True)
+    removed_at = pw.DateTimeField(null=True)   # staff took the member off the session
 
     class Meta:
         indexes = ((("member", "session"), True), (("member", "show_until"), False))

@@ -72,6 +72,9 @@ def notice_text(notice: GroupNotice, session: GroupSession) -> str | None:
     nothing differs any more from what they knew (moved back)."""
     from app.filters import local_datetime
     known = local_datetime(notice.known_starts_at)
+    if notice.removed_at:
+        return _("You no longer have a place at the group meeting on %(when)s. If you did not "
+                 "expect this, please ask at the centre.", when=known)
     if session.cancelled_at:
         return _("The group meeting you joined on %(when)s was cancelled.", when=known)
     moved = session.starts_at != notice.known_starts_at
@@ -92,15 +95,18 @@ def notice_text(notice: GroupNotice, session: GroupSession) -> str | None:
 
 
 def open_notices(member) -> list[dict]:
-    """Notices the member has not dismissed, while their date is ahead, for
-    meetings they are still signed up for (seat or waiting list)."""
+    """Notices the member has not dismissed, while their date is ahead: for
+    meetings they are still signed up for (seat or waiting list), and for
+    those staff took them off."""
+    signed_up = GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
+    taken_off = GroupNotice.removed_at.is_null(False) & (GroupSignup.status == GroupSignup.CANCELLED)
     rows = (GroupNotice.select(GroupNotice, GroupSession)
             .join(GroupSession, on=(GroupNotice.session == GroupSession.id))
             .join(GroupSignup, on=((GroupSignup.session == GroupSession.id)
                                    & (GroupSignup.member == GroupNotice.member)))
             .where((GroupNotice.member == member) & GroupNotice.dismissed_at.is_null()
                    & (GroupNotice.show_until > utcnow())
-                   & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED]))
+                   & ((GroupNotice.removed_at.is_null() & signed_up) | taken_off))
             .order_by(GroupNotice.show_until))
     notices = []
     for notice in rows:

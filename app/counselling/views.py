@@ -632,7 +632,7 @@ def group_signup_cancel(session_id: int, signup_id: int):
     if signup is None or signup.status == GroupSignup.CANCELLED:
         abort(404)
     with db.atomic():
-        groups.cancel_signup(signup, current_user)
+        groups.cancel_signup(signup, current_user, tell_member=True)
     return see_other("counselling.group", session_id=session.id)
 
 
