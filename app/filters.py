@@ -37,6 +37,11 @@ def local_date(value, fmt: str = "medium") -> str:
     return dates.format_date(value, fmt, locale=get_locale())
 
 
+def local_datetime_iso(value: str | None, fmt: str = "short") -> str:
+    """local_datetime of an ISO text (exports keep times as UTC ISO text)."""
+    return local_datetime(dt.datetime.fromisoformat(value), fmt) if value else "—"
+
+
 def money(cents: int | None) -> str:
     if cents is None:
         return "—"
@@ -51,5 +56,6 @@ def yes_no(value: bool) -> str:
 def init_app(app) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(local_datetime_iso, "datetime_iso")
     app.add_template_filter(money, "money")
     app.add_template_filter(yes_no, "yes_no")

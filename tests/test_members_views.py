@@ -473,3 +473,26 @@ def test_members_nav_follows_roles(client, login_as):
     login_as("coordinator")
     links = {a["href"] for a in _page(client.get("/")).select(".module-nav a")}
     assert "/members/" in links and "/me" not in links
+
+
+def test_export_pdf_speaks_to_the_member_in_their_time(app, conn):
+    """The data-export PDF is handed to the member: consents under the
+    titles the member reads on /me, meetings in Nairobi time, not UTC."""
+    import subprocess
+    import tempfile
+    from app.members.models import InductionMeeting
+    from app.pdf import render_pdf
+    member = make_member()
+    services.record_consent(member, "story", True, "verbal", "en", make_user("coordinator"))
+    InductionMeeting.create(member=member, starts_at=dt.datetime(2026, 12, 1, 21, 30),
+                            with_buddy=True)       # 00:30 on 2 December in Nairobi
+    pdf = render_pdf("members/pdf/export.html", locale="en", member=member,
+                     data=services.export_data(member))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        text = subprocess.run(["pdftotext", handle.name, "-"], capture_output=True,
+                              text=True, check=True).stdout
+    assert "Your story" in text and "Sharing their story" not in text
+    assert "02/12/2026, 00:30" in text and "UTC" not in text
+    assert "with your peer buddy" in text
