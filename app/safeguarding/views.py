@@ -134,50 +134,43 @@ def acknowledge(concern_id: int):
     return see_other("safeguarding.show", concern_id=concern.id)
 
 
+def _lead_action(concern, form, form_name: str, action, done: str):
+    """A lead's form on the concern page: do it and go back to the page, or
+    show the page again (it is a read of the concern: audited) with the
+    form's errors next to its fields."""
+    if submit(form, action, done):
+        return see_other("safeguarding.show", concern_id=concern.id)
+    services.audit.record("concern.viewed", "concern", concern.id)
+    return _concern_page(concern, 422, **{form_name: form})
+
+
 @bp.route("/concerns/<int:concern_id>/status", methods=["POST"])
 @requires("safeguarding.manage")
 def change_status(concern_id: int):
-    concern = _manage_concern_or_404(concern_id)
-    form = StatusForm()
-    if submit(form, lambda: services.set_status(concern, current_user, form.status.data,
-                                                form.outcome.data),
-              _("Status changed.")):
-        return see_other("safeguarding.show", concern_id=concern.id)
-    services.audit.record("concern.viewed", "concern", concern.id)
-    return _concern_page(concern, 422, status_form=form)
+    concern, form = _manage_concern_or_404(concern_id), StatusForm()
+    return _lead_action(concern, form, "status_form", lambda: services.set_status(
+        concern, current_user, form.status.data, form.outcome.data), _("Status changed."))
 
 
 @bp.route("/concerns/<int:concern_id>/notes", methods=["POST"])
 @requires("safeguarding.manage")
 def add_note(concern_id: int):
-    concern = _manage_concern_or_404(concern_id)
-    form = NoteForm()
-    if submit(form, lambda: services.add_note(concern, current_user, form.text.data),
-              _("Added to the action log.")):
-        return see_other("safeguarding.show", concern_id=concern.id)
-    services.audit.record("concern.viewed", "concern", concern.id)
-    return _concern_page(concern, 422, note_form=form)
+    concern, form = _manage_concern_or_404(concern_id), NoteForm()
+    return _lead_action(concern, form, "note_form", lambda: services.add_note(
+        concern, current_user, form.text.data), _("Added to the action log."))
 
 
 @bp.route("/concerns/<int:concern_id>/review", methods=["POST"])
 @requires("safeguarding.manage")
 def set_review(concern_id: int):
-    concern = _manage_concern_or_404(concern_id)
-    form = ReviewForm()
-    if submit(form, lambda: services.set_review(concern, current_user, form.review_on.data),
-              _("Review date saved.")):
-        return see_other("safeguarding.show", concern_id=concern.id)
-    services.audit.record("concern.viewed", "concern", concern.id)
-    return _concern_page(concern, 422, review_form=form)
+    concern, form = _manage_concern_or_404(concern_id), ReviewForm()
+    return _lead_action(concern, form, "review_form", lambda: services.set_review(
+        concern, current_user, form.review_on.data), _("Review date saved."))
 
 
 @bp.route("/concerns/<int:concern_id>/reopen", methods=["POST"])
 @requires("safeguarding.manage")
 def reopen(concern_id: int):
-    concern = _manage_concern_or_404(concern_id)
-    form = ReopenForm()
-    if submit(form, lambda: services.reopen(concern, current_user, form.reason.data),
-              _("Reopened: the concern is in progress again.")):
-        return see_other("safeguarding.show", concern_id=concern.id)
-    services.audit.record("concern.viewed", "concern", concern.id)
-    return _concern_page(concern, 422, reopen_form=form)
+    concern, form = _manage_concern_or_404(concern_id), ReopenForm()
+    return _lead_action(concern, form, "reopen_form", lambda: services.reopen(
+        concern, current_user, form.reason.data), _("Reopened: the concern is in progress again."))
