@@ -109,7 +109,7 @@ def signups(session: GroupSession):
             .order_by(GroupSignup.status, GroupSignup.created_at, GroupSignup.id))
 
 
-def _booked_count(session: GroupSession) -> int:
+def booked_count(session: GroupSession) -> int:
     return GroupSignup.select().where((GroupSignup.session == session)
                                       & (GroupSignup.status == BOOKED)).count()
 
@@ -121,7 +121,7 @@ def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
         raise CounsellingError(_l("This session is no longer open for sign-up."))
     if member.anonymised_at or member.status == "exited":
         raise CounsellingError(_l("This member has left the centre: no new sign-ups."), "member")
-    status = BOOKED if _booked_count(session) < session.capacity else WAITLISTED
+    status = BOOKED if booked_count(session) < session.capacity else WAITLISTED
     existing = GroupSignup.get_or_none((GroupSignup.session == session)
                                        & (GroupSignup.member == member))
     if existing and existing.status != CANCELLED:
@@ -162,7 +162,7 @@ def promote(session: GroupSession) -> list[GroupSignup]:
     if session.starts_at <= utcnow():
         return []
     promoted = []
-    free = session.capacity - _booked_count(session)
+    free = session.capacity - booked_count(session)
     if free <= 0:
         return promoted
     waiting = (GroupSignup.select()
@@ -179,7 +179,7 @@ def promote(session: GroupSession) -> list[GroupSignup]:
 def _check_capacity(session: GroupSession, capacity: int) -> None:
     if not 1 <= capacity <= 200:
         raise CounsellingError(_l("Capacity is between 1 and 200 people."), "capacity")
-    booked = _booked_count(session)
+    booked = booked_count(session)
     if capacity < booked:
         raise CounsellingError(_l("Places cannot be fewer than the people who already have "
                                   "one (%(n)d). Remove someone from the list first.", n=booked),

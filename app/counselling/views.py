@@ -18,7 +18,7 @@ from app.counselling.models import (
 from app.counselling.services import CounsellingError, SlotTaken
 from app.counselling.slots import to_local
 from app.db import db, utcnow
-from app.forms import add_error
+from app.forms import add_error, submit
 from app.htmx import render, see_other
 from app.members.models import Member
 from app.members.services import member_for_user, contact_phone
@@ -398,6 +398,20 @@ def _availability_page(person, template_form=None, exception_form=None, status=2
             formdata=None)), status
 
 
+def _availability_row_or_404(model, row_id: int, person):
+    """A template or a time away of `person` (the counsellor in scope)."""
+    row = model.get_or_none((model.id == row_id) & (model.counsellor == person.id))
+    return row if row is not None else abort(404)
+
+
+def _in_one_transaction(call):
+    """For app.forms.submit: the service call inside db.atomic()."""
+    def run():
+        with db.atomic():
+            return call()
+    return run
+
+
 @bp.route("/counselling/availability")
 @requires("counselling.availability")
 def availability():
@@ -413,16 +427,11 @@ def add_template(user_id: int):
     person = _counsellor_in_scope(user_id)
     form = F.TemplateForm()
     form.set_choices()
-    if form.validate():
-        try:
-            with db.atomic():
-                services.add_template(person, form.weekday.data, form.start_time.data,
-                                      form.end_time.data, form.session_minutes.data,
-                                      form.buffer_minutes.data, form.room.data, current_user)
-            flash(_("Availability added."), "success")
-            return see_other("counselling.availability", counsellor=person.id)
-        except CounsellingError as error:
-            add_error(form, error.field, error.message)
+    if submit(form, _in_one_transaction(lambda: services.add_template(
+            person, form.weekday.data, form.start_time.data, form.end_time.data,
+            form.session_minutes.data, form.buffer_minutes.data, form.room.data, current_user)),
+            _("Availability added.")):
+        return see_other("counselling.availability", counsellor=person.id)
     return _availability_page(person, template_form=form, status=422)
 
 
@@ -431,10 +440,7 @@ def add_template(user_id: int):
 @requires("counselling.availability")
 def remove_template(user_id: int, template_id: int):
     person = _counsellor_in_scope(user_id)
-    row = AvailabilityTemplate.get_or_none((AvailabilityTemplate.id == template_id)
-                                           & (AvailabilityTemplate.counsellor == person.id))
-    if row is None:
-        abort(404)
+    row = _availability_row_or_404(AvailabilityTemplate, template_id, person)
     with db.atomic():
         services.remove_template(row, current_user)
     return see_other("counselling.availability", counsellor=person.id)
@@ -445,16 +451,11 @@ def remove_template(user_id: int, template_id: int):
 def add_exception(user_id: int):
     person = _counsellor_in_scope(user_id)
     form = F.ExceptionForm()
-    if form.validate():
-        try:
-            with db.atomic():
-                services.add_exception(person, form.first_day.data, form.last_day.data,
-                                       form.kind.data, form.start_time.data, form.end_time.data,
-                                       form.note.data, current_user)
-            flash(_("Time away added."), "success")
-            return see_other("counselling.availability", counsellor=person.id)
-        except CounsellingError as error:
-            add_error(form, error.field, error.message)
+    if submit(form, _in_one_transaction(lambda: services.add_exception(
+            person, form.first_day.data, form.last_day.data, form.kind.data,
+            form.start_time.data, form.end_time.data, form.note.data, current_user)),
+            _("Time away added.")):
+        return see_other("counselling.availability", counsellor=person.id)
     return _availability_page(person, exception_form=form, status=422)
 
 
@@ -463,10 +464,7 @@ def add_exception(user_id: int):
 @requires("counselling.availability")
 def remove_exception(user_id: int, exception_id: int):
     person = _counsellor_in_scope(user_id)
-    row = AvailabilityException.get_or_none((AvailabilityException.id == exception_id)
-                                            & (AvailabilityException.counsellor == person.id))
-    if row is None:
-        abort(404)
+    row = _availability_row_or_404(AvailabilityException, exception_id, person)
     with db.atomic():
         services.remove_exception(row, current_user)
     return see_other("counselling.availability", counsellor=person.id)
@@ -488,14 +486,9 @@ def settings():
     if request.method == "GET":
         return _settings_page()
     form = F.SettingsForm()
-    if form.validate():
-        try:
-            with db.atomic():
-                services.update_settings(form.data, current_user)
-            flash(_("Booking rules saved."), "success")
-            return see_other("counselling.settings")
-        except CounsellingError as error:
-            add_error(form, error.field, error.message)
+    if submit(form, _in_one_transaction(lambda: services.update_settings(form.data, current_user)),
+              _("Booking rules saved.")):
+        return see_other("counselling.settings")
     return _settings_page(form=form, status=422)
 
 
@@ -643,19 +636,15 @@ def group_capacity(session_id: int):
     if not groups.may_manage(current_user, session):
         abort(403)
     form = F.CapacityForm()
-    if form.validate():
-        try:
-            with db.atomic():
-                groups.set_capacity(session, form.capacity.data, current_user)
-            return see_other("counselling.group", session_id=session.id)
-        except CounsellingError as error:
-            add_error(form, error.field, error.message)
+    if submit(form, _in_one_transaction(lambda: groups.set_capacity(
+            session, form.capacity.data, current_user))):
+        return see_other("counselling.group", session_id=session.id)
     return _group_page(_group_or_404(session_id), capacity_form=form, status=422)
 
 
 def _group_edit_page(session, form, status=200):
     return render_template("counselling/group_edit.html", session=session, form=form,
-                           booked=groups._booked_count(session),
+                           booked=groups.booked_count(session),
                            series=bool(session.series)), status
 
 
