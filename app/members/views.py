@@ -24,6 +24,7 @@ from app.members.forms import (
     status_choices)
 from app.members.models import InductionMeeting, InductionStep, MemberImport, ReferralSource
 from app.registry import registry
+from app.urls import url_before_id
 
 
 def _member_or_404(member_id: int):
@@ -60,7 +61,8 @@ def index():
                      f"{page['total']} results")
     return render("members/list.html", "members/_results.html", form=form,
                   status_names=labels.names(labels.STATUS_LABELS),
-                  need_names=labels.names(labels.NEED_LABELS), **page)
+                  need_names=labels.names(labels.NEED_LABELS),
+                  member_url=url_before_id("members.show", "member_id"), **page)
 
 
 # --- register and edit ------------------------------------------------------------------
