@@ -3,8 +3,12 @@
 Deny by default: `enforce_route_access` runs before every request and refuses
 any endpoint that declared neither `@requires(...)` nor `@public`. A test walks
 `app.url_map` so an undeclared route fails the suite before it can ship.
-Modules add their capabilities with `grant(role, *capabilities)` when they
-register, so this table stays the one place that answers "who may".
+
+The table is built per app: each app's Registry starts from
+BASE_CAPABILITIES below and modules add theirs in `register(app)` with
+`app.extensions["kituo"].grant(role, *capabilities, label=...)`; the
+registry's table is the one place that answers "who may" (shown on
+/admin/access).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ ROLES = {
 }
 STAFF_ROLES = tuple(r for r in ROLES if r != "member")
 
-CAPABILITY_LABELS = {
+BASE_CAPABILITY_LABELS = {
     "dashboard.view": _l("See the dashboard"),
     "account.manage": _l("Change own password and language"),
     "users.manage": _l("Create, edit and disable user accounts"),
@@ -37,7 +41,9 @@ CAPABILITY_LABELS = {
     "access.view": _l("See this table of roles and capabilities"),
 }
 
-CAPABILITIES: dict[str, set[str]] = {
+# What each role may do before modules add theirs; each app's Registry
+# starts from a copy (never changed in place).
+BASE_CAPABILITIES: dict[str, frozenset[str]] = {role: frozenset(caps) for role, caps in {
     "admin": {"dashboard.view", "account.manage", "users.manage", "audit.view", "access.view"},
     "coordinator": {"dashboard.view", "account.manage"},
     "counsellor": {"dashboard.view", "account.manage"},
@@ -47,21 +53,12 @@ CAPABILITIES: dict[str, set[str]] = {
     "safeguarding_lead": {"dashboard.view", "account.manage"},
     "member": {"account.manage"},
     "counselling_supervisor": {"dashboard.view", "account.manage"},
-}
-
-
-def grant(role: str, *capabilities: str, label: dict | None = None) -> None:
-    """Called by modules at registration to extend the table."""
-    CAPABILITIES[role].update(capabilities)
-    if label:
-        CAPABILITY_LABELS.update(label)
+}.items()}
 
 
 def capabilities_of(roles) -> set[str]:
-    caps: set[str] = set()
-    for role in roles:
-        caps |= CAPABILITIES.get(role, set())
-    return caps
+    """The capabilities of a set of roles in the current app."""
+    return current_app.extensions["kituo"].capabilities_of(roles)
 
 
 def user_can(user, capability: str) -> bool:

@@ -1,5 +1,9 @@
 """Configuration: defaults, then KITUO_* environment variables, then test_config.
 
+This is the only module that reads KITUO_* variables (a test fails on a read
+anywhere else in app/): a module that needs a setting adds it here and reads
+`current_app.config[...]`. The README's configuration table lists them all.
+
 The instance folder (KITUO_INSTANCE, default ./instance) holds the database,
 the huey queue, job results and the generated secret key. Nothing secret is
 ever a default value or committed.
@@ -27,6 +31,52 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def database_path() -> Path:
+    """KITUO_DATABASE, else kituo.db in the instance folder (also for tools
+    that run without the app, e.g. scripts/restore)."""
+    value = os.environ.get("KITUO_DATABASE")
+    return Path(value) if value else instance_path() / "kituo.db"
+
+
+def queue_path() -> str:
+    """The huey queue's SQLite file: KITUO_HUEY_DB, else huey.db in the
+    instance folder (read when app.queue is imported, before any app)."""
+    return os.environ.get("KITUO_HUEY_DB") or str(instance_path() / "huey.db")
+
+
+def rclone_config_path() -> str:
+    """KITUO_RCLONE_CONFIG, or "" (rclone's own default)."""
+    return os.environ.get("KITUO_RCLONE_CONFIG", "")
+
+
+def backup_settings(instance: str) -> dict:
+    """The backup settings (app/backups/settings.py checks and explains
+    them); paths default inside the app's instance folder `instance`."""
+    env = os.environ.get
+    return {
+        "BACKUP_RECIPIENTS": env("KITUO_BACKUP_RECIPIENTS", ""),
+        "BACKUP_DESTINATIONS": env("KITUO_BACKUP_DESTINATIONS", ""),
+        "BACKUP_RCLONE_CONFIG": rclone_config_path(),
+        "BACKUP_RCLONE": env("KITUO_RCLONE", "rclone"),
+        "BACKUP_TIME": env("KITUO_BACKUP_TIME", "02:00"),
+        "BACKUP_TIMEZONE": env("KITUO_BACKUP_TIMEZONE", "Africa/Nairobi"),
+        "BACKUP_RETENTION": env("KITUO_BACKUP_RETENTION", "7,4,12"),
+        "BACKUP_DIR": env("KITUO_BACKUP_DIR", str(Path(instance) / "backups")),
+        "BACKUP_KEEP_LOCAL": _env_int("KITUO_BACKUP_KEEP_LOCAL", 2),
+        "BACKUP_ATTEMPTS": _env_int("KITUO_BACKUP_ATTEMPTS", 4),
+        "BACKUP_RETRY_SECONDS": _env_float("KITUO_BACKUP_RETRY_SECONDS", 30),
+        "BACKUP_RETRY_HOURS": _env_float("KITUO_BACKUP_RETRY_HOURS", 1),
+        "BACKUP_STALE_HOURS": _env_float("KITUO_BACKUP_STALE_HOURS", 36),
+        "BACKUP_RCLONE_TIMEOUT": _env_int("KITUO_RCLONE_TIMEOUT", 3600),
+        "BACKUP_CLOCK_TOLERANCE_MINUTES": _env_int("KITUO_CLOCK_TOLERANCE_MINUTES", 5),
+    }
+
+
 def load_or_create_secret_key(folder: Path) -> str:
     """Read instance/secret_key, creating it (0600) on first start."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -43,7 +93,7 @@ def from_environment() -> dict:
     https = _env_bool("KITUO_HTTPS", False)
     return {
         "INSTANCE_PATH": str(folder),
-        "DATABASE": os.environ.get("KITUO_DATABASE", str(folder / "kituo.db")),
+        "DATABASE": str(database_path()),
         "JOBS_DIR": os.environ.get("KITUO_JOBS_DIR", str(folder / "jobs")),
         "HTTPS": https,
         "SESSION_COOKIE_SECURE": https,
@@ -67,4 +117,12 @@ def from_environment() -> dict:
         "CENTRE_CONTACT": os.environ.get("KITUO_CENTRE_CONTACT", ""),
         "NEUTRAL_EXIT_PATH": "/recipes",
         "PANEL_CACHE_SECONDS": 60,
+        # members: the prefix of pseudonymous codes (AZ-0042); the retention
+        # review lists members who left more than this many years ago
+        "MEMBER_PREFIX": os.environ.get("KITUO_MEMBER_PREFIX", "AZ"),
+        "RETENTION_YEARS": _env_int("KITUO_RETENTION_YEARS", 5),
+        # mentorship: a pairing without a session for this many days is
+        # overdue; a session log stays editable by its author this long
+        "MENTORING_OVERDUE_DAYS": _env_int("KITUO_MENTORING_OVERDUE_DAYS", 30),
+        "MENTORING_EDIT_DAYS": 7,
     }

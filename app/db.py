@@ -6,13 +6,14 @@ else uses peewee's query API so the code can move to PostgreSQL later.
 """
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
+
+from app.clock import utcnow  # noqa: F401  (the stored form of "now"; import it from app.clock)
 
 db = pw.DatabaseProxy()
 
@@ -27,10 +28,9 @@ SQLITE_PRAGMAS = {
 
 ALL_MODELS: list[type[pw.Model]] = []
 
-
-def utcnow() -> dt.datetime:
-    """Naive UTC timestamp, the form stored in every DateTimeField."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+# The largest integer SQLite stores (signed 64 bits): ids and numbers from
+# URLs, forms and query strings are checked against it before any query.
+MAX_INTEGER = 2 ** 63 - 1
 
 
 class BaseModel(pw.Model):
@@ -42,6 +42,28 @@ class BaseModel(pw.Model):
         super().__init_subclass__(**kwargs)
         if not getattr(cls._meta, "abstract", False):
             ALL_MODELS.append(cls)
+
+
+def get_or_404(query_or_model, *where):
+    """The row that `query_or_model` (a model, or a select query already
+    scoped to what the user may see) selects with the `where` conditions,
+    or a 404 page; as playhouse.flask_utils.get_object_or_404:
+
+        member = get_or_404(services.visible_members(current_user), Member.id == member_id)
+        step = get_or_404(InductionStep, InductionStep.id == step_id)
+
+    A number too large for the database is a 404 as well, never a 500."""
+    from flask import abort
+    query = query_or_model if isinstance(query_or_model, pw.SelectBase) else query_or_model.select()
+    if where:
+        query = query.where(*where)
+    try:
+        row = query.first()
+    except OverflowError:
+        row = None
+    if row is None:
+        abort(404)
+    return row
 
 
 class SchemaVersion(BaseModel):

@@ -1,24 +1,15 @@
-"""Template filters: money in KES minor units, dates in Africa/Nairobi."""
+"""Template filters: money in KES minor units, dates in Africa/Nairobi
+(the zone and conversions are app.clock's)."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask_babel import get_locale
+
+from app.clock import NAIROBI, to_local
 from app.i18n import gettext as _
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
-
-
-def to_local(value: dt.datetime | None) -> dt.datetime | None:
-    """Stored naive UTC -> aware Africa/Nairobi."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(NAIROBI)
 
 
 def local_datetime(value, fmt: str = "short") -> str:

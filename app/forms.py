@@ -1,4 +1,6 @@
-"""Shared form glue: translated validator messages and error helpers.
+"""Shared form glue: the one POST pattern (`submit`), translated validator
+messages, field types (`IdField` for rows chosen by id, `Choice`, `Radio`,
+`CheckboxList`) and error helpers.
 
 WTForms ships no Swahili catalogue, so every validator message used in
 Kituo comes from here, marked for translation.
@@ -61,24 +63,60 @@ def init_app(app) -> None:
     app.jinja_env.globals["field_attrs"] = field_attrs
 
 
-def submit(form: FlaskForm, action, success_message=None) -> bool:
-    """The usual POST: validate `form`, then run `action()` (a service call).
-    A refused rule (RuleError) lands next to its field and nothing is
-    flashed; on success the message is flashed. True when the action ran:
-    the view redirects; False: it re-renders the form with status 422."""
-    from flask import flash
+class Outcome:
+    """What `submit()` did. True when the action ran (the view redirects),
+    False when it did not (the view shows the form again):
+
+    - `status`: the status to show the form again with: 200 when nothing
+      was submitted (a GET), 422 when the input is invalid, the refusing
+      RuleError's status otherwise (409 for a slot just taken);
+    - `result`: what the action returned (e.g. the new row), when it ran;
+    - `error`: the RuleError that refused it, or None;
+    - `context`: what the refusal handed over to show the form again
+      (RuleError(..., alternatives=[...]) -> {"alternatives": [...]}).
+    """
+
+    __slots__ = ("ran", "result", "error", "status")
+
+    def __init__(self, ran: bool, status: int, result=None, error=None):
+        self.ran, self.status, self.result, self.error = ran, status, result, error
+
+    def __bool__(self) -> bool:
+        return self.ran
+
+    @property
+    def context(self) -> dict:
+        return dict(self.error.context) if self.error is not None else {}
+
+
+def submit(form: FlaskForm, action, success_message=None) -> Outcome:
+    """The one POST pattern: validate `form`, then run `action()` (a
+    service call, which owns its transaction). A refused rule (RuleError)
+    lands next to its field, nothing is flashed, and the outcome carries
+    its status and context; on success `success_message` is flashed.
+
+        outcome = submit(form, lambda: services.book(...), _("Booked."))
+        if outcome:
+            return see_other("counselling.booking", booking_id=outcome.result.id)
+        return render_template("counselling/book.html", form=form,
+                               **outcome.context), outcome.status
+
+    On a GET (nothing submitted) the outcome is False with status 200."""
+    from flask import flash, request
 
     from app.rules import RuleError
-    if not form.validate_on_submit():
-        return False
+    if not form.is_submitted():
+        return Outcome(False, 200)
+    if not form.validate():
+        return Outcome(False, 422)
     try:
-        action()
+        result = action()
     except RuleError as error:
         add_error(form, error.field, error.message)
-        return False
+        return Outcome(False, error.status, error=error)
     if success_message:
         flash(success_message, "success")
-    return True
+    return Outcome(True, 303 if request.method == "POST" else 200, result=result)
 
 
 # Choice fields whose "not a valid choice" message is ours (translated).
@@ -105,3 +143,32 @@ class CheckboxList(SelectMultipleField):
 
     def pre_validate(self, form):
         _check_choice(self, self.data or [])
+
+
+class IdField(SelectField):
+    """A row chosen by its database id: a <select> of rows (`choices` of
+    (id, label)), or a hidden id (`choices=None`: any id in range). `data`
+    is an int, or None when nothing was chosen. A value that is not a
+    number, beyond the database's integers or not among the choices is an
+    error on this field ("Choose from the list."): the page answers 422,
+    never a 500."""
+
+    def __init__(self, label=None, validators=None, choices=None, **kwargs):
+        kwargs.pop("coerce", None)
+        super().__init__(label, validators, coerce=_id_or_none, choices=choices, **kwargs)
+
+    def pre_validate(self, form):
+        raw = (self.raw_data or [""])[0]
+        if self.data is None:
+            if raw not in ("", None):
+                raise validators.ValidationError(_l("Choose from the list."))
+            return
+        if self.choices is not None:
+            allowed = {_id_or_none(value) for value, *_rest in self.choices}
+            if self.data not in allowed:
+                raise validators.ValidationError(_l("Choose from the list."))
+
+
+def _id_or_none(value):
+    from app.urls import parse_int
+    return parse_int(value)

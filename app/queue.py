@@ -13,11 +13,11 @@ import os
 from flask import current_app, has_app_context
 from huey import SqliteHuey
 
-from app.config import instance_path
+from app.config import queue_path
 
 
 def _queue_file() -> str:
-    path = os.environ.get("KITUO_HUEY_DB") or str(instance_path() / "huey.db")
+    path = queue_path()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return path
 

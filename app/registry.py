@@ -8,10 +8,12 @@ providers, benchmark pages and demo seeders to it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable
 
 from flask import current_app
+
+from app.access import BASE_CAPABILITIES, BASE_CAPABILITY_LABELS
 
 
 @dataclass(frozen=True)
@@ -90,35 +92,96 @@ class ExportSection:
     order: int = 50
 
 
+def hook(signature: str, doc: str):
+    """A Registry field that modules fill in `register(app)`: `signature`
+    is what each entry is or is called with, `doc` what it is for. Every
+    hook has a line in the README's hook table (tests/test_registry.py)."""
+    return field(default_factory=list, metadata={"signature": signature, "doc": doc})
+
+
 @dataclass
 class Registry:
-    nav: list[NavItem] = field(default_factory=list)
-    panels: list[Panel] = field(default_factory=list)
-    schedule_providers: list[Callable] = field(default_factory=list)
-    bench_pages: list[BenchPage] = field(default_factory=list)
-    demo_seeders: list[tuple[int, Callable]] = field(default_factory=list)
-    banner_providers: list[Callable] = field(default_factory=list)
-    # health_checks: () -> dict merged into /healthz (no personal data).
-    health_checks: list[Callable[[], dict]] = field(default_factory=list)
-    # real_data_checks: () -> bool, True when the module holds non-demo data
-    # (seed-demo refuses to run then).
-    real_data_checks: list[Callable[[], bool]] = field(default_factory=list)
+    """What the modules plugged into this app. Hooks (lists a module appends
+    to in its `register(app)`; signature and purpose of each in its field,
+    and in the README's table "Plug-in points"):
+
+        reg = app.extensions["kituo"]
+        reg.nav.append(NavItem(_l("Loans"), "loans.index", "loans.view", 40))
+        reg.grant("finance", "loans.view", label={"loans.view": _l("See loans")})
+
+    Besides the hooks, the role -> capability table of this app
+    (`capabilities`, filled by `grant`) and two render caches."""
+
+    nav: list[NavItem] = hook(
+        "NavItem(label, endpoint, capability, order)",
+        "An entry of the section menu, shown to users with the capability.")
+    panels: list[Panel] = hook(
+        "Panel(key, template, capability, context(user) -> dict, order, cached)",
+        "A dashboard panel, shown to users with the capability.")
+    schedule_providers: list[Callable] = hook(
+        "(member, start, end) -> [ScheduleItem]",
+        "A member's appointments between two naive-UTC times, merged on /me.")
+    bench_pages: list[BenchPage] = hook(
+        "BenchPage(name, username_role, path or () -> path)",
+        "A key page scripts/bench measures (DESIGN §10).")
+    demo_seeders: list[tuple[int, Callable]] = hook(
+        "(order, seeder(members=N, rng=random.Random, users={role: User}))",
+        "Fills the module's demo data for `flask seed-demo`, in order.")
+    banner_providers: list[Callable] = hook(
+        "(user) -> [Banner]",
+        "Messages across the top of every page (no backup for 36 h...).")
+    health_checks: list[Callable[[], dict]] = hook(
+        "() -> dict",
+        "Merged into /healthz; no personal data.")
+    real_data_checks: list[Callable[[], bool]] = hook(
+        "() -> bool",
+        "True when the module holds non-demo data: seed-demo refuses then.")
+    member_actions: list[Callable] = hook(
+        "(user, member) -> [(label, url)]",
+        "Buttons on the member page; each checks its own access.")
+    member_home_sections: list[Callable] = hook(
+        "(member) -> HomeSection | None",
+        "A read-only block on the member's own home /me.")
+    member_scopes: list[Callable] = hook(
+        "(user) -> query of Member ids | None",
+        "The members a user without members.view_all works with (a mentor's "
+        "mentees); visible_members() allows the union.")
+    anonymisers: list[Callable] = hook(
+        "(member) -> None",
+        "Removes the free text the module holds about a member, inside the "
+        "anonymisation's transaction.")
+    interrupted_work: list[Callable[[], int]] = hook(
+        "() -> int",
+        "Run once at worker start, before any task: puts back what a crash "
+        "or power cut left half-done; returns how many rows.")
+    member_export_sections: list[ExportSection] = hook(
+        "ExportSection(key, collect(member) -> rows, template, order)",
+        "The module's part of a member's own data export (JSON and PDF).")
+
+    capabilities: dict[str, set[str]] = field(default_factory=lambda: {
+        role: set(caps) for role, caps in BASE_CAPABILITIES.items()})
+    capability_labels: dict = field(default_factory=lambda: dict(BASE_CAPABILITY_LABELS))
     panel_cache: dict = field(default_factory=dict)
     nav_cache: dict = field(default_factory=dict)
-    # member_actions: (user, member) -> [(label, url)], buttons on the member
-    # page (e.g. "Raise a safeguarding concern"); each checks its own access.
-    member_actions: list[Callable] = field(default_factory=list)
-    # member_home_sections: (member) -> HomeSection | None, blocks on /me.
-    member_home_sections: list[Callable] = field(default_factory=list)
-    # anonymisers: (member) -> None, run inside the member's anonymisation
-    # transaction: each module removes the free text it holds about them.
-    anonymisers: list[Callable] = field(default_factory=list)
-    # interrupted_work: () -> int, run once when the worker starts, before
-    # any task: each module puts back what a crash or power cut left
-    # half-done (returns how many rows it put back).
-    interrupted_work: list[Callable[[], int]] = field(default_factory=list)
-    # member_export_sections: ExportSection, added to a member's own export.
-    member_export_sections: list[ExportSection] = field(default_factory=list)
+
+    @classmethod
+    def hooks(cls) -> dict[str, dict]:
+        """name -> {"signature", "doc"} of every hook."""
+        return {f.name: dict(f.metadata) for f in fields(cls) if "signature" in f.metadata}
+
+    def grant(self, role: str, *capabilities: str, label: dict | None = None) -> None:
+        """Give `role` these capabilities in this app (modules call it in
+        `register(app)`); `label` adds {capability: lazy label} for the
+        access table on /admin/access."""
+        self.capabilities[role].update(capabilities)
+        if label:
+            self.capability_labels.update(label)
+
+    def capabilities_of(self, roles) -> set[str]:
+        caps: set[str] = set()
+        for role in roles:
+            caps |= self.capabilities.get(role, set())
+        return caps
 
     def nav_for(self, user) -> list[NavItem]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()

@@ -1,22 +1,31 @@
 """What every module's services share: the error a refused rule raises, and
-today's date at the centre."""
+today's date at the centre (`today`, from app.clock)."""
 from __future__ import annotations
 
-import datetime as dt
+from app.clock import today  # noqa: F401  (services: `from app.rules import RuleError, today`)
 
 
 class RuleError(Exception):
-    """A rule refused the action; `field` names the form field to blame
-    (None: the form as a whole). Views show `message` next to that field."""
+    """A rule refused the action.
 
-    def __init__(self, message, field: str | None = None):
+    RuleError(message, field=None, *, status=None, **context)
+
+    `field` names the form field to blame (None: the form as a whole); views
+    show `message` next to it. `status` is what the page answers with: 422
+    (the class default) when the input breaks a rule, 409 when someone else
+    got there first (a slot just taken). `context` carries what the view
+    needs to show the form again, e.g. `alternatives=[...]` free slots;
+    `app.forms.submit()` hands both to the view (Outcome.status,
+    Outcome.context). Modules subclass it (MemberError, SlotTaken...) and
+    may set `status` on the subclass."""
+
+    status = 422
+
+    def __init__(self, message, field: str | None = None, *, status: int | None = None,
+                 **context):
         super().__init__(str(message))
         self.message = message
         self.field = field
-
-
-def today() -> dt.date:
-    """Today in Africa/Nairobi (the server stores UTC)."""
-    from app.db import utcnow
-    from app.filters import to_local
-    return to_local(utcnow()).date()
+        if status is not None:
+            self.status = status
+        self.context = context

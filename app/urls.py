@@ -1,9 +1,63 @@
-"""URLs that never change while the app runs (static files, pages without
-arguments), built once per app instead of on every page: base.html asks
-for ten of them on every request."""
+"""Numbers in URLs, and URLs built once.
+
+- `IdConverter` is this app's `<int:name>` converter (it replaces
+  Werkzeug's, so every route gets it): a database id, 1 up to the largest
+  integer SQLite stores. Anything else, `abc`, `1e309`, a 20-digit number,
+  is a 404 before the view runs, never a 500.
+- `int_arg(name, default, lo, hi)` and `page_arg()`: integer query
+  arguments (`?page=`, `?counsellor_id=`) read safely: a value that is not a
+  number or out of range gives the default.
+- `fixed_url`, `url_around_id`, `id_url`: URLs that never change while the
+  app runs (static files, pages without arguments), built once per app:
+  base.html asks for ten of them on every request.
+"""
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter
+
+from app.db import MAX_INTEGER
+
+# The highest page number a list accepts: far beyond any real list, and
+# (page - 1) * page size stays well inside the database's integers.
+MAX_PAGE = 1_000_000
+
+
+class IdConverter(IntegerConverter):
+    """`<int:member_id>`: a positive integer the database can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_int(value, lo: int = 1, hi: int = MAX_INTEGER) -> int | None:
+    """`value` (text from a request) as an integer in lo..hi, else None.
+    Only plain decimal digits with an optional sign count: not `1e3`,
+    `NaN`, `0x10` or digits of other scripts."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = str(value).strip() if value is not None else ""
+        digits = text[1:] if text[:1] in "+-" else text
+        if not digits or len(digits) > 19 or not (digits.isascii() and digits.isdigit()):
+            return None
+        number = int(text)
+    return number if lo <= number <= hi else None
+
+
+def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_INTEGER):
+    """The query argument `name` as an integer in lo..hi, or `default` when
+    it is missing, not a number or out of range (a query argument is a
+    filter: the page falls back rather than refuses)."""
+    number = parse_int(request.args.get(name), lo, hi)
+    return default if number is None else number
+
+
+def page_arg(name: str = "page") -> int:
+    """`?page=` as a page number, 1 when missing or not a sensible number."""
+    return int_arg(name, 1, 1, MAX_PAGE)
 
 
 def fixed_url(endpoint: str, **values) -> str:
@@ -51,5 +105,6 @@ def id_url(endpoint: str, key: str, id_value: int, **values) -> str:
 
 
 def init_app(app) -> None:
+    app.url_map.converters["int"] = IdConverter   # every integer in a path is an id here
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["id_url"] = id_url

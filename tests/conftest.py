@@ -1,13 +1,22 @@
-"""Shared fixtures: a fresh database per test, a client, login_as(role),
-and huey in immediate mode (tasks run inline)."""
+"""Shared fixtures: a fresh database per test, a client, huey in immediate
+mode (tasks run inline), and one vocabulary for tests:
+
+- `conn`: the test runs inside an app context with a database connection
+  (service tests); around HTTP calls use `with app_db(app):`
+  (tests/factories.py), the same context for a few lines;
+- `html(response)`: the page parsed (BeautifulSoup);
+- `sign_in(user)`: sign an existing user in through the real form;
+- `login_as(*roles)`: make a user with these roles and sign them in.
+"""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app import create_app
 from app.db import db, upgrade
 from app.queue import huey
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, app_db, make_user
 
 huey.immediate = True
 
@@ -41,20 +50,40 @@ def client(app):
 
 @pytest.fixture
 def conn(app):
-    """An app context with an open connection, for service tests."""
-    with app.app_context(), app.test_request_context(), db.connection_context():
+    """The whole test inside `app_db(app)`: app and request context with an
+    open connection, for service tests."""
+    with app_db(app):
         yield db
 
 
+def parse_html(response) -> BeautifulSoup:
+    return BeautifulSoup(response.data, "html.parser")
+
+
 @pytest.fixture
-def login_as(app, client):
-    """login_as("coordinator") -> the User, signed in on `client` through
-    the real login form."""
-    def login(*roles, username=None, client_=None, language="en"):
-        target = client_ or client
-        with app.app_context(), db.connection_context():
-            user = make_user(*roles, username=username, language=language)
-        response = target.post("/login", data={"username": user.username, "password": PASSWORD})
+def html():
+    """html(response) -> the page parsed with BeautifulSoup."""
+    return parse_html
+
+
+@pytest.fixture
+def sign_in(client):
+    """sign_in(user, client_=None): sign `user` in on `client` (or
+    `client_`) through the real login form (the test password)."""
+    def sign(user, client_=None):
+        response = (client_ or client).post(
+            "/login", data={"username": user.username, "password": PASSWORD})
         assert response.status_code == 303, response.data[:500]
         return user
+    return sign
+
+
+@pytest.fixture
+def login_as(app, sign_in):
+    """login_as("coordinator") -> a new User with these roles, signed in on
+    `client` (or `client_`) through the real login form."""
+    def login(*roles, username=None, client_=None, language="en"):
+        with app_db(app):
+            user = make_user(*roles, username=username, language=language)
+        return sign_in(user, client_)
     return login

@@ -2,20 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
+from app.clock import NAIROBI, to_utc
 from app.counselling import services
-from app.counselling.slots import NAIROBI, to_utc
-from app.members.models import Member
-from tests.factories import make_user
-
-_numbers = itertools.count(9000)
-
-
-def make_member(user=None, preferred_name="Neema", **fields) -> Member:
-    number = next(_numbers)
-    return Member.create(number=number, code=f"AZ-{number:04d}", preferred_name=preferred_name,
-                         joined_on=dt.date(2025, 1, 1), status="active", user=user, **fields)
+from tests.factories import make_member, make_user  # noqa: F401  (counselling tests import both here)
 
 
 def counsellor_every_day(start=dt.time(9), end=dt.time(17), username=None, room="Room 1"):

@@ -1,4 +1,10 @@
-"""Test data builders."""
+"""Test data builders: users, members, and moving stored times.
+
+The database in a test: the `conn` fixture (a whole test inside an app
+context with a connection: service tests), or `with app_db(app):` around
+the lines that arrange or check data between HTTP calls (view tests).
+Pages: the `html` fixture parses a response, `sign_in(user)` signs a user
+in through the real form, `login_as(role)` makes one and signs it in."""
 from __future__ import annotations
 
 import contextlib
@@ -17,6 +23,33 @@ def make_user(*roles, username=None, language="en", password=PASSWORD, active=Tr
     if not active:
         auth.set_active(user, False)
     return user
+
+
+def make_member(actor=None, consent=True, status=None, user=None, **fields):
+    """A member registered through the members services (the next code,
+    AZ-0001...), as a coordinator would: with consent to processing unless
+    `consent=False`; `status="active"` goes through the induction checklist,
+    another status through change_status; `user` links an existing login
+    (as create_account does). Other keyword arguments are record fields."""
+    from app.members import services
+    from app.members.models import Member
+    data = {"preferred_name": "Wanjiku", "legal_name": "Wanjiku Kamau", "phone": "0712 345678",
+            "location": "Kawangware", "notes": "Sleeps at her aunt's", "language": "sw",
+            "gender": "female", "county": "Nairobi"}
+    data.update(fields)
+    member = services.create_member(data, actor=actor)
+    if consent:
+        services.record_consent(member, "processing", True, "signed", "sw", actor=actor)
+    if status == "active":
+        for step in services.checklist():
+            services.complete_step(member, step, actor)
+        services.confirm_induction(Member.get_by_id(member.id), actor)
+    elif status and status != "referred":
+        services.change_status(member, status, actor,
+                               exit_reason="own_choice" if status == "exited" else "")
+    if user is not None:
+        Member.update(user=user).where(Member.id == member.id).execute()
+    return Member.get_by_id(member.id)
 
 
 def shift_time(model, field_name: str, delta, where=None):

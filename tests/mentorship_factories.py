@@ -6,7 +6,7 @@ import datetime as dt
 from app.mentorship import services
 from app.mentorship.models import Pairing
 from tests.factories import make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 def make_mentor(areas=("livelihood",), languages=("sw",), capacity=3, username=None,

@@ -1,7 +1,7 @@
 """Deny by default: every route declares who may use it."""
 from bs4 import BeautifulSoup
 
-from app.access import CAPABILITIES, ROLES
+from app.access import BASE_CAPABILITIES, ROLES
 
 
 def test_every_route_declares_access(app):
@@ -11,7 +11,7 @@ def test_every_route_declares_access(app):
 
 
 def test_every_declared_capability_is_granted_to_some_role(app):
-    granted = set().union(*CAPABILITIES.values())
+    granted = set().union(*app.extensions["kituo"].capabilities.values())
     for rule in app.url_map.iter_rules():
         kind, caps = app.view_functions[rule.endpoint].access_rule
         for cap in caps:
@@ -45,7 +45,19 @@ def test_missing_capability_gets_translated_403(client, login_as):
 
 
 def test_roles_table_lists_every_role(app):
-    assert set(CAPABILITIES) == set(ROLES)
+    assert set(app.extensions["kituo"].capabilities) == set(ROLES)
+
+
+def test_the_capability_table_belongs_to_its_app(app, tmp_path):
+    """Modules grant into their app's registry: a second app, or a grant
+    made for a test, never changes another app's table."""
+    from tests.conftest import make_test_app
+    app.extensions["kituo"].grant("finance", "test.only")
+    (tmp_path / "other").mkdir()
+    other = make_test_app(tmp_path / "other")
+    assert "test.only" not in other.extensions["kituo"].capabilities["finance"]
+    assert "test.only" not in BASE_CAPABILITIES["finance"]
+    assert "members.view" in other.extensions["kituo"].capabilities["finance"]
 
 
 def test_admin_sees_the_access_table(client, login_as):

@@ -35,7 +35,7 @@ def _two_notes():
     """A member with two notes by one counsellor: one to share, one not."""
     no_holidays()
     author = counsellor_every_day()
-    member = make_member()
+    member = make_member(notes="")   # no identity text that looks like a note
     shared = notes.save(author, _attended(author, member, 3), SHARED, concerns=CONCERNS,
                         risk_level="high", follow_up=FOLLOW_UP)
     private = notes.save(author, _attended(author, member, 5), PRIVATE, risk_level="low")

@@ -7,7 +7,7 @@ from app.db import db
 from app.members import services as members
 from app.mentorship import services as mentoring
 from tests.factories import PASSWORD
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_pairing
 
 

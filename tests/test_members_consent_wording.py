@@ -12,7 +12,7 @@ from app.auth import services as auth
 from app.members import labels, services
 from app.members.models import CONSENT_PURPOSES, Member
 from tests.factories import PASSWORD, app_db
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 # Staff wording about the member ("their", Swahili "-ake"/"naye") must not
 # reach the member's own pages.

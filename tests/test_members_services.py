@@ -12,7 +12,7 @@ from app.members import imports, services
 from app.members.models import (ConsentEvent, InductionCompletion, Member, MemberChange,
                                 MemberImport)
 from tests.factories import make_user, shift_time
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 # --- codes --------------------------------------------------------------------------

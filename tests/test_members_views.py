@@ -13,7 +13,7 @@ from app.jobs.models import Job
 from app.members import services
 from app.members.models import ConsentEvent, InductionStep, Member, MemberImport
 from tests.factories import PASSWORD, app_db, make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 IDENTITY_VALUES = ("Wanjiku Kamau", "0712 345678", "Kawangware", "Sleeps at her aunt")
 
@@ -107,7 +107,7 @@ def test_pagination_counts_cheaply(app, client, login_as):
 def test_identity_search_is_audited_and_others_cannot_search_identity(app, client, login_as):
     with app_db(app):
         make_member()
-        services.register_member_scope(app, lambda user: Member.select(Member.id))
+        app.extensions["kituo"].member_scopes.append(lambda user: Member.select(Member.id))
     login_as("mentor")
     assert _page(client.get("/members/?q=Kamau")).select("tbody tr a") == []
     assert _page(client.get("/members/?q=0712")).select("tbody tr a") == []
@@ -138,7 +138,7 @@ def test_coordinator_profile_hides_identity_until_asked_and_audits_the_view(
                                   "safeguarding_lead"])
 def test_other_staff_never_see_identity(app, client, login_as, member, role):
     with app_db(app):
-        services.register_member_scope(app, lambda user: Member.select(Member.id))
+        app.extensions["kituo"].member_scopes.append(lambda user: Member.select(Member.id))
     login_as(role)
     response = client.get(f"/members/{member.id}")
     assert response.status_code == 200
@@ -157,8 +157,8 @@ def test_other_staff_never_see_identity(app, client, login_as, member, role):
 def test_mentors_and_counsellors_only_see_members_scoped_to_them(app, client, login_as, role):
     with app_db(app):
         mine, other = make_member(preferred_name="Mine"), make_member(preferred_name="Other")
-        services.register_member_scope(
-            app, lambda user: Member.select(Member.id).where(Member.id == mine.id))
+        app.extensions["kituo"].member_scopes.append(
+            lambda user: Member.select(Member.id).where(Member.id == mine.id))
     login_as(role)
     codes = [a.get_text() for a in _page(client.get("/members/")).select("tbody a")]
     assert codes == [mine.code]

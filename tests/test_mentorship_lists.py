@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from app.filters import local_date
 from app.mentorship import labels, services
 from app.mentorship.models import Pairing
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
 
 

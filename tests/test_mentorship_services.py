@@ -12,7 +12,7 @@ from app.mentorship import services
 from app.mentorship.models import GoalNote, Pairing, SessionLog, TaskRun
 from app.members import services as members
 from tests.factories import make_user, shift_time
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
 
 
@@ -200,9 +200,9 @@ def test_a_mentor_sees_only_their_own_pairings_and_logs(conn):
     their_log = services.log_session(theirs, theirs.mentor, session_input())
     me = mine.mentor
     assert [p.id for p in services.visible_pairings(me)] == [mine.id]
-    assert services.visible_pairing(me, theirs.id) is None
-    assert services.visible_session(me, their_log.id) is None
-    assert services.visible_session(me, my_log.id).id == my_log.id
+    assert services.visible_pairings(me).where(Pairing.id == theirs.id).first() is None
+    assert services.visible_sessions(me).where(SessionLog.id == their_log.id).first() is None
+    assert services.visible_sessions(me).where(SessionLog.id == my_log.id).first().id == my_log.id
     coordinator = make_user("coordinator")
     assert {p.id for p in services.visible_pairings(coordinator)} == {mine.id, theirs.id}
     assert services.visible_pairings(make_user("counsellor")).count() == 0

@@ -11,7 +11,7 @@ from app.members.models import Member
 from app.mentorship import services
 from app.mentorship.models import Goal, GoalNote, Pairing, SessionCorrection, SessionLog
 from tests.factories import PASSWORD, app_db, make_user, shift_time
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
 
 

@@ -14,7 +14,7 @@ from app.members import services
 from app.members.models import InductionMeeting, Member
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 def _slow_page(user, q="", status="", need="", page=1):

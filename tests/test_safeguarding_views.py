@@ -7,7 +7,7 @@ from app.audit import AuditEvent
 from app.safeguarding import services
 from app.safeguarding.models import Concern
 from tests.factories import PASSWORD, app_db, make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_pairing
 
 SECRET = "She said a man from the old agency waited at her gate"

@@ -10,22 +10,21 @@ from app.i18n import gettext as _
 from flask_login import current_user
 
 from app import audit
-from app.access import CAPABILITIES, CAPABILITY_LABELS, ROLES, requires
+from app.access import ROLES, requires
 from app.admin import bp, services
 from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.audit import AuditEvent
 from app.auth import services as auth
 from app.auth.models import User
 from app.auth.tasks import render_setup_slip
+from app.db import get_or_404
 from app.forms import add_error
 from app.htmx import render
 from app.jobs import services as jobs
+from app.registry import registry
+from app.urls import page_arg
 
 PAGE_SIZE = 50
-
-
-def _user_or_404(user_id: int) -> User:
-    return User.get_or_none(User.id == user_id) or abort(404)
 
 
 @bp.route("/users")
@@ -34,7 +33,7 @@ def users():
     role = request.args.get("role", "")
     role = role if role in ROLES else ""
     text = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     rows, has_next = services.user_rows(role or None, text, page)
     return render("admin/users.html", "admin/_user_rows.html", users=rows, role=role, q=text,
                   page=page, has_next=has_next,
@@ -61,7 +60,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("users.manage")
 def edit_user(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_or_404(User, User.id == user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = user.role_names
@@ -79,7 +78,7 @@ def edit_user(user_id: int):
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @requires("users.manage")
 def set_active(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_or_404(User, User.id == user_id)
     make_active = request.form.get("active") == "1"
     if user.id == current_user.id and not make_active:
         flash(_("You cannot disable your own account."), "error")
@@ -93,7 +92,7 @@ def set_active(user_id: int):
 @bp.route("/users/<int:user_id>/setup-slip", methods=["POST"])
 @requires("users.manage")
 def setup_slip(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_or_404(User, User.id == user_id)
     if not user.active:
         flash(_("Enable the account first."), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
@@ -105,9 +104,10 @@ def setup_slip(user_id: int):
 @bp.route("/access")
 @requires("access.view")
 def access_table():
-    capabilities = sorted(CAPABILITY_LABELS)
-    return render_template("admin/access.html", roles=ROLES, capabilities=capabilities,
-                           labels=CAPABILITY_LABELS, table=CAPABILITIES)
+    reg = registry()
+    return render_template("admin/access.html", roles=ROLES,
+                           capabilities=sorted(reg.capability_labels),
+                           labels=reg.capability_labels, table=reg.capabilities)
 
 
 def _audit_query(form: AuditFilterForm):
@@ -128,7 +128,7 @@ def _audit_form() -> AuditFilterForm:
 def audit_log():
     form = _audit_form()
     form.validate()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     query = _audit_query(form) if not form.errors else AuditEvent.filtered()
     events = list(query.paginate(page, PAGE_SIZE + 1))
     return render("admin/audit.html", "admin/_audit_rows.html", form=form,

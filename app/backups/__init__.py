@@ -10,17 +10,17 @@ bp = Blueprint("backups", __name__, url_prefix="/admin/backups")
 
 
 def register(app) -> None:
-    from app.access import grant
     from app.backups import (banners, cli, filters, migrations, models, services,  # noqa: F401
                              settings, tasks, views)
-    for key, value in settings.defaults(app.config["INSTANCE_PATH"]).items():
+    from app.config import backup_settings
+    for key, value in backup_settings(app.config["INSTANCE_PATH"]).items():
         app.config.setdefault(key, value)
     app.register_blueprint(bp)
-    grant("admin", "backups.view", "backups.run", label={
+    reg = app.extensions["kituo"]
+    reg.grant("admin", "backups.view", "backups.run", label={
         "backups.view": _l("See the state of the backups"),
         "backups.run": _l("Start a backup now"),
     })
-    reg = app.extensions["kituo"]
     reg.nav.append(NavItem(_l("Backups"), "backups.index", "backups.view", 88))
     reg.banner_providers += [banners.stale_backup_banner, banners.clock_banner]
     reg.health_checks.append(services.health)

@@ -53,10 +53,8 @@ def load_env_file(path: Path) -> None:
 
 
 def default_database() -> Path:
-    if os.environ.get("KITUO_DATABASE"):
-        return Path(os.environ["KITUO_DATABASE"])
-    instance = Path(os.environ.get("KITUO_INSTANCE", ROOT / "instance"))
-    return instance / "kituo.db"
+    from app.config import database_path
+    return database_path()
 
 
 def fetch(backup: str, into: Path) -> Path:
@@ -68,8 +66,9 @@ def fetch(backup: str, into: Path) -> Path:
         raise RestoreError(f"no such file: {backup}")
     say(f"Fetching {backup} with rclone...")
     command = ["rclone"]
-    if os.environ.get("KITUO_RCLONE_CONFIG"):
-        command += ["--config", os.environ["KITUO_RCLONE_CONFIG"]]
+    from app.config import rclone_config_path
+    if rclone_config_path():
+        command += ["--config", rclone_config_path()]
     name = backup.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     target = into / name
     for source, dest, required in ((backup, target, True),

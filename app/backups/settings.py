@@ -1,4 +1,5 @@
-"""Backup settings: defaults and KITUO_* environment variables.
+"""Backup settings: checked and explained. They are read from these KITUO_*
+environment variables by app/config.py (backup_settings):
 
   KITUO_BACKUP_RECIPIENTS    age public keys (age1...), or a file of them
                              (one per line, # comments). The Pi never holds
@@ -15,33 +16,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 AGE_KEY = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
-
-
-def defaults(instance: str) -> dict:
-    env = os.environ.get
-    return {
-        "BACKUP_RECIPIENTS": env("KITUO_BACKUP_RECIPIENTS", ""),
-        "BACKUP_DESTINATIONS": env("KITUO_BACKUP_DESTINATIONS", ""),
-        "BACKUP_RCLONE_CONFIG": env("KITUO_RCLONE_CONFIG", ""),
-        "BACKUP_RCLONE": env("KITUO_RCLONE", "rclone"),
-        "BACKUP_TIME": env("KITUO_BACKUP_TIME", "02:00"),
-        "BACKUP_TIMEZONE": env("KITUO_BACKUP_TIMEZONE", "Africa/Nairobi"),
-        "BACKUP_RETENTION": env("KITUO_BACKUP_RETENTION", "7,4,12"),
-        "BACKUP_DIR": env("KITUO_BACKUP_DIR", str(Path(instance) / "backups")),
-        "BACKUP_KEEP_LOCAL": int(env("KITUO_BACKUP_KEEP_LOCAL", "2")),
-        "BACKUP_ATTEMPTS": int(env("KITUO_BACKUP_ATTEMPTS", "4")),
-        "BACKUP_RETRY_SECONDS": float(env("KITUO_BACKUP_RETRY_SECONDS", "30")),
-        "BACKUP_RETRY_HOURS": float(env("KITUO_BACKUP_RETRY_HOURS", "1")),
-        "BACKUP_STALE_HOURS": float(env("KITUO_BACKUP_STALE_HOURS", "36")),
-        "BACKUP_RCLONE_TIMEOUT": int(env("KITUO_RCLONE_TIMEOUT", "3600")),
-        "BACKUP_CLOCK_TOLERANCE_MINUTES": int(env("KITUO_CLOCK_TOLERANCE_MINUTES", "5")),
-    }
 
 
 class SettingsError(ValueError):

@@ -11,7 +11,6 @@ export only when its author or a supervisor released it (notes.py).
 from flask import Blueprint
 from app.i18n import lazy_gettext as _l
 
-from app.access import grant
 from app.registry import BenchPage, ExportSection, NavItem, Panel
 
 bp = Blueprint("counselling", __name__)
@@ -39,29 +38,28 @@ LABELS = {
 }
 
 
-def _grant_capabilities() -> None:
-    grant("admin", "counselling.book", "counselling.manage", "counselling.availability",
-          "counselling.groups", "counselling.dashboard", "counselling.settings", label=LABELS)
-    grant("coordinator", "counselling.book", "counselling.manage", "counselling.availability",
-          "counselling.agenda", "counselling.groups", "counselling.reminders",
-          "counselling.dashboard", "counselling.settings", "counselling.feed")
-    grant("counsellor", "counselling.book", "counselling.availability", "counselling.agenda",
-          "counselling.notes", "counselling.groups", "counselling.dashboard",
-          "counselling.feed")
-    grant("trainer", "counselling.groups", "counselling.feed")
-    grant(SUPERVISOR_ROLE, "counselling.supervise")
-    grant("member", "counselling.self_book", "counselling.group_signup", "counselling.feed")
+def _grant_capabilities(reg) -> None:
+    reg.grant("admin", "counselling.book", "counselling.manage", "counselling.availability",
+              "counselling.groups", "counselling.dashboard", "counselling.settings", label=LABELS)
+    reg.grant("coordinator", "counselling.book", "counselling.manage", "counselling.availability",
+              "counselling.agenda", "counselling.groups", "counselling.reminders",
+              "counselling.dashboard", "counselling.settings", "counselling.feed")
+    reg.grant("counsellor", "counselling.book", "counselling.availability", "counselling.agenda",
+              "counselling.notes", "counselling.groups", "counselling.dashboard",
+              "counselling.feed")
+    reg.grant("trainer", "counselling.groups", "counselling.feed")
+    reg.grant(SUPERVISOR_ROLE, "counselling.supervise")
+    reg.grant("member", "counselling.self_book", "counselling.group_signup", "counselling.feed")
 
 
 def register(app) -> None:
     from app.counselling import demo, migrations, panels, schedule, views  # noqa: F401
     from app.counselling.services import counsellor_members
-    from app.members.services import register_member_scope
     app.register_blueprint(bp)
     from app.counselling.services import scrub_member
     app.extensions["kituo"].anonymisers.append(scrub_member)
-    _grant_capabilities()
-    register_member_scope(app, counsellor_members)
+    _grant_capabilities(app.extensions["kituo"])
+    app.extensions["kituo"].member_scopes.append(counsellor_members)
     app.jinja_env.globals.update(panels.template_helpers())
     reg = app.extensions["kituo"]
     reg.nav += [

@@ -10,12 +10,10 @@ Capabilities (see the labels below and the admin access table):
   members.edit, members.consent, members.induction, members.accounts,
   members.import, members.data_rights, induction.configure, member.home
 """
-import os
 
 from flask import Blueprint
 from app.i18n import lazy_gettext as _l
 
-from app.access import grant
 from app.registry import BenchPage, NavItem, Panel
 
 bp = Blueprint("members", __name__)
@@ -42,16 +40,16 @@ LABELS = {
 }
 
 
-def _grant_capabilities() -> None:
+def _grant_capabilities(reg) -> None:
     for role in STAFF:
-        grant(role, "members.view", label=LABELS)
+        reg.grant(role, "members.view", label=LABELS)
     for role in ("admin", "coordinator", "finance", "trainer", "safeguarding_lead"):
-        grant(role, "members.view_all")
+        reg.grant(role, "members.view_all")
     for role in ("admin", "coordinator"):
-        grant(role, "members.identity", "members.edit", "members.consent", "members.induction",
-              "members.accounts", "members.import", "members.data_rights")
-    grant("admin", "induction.configure")
-    grant("member", "member.home")
+        reg.grant(role, "members.identity", "members.edit", "members.consent",
+                  "members.induction", "members.accounts", "members.import", "members.data_rights")
+    reg.grant("admin", "induction.configure")
+    reg.grant("member", "member.home")
 
 
 def _inductions_panel(user) -> dict:
@@ -120,11 +118,9 @@ def _template_helpers() -> dict:
 
 def register(app) -> None:
     from app.members import demo, imports, migrations, models, schedule, tasks, views  # noqa: F401
-    app.config.setdefault("MEMBER_PREFIX", os.environ.get("KITUO_MEMBER_PREFIX", "AZ"))
-    app.config.setdefault("RETENTION_YEARS", int(os.environ.get("KITUO_RETENTION_YEARS", "5")))
     app.register_blueprint(bp)
     app.jinja_env.globals.update(_template_helpers())
-    _grant_capabilities()
+    _grant_capabilities(app.extensions["kituo"])
     reg = app.extensions["kituo"]
     reg.nav += [
         NavItem(_l("Members"), "members.index", "members.view", 10),

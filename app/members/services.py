@@ -81,24 +81,16 @@ def retention_years() -> int:
 
 # --- who sees whom ------------------------------------------------------------------
 
-def member_scopes() -> list:
-    return current_app.extensions.setdefault("kituo_member_scopes", [])
-
-
-def register_member_scope(app, provider) -> None:
-    """provider(user) -> a query selecting Member ids the user works with
-    (e.g. a mentor's mentees), or None. Used for roles without view_all."""
-    app.extensions.setdefault("kituo_member_scopes", []).append(provider)
-
-
 def visible_members(user):
-    """Members this user may find and open (never anyone else)."""
+    """Members this user may find and open (never anyone else): every
+    member with members.view_all, else the union of the module scopes
+    (registry().member_scopes, e.g. a mentor's mentees)."""
     query = Member.select()
     if user_can(user, "members.view_all"):
         return query
     if not user_can(user, "members.view"):
         return query.where(False)
-    subqueries = [q for q in (p(user) for p in member_scopes()) if q is not None]
+    subqueries = [q for q in (p(user) for p in registry().member_scopes) if q is not None]
     if not subqueries:
         return query.where(False)
     condition = Member.id.in_(subqueries[0])
@@ -135,6 +127,21 @@ def visible_member(user, member_id) -> Member | None:
         except (TypeError, ValueError):
             return None
     return visible_members(user).where(Member.id == member_id).first()
+
+
+def member_by_code(code: str, viewer=None, include_anonymised: bool = False) -> Member | None:
+    """The member with this pseudonymous code (typed in any case, spaces
+    around ignored), or None. With `viewer`, only a member that user may
+    see (visible_members); anonymised members only when asked for (a
+    booking or a buddy refuses them with its own message)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    query = visible_members(viewer) if viewer is not None else Member.select()
+    query = query.where(Member.code == code)
+    if not include_anonymised:
+        query = query.where(Member.anonymised_at.is_null())
+    return query.first()
 
 
 def member_for_user(user) -> Member | None:
@@ -667,7 +674,7 @@ def assign_buddy(member: Member, buddy_code: str, actor=None) -> Member | None:
         buddy = None
     else:
         require_processing_consent(member)
-        buddy = Member.get_or_none(Member.code == code)
+        buddy = member_by_code(code, include_anonymised=True)
         if buddy is None:
             raise MemberError(_l("No member has this code."), "buddy_code")
         if buddy.id == member.id:

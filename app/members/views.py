@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from app.access import requires, user_can
 from app.auth.tasks import render_setup_slip
-from app.db import db, utcnow
-from app.filters import NAIROBI
+from app.clock import to_utc, utcnow
+from app.db import db, get_or_404
 from app.forms import add_error, submit
 from app.htmx import render, see_other
 from app.jobs import services as jobs
@@ -22,17 +22,14 @@ from app.members.forms import (
     EXIT_REASON_CHOICES, PROFILE_LABELS, AnonymiseForm, BuddyForm, ConsentForm, FilterForm,
     ImportForm, MeetingForm, MemberForm, SourceForm, StatusForm, StepDoneForm, StepForm,
     status_choices)
-from app.members.models import InductionMeeting, InductionStep, MemberImport, ReferralSource
+from app.members.models import InductionMeeting, InductionStep, Member, MemberImport, ReferralSource
 from app.registry import registry
-from app.urls import url_before_id
+from app.urls import page_arg, url_before_id
 
 
 def _member_or_404(member_id: int):
     """Only members this user may see; everyone else is a 404."""
-    member = services.visible_member(current_user, member_id)
-    if member is None:
-        abort(404)
-    return member
+    return get_or_404(services.visible_members(current_user), Member.id == member_id)
 
 
 def _form_data(form: MemberForm) -> dict:
@@ -54,7 +51,7 @@ def index():
     form.validate()
     page, identity_search = services.list_page(
         current_user, form.q.data or "", form.status.data or "", form.need.data or "",
-        request.args.get("page", 1, type=int))
+        page_arg())
     if identity_search:
         from app import audit
         audit.record("member.identity_search", "member", None,
@@ -235,7 +232,7 @@ def consent_form(member_id: int):
 @requires("members.view", "members.induction")
 def complete_step(member_id: int, step_id: int):
     member = _member_or_404(member_id)
-    step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
+    step = get_or_404(InductionStep, InductionStep.id == step_id)
     form = StepDoneForm()
     if submit(form, lambda: services.complete_step(member, step, current_user, form.note.data),
               _("Step done.")):
@@ -275,9 +272,8 @@ def add_meeting(member_id: int):
     member = _member_or_404(member_id)
     form = MeetingForm()
     if form.validate_on_submit():
-        starts = form.starts_at.data.replace(tzinfo=NAIROBI).astimezone(dt.timezone.utc)
         try:
-            services.schedule_meeting(member, starts.replace(tzinfo=None),
+            services.schedule_meeting(member, to_utc(form.starts_at.data),
                                       form.with_buddy.data, current_user)
         except services.MemberError as error:
             add_error(form, error.field, error.message)
@@ -291,8 +287,8 @@ def add_meeting(member_id: int):
 @requires("members.view", "members.induction")
 def cancel_meeting(member_id: int, meeting_id: int):
     member = _member_or_404(member_id)
-    meeting = InductionMeeting.get_or_none((InductionMeeting.id == meeting_id)
-                                           & (InductionMeeting.member == member)) or abort(404)
+    meeting = get_or_404(InductionMeeting, InductionMeeting.id == meeting_id,
+                         InductionMeeting.member == member)
     services.cancel_meeting(meeting, current_user)
     flash(_("Meeting cancelled."), "success")
     return see_other("members.show", member_id=member.id)
@@ -382,7 +378,7 @@ def anonymise(member_id: int):
 @bp.route("/members/retention")
 @requires("members.data_rights")
 def retention():
-    page = services.page_of(services.retention_due(), request.args.get("page", 1, type=int))
+    page = services.page_of(services.retention_due(), page_arg())
     return render_template("members/retention.html", years=services.retention_years(), **page)
 
 
@@ -493,7 +489,7 @@ def settings():
 @bp.route("/members/settings/steps/<int:step_id>", methods=["GET", "POST"])
 @requires("induction.configure")
 def edit_step(step_id: int):
-    step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
+    step = get_or_404(InductionStep, InductionStep.id == step_id)
     form = StepForm(obj=step if request.method == "GET" else None)
     if request.method == "GET":
         form.required_step.data = step.required
@@ -508,7 +504,7 @@ def edit_step(step_id: int):
 @bp.route("/members/settings/steps/<int:step_id>/<action>", methods=["POST"])
 @requires("induction.configure")
 def step_action(step_id: int, action: str):
-    step = InductionStep.get_or_none(InductionStep.id == step_id) or abort(404)
+    step = get_or_404(InductionStep, InductionStep.id == step_id)
     if action in ("up", "down"):
         services.move_step(step, -1 if action == "up" else 1, current_user)
     elif action in ("retire", "restore"):
@@ -521,7 +517,7 @@ def step_action(step_id: int, action: str):
 @bp.route("/members/settings/sources/<int:source_id>/<action>", methods=["POST"])
 @requires("induction.configure")
 def source_action(source_id: int, action: str):
-    source = ReferralSource.get_or_none(ReferralSource.id == source_id) or abort(404)
+    source = get_or_404(ReferralSource, ReferralSource.id == source_id)
     if action not in ("retire", "restore"):
         abort(404)
     services.set_source_active(source, action == "restore", current_user)

@@ -8,12 +8,9 @@ Capabilities:
   mentorship.manage    coordinators: every pairing, propose/start/end, profiles
   mentorship.mentee    a member: their own mentor, next meeting and goals
 """
-import os
-
 from flask import Blueprint
 from app.i18n import lazy_gettext as _l
 
-from app.access import grant
 from app.registry import BenchPage, NavItem, Panel
 
 bp = Blueprint("mentorship", __name__)
@@ -27,11 +24,11 @@ LABELS = {
 }
 
 
-def _grant_capabilities() -> None:
-    grant("mentor", "mentorship.view", "mentorship.view_own", label=LABELS)
+def _grant_capabilities(reg) -> None:
+    reg.grant("mentor", "mentorship.view", "mentorship.view_own", label=LABELS)
     for role in ("admin", "coordinator"):
-        grant(role, "mentorship.view", "mentorship.manage")
-    grant("member", "mentorship.mentee")
+        reg.grant(role, "mentorship.view", "mentorship.manage")
+    reg.grant("member", "mentorship.mentee")
 
 
 def _figures_panel(user) -> dict:
@@ -95,19 +92,15 @@ def _holds_real_data() -> bool:
 
 
 def register(app) -> None:
-    from app.members.services import register_member_scope
     from app.mentorship import (  # noqa: F401
         demo, labels, migrations, models, schedule, tasks, views)
-    app.config.setdefault("MENTORING_OVERDUE_DAYS",
-                          int(os.environ.get("KITUO_MENTORING_OVERDUE_DAYS", "30")))
-    app.config.setdefault("MENTORING_EDIT_DAYS", 7)
     app.register_blueprint(bp)
     from app.mentorship.services import scrub_member
     app.extensions["kituo"].anonymisers.append(scrub_member)
     app.jinja_env.globals.update(mentoring_label=labels.mentoring_label,
                                  duration_label=labels.duration_label)
-    _grant_capabilities()
-    register_member_scope(app, _mentee_scope)
+    _grant_capabilities(app.extensions["kituo"])
+    app.extensions["kituo"].member_scopes.append(_mentee_scope)
     reg = app.extensions["kituo"]
     reg.nav += [
         NavItem(_l("My mentees"), "mentorship.mentor_home", "mentorship.view_own", 20),

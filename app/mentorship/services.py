@@ -16,7 +16,7 @@ from app import audit
 from app.access import user_can
 from app.auth.models import User, UserRole
 from app.db import Prepared, db, utcnow
-from app.filters import to_local
+from app.clock import to_local
 from app.members.models import Member
 from app.mentorship.models import (
     AREA_NEEDS, AREAS, DURATIONS, GOAL_STATUSES, MENTOR_LANGUAGES, MODES, OPEN_STATUSES, TOPICS,
@@ -165,24 +165,19 @@ def visible_pairings(user):
     return query.where(False)
 
 
-def visible_pairing(user, pairing_id) -> Pairing | None:
-    return visible_pairings(user).where(Pairing.id == pairing_id).first()
+def visible_sessions(user):
+    """Session logs of the pairings `user` may see."""
+    return SessionLog.select().where(SessionLog.pairing.in_(visible_pairings(user).select(Pairing.id)))
 
 
-def visible_session(user, session_id) -> SessionLog | None:
-    pairings = visible_pairings(user).select(Pairing.id)
-    return (SessionLog.select().where((SessionLog.id == session_id)
-                                      & SessionLog.pairing.in_(pairings)).first())
-
-
-def visible_goal(user, goal_id) -> Goal | None:
-    pairings = visible_pairings(user).select(Pairing.id)
-    return Goal.select().where((Goal.id == goal_id) & Goal.pairing.in_(pairings)).first()
+def visible_goals(user):
+    """Goals of the pairings `user` may see."""
+    return Goal.select().where(Goal.pairing.in_(visible_pairings(user).select(Pairing.id)))
 
 
 def mentee_ids_of(user):
     """Members a mentor works with (open pairings): a subquery for the
-    members module's scoping (members.services.register_member_scope)."""
+    members module's scoping (registry member_scopes)."""
     if not user_can(user, "mentorship.view_own"):
         return None
     return Pairing.select(Pairing.mentee).where(

@@ -3,7 +3,6 @@ coordinator's overview, pairings with suggestions, goals, mentor profiles,
 and the mentee's own read-only page."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from app.i18n import gettext as _
@@ -11,41 +10,27 @@ from flask_login import current_user
 
 from app.access import requires, user_can
 from app.auth.models import User
-from app.db import utcnow
-from app.filters import NAIROBI, to_local
+from app.clock import local_naive, to_utc, utcnow
+from app.db import get_or_404
 from app.forms import add_error, submit
 from app.htmx import render, see_other
-from app.members.services import member_for_user
+from app.members.services import member_by_code, member_for_user
 from app.mentorship import bp, labels, services
 from app.mentorship.forms import (
     ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
-from app.mentorship.models import GOAL_STATUSES
-from app.urls import url_around_id, url_before_id
+from app.mentorship.models import GOAL_STATUSES, Goal, Pairing, SessionLog
+from app.urls import page_arg, url_around_id, url_before_id
 
 
 def _pairing_or_404(pairing_id: int):
-    pairing = services.visible_pairing(current_user, pairing_id)
-    if pairing is None:
-        abort(404)
-    return pairing
+    return get_or_404(services.visible_pairings(current_user), Pairing.id == pairing_id)
 
 
 def _own_pairing_or_404(pairing_id: int):
-    pairing = _pairing_or_404(pairing_id)
-    if pairing.mentor_id != current_user.id:
-        abort(404)
-    return pairing
-
-
-def _to_utc(local: dt.datetime | None) -> dt.datetime | None:
-    if local is None:
-        return None
-    return local.replace(tzinfo=NAIROBI).astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def _to_local_naive(value: dt.datetime | None) -> dt.datetime | None:
-    return to_local(value).replace(tzinfo=None) if value else None
+    """A pairing of which the signed-in user is the mentor."""
+    return get_or_404(services.visible_pairings(current_user), Pairing.id == pairing_id,
+                      Pairing.mentor == current_user.id)
 
 
 # --- mentor home and coordinator overview --------------------------------------------------
@@ -87,7 +72,7 @@ def overview():
     if status not in ("proposed", "active", "completed", "ended", ""):
         status = "active"
     overdue_only = request.args.get("overdue") == "1"
-    page = services.pairing_page(status, request.args.get("page", 1, type=int), overdue_only)
+    page = services.pairing_page(status, page_arg(), overdue_only)
     counts, overdue_count = services.counts_and_overdue()
     return render("mentorship/overview.html", "mentorship/_pairing_rows.html", filter_status=status,
                   overdue_only=overdue_only, counts=counts, overdue_count=overdue_count,
@@ -118,7 +103,7 @@ def _profile_form(form, user, own: bool):
 @bp.route("/mentoring/mentors/<int:user_id>", methods=["GET", "POST"])
 @requires("mentorship.manage")
 def edit_mentor(user_id: int):
-    user = services.mentor_users().where(User.id == user_id).first() or abort(404)
+    user = get_or_404(services.mentor_users(), User.id == user_id)
     profile = services.profile_for(user)
     form = ProfileForm(obj=profile if request.method == "GET" else None)
     if request.method == "GET":
@@ -147,13 +132,6 @@ def own_profile():
 
 # --- pairings ---------------------------------------------------------------------------------
 
-def _mentee_from_code(code: str):
-    from app.members.services import visible_members
-    from app.members.models import Member
-    code = (code or "").strip().upper()
-    return visible_members(current_user).where(Member.code == code).first() if code else None
-
-
 @bp.route("/mentoring/pairings/new", methods=["GET", "POST"])
 @requires("mentorship.manage")
 def new_pairing():
@@ -164,7 +142,7 @@ def new_pairing():
     rows = services.mentor_rows()
     form.mentor.choices = [("", _("Choose a mentor"))] + [
         (str(r.user.id), f"{r.user.display_name} ({r.load}/{r.profile.capacity})") for r in rows]
-    mentee = _mentee_from_code(form.member_code.data)
+    mentee = member_by_code(form.member_code.data, viewer=current_user, include_anonymised=True)
     if form.member_code.data and mentee is None:
         add_error(form, "member_code", _("No member with this code."))
     suggestions = services.suggest_mentors(mentee) if mentee else []
@@ -265,7 +243,7 @@ def add_goal(pairing_id: int):
 @bp.route("/mentoring/goals/<int:goal_id>/notes", methods=["POST"])
 @requires("mentorship.view")
 def add_goal_note(goal_id: int):
-    goal = services.visible_goal(current_user, goal_id) or abort(404)
+    goal = get_or_404(services.visible_goals(current_user), Goal.id == goal_id)
     pairing = _pairing_or_404(goal.pairing_id)
     if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
         abort(404)
@@ -301,7 +279,7 @@ def _session_input(form, goal_rows=(), editing: bool = False) -> services.Sessio
     return services.SessionInput(
         held_on=form.held_on.data, duration_minutes=form.duration_minutes.data,
         mode=form.mode.data, topics=form.topics.data or [], notes=form.notes.data or "",
-        follow_up=form.follow_up.data or "", next_meeting_at=_to_utc(form.next_meeting.data),
+        follow_up=form.follow_up.data or "", next_meeting_at=to_utc(form.next_meeting.data),
         goal_updates=_goal_updates(goal_rows, editing))
 
 
@@ -346,10 +324,7 @@ def new_session(pairing_id: int):
 
 
 def _session_or_404(session_id: int):
-    log = services.visible_session(current_user, session_id)
-    if log is None:
-        abort(404)
-    return log
+    return get_or_404(services.visible_sessions(current_user), SessionLog.id == session_id)
 
 
 @bp.route("/mentoring/sessions/<int:session_id>")
@@ -388,7 +363,7 @@ def edit_session(session_id: int):
     form = SessionForm(obj=log if request.method == "GET" else None)
     if request.method == "GET":
         form.topics.data = log.topic_list
-        form.next_meeting.data = _to_local_naive(log.next_meeting_at)
+        form.next_meeting.data = local_naive(log.next_meeting_at)
     if submit(form, lambda: services.edit_session(
             log, current_user, _session_input(form, goals, editing=True)), _("Changes saved.")):
         return see_other("mentorship.show_session", session_id=log.id)

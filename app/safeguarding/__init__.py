@@ -10,7 +10,7 @@ from flask import Blueprint
 from app.i18n import lazy_gettext as _l
 from app.i18n import ngettext
 
-from app.access import STAFF_ROLES, grant
+from app.access import STAFF_ROLES
 from app.registry import Banner, NavItem, Panel
 
 bp = Blueprint("safeguarding", __name__, url_prefix="/safeguarding")
@@ -72,10 +72,10 @@ def register(app) -> None:
     from app.safeguarding.services import scrub_member
     app.extensions["kituo"].anonymisers.append(scrub_member)
     app.jinja_env.globals["concern_label"] = labels.concern_label
-    for role in STAFF_ROLES:
-        grant(role, "safeguarding.raise", label=LABELS)
-    grant("safeguarding_lead", "safeguarding.manage")
     reg = app.extensions["kituo"]
+    for role in STAFF_ROLES:
+        reg.grant(role, "safeguarding.raise", label=LABELS)
+    reg.grant("safeguarding_lead", "safeguarding.manage")
     reg.nav += [
         NavItem(_l("Safeguarding"), "safeguarding.index", "safeguarding.manage", 5),
         NavItem(_l("My concerns"), "safeguarding.mine", "safeguarding.raise", 70),

@@ -14,6 +14,7 @@ import datetime as dt
 from app.i18n import lazy_gettext as _l
 from peewee import JOIN, fn
 
+from app.clock import local_midnight
 from app.rules import RuleError, today
 from app import audit
 from app.access import user_can
@@ -32,16 +33,7 @@ class SafeguardingError(RuleError):
     """A rule of this module refused the action."""
 
 
-
-
 # --- raising ------------------------------------------------------------------------------
-
-def member_by_code(code: str) -> Member | None:
-    code = (code or "").strip().upper()
-    if not code:
-        return None
-    return Member.get_or_none((Member.code == code) & Member.anonymised_at.is_null())
-
 
 def raise_concern(member: Member, raised_by, category: str, urgency: str, what_happened: str,
                   action_taken: str = "", source: str = "other",
@@ -86,12 +78,10 @@ def visible_concerns(user):
     return query.where(False)
 
 
-def read_concern(user, concern_id) -> Concern | None:
-    """Load one concern for `user` (None if out of scope) and audit the read."""
-    concern = visible_concerns(user).where(Concern.id == concern_id).first()
-    if concern is not None:
-        audit.record("concern.viewed", "concern", concern.id, actor=user)
-    return concern
+def record_read(concern: Concern, user) -> None:
+    """Every read of a concern is audited (the page loads it with
+    get_or_404(visible_concerns(user), ...))."""
+    audit.record("concern.viewed", "concern", concern.id, actor=user)
 
 
 def list_concerns(user, status: str = "", page: int = 1, mine: bool = False) -> dict:
@@ -247,9 +237,9 @@ def counts_by_category(since: dt.date | None = None, until: dt.date | None = Non
     of concerns a report may show. Dates are local calendar days, inclusive."""
     query = Concern.select(Concern.category, fn.COUNT(Concern.id)).group_by(Concern.category)
     if since:
-        query = query.where(Concern.raised_at >= _utc_start(since))
+        query = query.where(Concern.raised_at >= local_midnight(since))
     if until:
-        query = query.where(Concern.raised_at < _utc_start(until + dt.timedelta(days=1)))
+        query = query.where(Concern.raised_at < local_midnight(until + dt.timedelta(days=1)))
     counts = dict(query.tuples())
     return {category: suppressed(counts.get(category, 0)) for category in CATEGORIES}
 
@@ -258,10 +248,6 @@ def suppressed(count: int):
     return f"<{SUPPRESS_BELOW}" if 0 < count < SUPPRESS_BELOW else count
 
 
-def _utc_start(day: dt.date) -> dt.datetime:
-    from app.filters import NAIROBI
-    local = dt.datetime.combine(day, dt.time(0), tzinfo=NAIROBI)
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def scrub_member(member) -> None:

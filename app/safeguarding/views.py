@@ -10,32 +10,24 @@ from flask_login import current_user
 from app.access import requires, user_can
 from app.forms import add_error, submit
 from app.htmx import render, see_other
-from app.members.services import visible_member
+from app.urls import page_arg, parse_int
+from app.db import get_or_404
+from app.members.models import Member
+from app.members.services import member_by_code, visible_members
 from app.safeguarding import bp, services
 from app.safeguarding.forms import ConcernForm, NoteForm, ReopenForm, ReviewForm, StatusForm
-from app.safeguarding.models import CATEGORIES, SOURCES, URGENCIES
+from app.safeguarding.models import CATEGORIES, SOURCES, URGENCIES, Concern
 
 
 def _concern_or_404(concern_id: int):
-    concern = services.read_concern(current_user, concern_id)
-    if concern is None:
-        abort(404)
-    return concern
-
-
-def _manage_concern_or_404(concern_id: int):
-    concern = services.visible_concerns(current_user).where(
-        services.Concern.id == concern_id).first()
-    if concern is None:
-        abort(404)
-    return concern
+    return get_or_404(services.visible_concerns(current_user), Concern.id == concern_id)
 
 
 @bp.route("/")
 @requires("safeguarding.manage")
 def index():
     status = request.args.get("status", "active")
-    page = services.list_concerns(current_user, status, request.args.get("page", 1, type=int))
+    page = services.list_concerns(current_user, status, page_arg())
     return render("safeguarding/list.html", "safeguarding/_rows.html", filter_status=status,
                   mine=False, today=services.today(), review_passed=services.review_passed,
                   **page)
@@ -44,7 +36,7 @@ def index():
 @bp.route("/mine")
 @requires("safeguarding.raise")
 def mine():
-    page = services.list_concerns(current_user, "", request.args.get("page", 1, type=int),
+    page = services.list_concerns(current_user, "", page_arg(),
                                   mine=True)
     return render("safeguarding/list.html", "safeguarding/_rows.html", filter_status="", mine=True,
                   today=services.today(), review_passed=services.review_passed, **page)
@@ -60,13 +52,8 @@ def badge():
 def _member_for_form(member_id):
     if not member_id:
         return None
-    try:
-        member = visible_member(current_user, int(member_id))
-    except (TypeError, ValueError):
-        member = None
-    if member is None or member.anonymised_at:
-        abort(404)
-    return member
+    return get_or_404(visible_members(current_user), Member.id == parse_int(member_id),
+                      Member.anonymised_at.is_null())
 
 
 @bp.route("/concerns/new", methods=["GET", "POST"])
@@ -84,7 +71,7 @@ def new():
         if args.get("urgency") in URGENCIES:
             form.urgency.data = args["urgency"]
     if form.validate_on_submit():
-        subject = member or services.member_by_code(form.member_code.data)
+        subject = member or member_by_code(form.member_code.data)
         try:
             if subject is None:
                 raise services.SafeguardingError(
@@ -122,13 +109,15 @@ def _concern_page(concern, status: int = 200, **forms):
 @bp.route("/concerns/<int:concern_id>")
 @requires("safeguarding.raise")
 def show(concern_id: int):
-    return _concern_page(_concern_or_404(concern_id))
+    concern = _concern_or_404(concern_id)
+    services.record_read(concern, current_user)
+    return _concern_page(concern)
 
 
 @bp.route("/concerns/<int:concern_id>/acknowledge", methods=["POST"])
 @requires("safeguarding.manage")
 def acknowledge(concern_id: int):
-    concern = _manage_concern_or_404(concern_id)
+    concern = _concern_or_404(concern_id)
     services.acknowledge(concern, current_user)
     flash(_("Acknowledged: the other leads see that you have taken it."), "success")
     return see_other("safeguarding.show", concern_id=concern.id)
@@ -147,7 +136,7 @@ def _lead_action(concern, form, form_name: str, action, done: str):
 @bp.route("/concerns/<int:concern_id>/status", methods=["POST"])
 @requires("safeguarding.manage")
 def change_status(concern_id: int):
-    concern, form = _manage_concern_or_404(concern_id), StatusForm()
+    concern, form = _concern_or_404(concern_id), StatusForm()
     return _lead_action(concern, form, "status_form", lambda: services.set_status(
         concern, current_user, form.status.data, form.outcome.data), _("Status changed."))
 
@@ -155,7 +144,7 @@ def change_status(concern_id: int):
 @bp.route("/concerns/<int:concern_id>/notes", methods=["POST"])
 @requires("safeguarding.manage")
 def add_note(concern_id: int):
-    concern, form = _manage_concern_or_404(concern_id), NoteForm()
+    concern, form = _concern_or_404(concern_id), NoteForm()
     return _lead_action(concern, form, "note_form", lambda: services.add_note(
         concern, current_user, form.text.data), _("Added to the action log."))
 
@@ -163,7 +152,7 @@ def add_note(concern_id: int):
 @bp.route("/concerns/<int:concern_id>/review", methods=["POST"])
 @requires("safeguarding.manage")
 def set_review(concern_id: int):
-    concern, form = _manage_concern_or_404(concern_id), ReviewForm()
+    concern, form = _concern_or_404(concern_id), ReviewForm()
     return _lead_action(concern, form, "review_form", lambda: services.set_review(
         concern, current_user, form.review_on.data), _("Review date saved."))
 
@@ -171,6 +160,6 @@ def set_review(concern_id: int):
 @bp.route("/concerns/<int:concern_id>/reopen", methods=["POST"])
 @requires("safeguarding.manage")
 def reopen(concern_id: int):
-    concern, form = _manage_concern_or_404(concern_id), ReopenForm()
+    concern, form = _concern_or_404(concern_id), ReopenForm()
     return _lead_action(concern, form, "reopen_form", lambda: services.reopen(
         concern, current_user, form.reason.data), _("Reopened: the concern is in progress again."))

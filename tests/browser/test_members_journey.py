@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, sign_in
 from tests.factories import PASSWORD, make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 def _pdf_text(path) -> str:

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
 
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, _page, sign_in
 from tests.factories import PASSWORD, make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing
 
 WORRY = "She said a man from the old agency waited at her gate last night."

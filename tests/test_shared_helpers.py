@@ -1,0 +1,228 @@
+"""The shared pieces every module uses: ids in URLs, forms and query strings,
+get_or_404, submit() and its outcome, the time module, settings and the
+registry's documented plug-in points."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
+
+from app import clock
+from app.db import MAX_INTEGER, get_or_404
+from app.forms import IdField, KituoForm, required, submit
+from app.registry import Registry
+from app.rules import RuleError
+from app.urls import int_arg, page_arg, parse_int
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE_NUMBERS = ["99999999999999999999", str(MAX_INTEGER + 1), "abc", "1e309", "NaN",
+                   "-1", "0", "1.5", "0x10", "\U0001F600", "１２", " "]
+
+
+# --- ids in URLs -------------------------------------------------------------------------
+
+def _id_rules(app):
+    for rule in app.url_map.iter_rules():
+        names = [name for name, conv in rule._converters.items()
+                 if type(conv).__name__ == "IdConverter"]
+        if names:
+            yield rule, names
+
+
+def test_every_integer_in_a_path_is_the_id_converter(app):
+    integer_args = [(rule.rule, name) for rule in app.url_map.iter_rules()
+                    for name, conv in rule._converters.items()
+                    if "Integer" in type(conv).__mro__[1].__name__ + type(conv).__name__
+                    and type(conv).__name__ != "IdConverter"]
+    assert integer_args == []
+    assert len(list(_id_rules(app))) > 30
+
+
+def _sample(converter):
+    items = getattr(converter, "items", None)
+    return sorted(items)[0] if items else "x"
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", str(MAX_INTEGER + 1), "abc",
+                                   "1e309", "0", "-3"])
+def test_an_id_out_of_range_or_not_a_number_is_a_404_on_every_route(app, client, login_as,
+                                                                     value):
+    """Signed in with every role, so the answer is the router's, not a 403."""
+    login_as("admin", "coordinator", "counsellor", "mentor", "safeguarding_lead", "member",
+             "counselling_supervisor")
+    adapter = app.url_map.bind("localhost")
+    for rule, names in _id_rules(app):
+        for name in names:
+            values = {arg: (777777 if arg == name else 1) if arg in names
+                      else _sample(rule._converters[arg]) for arg in rule.arguments}
+            bad = adapter.build(rule.endpoint, values).replace("777777", value)
+            method = "GET" if "GET" in rule.methods else "POST"
+            response = client.open(bad, method=method)
+            assert response.status_code == 404, (rule.rule, bad, response.status_code)
+
+
+def test_the_largest_id_is_routed_and_simply_not_found(client, login_as):
+    login_as("coordinator")
+    assert client.get(f"/members/{MAX_INTEGER}").status_code == 404
+
+
+# --- numbers in query strings and forms ---------------------------------------------------
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+def test_parse_int_refuses_what_is_not_a_plain_number_in_range(value):
+    assert parse_int(value) is None
+
+
+def test_parse_int_takes_plain_numbers_in_range():
+    assert parse_int("42") == 42
+    assert parse_int(" 7 ") == 7
+    assert parse_int(str(MAX_INTEGER)) == MAX_INTEGER
+    assert parse_int("5", lo=1, hi=4) is None
+    assert parse_int(3) == 3
+
+
+def test_page_and_integer_arguments_fall_back_to_the_default(app):
+    for value in HOSTILE_NUMBERS:
+        with app.test_request_context("/", query_string={"page": value, "n": value}):
+            assert page_arg() == 1
+            assert int_arg("n", default=None) is None
+    with app.test_request_context("/?page=3&n=12"):
+        assert page_arg() == 3
+        assert int_arg("n", 5, lo=1, hi=10) == 5
+        assert int_arg("n", 5, lo=1, hi=20) == 12
+
+
+@pytest.mark.parametrize("path", ["/members/", "/admin/users", "/admin/audit",
+                                  "/mentoring/overview", "/safeguarding/", "/members/retention"])
+def test_a_hostile_page_number_shows_the_first_page(client, login_as, path):
+    login_as("admin", "coordinator", "safeguarding_lead")
+    for value in HOSTILE_NUMBERS:
+        assert client.get(path, query_string={"page": value}).status_code == 200, (path, value)
+
+
+class _PickForm(KituoForm):
+    class Meta:
+        csrf = False
+
+    row = IdField("Row", [required()], choices=[(3, "three"), (5, "five")])
+    hidden = IdField("Hidden", choices=None)
+
+
+def test_id_field_takes_a_listed_id(app):
+    with app.test_request_context("/", method="POST", data={"row": "5", "hidden": "12"}):
+        form = _PickForm()
+        assert form.validate(), form.errors
+        assert form.row.data == 5 and form.hidden.data == 12
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS[:-1] + ["4"])
+def test_id_field_names_the_field_for_a_bad_value(app, value):
+    with app.test_request_context("/", method="POST", data={"row": value, "hidden": value}):
+        form = _PickForm()
+        assert not form.validate()
+        assert form.row.errors
+        if value != "4":                        # any id in range is fine for choices=None
+            assert form.hidden.errors == ["Choose from the list."]
+
+
+def test_id_field_blank_is_missing_not_invalid(app):
+    with app.test_request_context("/", method="POST", data={"row": "", "hidden": ""}):
+        form = _PickForm()
+        assert not form.validate()
+        assert form.row.errors == ["This field is required."]
+        assert form.hidden.errors == [] and form.hidden.data is None
+
+
+# --- get_or_404 and submit ----------------------------------------------------------------
+
+def test_get_or_404_finds_the_row_or_answers_404(conn):
+    from app.auth.models import User
+    from tests.factories import make_user
+    user = make_user("admin")
+    assert get_or_404(User, User.id == user.id) == user
+    assert get_or_404(User.select().where(User.active == True), User.id == user.id) == user  # noqa: E712
+    for missing in (user.id + 1000, MAX_INTEGER, MAX_INTEGER * 10):
+        with pytest.raises(NotFound):
+            get_or_404(User, User.id == missing)
+    with pytest.raises(NotFound):
+        get_or_404(User.select().where(User.active == False), User.id == user.id)  # noqa: E712
+
+
+class _NameForm(KituoForm):
+    class Meta:
+        csrf = False
+
+    row = IdField("Row", [required()], choices=None)
+
+
+def test_submit_outcomes(app):
+    with app.test_request_context("/", method="GET"):
+        outcome = submit(_NameForm(), lambda: 1 / 0)
+        assert not outcome and outcome.status == 200
+    with app.test_request_context("/", method="POST", data={"row": "x"}):
+        outcome = submit(_NameForm(), lambda: 1 / 0)
+        assert not outcome and outcome.status == 422
+    with app.test_request_context("/", method="POST", data={"row": "4"}):
+        form = _NameForm()
+
+        def taken():
+            raise RuleError("Just taken.", "row", status=409, alternatives=["a", "b"])
+        outcome = submit(form, taken)
+        assert not outcome and outcome.status == 409
+        assert outcome.context == {"alternatives": ["a", "b"]}
+        assert form.row.errors == ["Just taken."]
+    with app.test_request_context("/", method="POST", data={"row": "4"}):
+        outcome = submit(_NameForm(), lambda: "made", "Saved.")
+        assert outcome and outcome.result == "made" and outcome.context == {}
+
+
+def test_a_rule_error_subclass_may_carry_its_status():
+    class Taken(RuleError):
+        status = 409
+    assert Taken("x").status == 409
+    assert RuleError("x").status == 422
+    assert RuleError("x", status=403).status == 403
+
+
+# --- time --------------------------------------------------------------------------------
+
+def test_clock_converts_between_nairobi_and_stored_utc():
+    stored = dt.datetime(2026, 3, 1, 21, 30)           # UTC
+    assert clock.to_local(stored).hour == 0 and clock.to_local(stored).day == 2
+    assert clock.local_naive(stored) == dt.datetime(2026, 3, 2, 0, 30)
+    assert clock.to_utc(dt.datetime(2026, 3, 2, 0, 30)) == stored
+    assert clock.local_midnight(dt.date(2026, 3, 2)) == dt.datetime(2026, 3, 1, 21, 0)
+    assert clock.to_local(None) is None and clock.to_utc(None) is None
+    assert clock.today() == clock.to_local(clock.utcnow()).date()
+
+
+def test_rules_today_is_the_clock_and_imports_no_template_filter():
+    source = (ROOT / "app" / "rules.py").read_text()
+    assert "filters" not in source
+    from app import rules
+    assert rules.today is clock.today
+
+
+# --- settings and plug-in points ---------------------------------------------------------
+
+def test_kituo_settings_are_read_in_app_config_only():
+    reads = re.compile(r"(environ\.get\(|environ\[|getenv\()\s*[\"']KITUO_")
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "app").rglob("*.py")
+                 if path.name != "config.py" and reads.search(path.read_text())]
+    assert offenders == [], "read KITUO_* settings in app/config.py"
+
+
+def test_every_registry_hook_is_documented_and_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    hooks = Registry.hooks()
+    assert {"nav", "panels", "member_scopes", "anonymisers"} <= set(hooks)
+    for name, meta in hooks.items():
+        assert meta["signature"] and meta["doc"], name
+        assert re.search(rf"^\s*\| `{name}` \|", readme, re.M), \
+            f"add the hook {name} to the README's plug-in table"
+    list_fields = {f for f, v in vars(Registry()).items() if isinstance(v, list)}
+    assert list_fields == set(hooks), "a list on the Registry is a hook: declare it with hook()"
