@@ -37,11 +37,14 @@ class CounsellingError(RuleError):
 
 
 class SlotTaken(CounsellingError):
-    """Someone else took the time first; `alternatives` are the next free slots."""
+    """Someone else took the time first (409); `alternatives` are the next
+    free slots (also in `context`, for app.forms.submit)."""
+    status = 409
 
     def __init__(self, alternatives=()):
-        super().__init__(_l("This time was just taken. Here are the next free times."))
-        self.alternatives = list(alternatives)
+        super().__init__(_l("This time was just taken. Here are the next free times."),
+                         alternatives=list(alternatives))
+        self.alternatives = self.context["alternatives"]
 
 
 # --- settings and holidays --------------------------------------------------------
