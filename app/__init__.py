@@ -39,8 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = kituo_config.load_or_create_secret_key(
-            Path(app.config["INSTANCE_PATH"]))
+        from app import secret_key
+        folder = Path(app.config["INSTANCE_PATH"])
+        app.config["SECRET_KEY"] = secret_key.load_or_create(folder)
+        app.config["SECRET_KEY_FILE"] = str(folder / secret_key.FILE_NAME)
     app.config["VERSION"] = __version__
     app.extensions["kituo"] = Registry()
 

@@ -9,7 +9,6 @@ the huey queue, job results and the generated secret key. Nothing secret is
 ever a default value or committed.
 """
 import os
-import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,17 +74,6 @@ def backup_settings(instance: str) -> dict:
         "BACKUP_RCLONE_TIMEOUT": _env_int("KITUO_RCLONE_TIMEOUT", 3600),
         "BACKUP_CLOCK_TOLERANCE_MINUTES": _env_int("KITUO_CLOCK_TOLERANCE_MINUTES", 5),
     }
-
-
-def load_or_create_secret_key(folder: Path) -> str:
-    """Read instance/secret_key, creating it (0600) on first start."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "secret_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 def from_environment() -> dict:

@@ -71,6 +71,13 @@ class SchemaVersion(BaseModel):
     applied_at = pw.DateTimeField(default=utcnow)
 
 
+def database_folder():
+    """The folder of the bound database file (its disk is the data's disk)."""
+    import os
+    from pathlib import Path
+    return Path(os.path.dirname(os.path.abspath(db.obj.database)))
+
+
 def make_database(path: str) -> pw.Database:
     """Writing transactions start as IMMEDIATE (no SQLITE_BUSY_SNAPSHOT)."""
     return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
@@ -85,6 +92,8 @@ def init_app(app) -> None:
     any transaction (peewee's atomic() commits or rolls back)."""
     if db.obj is None or getattr(db.obj, "database", None) != app.config["DATABASE"]:
         db.initialize(make_database(app.config["DATABASE"]))
+    if app.config.get("HOLD_DATABASE", not app.config.get("TESTING")):
+        hold_in_use(app.config["DATABASE"], app.logger)
 
     @app.before_request
     def _open_connection():
@@ -381,3 +390,107 @@ def file_schema_version(path) -> int | None:
         table = pw.Table(SchemaVersion._meta.table_name)
         row = table.select(pw.fn.MAX(table.c.version)).bind(other).scalar()
         return row
+
+
+# --- failed writes: a full disk, a disk error ------------------------------
+
+SQLITE_IOERR, SQLITE_FULL = 10, 13
+
+
+def write_failure(error: BaseException | None) -> str | None:
+    """"full" when `error` (SQLite's own, as peewee wraps it, or the OS's)
+    says the disk is full, "io" for a disk I/O error, else None."""
+    import errno
+    seen, stack = set(), [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        code = getattr(current, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (SQLITE_FULL, SQLITE_IOERR):
+            return "full" if code & 0xFF == SQLITE_FULL else "io"
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "full"
+        if isinstance(current, OSError) and current.errno == errno.EIO:
+            return "io"
+        stack += [current.__cause__, current.__context__,
+                  *(a for a in current.args if isinstance(a, BaseException))]
+    return None
+
+
+# --- the database in use: a restore never replaces it under a running process
+
+class DatabaseInUse(Exception):
+    """Another process (web, worker, command line) has the database open."""
+
+
+_IN_USE: dict[str, int] = {}
+
+
+def in_use_lock_path(database) -> str:
+    return f"{database}-inuse"
+
+
+def hold_in_use(database: str, logger=None) -> None:
+    """Every Kituo process (web, worker, command line) holds a shared lock
+    on DATABASE-inuse for as long as it runs (forked gunicorn workers share
+    the master's); scripts/restore takes it exclusively, so it cannot keep
+    the file aside while anything could still save into it. The kernel
+    drops the lock when a process ends, however it ends."""
+    import fcntl
+    import os
+    if database == ":memory:" or database.startswith("file:"):
+        return
+    path = in_use_lock_path(os.path.abspath(database))
+    if path in _IN_USE or not os.path.isdir(os.path.dirname(path)):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if logger is not None:
+            logger.warning("waiting: the database is being restored (scripts/restore)")
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    _IN_USE[path] = fd
+
+
+@contextmanager
+def exclusive_use(database, owner: tuple[int, int] | None = None):
+    """Hold DATABASE-inuse exclusively (a restore); raises DatabaseInUse,
+    naming the processes that hold it, when Kituo is running."""
+    import fcntl
+    import os
+    path = in_use_lock_path(database)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if owner is not None:
+            os.fchown(fd, *owner)   # created by root: the service must open it too
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(", ".join(_lock_holders(os.fstat(fd).st_ino))) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_holders(inode: int) -> list[str]:
+    """"PID (program)" of the processes holding a flock on `inode`
+    (/proc/locks names the process that took it)."""
+    from pathlib import Path
+    holders = []
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return holders
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
+            pid = fields[4]
+            try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                name = "?"
+            holders.append(f"process {pid} ({name})")
+    return sorted(set(holders))

@@ -7,10 +7,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 HANDLED = (400, 403, 404, 405, 413, 422, 429, 500)
+OWN_PAGES = (400, 403, 404, 422, 500, 507)
 
 
 def render_error(status: int, reason: str | None = None):
-    template = f"errors/{status}.html" if status in (400, 403, 404, 422, 500) else "errors/generic.html"
+    template = f"errors/{status}.html" if status in OWN_PAGES else "errors/generic.html"
     try:
         body = render_template(template, status=status, reason=reason)
     except Exception:  # noqa: BLE001 - the error page itself failed: say little
@@ -33,6 +34,17 @@ def handle_csrf_error(error: CSRFError):
 
 def handle_unexpected(error: Exception):
     from flask import current_app
+    from app import storage
+    from app.db import database_folder
+    kind = storage.explain(error, database_folder())
+    if kind is not None:
+        # The disk is full (or failing): the transaction was rolled back, so
+        # nothing was saved. Say so plainly; one log line is enough.
+        storage.note_failure(kind, database_folder())
+        current_app.logger.error("a write failed on %s: %s (%s)", request.endpoint,
+                                 "the disk is full" if kind == "full" else "disk I/O error",
+                                 type(error).__name__)
+        return render_error(507) if kind == "full" else render_error(500, reason="disk_error")
     current_app.logger.exception("unhandled error on %s", request.endpoint)
     return render_error(500)
 

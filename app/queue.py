@@ -22,7 +22,22 @@ def _queue_file() -> str:
     return path
 
 
-huey = SqliteHuey("kituo", filename=_queue_file(), fsync=True)
+def _open_queue() -> SqliteHuey:
+    """The queue; a disk too full to open it stops the process with one
+    clear line (the web, the worker and the command line all need it)."""
+    import sqlite3
+    path = _queue_file()
+    try:
+        return SqliteHuey("kituo", filename=path, fsync=True)
+    except sqlite3.OperationalError as error:
+        from app.storage import explain
+        if explain(error, os.path.dirname(path)) != "full":
+            raise
+        raise SystemExit("Kituo cannot start: the disk is full; nothing was saved. "
+                         "Free some space, then try again.") from None
+
+
+huey = _open_queue()
 
 _worker_app = None
 

@@ -132,7 +132,8 @@ class Registry:
         "Messages across the top of every page (no backup for 36 h...).")
     health_checks: list[Callable[[], dict]] = hook(
         "() -> dict",
-        "Merged into /healthz; no personal data.")
+        "Merged into /healthz; no personal data. A \"problems\" list of codes in "
+        "it makes the status \"degraded\".")
     real_data_checks: list[Callable[[], bool]] = hook(
         "() -> bool",
         "True when the module holds non-demo data: seed-demo refuses then.")

@@ -37,6 +37,12 @@ def write_identity(path: Path) -> str:
 
 
 def backup_app(tmp_path: Path, destinations=(), **overrides):
+    """An app that backs up to `destinations`; the local folders among them
+    are prepared as drives of their own (the marker file), since a test's
+    folders share the disk of its instance."""
+    for destination in destinations:
+        if str(destination).startswith("/"):
+            prepare_drive(Path(destination))
     key = tmp_path / "backup-key.txt"
     public = write_identity(key)
     config = {
@@ -102,3 +108,83 @@ class WebdavServer:
     def remote_config(self, name: str = "office") -> str:
         return (f"[{name}]\ntype = webdav\nurl = http://127.0.0.1:{self.port}/\n"
                 "vendor = other\n")
+
+
+# --- real processes on a test instance (crash, restore and disk-full tests) ---
+
+VENV = ROOT / ".venv" / "bin"
+MARKER = b"ZEBRA-MARKER-7731"
+BACKUP_PLACE_MARKER = ".kituo-backup-place"
+# Files of the live instance itself (or its lock) at its top, not copies of it.
+LIVE_FILES = {"kituo.db", "kituo.db-wal", "kituo.db-shm", "kituo.db-inuse",
+              "huey.db", "huey.db-wal", "huey.db-shm", "secret_key"}
+
+
+def prepare_drive(folder: Path) -> Path:
+    """A backup folder vouched for as a separate drive (the marker file):
+    the tests' folders sit on the same disk as their instance."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BACKUP_PLACE_MARKER).write_text("Kituo backups\n")
+    return folder
+
+
+def instance_env(instance: Path, **extra) -> dict:
+    """The environment of a Kituo process (web, worker, command line) on a
+    test instance."""
+    import os
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KITUO_INSTANCE=str(instance),
+               KITUO_HUEY_DB=str(instance / "huey.db"), KITUO_RCLONE_CONFIG="/dev/null",
+               KITUO_BACKUP_RETRY_SECONDS="0.01", KITUO_ACCESS_LOG="/dev/null")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def plaintext_left(root: Path) -> list[Path]:
+    """Files under `root`, other than the live database, that hold the
+    centre's data unencrypted: a SQLite file, a file with the marker, or a
+    gzip stream (whole or cut off) that holds either."""
+    import zlib
+    found = []
+    for path in sorted(root.rglob("*")):
+        live = path.parent == root and path.name in LIVE_FILES
+        if not path.is_file() or live or path.suffix == ".log":
+            continue
+        data = path.read_bytes()
+        if data.startswith(b"SQLite format 3") or MARKER in data:
+            found.append(path)
+        elif data[:2] == b"\x1f\x8b":
+            try:
+                inflated = zlib.decompressobj(wbits=31).decompress(data)
+            except zlib.error:
+                inflated = b""
+            if b"SQLite format 3" in inflated or MARKER in inflated:
+                found.append(path)
+    return found
+
+
+def wait_for(condition, timeout: float = 60.0, what: str = "condition", interval=0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def on_a_small_disk(folder: Path, size: str, command: list, env=None, timeout=180,
+                    also: tuple = ()):
+    """Run `command` with a fresh tmpfs of `size` (e.g. "2M") mounted on
+    `folder` (and on each folder of `also`), in a private mount namespace:
+    a real small disk that nothing outside the command sees."""
+    import os
+    require_tools("unshare")
+    mounts = [folder, *also]
+    for path in mounts:
+        path.mkdir(parents=True, exist_ok=True)
+    flags = ["-m"] if os.geteuid() == 0 else ["-r", "-m"]
+    script = "\n".join([f'mount -t tmpfs -o size={size},mode=0700 tmpfs "{p}" || exit 97'
+                        for p in mounts] + ['exec "$@"'])
+    return subprocess.run(["unshare", *flags, "sh", "-c", script, "sh", *map(str, command)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)

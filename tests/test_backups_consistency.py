@@ -34,6 +34,8 @@ with db.connection_context():
                                      "object_id": str(batch), "summary": "x" * 200}
                                     for _ in range(int(sys.argv[3]))]).execute()
             Job.create(kind="writer", message=str(batch))
+        if batch == 1:
+            print("writing", flush=True)
         time.sleep(0.001)
 print(batch)
 """
@@ -65,7 +67,8 @@ def test_backup_during_continuous_writes_is_consistent_and_restorable(tmp_path):
     writer = subprocess.Popen([sys.executable, "-c", WRITER, app.config["DATABASE"], str(stop),
                                str(BATCH)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)                 # let the writer get going
+        assert writer.stdout.readline().strip() == "writing"   # it got going
+        time.sleep(0.2)
         runs, copies = [], []
         with connected(app):
             for _ in range(3):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pyrage
@@ -13,12 +14,13 @@ import pytest
 from pyrage import x25519
 
 from app import audit
-from app.backups import archive, retention, schedule, services
+from app.backups import archive, lock, retention, schedule, services, status
 from app.backups.models import BackupRun, DestinationResult
 from app.db import latest_version
 from app.backups.settings import Retention, SettingsError, parse_recipients
 from app.db import file_row_counts, utcnow
-from tests.backup_support import backup_app, connected, require_tools, write_identity
+from tests.backup_support import (ROOT, backup_app, connected, prepare_drive, require_tools,
+                                  write_identity)
 from tests.factories import shift_time
 
 MARKER = "ZEBRA-MARKER-7731"
@@ -28,9 +30,7 @@ MARKER = "ZEBRA-MARKER-7731"
 def usb(tmp_path):
     """A rclone remote of type local, as a USB drive would be configured."""
     require_tools("rclone")
-    folder = tmp_path / "usb-drive"
-    folder.mkdir()
-    return folder
+    return prepare_drive(tmp_path / "usb-drive")
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_backup_cannot_be_read_without_the_key(app, usb, tmp_path):
         pyrage.decrypt(data, [x25519.Identity.generate()])
     # Nothing unencrypted is left in the work folder either.
     leftovers = [p.name for p in Path(app.config["BACKUP_DIR"]).rglob("*")
-                 if not p.name.startswith("kituo-")]
+                 if not p.name.startswith("kituo-") and p.name != lock.LOCK_FILE]
     assert leftovers == []
     other_key = tmp_path / "someone-else.txt"
     write_identity(other_key)
@@ -105,8 +105,8 @@ def test_without_public_key_no_backup_is_made(tmp_path, usb):
     with connected(app):
         run = services.run_backup("manual")
         assert (run.status, run.error) == ("failed", "no_recipients")
-        assert services.configuration_problems() == ["no_recipients"]
-    assert list(usb.iterdir()) == []
+        assert status.configuration_problems() == ["no_recipients"]
+    assert list(usb.glob("*.age")) == []
 
 
 def test_recipients_from_a_file_and_bad_keys(tmp_path):
@@ -141,8 +141,9 @@ def test_without_destinations_the_encrypted_copy_stays_local(tmp_path):
         runs = [services.run_backup("manual") for _ in range(3)]
         shift_time(BackupRun, "started_at", dt.timedelta(0))
         assert all(r.status == "local_only" for r in runs)
-        assert services.last_offsite_success_at() is None
-    kept = sorted(p.name for p in Path(app.config["BACKUP_DIR"]).iterdir())
+        assert status.last_offsite_success_at() is None
+    kept = sorted(p.name for p in Path(app.config["BACKUP_DIR"]).iterdir()
+                  if p.name != lock.LOCK_FILE)
     names = {r.filename for r in runs}
     assert set(kept) <= names | {n + ".sha256" for n in names}
     assert len([k for k in kept if k.endswith(".age")]) <= 2
@@ -164,27 +165,36 @@ def test_failed_destination_is_retried_then_recorded(tmp_path, usb):
 
 def test_only_one_backup_runs_at_a_time(app):
     with connected(app):
-        lock = services._lock()
-        lock.acquire()
-        try:
+        with lock.held(Path(app.config["BACKUP_DIR"])):
+            assert services.backup_running()
             with pytest.raises(services.BackupBusy):
                 services.run_backup("manual")
             assert services.run_if_due() is None
-        finally:
-            lock.release()
+        assert not services.backup_running()
         assert services.run_backup("manual").status == "ok"
 
 
-def test_a_lock_left_by_a_power_cut_long_ago_is_cleared(app):
+def test_the_lock_dies_with_its_holder(app, tmp_path):
+    """A process holding the lock is killed: nobody has to clear anything.
+    (tests/test_backups_crash.py kills real backups.)"""
+    work = Path(app.config["BACKUP_DIR"])
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from app.backups import lock\n"
+        "with lock.held(Path(sys.argv[1])):\n"
+        "    print('held', flush=True); time.sleep(600)"), str(work)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with connected(app):
+            assert services.backup_running()
+            with pytest.raises(services.BackupBusy):
+                services.run_backup("manual")
+    finally:
+        holder.kill()
+        holder.wait()
     with connected(app):
-        stale = BackupRun.create(trigger="scheduled")
-        services._lock().acquire()                  # never released: the power went
-        with pytest.raises(services.BackupBusy):    # a recent run: really busy
-            services.run_backup("manual")
-        shift_time(BackupRun, "started_at", -dt.timedelta(hours=13))
-        run = services.run_backup("manual")
-        assert run.status == "ok" and not services.backup_running()
-        assert BackupRun.get_by_id(stale.id).status == "interrupted"
+        assert not services.backup_running()
+        assert services.run_backup("manual").status == "ok"
 
 
 def test_no_hourly_failures_recorded_without_a_public_key(tmp_path, usb):
@@ -195,12 +205,13 @@ def test_no_hourly_failures_recorded_without_a_public_key(tmp_path, usb):
         assert BackupRun.select().count() == 0
 
 
-def test_a_run_left_running_by_a_power_cut_is_marked_interrupted(app):
+def test_a_run_left_running_by_a_power_cut_is_marked_failed(app):
     with connected(app):
         stale = BackupRun.create(trigger="scheduled")
         assert services.current_run() is None          # nobody holds the lock
         services.run_backup("manual")
-        assert BackupRun.get_by_id(stale.id).status == "interrupted"
+        stale = BackupRun.get_by_id(stale.id)
+        assert (stale.status, stale.error, stale.phase) == ("failed", "interrupted", "failed")
 
 
 # --- retention -------------------------------------------------------------------
@@ -385,12 +396,12 @@ def test_history_and_destination_overview_read_the_latest_rows(tmp_path):
         for n in range(4):
             run = BackupRun.create(trigger="cli", status=BackupRun.OK, started_at=utcnow() + dt.timedelta(minutes=n))
             runs.append(run)
-            for destination, status in (("office:kituo", "ok"), ("cloud:kituo", "failed" if n == 3 else "ok")):
-                DestinationResult.create(run=run, destination=destination, status=status,
+            for destination, result in (("office:kituo", "ok"), ("cloud:kituo", "failed" if n == 3 else "ok")):
+                DestinationResult.create(run=run, destination=destination, status=result,
                                          started_at=run.started_at, finished_at=run.started_at)
         assert [r.id for r in BackupRun.latest(2)] == [runs[3].id, runs[2].id]
         assert sorted({r.run_id for r in DestinationResult.for_latest_runs(2)}) == [runs[2].id, runs[3].id]
-        overview = {d.label: d for d in services.destination_overview()}
+        overview = {d.label: d for d in status.destination_overview()}
         assert overview["cloud:kituo"].last_attempt.run_id == runs[3].id
         assert overview["cloud:kituo"].last_success.run_id == runs[2].id
         assert overview["office:kituo"].last_success.run_id == runs[3].id

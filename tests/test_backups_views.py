@@ -173,12 +173,80 @@ def test_clock_behind_warns_admins(app, client, login_as):
     assert any("clock is wrong" in b for b in banners)
 
 
-def test_clock_banner_is_for_admins_only(app, login_as):
+@pytest.mark.parametrize("role, sees", [("coordinator", True), ("mentor", False)])
+def test_clock_banner_goes_to_coordinators_too(app, login_as, role, sees):
     with app.app_context(), db.connection_context():
         AuditEvent.create(action="test.future", at=utcnow() + dt.timedelta(days=2))
+    other = app.test_client()
+    login_as(role, client_=other)
+    assert any("clock is wrong" in b for b in _banners(other)) is sees
+
+
+def _clock_goes_back(app, delta):
+    """The stored backup times end up `delta` ahead of the clock."""
+    with app.app_context(), db.connection_context():
+        for model, field in ((BackupRun, "started_at"), (BackupRun, "finished_at"),
+                             (DestinationResult, "started_at"), (DestinationResult, "finished_at")):
+            shift_time(model, field, delta)
+
+
+def test_a_last_backup_in_the_future_is_an_unknown_age_and_backs_up_now(app, client, login_as):
+    login_as("admin")
+    client.post("/admin/backups/run")
+    _clock_goes_back(app, dt.timedelta(days=3))
+    from app.backups import services
+    with app.app_context(), db.connection_context():
+        assert services.due_trigger() is not None        # not "none due for 84 hours"
+    body = client.get("/healthz").get_json()
+    assert body["backup"] == "unknown" and body["backup_age_seconds"] is None    # never 0
+    assert body["status"] == "degraded" and "clock_behind_last_backup" in body["problems"]
     coordinator = app.test_client()
     login_as("coordinator", client_=coordinator)
-    assert not any("clock" in b for b in _banners(coordinator))
+    for who in (client, coordinator):
+        banners = _banners(who)
+        assert any("cannot be told" in b for b in banners), banners       # the stale banner
+        assert any("clock is wrong" in b for b in banners), banners
+    with app.app_context(), db.connection_context():
+        assert services.run_if_due().status == "ok"
+        assert services.due_trigger() is None
+    body = client.get("/healthz").get_json()
+    assert body["backup"] == "ok" and 0 <= body["backup_age_seconds"] < 60
+    assert not any("cannot be told" in b for b in _banners(coordinator))
+
+
+def test_back_up_now_is_disabled_with_the_reason_while_no_key_is_set(tmp_path):
+    app = backup_app(tmp_path, BACKUP_RECIPIENTS="")
+    client = app.test_client()
+    from tests.factories import PASSWORD, make_user
+    with app.app_context(), db.connection_context():
+        make_user("admin", username="boss")
+    client.post("/login", data={"username": "boss", "password": PASSWORD})
+    page = _page(client.get("/admin/backups/"))
+    button = page.select_one("#backup-now")
+    assert button.has_attr("disabled")
+    assert "public key" in page.select_one("#" + button["aria-describedby"]).get_text()
+    text = page.get_text(" ", strip=True)
+    assert "0 keys" not in text and "for 0" not in text
+    assert "Backups are not set up yet" in text
+    response = client.post("/admin/backups/run")          # an old page, or a crafted post
+    assert response.status_code == 303
+    with app.app_context(), db.connection_context():
+        assert Job.select().count() == 0 and BackupRun.select().count() == 0
+    assert "not set up yet" in _page(client.get("/admin/backups/")).get_text()
+
+
+def test_a_due_backup_without_a_key_is_said_once_and_calmly(tmp_path, caplog):
+    import logging
+    from app.backups import tasks
+    app = backup_app(tmp_path, BACKUP_RECIPIENTS="")
+    caplog.set_level(logging.INFO)
+    with app.app_context(), db.connection_context():
+        for _ in range(3):
+            tasks.backup_if_due.call_local()
+        assert BackupRun.select().count() == 0
+    said = [r for r in caplog.records if r.name.startswith("app.backups")]
+    assert [r.levelno for r in said] == [logging.INFO]
+    assert "not set up yet" in said[0].getMessage()
 
 
 def test_a_correct_clock_gives_no_banner(app, client, login_as):

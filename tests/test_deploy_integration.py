@@ -24,7 +24,8 @@ from app import create_app
 from app.backups import archive
 from app.backups.models import BackupRun
 from app.db import db, upgrade, utcnow
-from tests.backup_support import free_port, require_tools, wait_for_port, write_identity
+from tests.backup_support import (free_port, prepare_drive, require_tools, wait_for_port,
+                                  write_identity)
 from tests.deploy_support import ROOT, make_cert, nginx_main_conf, render_site
 from tests.factories import PASSWORD, make_user
 
@@ -69,7 +70,7 @@ def deployment(tmp_path):
     instance.mkdir(mode=0o700)
     key = tmp_path / "office-laptop-key.txt"
     public = write_identity(key)
-    usb = tmp_path / "usb"
+    usb = prepare_drive(tmp_path / "usb")
     socket_path = tmp_path / "run" / "web.sock"
     socket_path.parent.mkdir()
     env = dict(os.environ, PYTHONPATH=str(ROOT), KITUO_INSTANCE=str(instance),

@@ -17,7 +17,7 @@ from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSessio
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 import peewee as pw
 
-from app.db import Prepared, db, string_agg, utcnow
+from app.db import Prepared, db, string_agg, utcnow, write_failure
 
 
 class AuthError(RuleError):
@@ -228,11 +228,21 @@ def load_session_user(token: str | None) -> User | None:
         revoke_session(token, "idle")
         return None
     if now - row.last_seen_at > dt.timedelta(seconds=60):
-        UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
+        _touch(row, now)
     user = row.user
     user.session_token = token
     user._role_names = sorted(row.role_list.split(",")) if row.role_list else []
     return user
+
+
+def _touch(row, now) -> None:
+    """Note that the session is in use. On a full disk this write fails:
+    reading pages must keep working then (saves get the out-of-space page)."""
+    try:
+        UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
+    except pw.OperationalError as error:
+        if write_failure(error) is None:
+            raise
 
 
 def revoke_session(token: str | None, reason: str) -> None:

@@ -11,7 +11,7 @@ bp = Blueprint("backups", __name__, url_prefix="/admin/backups")
 
 def register(app) -> None:
     from app.backups import (banners, cli, filters, migrations, models, services,  # noqa: F401
-                             settings, tasks, views)
+                             settings, status, tasks, views)
     from app.config import backup_settings
     for key, value in backup_settings(app.config["INSTANCE_PATH"]).items():
         app.config.setdefault(key, value)
@@ -22,8 +22,10 @@ def register(app) -> None:
         "backups.run": _l("Start a backup now"),
     })
     reg.nav.append(NavItem(_l("Backups"), "backups.index", "backups.view", 88))
-    reg.banner_providers += [banners.stale_backup_banner, banners.clock_banner]
-    reg.health_checks.append(services.health)
+    reg.banner_providers += [banners.stale_backup_banner, banners.clock_banner,
+                             banners.disk_space_banner]
+    reg.health_checks.append(status.health)
+    reg.interrupted_work.append(services.put_back_interrupted)
     reg.bench_pages.append(BenchPage("backups", "admin", "/admin/backups/"))
     cli.init_app(app)
     filters.init_app(app)

@@ -1,31 +1,33 @@
-"""Banners across the top of every page: no off-Pi backup for 36 hours
-(admins and coordinators), and a clock that went back (admins)."""
+"""Banners across the top of every page: no off-Pi backup for 36 hours, or
+an unknown age because the clock went back (admins and coordinators); a
+clock that went back (admins and coordinators); a disk under 10 % free
+(admins)."""
 from __future__ import annotations
 
 import time
 
 from flask import current_app
-from flask_babel import format_datetime
-from app.i18n import gettext as _
+from flask_babel import format_datetime, format_decimal
 
-from app.backups import services
-from app.db import utcnow
+from app import storage
+from app.backups import status
+from app.db import database_folder, utcnow
+from app.i18n import gettext as _
 from app.registry import Banner
 
 STALE_ROLES = {"admin", "coordinator"}
-
+DISK_ROLES = {"admin"}
 
 STATE_SECONDS = 30  # banners sit on every page: look at the backups twice a minute
 
 
-def _stale_state():
-    """(age, ever_succeeded) or None, refreshed at most every 30 s per process."""
+def _freshness() -> status.Freshness:
+    """status.freshness(), refreshed at most every 30 s per process."""
     cache = current_app.extensions.setdefault("kituo_backups_banner", {})
     now = time.monotonic()
     max_age = min(STATE_SECONDS, current_app.config["PANEL_CACHE_SECONDS"])  # 0 in tests
     if now - cache.get("at", -1e9) > max_age or max_age <= 0:
-        age = services.offsite_stale()
-        cache["state"] = None if age is None else (age, services.last_offsite_success_at() is not None)
+        cache["state"] = status.freshness()
         cache["at"] = now
     return cache["state"]
 
@@ -34,28 +36,30 @@ def stale_backup_banner(user) -> list[Banner]:
     if not STALE_ROLES & set(user.role_names):
         return []
     try:
-        state = _stale_state()
+        fresh = _freshness()
     except Exception:  # noqa: BLE001 - a banner must never break a page
         current_app.logger.exception("backup banner check failed")
         return []
-    if state is None:
+    if not fresh.overdue:
         return []
-    age, ever_succeeded = state
-    hours = int(age.total_seconds() // 3600)
-    if not ever_succeeded:
+    if fresh.kind == "never":
         text = _("No backup has reached a safe place outside the Pi yet. "
                  "The administrator must set up backups on the Backups page.")
+    elif fresh.kind == "unknown":
+        text = _("How old the last backup is cannot be told: the Pi's clock is behind the time "
+                 "of the last backup. A new backup is made now; tell the administrator, who "
+                 "can check the Backups page.")
     else:
         text = _("No backup has reached a safe place outside the Pi for %(hours)d hours. "
                  "If the Pi breaks or is stolen, this work is lost. "
-                 "Tell the administrator, who can check the Backups page.", hours=hours)
+                 "Tell the administrator, who can check the Backups page.", hours=fresh.hours)
     return [Banner(text, "danger")]
 
 
 def clock_banner(user) -> list[Banner]:
-    if "backups.view" not in user.capabilities:
+    if not STALE_ROLES & set(user.role_names):
         return []
-    behind = services.clock_status()
+    behind = status.clock_status()
     if behind is None:
         return []
     now = utcnow()
@@ -64,3 +68,20 @@ def clock_banner(user) -> list[Banner]:
                      "bookings get the right date.",
                      now=format_datetime(now, "short"),
                      newest=format_datetime(now + behind, "short")), "danger")]
+
+
+def disk_space_banner(user) -> list[Banner]:
+    if not DISK_ROLES & set(user.role_names):
+        return []
+    try:
+        state, space = storage.state(database_folder())
+    except OSError:
+        return []
+    if state == "ok":
+        return []
+    return [Banner(_("Only %(percent)s %% of the centre's computer's disk is free "
+                     "(%(free)s GB). When it is full, nothing can be saved: remove old files "
+                     "or move Kituo to a bigger card.",
+                     percent=format_decimal(space.fraction * 100, "0.#"),
+                     free=format_decimal(space.free / 1e9, "0.##")),
+                   "danger" if state == "full" else "warning")]

@@ -45,6 +45,13 @@ PROBLEM = {
     "all_destinations_failed": _l("No backup place could be reached."),
     "some_destinations_failed": _l("Some backup places could not be reached."),
     "unexpected_error": _l("Something unexpected went wrong; see the worker's log."),
+    "interrupted": _l("The backup stopped before it finished (the Pi lost power or the backup "
+                      "was stopped). Nothing unencrypted was left behind; the next backup runs "
+                      "as usual."),
+    "usb_not_mounted": _l("USB drive not mounted: this folder is on the Pi's own card, not on a "
+                          "drive of its own. Plug in the backup drive (or mount it) and try "
+                          "again."),
+    "disk_full": _l("The disk is full: the backup could not be written."),
 }
 
 VERIFIED = {

@@ -30,6 +30,8 @@ class BackupRun(BaseModel):
     row_count = pw.BigIntegerField(null=True)
     duration_ms = pw.IntegerField(null=True)
     error = pw.CharField(max_length=255, default="")   # a code or tool message, never data
+    # PRAGMA integrity_check of the snapshot: "ok", "failed", or "" (not reached).
+    integrity = pw.CharField(max_length=8, default="")
 
     @property
     def finished(self) -> bool:
@@ -42,6 +44,15 @@ class BackupRun(BaseModel):
     @classmethod
     def running(cls):
         return _RUNNING_RUN.first()
+
+    @classmethod
+    def last_checked(cls):
+        """The latest run whose snapshot went through the integrity check."""
+        return _LAST_CHECKED_RUN.first()
+
+    @classmethod
+    def last_finished(cls):
+        return _LAST_FINISHED_RUN.first()
 
 
 class DestinationResult(BaseModel):
@@ -64,10 +75,14 @@ class DestinationResult(BaseModel):
                    (("status", "finished_at"), False))
 
     @classmethod
-    def last_success(cls, destination: str | None = None):
-        if destination is None:
-            return _LAST_SUCCESS_ANYWHERE.first()
-        return _LAST_SUCCESS_AT.first(destination=destination)
+    def last_success(cls, destination: str | None = None, before=None):
+        """The latest success (at `destination`, or anywhere not after
+        `before`, a naive UTC datetime)."""
+        if destination is not None:
+            return _LAST_SUCCESS_AT.first(destination=destination)
+        if before is not None:
+            return _LAST_SUCCESS_BEFORE.first(before=before.isoformat(" "))
+        return _LAST_SUCCESS_ANYWHERE.first()
 
     @classmethod
     def last_attempt(cls, destination: str):
@@ -94,6 +109,15 @@ _RESULTS_OF_LATEST_RUNS = Prepared(lambda p: DestinationResult.select().where(
 _LAST_SUCCESS_ANYWHERE = Prepared(lambda p: DestinationResult.select()
                                   .where(DestinationResult.status == DestinationResult.OK)
                                   .order_by(DestinationResult.finished_at.desc()).limit(1))
+_LAST_SUCCESS_BEFORE = Prepared(lambda p: DestinationResult.select()
+                                 .where((DestinationResult.status == DestinationResult.OK)
+                                        & (DestinationResult.finished_at <= p("before")))
+                                 .order_by(DestinationResult.finished_at.desc()).limit(1))
+_LAST_CHECKED_RUN = Prepared(lambda p: BackupRun.select().where(BackupRun.integrity != "")
+                             .order_by(BackupRun.started_at.desc()).limit(1))
+_LAST_FINISHED_RUN = Prepared(lambda p: BackupRun.select()
+                              .where(BackupRun.status != BackupRun.RUNNING)
+                              .order_by(BackupRun.started_at.desc()).limit(1))
 _LAST_SUCCESS_AT = Prepared(lambda p: DestinationResult.select()
                             .where((DestinationResult.status == DestinationResult.OK)
                                    & (DestinationResult.destination == p("destination")))

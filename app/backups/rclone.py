@@ -22,7 +22,7 @@ def join(destination: str, name: str) -> str:
 _USERINFO = re.compile(r"//[^/@\s]+@")
 
 
-def _split_remote(destination: str) -> tuple[str, str] | None:
+def split_remote(destination: str) -> tuple[str, str] | None:
     """("remote-spec", "path") for `remote:path` or `:backend,opt='x':path`;
     None for a local path. Colons inside quoted options do not count."""
     quote = ""
@@ -46,7 +46,7 @@ def scrub(text: str) -> str:
 def label(destination: str) -> str:
     """A destination as shown and stored: connection-string options and
     user:password@ parts removed (they may hold credentials)."""
-    parts = _split_remote(destination)
+    parts = split_remote(destination)
     shown = destination if parts is None else f"{parts[0].split(',', 1)[0]}:{parts[1]}"
     return _USERINFO.sub("//", shown)[:255]
 
@@ -96,3 +96,10 @@ class Rclone:
 
     def delete_file(self, remote: str) -> None:
         self._run("deletefile", remote)
+
+    def remotes(self) -> dict:
+        """The configured remotes' types (and an alias's target); read, never
+        stored or shown: the configuration holds credentials."""
+        dump = json.loads(self._run("config", "dump") or "{}")
+        return {name: {"type": conf.get("type", ""), "remote": conf.get("remote", "")}
+                for name, conf in dump.items()}

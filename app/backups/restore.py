@@ -6,6 +6,9 @@
      PRAGMA integrity_check and compare row counts with the manifest;
   3. print the manifest;
   4. stop kituo-web and kituo-worker (when their systemd units exist);
+     refuse, changing nothing, while any Kituo process still has the
+     database (under `make run`, say: every web, worker and command-line
+     process holds DATABASE-inuse, see app.db.hold_in_use);
   5. keep the current database aside (kituo.db.before-restore-TIME);
   6. install the restored database, migrate it, start the services.
 
@@ -16,6 +19,7 @@ environment), --env-file FILE, --check-only (steps 1-3), --yes (no question),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -24,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from app.backups import archive
+from app.backups import archive, scratch
 from app.backups.archive import ArchiveError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -184,7 +188,9 @@ def migrate_here(target: Path) -> None:
     from app import create_app
     from app.backups.models import BackupRun
     from app.db import db, upgrade, utcnow
-    app = create_app({"DATABASE": str(target), "SECRET_KEY": "restore-only"})
+    # HOLD_DATABASE off: the restore holds the database exclusively for us.
+    app = create_app({"DATABASE": str(target), "SECRET_KEY": "restore-only",
+                      "HOLD_DATABASE": False})
     with app.app_context():
         for line in upgrade() or ["schema is up to date"]:
             say(f"migration: {line}")
@@ -207,13 +213,20 @@ def install(extracted: Path, target: Path) -> None:
     archive.fsync_path(target.parent)
 
 
+def _scratch(parent: Path | None):
+    """A private folder (0700) for the decrypted copy: next to the database
+    (same disk; swept at worker start if a crash leaves it), or in the
+    system's temporary folder for --check-only."""
+    if parent is None:
+        return tempfile.TemporaryDirectory(prefix=scratch.PREFIX)
+    return scratch.private_folder(parent)
+
+
 def restore(args) -> int:
     target = Path(args.database) if args.database else default_database()
     target = target.resolve()
     scratch_parent = None if args.check_only else target.parent
-    if scratch_parent is not None:
-        scratch_parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".kituo-restore-", dir=scratch_parent) as tmp:
+    with _scratch(scratch_parent) as tmp:
         work = Path(tmp)
         os.chmod(work, 0o700)
         backup = fetch(args.backup, work)
@@ -232,21 +245,44 @@ def restore(args) -> int:
                 return 1
         units = [] if args.no_services else systemd_units()
         stopped = stop_services(units)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        aside = keep_aside(target, stamp)
-        if aside:
-            say(f"The current database is kept at {aside}")
         try:
-            install(extracted.database, target)
-            migrate(target)
-        except Exception:
-            say("Restore failed: putting the previous database back.")
-            put_back(target, aside)
+            with _nothing_else_running(target):
+                _replace(extracted.database, target)
+        finally:
             start_services(stopped)
-            raise
-        start_services(stopped)
     say(f"Restored the backup of {extracted.manifest['created_at']} into {target}.")
     return 0
+
+
+@contextlib.contextmanager
+def _nothing_else_running(target: Path):
+    """Hold the database exclusively: no web, worker or command line may
+    have it (a save would go into the copy kept aside), and none can start
+    until the restored one is in place."""
+    from app import db as database
+    owner = _owner_of(target.parent) if os.geteuid() == 0 else None
+    try:
+        with database.exclusive_use(target, owner):
+            yield
+    except database.DatabaseInUse as busy:
+        raise RestoreError(
+            f"Kituo is running ({busy or 'web server or worker'}): stop the web server and the "
+            "worker first (Ctrl-C under `make run`; on the Pi the restore stops them itself), "
+            "then run the restore again. Nothing was changed.") from None
+
+
+def _replace(restored: Path, target: Path) -> None:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = keep_aside(target, stamp)
+    if aside:
+        say(f"The current database is kept at {aside}")
+    try:
+        install(restored, target)
+        migrate(target)
+    except Exception:
+        say("Restore failed: putting the previous database back.")
+        put_back(target, aside)
+        raise
 
 
 def parse(argv):

@@ -3,52 +3,48 @@ push it to every destination, verify, prune, and record everything.
 
     run = run_backup("manual", requested_by=user.id, progress=callback)
 
-Only one backup runs at a time (a huey lock shared by the web processes,
-the worker and the command line). Status helpers feed the admin page,
-the banners and /healthz.
+Only one backup runs at a time (app/backups/lock.py: a lock the kernel
+drops when its holder dies). The plain snapshot exists only in a private
+folder for the length of the check and the encryption
+(app/backups/scratch.py). A run cut off by a crash is marked failed
+("interrupted") and its leftovers swept at worker start
+(put_back_interrupted) and before the next run. The state of the backups
+for pages and /healthz is in app/backups/status.py.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from flask import current_app
-from huey.exceptions import TaskLockedException
 
 from app import db as database
-from app.backups import archive, retention, schedule
+from app.backups import archive, lock, places, retention, schedule, scratch, status
 from app.backups.archive import ArchiveError
+from app.backups.lock import BackupBusy
 from app.backups.models import BackupRun, DestinationResult
 from app.backups.rclone import Rclone, RcloneError, join, label, scrub
 from app.backups.settings import Settings, SettingsError, current, recipients
 from app.db import Prepared, utcnow
 
+__all__ = ["BackupBusy", "run_backup", "run_if_due", "put_back_interrupted", "snapshot_copy"]
 log = logging.getLogger(__name__)
-LOCK_NAME = "kituo-backup"
-
-
-class BackupBusy(Exception):
-    """Another backup is running."""
 
 
 class VerifyError(Exception):
     pass
 
 
-def _lock():
-    from app.queue import huey
-    return huey.lock_task(LOCK_NAME)
+def _work_dir() -> Path:
+    return Path(current_app.config["BACKUP_DIR"])
 
 
 def backup_running() -> bool:
-    from app.queue import huey
-    return huey.is_locked(LOCK_NAME)
+    return lock.is_held(_work_dir())
 
 
 def current_run() -> BackupRun | None:
@@ -56,6 +52,29 @@ def current_run() -> BackupRun | None:
     nobody holds the lock then)."""
     run = BackupRun.running()
     return run if run is not None and backup_running() else None
+
+
+def mark_interrupted() -> int:
+    """Runs still "running" whose process is gone (call it holding the
+    lock, or on a restored copy): failed, because they were interrupted."""
+    return (BackupRun.update(status=BackupRun.FAILED, error="interrupted", phase="failed",
+                             finished_at=utcnow())
+            .where(BackupRun.status == BackupRun.RUNNING).execute())
+
+
+def put_back_interrupted() -> int:
+    """registry.interrupted_work, at worker start (and before each periodic
+    check): mark interrupted runs failed and sweep any unencrypted
+    leftovers, unless a backup is running now (the command line's: it is
+    alive, and cleans up after itself)."""
+    try:
+        with lock.held(_work_dir(), wait_seconds=0):
+            count = mark_interrupted()
+            scratch.sweep(_work_dir(), database.database_folder())
+    except BackupBusy:
+        return 0
+    lock.clear_legacy_lock()
+    return count
 
 
 WAITING_JOB_MINUTES = 30
@@ -167,105 +186,95 @@ class _Recorder:
 def run_backup(trigger: str, *, job_id=None, requested_by=None, progress=None,
                sleep: Callable[[float], None] = time.sleep) -> BackupRun:
     """Take, encrypt and push one backup. Raises BackupBusy when another is
-    running; records (and returns) a failed run for every expected failure."""
-    lock = _lock()
-    try:
-        lock.acquire()
-    except TaskLockedException:
-        if not _lock_is_stale():
-            raise BackupBusy() from None
-        log.warning("clearing a backup lock left by a run that stopped over %s ago", STALE_LOCK)
-        lock.release()
-        try:
-            lock.acquire()
-        except TaskLockedException:
-            raise BackupBusy() from None
-    try:
+    running; records (and returns) a failed run for every expected failure,
+    a full disk included ("disk_full"; when even that cannot be recorded,
+    the error is raised: see storage.write_failure)."""
+    with lock.held(_work_dir()):
+        # We hold the lock: a "running" row now is a run a crash cut off.
+        mark_interrupted()
+        scratch.sweep(_work_dir(), database.database_folder())
         return _run_locked(trigger, job_id, requested_by, progress, sleep)
-    finally:
-        lock.release()
-
-
-STALE_LOCK = dt.timedelta(hours=12)
-
-
-def _lock_is_stale() -> bool:
-    """The lock outlived its run: a crash (power cut) left a "running" row
-    far older than any backup takes. (The worker also clears locks when it
-    starts, with --flush-locks.)"""
-    newest = BackupRun.running()
-    return newest is not None and utcnow() - newest.started_at > STALE_LOCK
 
 
 def _run_locked(trigger, job_id, requested_by, progress, sleep) -> BackupRun:
-    # We hold the lock: a "running" row now is a run a crash interrupted.
-    BackupRun.update(status=BackupRun.INTERRUPTED, finished_at=utcnow()).where(
-        BackupRun.status == BackupRun.RUNNING).execute()
     run = BackupRun.create(trigger=trigger, job_id=str(job_id) if job_id else None,
                            requested_by=requested_by)
     recorder = _Recorder(run, progress)
     started = time.monotonic()
-    status, error = BackupRun.FAILED, "unexpected_error"
-    scratch = None
+    status_, error = BackupRun.FAILED, "unexpected_error"
     try:
         settings = current()
         keys = recipients()
         if not keys:
             raise SettingsError("no_recipients")
-        work_dir = settings.work_dir
-        work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        scratch = work_dir / f"run-{run.id}"
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(mode=0o700)
-        status, error = _take_and_push(run, recorder, settings, keys, scratch, sleep)
+        made = _make_archive(run, recorder, settings, keys)
+        status_, error = _push_all(run, recorder, settings, made, sleep)
     except (SettingsError, ArchiveError) as failure:
         error = failure.code
         log.error("backup %s failed: %s", run.id, failure)
-    except Exception:
-        log.exception("backup %s failed unexpectedly", run.id)
-        raise
+    except Exception as failure:
+        if database.write_failure(failure) != "full":
+            log.exception("backup %s failed unexpectedly", run.id)
+            raise
+        error = "disk_full"
+        log.error("backup %s failed: the disk is full", run.id)
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-        recorder.save(status=status, error=error[:255], finished_at=utcnow(),
+        recorder.save(status=status_, error=error[:255], finished_at=utcnow(),
                       duration_ms=_ms_since(started), progress=100,
-                      phase="done" if status != BackupRun.FAILED else "failed")
+                      phase="done" if status_ != BackupRun.FAILED else "failed")
     return BackupRun.get_by_id(run.id)
 
 
-def _take_and_push(run, recorder: _Recorder, settings: Settings, keys, scratch: Path, sleep):
-    recorder.step(5, "snapshot")
-    snapshot = scratch / archive.DB_MEMBER
-    database.snapshot_to(snapshot)
+@dataclass
+class _Made:
+    target: Path
+    checksum: Path
+    hashes: dict
+    size: int
 
-    recorder.step(25, "check")
-    if database.file_integrity_problems(snapshot):
-        raise ArchiveError("integrity_check_failed")
-    tables = database.file_row_counts(snapshot)
-    schema_version = database.file_schema_version(snapshot)
-    db_bytes = snapshot.stat().st_size
-    manifest = archive.build_manifest(
-        created_at=run.started_at, app_version=current_app.config["VERSION"],
-        schema_version=schema_version, tables=tables,
-        database_sha256=archive.file_hashes(snapshot)["sha256"], database_bytes=db_bytes)
 
-    recorder.step(35, "encrypt")
-    target = settings.work_dir / archive.archive_name(run.started_at)
-    archive.write_encrypted(snapshot, manifest, keys, target)
-    snapshot.unlink()
+def _make_archive(run, recorder: _Recorder, settings: Settings, keys) -> _Made:
+    """Snapshot, check and encrypt. The plain snapshot lives only in a
+    private folder that is gone when this returns, however it returns."""
+    with scratch.private_folder(settings.work_dir) as private:
+        recorder.step(5, "snapshot")
+        snapshot = private / archive.DB_MEMBER
+        database.snapshot_to(snapshot)
+
+        recorder.step(25, "check")
+        if database.file_integrity_problems(snapshot):
+            recorder.save(integrity="failed")
+            raise ArchiveError("integrity_check_failed")
+        tables = database.file_row_counts(snapshot)
+        schema_version = database.file_schema_version(snapshot)
+        db_bytes = snapshot.stat().st_size
+        manifest = archive.build_manifest(
+            created_at=run.started_at, app_version=current_app.config["VERSION"],
+            schema_version=schema_version, tables=tables,
+            database_sha256=archive.file_hashes(snapshot)["sha256"], database_bytes=db_bytes)
+        recorder.save(integrity="ok", database_bytes=db_bytes, schema_version=schema_version,
+                      table_count=len(tables), row_count=manifest["row_count"])
+
+        recorder.step(35, "encrypt")
+        target = settings.work_dir / archive.archive_name(run.started_at)
+        archive.write_encrypted(snapshot, manifest, keys, target, private)
     hashes = archive.file_hashes(target)
     size = target.stat().st_size
     checksum = archive.write_checksum_file(target, hashes["sha256"])
-    recorder.save(filename=target.name, size_bytes=size, database_bytes=db_bytes,
-                  sha256=hashes["sha256"], schema_version=schema_version,
-                  table_count=len(tables), row_count=manifest["row_count"])
+    recorder.save(filename=target.name, size_bytes=size, sha256=hashes["sha256"])
+    return _Made(target, checksum, hashes, size)
 
+
+def _push_all(run, recorder: _Recorder, settings: Settings, made: _Made, sleep):
     tool = Rclone(settings.rclone, settings.rclone_config, settings.rclone_timeout)
     destinations = settings.destinations
+    remotes = _remotes(tool) if any(map(places.is_named_remote, destinations)) else {}
+    data_dir = database.database_folder()
     successes = 0
     for index, destination in enumerate(destinations):
         recorder.step(50 + int(45 * index / len(destinations)), "upload")
-        if _push_one(run, tool, target, checksum, hashes, size, destination, settings, sleep):
+        problem = places.problem(destination, remotes, data_dir)
+        if _push_one(run, tool, made, destination, settings, sleep, problem):
             successes += 1
     recorder.step(97, "tidy")
     prune_local(settings.work_dir, settings.keep_local)
@@ -278,14 +287,30 @@ def _take_and_push(run, recorder: _Recorder, settings: Settings, keys, scratch: 
     return BackupRun.FAILED, "all_destinations_failed"
 
 
-def _push_one(run, tool, target, checksum, hashes, size, destination, settings, sleep) -> bool:
+def _remotes(tool: Rclone) -> dict:
+    """The remotes' types, to tell a folder on this machine from a place
+    elsewhere; a broken configuration shows later, on the upload itself."""
+    try:
+        return tool.remotes()
+    except (RcloneError, ValueError) as failure:
+        log.warning("could not read the rclone configuration: %s", scrub(str(failure)))
+        return {}
+
+
+def _push_one(run, tool, made: _Made, destination, settings, sleep, problem=None) -> bool:
     result = DestinationResult.create(run=run, destination=label(destination))
     started = time.monotonic()
-    pushed = push(tool, target, checksum, hashes, size, destination, settings.attempts,
-                  settings.retry_seconds, sleep)
+    if problem is not None:
+        # e.g. an unplugged USB drive: the folder is on the Pi's own card.
+        log.error("backup %s: %s is not on a drive of its own (%s)", run.id,
+                  label(destination), problem)
+        pushed = Pushed(False, 0, error=problem)
+    else:
+        pushed = push(tool, made.target, made.checksum, made.hashes, made.size, destination,
+                      settings.attempts, settings.retry_seconds, sleep)
     fields = dict(status=DestinationResult.OK if pushed.ok else DestinationResult.FAILED,
                   attempts=pushed.attempts, verified_by=pushed.verified_by,
-                  size_bytes=size if pushed.ok else None, error=pushed.error[:255])
+                  size_bytes=made.size if pushed.ok else None, error=pushed.error[:255])
     if pushed.ok:
         try:
             fields["pruned"] = prune(tool, destination, settings)
@@ -298,22 +323,27 @@ def _push_one(run, tool, target, checksum, hashes, size, destination, settings, 
 
 def snapshot_copy(target: Path) -> dict:
     """A plain, checked copy of the live database (upgrade.sh keeps one on
-    the Pi before upgrading, to roll back without the private key)."""
+    the Pi before upgrading, to roll back without the private key). It is
+    made in a private folder and moved into place only when checked."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    database.snapshot_to(partial)
-    if database.file_integrity_problems(partial):
-        partial.unlink(missing_ok=True)
-        raise ArchiveError("integrity_check_failed")
-    partial.chmod(0o600)
-    partial.replace(target)
+    with lock.held(_work_dir(), wait_seconds=600), \
+            scratch.private_folder(target.parent) as private:
+        partial = private / target.name
+        database.snapshot_to(partial)
+        if database.file_integrity_problems(partial):
+            raise ArchiveError("integrity_check_failed")
+        partial.chmod(0o600)
+        partial.replace(target)
     return database.file_row_counts(target)
 
 
 # --- schedule and catch-up ------------------------------------------------------
 
-def _last_start(statuses=None) -> dt.datetime | None:
-    query = BackupRun.select(BackupRun.started_at)
+def _last_start(now: dt.datetime, statuses=None) -> dt.datetime | None:
+    """When the latest run (with one of `statuses`) started, not counting
+    runs stamped after `now`: the clock went back since, and such a run
+    says nothing about tonight."""
+    query = BackupRun.select(BackupRun.started_at).where(BackupRun.started_at <= now)
     if statuses is not None:
         query = query.where(BackupRun.status.in_(statuses))
     row = query.order_by(BackupRun.started_at.desc()).first()
@@ -325,22 +355,27 @@ def due_trigger(now: dt.datetime | None = None) -> str | None:
     now = now or utcnow()
     settings = current()
     slot = schedule.last_slot(now, settings.time_of_day, settings.timezone)
-    if schedule.is_due(now, slot, _last_start(BackupRun.COMPLETE), _last_start(),
+    if schedule.is_due(now, slot, _last_start(now, BackupRun.COMPLETE), _last_start(now),
                        settings.retry_hours):
         return schedule.trigger_for(now, slot)
     return None
 
 
+_NOT_SET_UP_SAID = "kituo_backups_not_set_up_said"
+
+
 def run_if_due(now: dt.datetime | None = None, sleep=time.sleep) -> BackupRun | None:
     """The periodic check. Without a usable public key nothing can be
-    encrypted: no run is recorded every hour then (the page and the 36-hour
-    banner already say so)."""
+    encrypted: no run is recorded every ten minutes then (the page and the
+    36-hour banner already say so), and the log says it once, calmly."""
     trigger = due_trigger(now)
     if trigger is None or backup_running():
         return None
-    unusable = {"no_recipients", "recipient_invalid", "recipients_file_missing"}
-    if unusable & set(configuration_problems()):
-        log.warning("backup due but no usable public key is configured")
+    if status.key_missing(status.configuration_problems()):
+        if not current_app.extensions.get(_NOT_SET_UP_SAID):
+            current_app.extensions[_NOT_SET_UP_SAID] = True
+            log.info("Backups are not set up yet (no public key): nothing to back up to. "
+                     "See the README, 'Backup keys'.")
         return None
     try:
         return run_backup(trigger, sleep=sleep)
@@ -358,120 +393,3 @@ def next_run_at(now: dt.datetime | None = None) -> dt.datetime:
         minutes = CHECK_MINUTES - now.minute % CHECK_MINUTES
         return now.replace(second=0, microsecond=0) + dt.timedelta(minutes=minutes)
     return schedule.next_slot(now, settings.time_of_day, settings.timezone)
-
-
-# --- status: admin page, banners, /healthz -------------------------------------
-
-@dataclass
-class DestinationStatus:
-    label: str
-    last_success: DestinationResult | None
-    last_attempt: DestinationResult | None
-
-
-def destination_overview() -> list[DestinationStatus]:
-    result = []
-    for destination in current().destinations:
-        shown = label(destination)
-        result.append(DestinationStatus(shown, DestinationResult.last_success(shown),
-                                        DestinationResult.last_attempt(shown)))
-    return result
-
-
-def configuration_problems() -> list[str]:
-    """Codes of what stops backups from working (shown on the page)."""
-    problems = []
-    try:
-        if not recipients():
-            problems.append("no_recipients")
-    except SettingsError as error:
-        problems.append(error.code)
-    try:
-        if not current().destinations:
-            problems.append("no_destinations")
-    except SettingsError as error:
-        problems.append(error.code)
-    return problems
-
-
-def last_offsite_success_at() -> dt.datetime | None:
-    found = DestinationResult.last_success()
-    return found.finished_at if found else None
-
-
-def installed_at() -> dt.datetime | None:
-    row = database.SchemaVersion.select(database.SchemaVersion.applied_at).order_by(
-        database.SchemaVersion.applied_at).first()
-    return row.applied_at if row else None
-
-
-def offsite_age(now: dt.datetime | None = None) -> dt.timedelta | None:
-    last = last_offsite_success_at()
-    return None if last is None else (now or utcnow()) - last
-
-
-def offsite_stale(now: dt.datetime | None = None) -> dt.timedelta | None:
-    """How long since the last backup reached a destination, when that is
-    longer than BACKUP_STALE_HOURS (counted from installation when there was
-    never one); None when backups are fresh."""
-    now = now or utcnow()
-    since = last_offsite_success_at() or installed_at()
-    if since is None:
-        return None
-    age = now - since
-    limit = dt.timedelta(hours=current_app.config["BACKUP_STALE_HOURS"])
-    return age if age > limit else None
-
-
-def health() -> dict:
-    """For /healthz: ages only, no names or paths."""
-    age = offsite_age()
-    status = "never" if age is None else ("stale" if offsite_stale() else "ok")
-    return {"backup": status,
-            "backup_age_seconds": None if age is None else max(0, int(age.total_seconds()))}
-
-
-# --- clock sanity ------------------------------------------------------------------
-
-def newest_stored_time() -> dt.datetime | None:
-    """The latest moment Kituo wrote down that something happened."""
-    from app.audit import AuditEvent
-    from app.auth.models import UserSession
-    from app.jobs.models import Job
-    columns = [AuditEvent.at, BackupRun.started_at, BackupRun.finished_at,
-               DestinationResult.finished_at, Job.created_at, UserSession.last_seen_at,
-               database.SchemaVersion.applied_at]
-    found = []
-    for column in columns:
-        value = column.model.select(database.pw.fn.MAX(column)).scalar()
-        if value is not None:
-            found.append(value if isinstance(value, dt.datetime)
-                         else column.python_value(value))
-    return max(found) if found else None
-
-
-def clock_behind(now: dt.datetime | None = None) -> dt.timedelta | None:
-    """How far the system clock is behind the newest stored time, when more
-    than the tolerance (a Pi without a real-time clock after a power cut)."""
-    now = now or utcnow()
-    newest = newest_stored_time()
-    tolerance = dt.timedelta(minutes=current_app.config["BACKUP_CLOCK_TOLERANCE_MINUTES"])
-    if newest is not None and newest - now > tolerance:
-        return newest - now
-    return None
-
-
-CLOCK_RECHECK_SECONDS = 600
-
-
-def clock_status() -> dt.timedelta | None:
-    """clock_behind(), checked when the process starts serving and then at
-    most every ten minutes (it runs on admin pages)."""
-    state = current_app.extensions.setdefault("kituo_backups_clock", {})
-    if time.monotonic() - state.get("checked", -1e9) > CLOCK_RECHECK_SECONDS:
-        with contextlib.suppress(Exception):
-            state["behind"] = clock_behind()
-            state["checked"] = time.monotonic()
-            if state["behind"]:
-                log.warning("system clock is %s behind the newest stored time", state["behind"])
-    return state.get("behind")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app import audit
 from app.access import requires
-from app.backups import bp, labels, services, tasks
+from app.backups import bp, labels, services, status, tasks
 from app.backups.models import BackupRun, DestinationResult
 from app.backups.settings import SettingsError, current, recipients
 from app.db import db
@@ -28,6 +28,7 @@ def _page_context() -> dict:
         next_run = services.next_run_at()
     except SettingsError:
         settings, next_run = None, None
+    problems = status.configuration_problems()
     runs = list(BackupRun.latest(HISTORY_RUNS))
     results = {run.id: [] for run in runs}
     for result in DestinationResult.for_latest_runs(HISTORY_RUNS):
@@ -37,8 +38,9 @@ def _page_context() -> dict:
         "waiting": services.waiting_job(),
         "runs": runs,
         "results": results,
-        "destinations": services.destination_overview() if settings else [],
-        "problems": services.configuration_problems(),
+        "destinations": status.destination_overview() if settings else [],
+        "problems": problems,
+        "key_missing": status.key_missing(problems),
         "settings": settings,
         "keys": keys,
         "next_run": next_run,
@@ -65,6 +67,10 @@ def index():
 def run_now():
     if services.current_run() is not None or services.waiting_job() is not None:
         flash(_("A backup is already running: follow it below."), "info")
+        return redirect_after_post(url_for("backups.index"))
+    if status.key_missing(status.configuration_problems()):
+        flash(_("Backups are not set up yet: there is no public key to encrypt them to."),
+              "error")
         return redirect_after_post(url_for("backups.index"))
     with db.atomic():
         audit.record("backup.requested", "backup", summary="backup started from the admin page")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.db import SchemaVersion
-from tests.backup_support import write_identity
+from tests.backup_support import prepare_drive, write_identity
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, make_user, shift_time
 
@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, make_user, shift_time
 def test_admin_backs_up_from_a_phone(live_server, phone, shot, tmp_path):
     app = live_server.app
     app.config["BACKUP_RECIPIENTS"] = write_identity(tmp_path / "key.txt")
-    app.config["BACKUP_DESTINATIONS"] = str(tmp_path / "usb")
+    app.config["BACKUP_DESTINATIONS"] = str(prepare_drive(tmp_path / "usb"))
     app.config["BACKUP_DIR"] = str(tmp_path / "work")
     with live_server.db():
         make_user("admin", username="amina")

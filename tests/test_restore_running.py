@@ -1,0 +1,144 @@
+"""scripts/restore over a running instance (the web and the worker as
+`make run` starts them, no systemd): it refuses and changes nothing while
+either runs; once they are stopped it restores; and a save made after the
+restore goes into the restored database, never into the copy kept aside."""
+from __future__ import annotations
+
+import http.client
+import signal
+import sqlite3
+import subprocess
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app import create_app
+from app.db import db, upgrade
+from tests.backup_support import (ROOT, VENV, free_port, instance_env, prepare_drive,
+                                  require_tools, wait_for, wait_for_port, write_identity)
+from tests.factories import PASSWORD, make_user
+
+
+class Client:
+    """Just enough of a browser on loopback: cookies and the CSRF token."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies = port, SimpleCookie()
+
+    def request(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())
+        if body is not None:
+            body = "&".join(f"{k}={v}" for k, v in body.items())
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            self.cookies.load(value)
+        conn.close()
+        return response.status, data
+
+    def post_form(self, path, fields):
+        _status, page = self.request("GET", path)
+        token = BeautifulSoup(page, "html.parser").find("input", {"name": "csrf_token"})["value"]
+        return self.request("POST", path, dict(fields, csrf_token=token))[0]
+
+
+def _usernames(database: Path) -> set[str]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        return {row[0] for row in conn.execute("select username from user")}
+
+
+@pytest.fixture
+def centre(tmp_path):
+    require_tools("rclone")
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o700)
+    app = create_app({"DATABASE": str(instance / "kituo.db"), "INSTANCE_PATH": str(instance),
+                      "SECRET_KEY": "not-used", "HOLD_DATABASE": False})
+    with app.app_context():
+        upgrade()
+        with db.connection_context():
+            make_user("admin", username="amina")
+    db.close()
+    key = tmp_path / "key.txt"
+    port = free_port()
+    env = instance_env(instance, KITUO_BACKUP_RECIPIENTS=write_identity(key),
+                       KITUO_BACKUP_DESTINATIONS=prepare_drive(tmp_path / "usb"),
+                       KITUO_BIND=f"127.0.0.1:{port}", KITUO_WEB_WORKERS=2)
+    done = subprocess.run([str(VENV / "flask"), "--app", "app", "backup", "run"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    backup = next((tmp_path / "usb").glob("*.age"))
+    running = []
+
+    def start():
+        """The web and the worker, as scripts/run-dev (`make run`) starts them."""
+        logs = open(tmp_path / "processes.log", "ab")
+        for command, stop in (([str(VENV / "gunicorn"), "-c", "deploy/pi/gunicorn.conf.py"],
+                               signal.SIGTERM),
+                              ([str(VENV / "huey_consumer"), "app.worker.huey", "-w", "1", "-k",
+                                "thread", "-n"], signal.SIGINT)):
+            running.append((subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs,
+                                             stderr=subprocess.STDOUT), stop))
+        wait_for_port(port, timeout=60)
+        wait_for(lambda: b"consumer started" in (tmp_path / "processes.log").read_bytes(),
+                 what="the worker")
+
+    def stop():
+        while running:
+            process, stop_signal = running.pop()
+            process.send_signal(stop_signal)
+            process.wait(timeout=30)
+
+    def restore():
+        return subprocess.run([str(ROOT / "scripts" / "restore"), str(backup), "--identity",
+                               str(key), "--yes", "--env-file", "/dev/null"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+    try:
+        yield {"database": instance / "kituo.db", "instance": instance, "start": start,
+               "stop": stop, "restore": restore, "port": port}
+    finally:
+        stop()
+
+
+def _save_a_user(centre, username) -> None:
+    client = Client(centre["port"])
+    assert client.post_form("/login", {"username": "amina",
+                                       "password": PASSWORD.replace(" ", "+")}) == 303
+    assert client.post_form("/admin/users/new", {"username": username, "display_name": username,
+                                                 "language": "en", "roles": "mentor"}) == 303
+
+
+def test_restore_refuses_while_kituo_runs_and_saves_never_go_aside(centre):
+    database = centre["database"]
+    centre["start"]()
+    inode = database.stat().st_ino
+
+    refused = centre["restore"]()
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "Kituo is running" in refused.stderr and "Nothing was changed" in refused.stderr
+    assert "gunicorn" in refused.stderr or "huey" in refused.stderr     # who holds it
+    assert database.stat().st_ino == inode
+    assert not list(centre["instance"].glob("kituo.db.before-restore-*"))
+    _save_a_user(centre, "saved_while_running")              # the live file still takes saves
+    assert "saved_while_running" in _usernames(database)
+
+    centre["stop"]()
+    restored = centre["restore"]()
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    aside, = [p for p in centre["instance"].glob("kituo.db.before-restore-*")
+              if not p.name.endswith(("-wal", "-shm"))]
+    assert "saved_while_running" in _usernames(aside)        # kept aside whole
+    assert "saved_while_running" not in _usernames(database)  # the backup is older
+
+    centre["start"]()
+    _save_a_user(centre, "saved_after_restore")
+    centre["stop"]()
+    assert "saved_after_restore" in _usernames(database)
+    assert "saved_after_restore" not in _usernames(aside)
