@@ -128,6 +128,25 @@ def prepare_drive(folder: Path) -> Path:
     return folder
 
 
+def make_instance(instance: Path):
+    """A migrated instance folder, as the Pi's, with a first admin (amina)
+    and MARKER in its audit log; made from this process, which neither
+    keeps it open nor holds it (HOLD_DATABASE off). Returns the app."""
+    from app import audit, create_app
+    from app.db import upgrade
+    from tests.factories import make_user
+    instance.mkdir(mode=0o700, exist_ok=True)
+    app = create_app({"DATABASE": str(instance / "kituo.db"), "INSTANCE_PATH": str(instance),
+                      "SECRET_KEY": "not-used", "HOLD_DATABASE": False})
+    with app.app_context():
+        upgrade()
+        with db.connection_context():
+            make_user("admin", username="amina")
+            audit.record("test.marker", "thing", 1, MARKER.decode())
+    db.close()
+    return app
+
+
 def instance_env(instance: Path, **extra) -> dict:
     """The environment of a Kituo process (web, worker, command line) on a
     test instance."""

@@ -14,14 +14,13 @@ import sys
 
 import pytest
 
-from app import audit, create_app
 from app.backups.models import BackupRun
-from app.db import db, upgrade
+from app.db import db
 from app.jobs.models import Job
 from tests.backup_crash_harness import PHASES
-from tests.backup_support import (MARKER, ROOT, VENV, instance_env, plaintext_left,
-                                  prepare_drive, require_tools, wait_for, write_identity)
-from tests.factories import make_user
+from tests.backup_support import (MARKER, ROOT, VENV, instance_env, make_instance,
+                                  plaintext_left, prepare_drive, require_tools, wait_for,
+                                  write_identity)
 
 
 @pytest.fixture
@@ -29,17 +28,9 @@ def centre(tmp_path):
     """An instance with data (a marker in the audit log) and a USB drive."""
     require_tools("rclone")
     instance = tmp_path / "instance"
-    instance.mkdir(mode=0o700)
+    app = make_instance(instance)
     public = write_identity(tmp_path / "key.txt")
     usb = prepare_drive(tmp_path / "usb")
-    app = create_app({"DATABASE": str(instance / "kituo.db"), "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "not-used"})
-    with app.app_context():
-        upgrade()
-        with db.connection_context():
-            make_user("admin", username="amina")
-            audit.record("test.marker", "thing", 1, MARKER.decode())
-    db.close()
     logs = tmp_path / "logs"
     logs.mkdir()
     env = instance_env(instance, KITUO_BACKUP_RECIPIENTS=public, KITUO_BACKUP_DESTINATIONS=usb,

@@ -10,12 +10,10 @@ import sys
 
 import pytest
 
-from app import audit, create_app
 from app.backups.models import BackupRun
-from app.db import db, upgrade
-from tests.backup_support import (MARKER, VENV, instance_env, on_a_small_disk, prepare_drive,
-                                  require_tools, write_identity)
-from tests.factories import make_user
+from app.db import db
+from tests.backup_support import (VENV, instance_env, make_instance, on_a_small_disk,
+                                  prepare_drive, require_tools, write_identity)
 
 OUT_OF_SPACE = "The centre's computer is out of space."
 
@@ -53,20 +51,8 @@ def centre(tmp_path):
     return {"instance": instance, "env": env, "work": tmp_path / "work"}
 
 
-def _with_data(instance):
-    app = create_app({"DATABASE": str(instance / "kituo.db"), "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "not-used", "HOLD_DATABASE": False})
-    with app.app_context():
-        upgrade()
-        with db.connection_context():
-            make_user("admin", username="amina")
-            audit.record("test.marker", "thing", 1, MARKER.decode())
-    db.close()
-    return app
-
-
 def test_backup_run_with_a_full_backup_folder_says_one_line(centre):
-    app = _with_data(centre["instance"])
+    app = make_instance(centre["instance"])
     done = on_a_small_disk(centre["work"], "64k", [VENV / "flask", "--app", "app", "backup",
                                                    "run"], env=centre["env"])
     assert done.returncode == 1

@@ -4,49 +4,39 @@ either runs; once they are stopped it restores; and a save made after the
 restore goes into the restored database, never into the copy kept aside."""
 from __future__ import annotations
 
-import http.client
+import http.cookiejar
 import signal
 import sqlite3
 import subprocess
-from http.cookies import SimpleCookie
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from app import create_app
-from app.db import db, upgrade
-from tests.backup_support import (ROOT, VENV, free_port, instance_env, prepare_drive,
-                                  require_tools, wait_for, wait_for_port, write_identity)
-from tests.factories import PASSWORD, make_user
+from tests.backup_support import (ROOT, VENV, free_port, instance_env, make_instance,
+                                  prepare_drive, require_tools, wait_for, wait_for_port,
+                                  write_identity)
+from tests.factories import PASSWORD
 
 
-class Client:
-    """Just enough of a browser on loopback: cookies and the CSRF token."""
+class Browser:
+    """A browser on loopback (urllib): cookies, the CSRF token, redirects."""
 
     def __init__(self, port: int):
-        self.port, self.cookies = port, SimpleCookie()
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
-    def request(self, method, path, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())
-        if body is not None:
-            body = "&".join(f"{k}={v}" for k, v in body.items())
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        for value in response.headers.get_all("Set-Cookie") or []:
-            self.cookies.load(value)
-        conn.close()
-        return response.status, data
-
-    def post_form(self, path, fields):
-        _status, page = self.request("GET", path)
-        token = BeautifulSoup(page, "html.parser").find("input", {"name": "csrf_token"})["value"]
-        return self.request("POST", path, dict(fields, csrf_token=token))[0]
+    def submit(self, path: str, fields: dict) -> str:
+        """Fill in the form at `path` and send it; the path it lands on."""
+        with self.opener.open(self.base + path, timeout=30) as response:
+            page = BeautifulSoup(response.read(), "html.parser")
+        fields = dict(fields, csrf_token=page.find("input", {"name": "csrf_token"})["value"])
+        with self.opener.open(self.base + path, urllib.parse.urlencode(fields).encode(),
+                              timeout=30) as response:
+            return urllib.parse.urlsplit(response.url).path
 
 
 def _usernames(database: Path) -> set[str]:
@@ -58,14 +48,7 @@ def _usernames(database: Path) -> set[str]:
 def centre(tmp_path):
     require_tools("rclone")
     instance = tmp_path / "instance"
-    instance.mkdir(mode=0o700)
-    app = create_app({"DATABASE": str(instance / "kituo.db"), "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "not-used", "HOLD_DATABASE": False})
-    with app.app_context():
-        upgrade()
-        with db.connection_context():
-            make_user("admin", username="amina")
-    db.close()
+    make_instance(instance)
     key = tmp_path / "key.txt"
     port = free_port()
     env = instance_env(instance, KITUO_BACKUP_RECIPIENTS=write_identity(key),
@@ -108,11 +91,11 @@ def centre(tmp_path):
 
 
 def _save_a_user(centre, username) -> None:
-    client = Client(centre["port"])
-    assert client.post_form("/login", {"username": "amina",
-                                       "password": PASSWORD.replace(" ", "+")}) == 303
-    assert client.post_form("/admin/users/new", {"username": username, "display_name": username,
-                                                 "language": "en", "roles": "mentor"}) == 303
+    browser = Browser(centre["port"])
+    assert browser.submit("/login", {"username": "amina", "password": PASSWORD}) == "/"
+    landed = browser.submit("/admin/users/new", {"username": username, "display_name": username,
+                                                 "language": "en", "roles": "mentor"})
+    assert landed.startswith("/admin/users/") and landed != "/admin/users/new"
 
 
 def test_restore_refuses_while_kituo_runs_and_saves_never_go_aside(centre):
