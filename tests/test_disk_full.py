@@ -98,3 +98,21 @@ def test_backup_run_on_a_full_disk_says_one_line(centre, others, said):
     assert done.returncode == 1, done.stderr
     assert done.stdout == ""
     assert done.stderr.splitlines() == [said]
+
+
+def test_a_job_that_found_the_disk_full_says_so(app, client, login_as):
+    """A PDF that cannot be written (ENOSPC): the job page says the
+    computer is out of space, not "try again"."""
+    import errno
+
+    from app.jobs import services as jobs
+    from app.jobs.models import Job
+    user = login_as("admin")
+    with app.app_context(), db.connection_context():
+        job = Job.create(kind="setup_slip", owner=user.id)
+        with pytest.raises(OSError):
+            with jobs.running(job.id):
+                raise OSError(errno.ENOSPC, "No space left on device")
+        assert Job.get_by_id(job.id).message == "disk_full"
+    text = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert OUT_OF_SPACE in text and "Please try again" not in text

@@ -55,15 +55,26 @@ def fail(job_id, message: str) -> None:
                finished_at=utcnow()).where(Job.id == job_id).execute()
 
 
+DISK_FULL = "disk_full"
+
+
 @contextlib.contextmanager
 def running(job_id):
     """Mark the job running; on an exception mark it failed (no details to
-    the browser: they may hold personal data) and re-raise for the log."""
+    the browser: they may hold personal data; "disk_full" when the disk was
+    full, which the page says) and re-raise for the log."""
     update(job_id, 1)
     try:
         yield lambda pct, msg="": update(job_id, pct, msg)
-    except Exception:
-        fail(job_id, "error")
+    except Exception as error:
+        from app import storage
+        full = storage.explain(error, current_app.config["JOBS_DIR"]) == "full"
+        try:
+            fail(job_id, DISK_FULL if full else "error")
+        except Exception:  # noqa: BLE001 - the disk may be too full to say so:
+            # the job stays "running" until the worker starts again
+            # (fail_interrupted); the original error matters more.
+            current_app.logger.error("job %s: could not record its failure", job_id)
         raise
 
 
