@@ -6,8 +6,12 @@ else uses peewee's query API so the code can move to PostgreSQL later.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import peewee as pw
@@ -71,10 +75,8 @@ class SchemaVersion(BaseModel):
     applied_at = pw.DateTimeField(default=utcnow)
 
 
-def database_folder():
+def database_folder() -> Path:
     """The folder of the bound database file (its disk is the data's disk)."""
-    import os
-    from pathlib import Path
     return Path(os.path.dirname(os.path.abspath(db.obj.database)))
 
 
@@ -324,18 +326,19 @@ def check_foreign_keys() -> None:
 # Everything SQLite-specific about backups lives here: the online backup API,
 # integrity checks on a copy and reading a copy's tables.
 
-def _fsync_file_and_folder(path) -> None:
-    import os
+def fsync_path(path) -> None:
+    """Flush a file, or a folder's entries (after a create or a rename), to
+    the disk: a power cut right after cannot undo it."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    folder = os.open(os.path.dirname(os.path.abspath(path)) or ".", os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+
+
+def _fsync_file_and_folder(path) -> None:
+    fsync_path(path)
+    fsync_path(os.path.dirname(os.path.abspath(path)) or ".")
 
 
 def snapshot_to(target, source: str | None = None) -> None:
@@ -400,7 +403,6 @@ SQLITE_IOERR, SQLITE_FULL = 10, 13
 def write_failure(error: BaseException | None) -> str | None:
     """"full" when `error` (SQLite's own, as peewee wraps it, or the OS's)
     says the disk is full, "io" for a disk I/O error, else None."""
-    import errno
     seen, stack = set(), [error]
     while stack:
         current = stack.pop()
@@ -438,8 +440,6 @@ def hold_in_use(database: str, logger=None) -> None:
     the master's); scripts/restore takes it exclusively, so it cannot keep
     the file aside while anything could still save into it. The kernel
     drops the lock when a process ends, however it ends."""
-    import fcntl
-    import os
     if database == ":memory:" or database.startswith("file:"):
         return
     path = in_use_lock_path(os.path.abspath(database))
@@ -459,8 +459,6 @@ def hold_in_use(database: str, logger=None) -> None:
 def exclusive_use(database, owner: tuple[int, int] | None = None):
     """Hold DATABASE-inuse exclusively (a restore); raises DatabaseInUse,
     naming the processes that hold it, when Kituo is running."""
-    import fcntl
-    import os
     path = in_use_lock_path(database)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -478,7 +476,6 @@ def exclusive_use(database, owner: tuple[int, int] | None = None):
 def _lock_holders(inode: int) -> list[str]:
     """"PID (program)" of the processes holding a flock on `inode`
     (/proc/locks names the process that took it)."""
-    from pathlib import Path
     holders = []
     try:
         lines = Path("/proc/locks").read_text().splitlines()

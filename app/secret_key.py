@@ -19,6 +19,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from app.db import fsync_path
+
 log = logging.getLogger(__name__)
 FILE_NAME = "secret_key"
 
@@ -56,11 +58,7 @@ def _write(path: Path, key: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    fsync_path(path.parent)
 
 
 def load_or_create(folder: Path) -> str:

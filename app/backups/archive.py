@@ -27,6 +27,8 @@ from pathlib import Path
 import pyrage
 from pyrage import x25519
 
+from app.db import fsync_path
+
 FORMAT = "kituo-backup/1"
 DB_MEMBER = "kituo.db"
 MANIFEST_MEMBER = "manifest.json"
@@ -63,14 +65,6 @@ def file_hashes(path) -> dict[str, str]:
             for h in hashes.values():
                 h.update(chunk)
     return {name: h.hexdigest() for name, h in hashes.items()}
-
-
-def fsync_path(path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def private_file(path) -> io.BufferedWriter:

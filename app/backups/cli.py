@@ -112,7 +112,10 @@ def snapshot_command(target):
     """A plain, checked copy of the live database (kept before an upgrade)."""
     from app.backups import services
     with database.db.connection_context(), _one_line_when_the_disk_fails("snapshot"):
-        counts = services.snapshot_copy(target)
+        try:
+            counts = services.snapshot_copy(target)
+        except services.BackupBusy:
+            raise click.ClickException("a backup is still running after 10 minutes") from None
     click.echo(f"snapshot {target}: {sum(counts.values())} rows in {len(counts)} tables")
 
 

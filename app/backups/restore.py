@@ -30,6 +30,7 @@ from pathlib import Path
 
 from app.backups import archive, scratch
 from app.backups.archive import ArchiveError
+from app.db import fsync_path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 UNITS = ("kituo-worker.service", "kituo-web.service")   # stop order
@@ -210,7 +211,7 @@ def install(extracted: Path, target: Path) -> None:
     with open(staged, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(staged, target)
-    archive.fsync_path(target.parent)
+    fsync_path(target.parent)
 
 
 def _scratch(parent: Path | None):

@@ -23,6 +23,7 @@ from typing import Callable
 from flask import current_app
 
 from app import db as database
+from app import storage
 from app.backups import archive, lock, places, retention, schedule, scratch, status
 from app.backups.archive import ArchiveError
 from app.backups.lock import BackupBusy
@@ -31,7 +32,6 @@ from app.backups.rclone import Rclone, RcloneError, join, label, scrub
 from app.backups.settings import Settings, SettingsError, current, recipients
 from app.db import Prepared, utcnow
 
-__all__ = ["BackupBusy", "run_backup", "run_if_due", "put_back_interrupted", "snapshot_copy"]
 log = logging.getLogger(__name__)
 
 
@@ -188,7 +188,7 @@ def run_backup(trigger: str, *, job_id=None, requested_by=None, progress=None,
     """Take, encrypt and push one backup. Raises BackupBusy when another is
     running; records (and returns) a failed run for every expected failure,
     a full disk included ("disk_full"; when even that cannot be recorded,
-    the error is raised: see storage.write_failure)."""
+    the error is raised: see storage.explain)."""
     with lock.held(_work_dir()):
         # We hold the lock: a "running" row now is a run a crash cut off.
         mark_interrupted()
@@ -213,7 +213,7 @@ def _run_locked(trigger, job_id, requested_by, progress, sleep) -> BackupRun:
         error = failure.code
         log.error("backup %s failed: %s", run.id, failure)
     except Exception as failure:
-        if database.write_failure(failure) != "full":
+        if storage.explain(failure, _work_dir()) != "full":
             log.exception("backup %s failed unexpectedly", run.id)
             raise
         error = "disk_full"
