@@ -11,7 +11,8 @@ from flask_babel import format_datetime, format_decimal
 
 from app import storage
 from app.backups import status
-from app.db import database_folder, utcnow
+from app.clock import utcnow
+from app.db import database_folder
 from app.i18n import gettext as _
 from app.registry import Banner
 

@@ -30,7 +30,8 @@ from app.backups.lock import BackupBusy
 from app.backups.models import BackupRun, DestinationResult
 from app.backups.rclone import Rclone, RcloneError, join, label, scrub
 from app.backups.settings import Settings, SettingsError, current, recipients
-from app.db import Prepared, utcnow
+from app.clock import utcnow
+from app.db import Prepared
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from app.backups import places
 from app.backups.models import BackupRun, DestinationResult
 from app.backups.rclone import label
 from app.backups.settings import SettingsError, current, recipients
-from app.db import utcnow
+from app.clock import utcnow
 
 log = logging.getLogger(__name__)
 KEY_PROBLEMS = {"no_recipients", "recipient_invalid", "recipients_file_missing"}
