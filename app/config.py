@@ -9,6 +9,7 @@ the huey queue, job results and the generated secret key. Nothing secret is
 ever a default value or committed.
 """
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,26 @@ def backup_settings(instance: str) -> dict:
     }
 
 
+# A host name as people type it, with an optional port: letters, digits,
+# hyphens and dots (or an IPv4 address).
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(?::\d{1,5})?")
+
+
+def host_name(value: str | None) -> str:
+    """The centre's host name from KITUO_HOSTNAME: `kituo.local` when unset;
+    a bare name (`kituo`, as deploy/pi/install.sh takes it) is the Pi's
+    name on the local network, `kituo.local`. Anything that is not a host
+    name stops the start with a clear message (it goes into every link that
+    leaves the Pi)."""
+    name = (value or "").strip().lower().rstrip(".") or "kituo.local"
+    if not _HOST_NAME.fullmatch(name):
+        raise ValueError(f"KITUO_HOSTNAME is not a host name: {value!r}")
+    if "." not in name.split(":")[0] and name.split(":")[0] != "localhost":
+        name = name.replace(":", ".local:", 1) if ":" in name else f"{name}.local"
+    return name
+
+
 def from_environment() -> dict:
     folder = instance_path()
     https = _env_bool("KITUO_HTTPS", False)
@@ -95,6 +116,9 @@ def from_environment() -> dict:
         "LOGIN_MAX_FAILURES_ADDRESS": _env_int("KITUO_LOGIN_MAX_FAILURES_ADDRESS", 30),
         "LOGIN_LOCK_MINUTES": _env_int("KITUO_LOGIN_LOCK_MINUTES", 15),
         "TRUSTED_PROXIES": _env_int("KITUO_TRUSTED_PROXIES", 0),
+        # Links that leave the browser (calendar addresses, printed slips) use
+        # this name, never the Host header a request came with.
+        "HOSTNAME": host_name(os.environ.get("KITUO_HOSTNAME")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
         "LANGUAGES": ("en", "sw"),

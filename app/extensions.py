@@ -16,7 +16,9 @@ csrf = CSRFProtect()
 def init_app(app) -> None:
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # Not X-Forwarded-Host: links that leave the Pi use KITUO_HOSTNAME
+        # (app.urls.external_url), never a host name a client sent.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     db.init_app(app)
     Htmx(app)
     csrf.init_app(app)

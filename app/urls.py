@@ -104,6 +104,18 @@ def id_url(endpoint: str, key: str, id_value: int, **values) -> str:
     return f"{head}{int(id_value)}{tail}"
 
 
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of a page for use outside the browser (a calendar
+    app, a printed slip): https://KITUO_HOSTNAME/... (http:// unless
+    KITUO_HTTPS). Built from the configured host name, never from the
+    request's Host header, which a client chooses; works without a request
+    (in the worker)."""
+    config = current_app.config
+    scheme = "https" if config["HTTPS"] else "http"
+    adapter = current_app.url_map.bind(config["HOSTNAME"], url_scheme=scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def init_app(app) -> None:
     app.url_map.converters["int"] = IdConverter   # every integer in a path is an id here
     app.jinja_env.globals["fixed_url"] = fixed_url

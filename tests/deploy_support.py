@@ -16,7 +16,10 @@ def make_cert(folder: Path) -> Path:
 
 
 def render_site(**overrides: str) -> str:
-    """`install.sh --print-nginx-site` with KITUO_* overrides."""
+    """`install.sh --print-nginx-site` with KITUO_* overrides (the host
+    name kituo.local unless `hostname` is given, never this machine's
+    /etc/kituo/kituo.env)."""
+    overrides = {"hostname": "kituo.local", "host_aliases": "", **overrides}
     env = dict(os.environ, **{f"KITUO_{k.upper()}": v for k, v in overrides.items()})
     done = subprocess.run([str(PI / "install.sh"), "--print-nginx-site"], env=env,
                           capture_output=True, text=True, check=True)

@@ -73,10 +73,14 @@ def deployment(tmp_path):
     usb = prepare_drive(tmp_path / "usb")
     socket_path = tmp_path / "run" / "web.sock"
     socket_path.parent.mkdir()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    http_port, https_port = free_port(), free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), KITUO_INSTANCE=str(instance),
                KITUO_HUEY_DB=str(instance / "huey.db"), KITUO_BIND=f"unix:{socket_path}",
                KITUO_WEB_WORKERS="2", KITUO_HTTPS="1", KITUO_TRUSTED_PROXIES="1",
-               KITUO_ACCESS_LOG="/dev/null", KITUO_BACKUP_RECIPIENTS=public,
+               KITUO_HOSTNAME=f"localhost:{https_port}",
+               KITUO_ACCESS_LOG=str(logs / "gunicorn-access.log"), KITUO_BACKUP_RECIPIENTS=public,
                KITUO_BACKUP_DESTINATIONS=str(usb), KITUO_RCLONE_CONFIG="/dev/null")
 
     # The database with a first admin, and a backup already done tonight (so
@@ -87,6 +91,7 @@ def deployment(tmp_path):
         upgrade()
         with db.connection_context():
             make_user("admin", username="amina")
+            make_user("counsellor", username="baraka")
             BackupRun.create(trigger="scheduled", status="local_only", finished_at=utcnow())
     db.close()
 
@@ -96,15 +101,13 @@ def deployment(tmp_path):
         if path.suffix in (".css", ".js"):
             path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), 9))
     tls = make_cert(tmp_path / "tls")
-    http_port, https_port = free_port(), free_port()
     site = render_site(upstream=f"unix:{socket_path}", http_listen=f"127.0.0.1:{http_port}",
                        http_listen6="", https_listen=f"127.0.0.1:{https_port}",
                        https_listen6="", https_port_suffix=f":{https_port}",
+                       hostname="localhost", nginx_log_dir=str(logs),
                        tls_dir=str(tls), static_root=str(static), ca_cert=str(tls / "ca.crt"))
     conf = nginx_main_conf(tmp_path / "nginx", site)
 
-    logs = tmp_path / "logs"
-    logs.mkdir()
     processes = []
 
     def start(name, command, stop_signal):
@@ -161,12 +164,12 @@ def test_deployment_serves_pages_and_static_files_over_tls_and_backs_up(deployme
     assert response.status == 200 and "immutable" in response.getheader("Cache-Control")
 
     # Plain http is redirected to https.
-    plain = http.client.HTTPConnection("127.0.0.1", deployment["http"], timeout=10)
+    plain = http.client.HTTPConnection("localhost", deployment["http"], timeout=10)
     plain.request("GET", "/login?next=/")
     redirect = plain.getresponse()
     assert redirect.status == 301
     assert redirect.getheader("Location") == \
-        f"https://127.0.0.1:{deployment['https']}/login?next=/"
+        f"https://localhost:{deployment['https']}/login?next=/"
     plain.close()
 
     # Sign in (session cookie is Secure) and press "Back up now".
@@ -195,5 +198,63 @@ def test_deployment_serves_pages_and_static_files_over_tls_and_backs_up(deployme
     assert len(backups) == 1
     extracted = archive.decrypt_and_extract(backups[0], archive.load_identities(deployment["key"]),
                                             deployment["tmp"] / "check")
-    assert extracted.manifest["tables"]["user"] == 1
+    assert extracted.manifest["tables"]["user"] == 2
     assert re.match(r"\d+\.\d+\.\d+", extracted.manifest["app_version"])
+
+
+def _no_answer(connection, host):
+    """True when nginx closes the connection without answering (444)."""
+    connection.request("GET", "/login", headers={"Host": host})
+    try:
+        connection.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionResetError):
+        return True
+    finally:
+        connection.close()
+    return False
+
+
+def test_nginx_answers_only_the_configured_host_name(deployment):
+    """#10 item 19: a request naming another host gets no answer, over
+    http and https, so no redirect or page is ever built from it."""
+    port, ca = deployment["https"], deployment["ca"]
+    context = ssl.create_default_context(cafile=str(ca))
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1"):
+        assert _no_answer(http.client.HTTPSConnection("localhost", port, context=context,
+                                                      timeout=10), host), host
+        assert _no_answer(http.client.HTTPConnection("localhost", deployment["http"],
+                                                     timeout=10), host), host
+    response, _ = Browser(port, ca).request("GET", "/login")
+    assert response.status == 200
+
+
+def test_access_logs_hold_no_feed_token_and_no_query_string(deployment):
+    """#10 item 17: after a calendar app fetches the feed, neither nginx's
+    nor gunicorn's access log holds its secret token (nor a search)."""
+    browser = Browser(deployment["https"], deployment["ca"])
+    response, _ = browser.request("POST", "/login", {
+        "username": "baraka", "password": PASSWORD.replace(" ", "+"),
+        "csrf_token": browser.csrf("/login")})
+    assert response.status == 303
+    _response, page = browser.request("POST", "/counselling/calendar/new",
+                                      {"csrf_token": browser.csrf("/counselling/calendar")})
+    url = BeautifulSoup(page, "html.parser").select_one("#feed-url")["value"]
+    prefix = f"https://localhost:{deployment['https']}/calendar/"
+    assert url.startswith(prefix) and url.endswith(".ics")
+    token = url.removeprefix(prefix).removesuffix(".ics")
+    calendar_app = Browser(deployment["https"], deployment["ca"])
+    response, body = calendar_app.request("GET", url.removeprefix(prefix[:-len("/calendar/")]))
+    assert response.status == 200 and body.startswith(b"BEGIN:VCALENDAR")
+    browser.request("GET", "/members/?q=Wanjiru")
+
+    logs = deployment["logs"]
+    nginx_log, gunicorn_log = logs / "access.log", logs / "gunicorn-access.log"
+    deadline = time.monotonic() + 10          # gunicorn writes its line after the answer
+    while "/calendar/" not in (gunicorn_log.read_text() if gunicorn_log.exists() else ""):
+        assert time.monotonic() < deadline, "gunicorn wrote no access log line for the feed"
+        time.sleep(0.1)
+    for log in (nginx_log, gunicorn_log):
+        text = log.read_text()
+        assert "/calendar/[token].ics" in text, (log.name, text)
+        assert token not in text and "Wanjiru" not in text and "?" not in text, (log.name, text)
+        assert "/members/" in text and "/counselling/calendar/new" in text

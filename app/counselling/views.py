@@ -20,6 +20,7 @@ from app.counselling.slots import to_local
 from app.db import db, utcnow
 from app.forms import add_error, submit
 from app.htmx import render, see_other
+from app.urls import external_url
 from app.members.models import Member
 from app.members.services import member_for_user, contact_phone
 
@@ -892,7 +893,7 @@ def calendar():
 def calendar_new():
     with db.atomic():
         token = feeds.issue(current_user)
-    url = url_for("counselling.calendar_feed", token=token, _external=True)
+    url = external_url("counselling.calendar_feed", token=token)
     response = render_template("counselling/calendar.html", feed=feeds.feed_of(current_user),
                                new_url=url)
     return response

@@ -28,7 +28,9 @@ max_requests_jitter = 200
 # each worker opens its own on its first request, after the fork.
 preload_app = True
 accesslog = os.environ.get("KITUO_ACCESS_LOG", "-")
-# No query strings in the access log: search terms can be names.
+# No query strings in the access log (search terms can be names), and the
+# calendar feed's secret token masked (app/access_log.py).
+logger_class = "app.access_log.GunicornLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("KITUO_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -14,8 +14,14 @@
 # Other uses:
 #     deploy/pi/install.sh --print-nginx-site   the generated nginx site
 #                         (KITUO_UPSTREAM, KITUO_HTTP_LISTEN, ... override)
-# Environment: KITUO_HOSTNAME (default kituo; KITUO_SET_HOSTNAME=no keeps
-# the Pi's name), KITUO_NO_START=1 (install without starting services).
+# Environment (kept in /etc/kituo/kituo.env; set here only to change them):
+#   KITUO_HOSTNAME      the name people open, default kituo.local (a bare
+#                       name such as `kituo` means kituo.local); links that
+#                       leave the Pi use it and nginx answers only it
+#   KITUO_HOST_ALIASES  other names or addresses nginx answers to, e.g. the
+#                       Pi's fixed address for phones that cannot open .local
+#   KITUO_SET_HOSTNAME=no keeps the Pi's own name; KITUO_NO_START=1 installs
+#                       without starting services.
 set -euo pipefail
 
 SRC_DIR="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -25,8 +31,40 @@ DATA=/var/lib/kituo
 ETC=/etc/kituo
 TLS_DIR="$ETC/tls"
 SERVICE_USER=kituo
-HOST_NAME="${KITUO_HOSTNAME:-kituo}"
-SERVER_NAME="$HOST_NAME.local"
+
+# A setting: from the environment, else from kituo.env (so an upgrade keeps
+# what the centre chose), else the default.
+setting() {  # setting NAME DEFAULT
+    local name=$1 default=$2 value
+    if [ -n "${!name+set}" ]; then
+        printf '%s' "${!name}"
+        return
+    fi
+    value=$(sed -n "s/^$name=//p" "$ETC/kituo.env" 2>/dev/null | tail -n 1)
+    value=${value#\"}; value=${value%\"}
+    printf '%s' "${value:-$default}"
+}
+
+# The name people open (the same rule as app/config.py host_name): lower
+# case, a bare name is NAME.local; no port (nginx listens on 80 and 443).
+host_name() {
+    local name
+    name=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
+    name=${name%%:*}; name=${name%.}
+    if [ -z "$name" ]; then name=kituo.local; fi
+    if ! printf '%s' "$name" | grep -Eqx '[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*'; then
+        echo "KITUO_HOSTNAME is not a host name: $1" >&2
+        exit 2
+    fi
+    case "$name" in *.*|localhost) ;; *) name="$name.local" ;; esac
+    printf '%s' "$name"
+}
+
+SERVER_NAME=$(host_name "$(setting KITUO_HOSTNAME kituo.local)")
+HOST_ALIASES=$(setting KITUO_HOST_ALIASES "")
+# The Pi's own name: kituo for kituo.local (avahi announces NAME.local).
+PI_NAME=""
+case "$SERVER_NAME" in *.local) PI_NAME=${SERVER_NAME%.local} ;; esac
 
 PACKAGES=(
     python3 python3-venv
@@ -47,14 +85,20 @@ render_nginx() {
     local http6="${KITUO_HTTP_LISTEN6-[::]:80}" https6="${KITUO_HTTPS_LISTEN6-[::]:443}"
     local tls="${KITUO_TLS_DIR:-$TLS_DIR}" static="${KITUO_STATIC_ROOT:-$PREFIX/src/static}"
     local ca="${KITUO_CA_CERT:-$PREFIX/public/kituo-ca.crt}"
-    local line6="" sline6=""
-    if [ -n "$http6" ]; then line6="listen $http6 default_server;"; fi
-    if [ -n "$https6" ]; then sline6="listen $https6 ssl http2 default_server;"; fi
+    local logs="${KITUO_NGINX_LOG_DIR:-/var/log/nginx}"
+    local names="$SERVER_NAME${HOST_ALIASES:+ $HOST_ALIASES}"
+    local line6="" sline6="" named6="" snamed6=""
+    if [ -n "$http6" ]; then line6="listen $http6 default_server;"; named6="listen $http6;"; fi
+    if [ -n "$https6" ]; then
+        sline6="listen $https6 ssl http2 default_server;"; snamed6="listen $https6 ssl http2;"
+    fi
     sed -e "s|@UPSTREAM@|$upstream|g" \
         -e "s|@HTTP_LISTEN@|$http|g" -e "s|@HTTPS_LISTEN@|$https|g" \
         -e "s|@HTTP_LISTEN6@|$line6|g" -e "s|@HTTPS_LISTEN6@|$sline6|g" \
+        -e "s|@HTTP_LISTEN6_NAMED@|$named6|g" -e "s|@HTTPS_LISTEN6_NAMED@|$snamed6|g" \
         -e "s|@HTTPS_PORT_SUFFIX@|${KITUO_HTTPS_PORT_SUFFIX:-}|g" \
-        -e "s|@SERVER_NAME@|${KITUO_SERVER_NAME:-$SERVER_NAME}|g" \
+        -e "s|@SERVER_NAMES@|$names|g" \
+        -e "s|@ACCESS_LOG@|$logs/access.log|g" -e "s|@ERROR_LOG@|$logs/error.log|g" \
         -e "s|@TLS_CERT@|$tls/kituo.crt|g" -e "s|@TLS_KEY@|$tls/kituo.key|g" \
         -e "s|@CA_CERT@|$ca|g" -e "s|@STATIC_ROOT@|$static|g" \
         "$PI_DIR/nginx-kituo.conf"
@@ -65,7 +109,7 @@ if [ "${1:-}" = "--print-nginx-site" ]; then
     exit 0
 fi
 if [ "${1:-}" != "" ]; then
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -188,6 +232,10 @@ if [ ! -f "$ETC/kituo.env" ]; then
 # Kituo settings, read by kituo-web, kituo-worker and the \`kituo\` command.
 # After a change: sudo systemctl restart kituo-web kituo-worker
 KITUO_INSTANCE=$DATA
+# The name people open: links that leave the Pi (calendar addresses, printed
+# slips) use it, and nginx answers only it (and KITUO_HOST_ALIASES). Change
+# it with: sudo KITUO_HOSTNAME=new.name deploy/pi/install.sh
+KITUO_HOSTNAME=$SERVER_NAME
 KITUO_BIND=unix:/run/kituo/web.sock
 KITUO_WEB_WORKERS=$workers
 KITUO_HTTPS=1
@@ -205,6 +253,21 @@ KITUO_BACKUP_TIMEZONE=Africa/Nairobi
 KITUO_BACKUP_RETENTION=7,4,12
 EOF
 fi
+# The names in kituo.env, as chosen (an older kituo.env has none: added).
+keep_setting() {  # keep_setting NAME VALUE
+    local name=$1 value=$2
+    if [ "$(sed -n "s/^$name=//p" "$ETC/kituo.env" | tail -n 1)" = "$value" ]; then return 0; fi
+    if grep -q "^$name=" "$ETC/kituo.env"; then
+        sed -i "s|^$name=.*|$name=$value|" "$ETC/kituo.env"
+    else
+        printf '%s=%s\n' "$name" "$value" >> "$ETC/kituo.env"
+    fi
+    changed "setting $name=$value"
+}
+keep_setting KITUO_HOSTNAME "$SERVER_NAME"
+if [ -n "$HOST_ALIASES" ] || grep -q "^KITUO_HOST_ALIASES=" "$ETC/kituo.env"; then
+    keep_setting KITUO_HOST_ALIASES "\"$HOST_ALIASES\""
+fi
 if [ ! -f "$ETC/backup-recipients.txt" ]; then
     put_text "$ETC/backup-recipients.txt" 640 "root:$SERVICE_USER" "backup recipients file" <<'EOF' || true
 # Public keys (age1...) that backups are encrypted to, one per line.
@@ -218,7 +281,8 @@ if [ ! -f "$DATA/rclone.conf" ]; then
 fi
 
 ensure_dir "$TLS_DIR" 750 "root:$SERVICE_USER"
-if [ -n "$("$PI_DIR/make-cert.sh" "$TLS_DIR" "$SERVER_NAME")" ]; then
+# shellcheck disable=SC2086 # the aliases are separate words
+if [ -n "$("$PI_DIR/make-cert.sh" "$TLS_DIR" "$SERVER_NAME" $HOST_ALIASES)" ]; then
     changed "TLS certificate for $SERVER_NAME"
 fi
 put_file "$TLS_DIR/ca.crt" "$PREFIX/public/kituo-ca.crt" 644 root:root "CA certificate download" || true
@@ -253,13 +317,18 @@ nginx -t -q
 
 # --- 7. avahi: kituo.local ----------------------------------------------------------------
 
-if [ "${KITUO_SET_HOSTNAME:-yes}" != no ] && [ "$(hostname)" != "$HOST_NAME" ]; then
+hosts_line=$(printf '127.0.1.1\t%s %s' "$SERVER_NAME" "$PI_NAME")
+if [ "${KITUO_SET_HOSTNAME:-yes}" != no ] && [ -n "$PI_NAME" ] \
+    && { [ "$(hostname)" != "$PI_NAME" ] || ! grep -qxF "$hosts_line" /etc/hosts; }; then
     old=$(hostname)
-    if systemd_running; then hostnamectl set-hostname "$HOST_NAME"; else hostname "$HOST_NAME"; fi
-    echo "$HOST_NAME" > /etc/hostname
-    sed -i "s/^127\.0\.1\.1.*/127.0.1.1\t$HOST_NAME/" /etc/hosts
-    grep -q "^127\.0\.1\.1" /etc/hosts || printf '127.0.1.1\t%s\n' "$HOST_NAME" >> /etc/hosts
-    changed "host name $old -> $HOST_NAME (answers as $SERVER_NAME)"
+    if [ "$old" != "$PI_NAME" ]; then
+        if systemd_running; then hostnamectl set-hostname "$PI_NAME"; else hostname "$PI_NAME"; fi
+    fi
+    echo "$PI_NAME" > /etc/hostname
+    # The Pi opens its own name without asking the network.
+    sed -i "s/^127\.0\.1\.1.*/$hosts_line/" /etc/hosts
+    grep -qxF "$hosts_line" /etc/hosts || printf '%s\n' "$hosts_line" >> /etc/hosts
+    changed "host name $old -> $PI_NAME (answers as $SERVER_NAME)"
 fi
 avahi_changed=no
 if put_file "$PI_DIR/avahi-kituo.service" /etc/avahi/services/kituo.service 644 root:root "avahi service"; then

@@ -1,14 +1,25 @@
 #!/bin/sh
 # Make (or renew) the centre's own certificate authority and the TLS
 # certificate for kituo.local, signed by it.
-#     deploy/pi/make-cert.sh DIR [HOSTNAME]
+#     deploy/pi/make-cert.sh DIR [HOSTNAME [ALIAS...]]
 # DIR gets ca.key, ca.crt (give this one to phones and laptops to trust the
 # site), kituo.key and kituo.crt. Idempotent: an existing CA is kept; the
 # site certificate is only remade when missing, for another name, or within
-# 30 days of expiry. Prints "changed" when it wrote anything.
+# 30 days of expiry, or without one of the aliases (other names or IPv4
+# addresses). Prints "changed" when it wrote anything.
 set -eu
-DIR=${1:?usage: make-cert.sh DIR [HOSTNAME]}
+DIR=${1:?usage: make-cert.sh DIR [HOSTNAME [ALIAS...]]}
 NAME=${2:-kituo.local}
+if [ $# -ge 2 ]; then shift 2; else shift $#; fi
+# Subject alternative names: the name, localhost, 127.0.0.1 and the aliases.
+SAN="DNS:$NAME,DNS:localhost,IP:127.0.0.1"
+WANTED="DNS:$NAME"
+for alias in "$@"; do
+    if printf '%s' "$alias" | grep -Eqx '[0-9]+(\.[0-9]+){3}'; then entry="IP:$alias"
+    else entry="DNS:$alias"; fi
+    case ",$SAN," in *",$entry,"*) ;; *) SAN="$SAN,$entry" ;; esac
+    WANTED="$WANTED $entry"
+done
 umask 077
 mkdir -p "$DIR"
 changed=no
@@ -25,8 +36,11 @@ fi
 needs_cert() {
     [ -s "$DIR/kituo.key" ] && [ -s "$DIR/kituo.crt" ] || return 0
     openssl x509 -in "$DIR/kituo.crt" -noout -checkend 2592000 >/dev/null || return 0
-    openssl x509 -in "$DIR/kituo.crt" -noout -ext subjectAltName 2>/dev/null \
-        | grep -q "DNS:$NAME\$\|DNS:$NAME," || return 0
+    have=$(openssl x509 -in "$DIR/kituo.crt" -noout -ext subjectAltName 2>/dev/null \
+        | tr -d ' ' | tr ',' '\n' | sed 's/^IPAddress:/IP:/')
+    for entry in $WANTED; do
+        printf '%s\n' "$have" | grep -qxF "$entry" || return 0
+    done
     openssl verify -CAfile "$DIR/ca.crt" "$DIR/kituo.crt" >/dev/null 2>&1 || return 0
     return 1
 }
@@ -41,7 +55,7 @@ if needs_cert; then
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:$NAME,DNS:localhost,IP:127.0.0.1
+subjectAltName=$SAN
 EXT
     # 825 days: the longest that Apple devices accept from a private CA.
     openssl x509 -req -in "$CSR" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -CAcreateserial \
