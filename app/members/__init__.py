@@ -138,6 +138,9 @@ def register(app) -> None:
     reg.bench_pages += [
         BenchPage("members list", "coordinator", "/members/"),
         BenchPage("member profile", "coordinator", _profile_bench_path),
+        # A name that many demo members share: a search that finds a page of them.
+        BenchPage("members search", "coordinator", "/members/?q=Wanjiku"),
+        BenchPage("member home", "member", "/me"),
     ]
     reg.demo_seeders.append((10, demo.seed_members))
     reg.interrupted_work.append(imports.reopen_interrupted_imports)

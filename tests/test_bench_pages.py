@@ -1,0 +1,28 @@
+"""The key pages scripts/bench (and `scripts/bench --pi`) measure answer
+200 to their role on the demo data: a benchmark of an error page would
+measure nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.db import db
+from tests.test_bench_helpers import bench
+
+
+def test_every_key_page_answers_its_role_on_demo_data(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--members", "40", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    logins = bench.parse_demo_logins((Path(app.config["INSTANCE_PATH"]) / "demo-logins.txt")
+                                     .read_text())
+    pages = app.extensions["kituo"].bench_pages
+    names = {page.name for page in pages}
+    assert {"member home", "members search", "members list", "dashboard"} <= names
+    for page in pages:
+        with app.app_context(), db.connection_context():
+            path = page.path() if callable(page.path) else page.path
+        client = app.test_client()
+        username, password = logins[page.username_role]
+        signed_in = client.post("/login", data={"username": username, "password": password})
+        assert signed_in.status_code == 303, page.name
+        response = client.get(path)
+        assert response.status_code == 200, (page.name, path, response.status_code)
