@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
-from app.counselling import notes, services
+from app.counselling import bookings, notes
 from app.counselling.models import Booking, SessionNote
 from app.counselling.slots import to_local
 from app.members import services as members
@@ -23,11 +23,11 @@ FOLLOW_UP = "Ask the safeguarding lead about the address."
 
 
 def _attended(person, member, days_back=3, hour=10):
-    booking = services.book(member, person.id, local(days_ahead(days_back + 1), hour))
+    booking = bookings.book(member, person.id, local(days_ahead(days_back + 1), hour))
     shift_time(Booking, "starts_at", -dt.timedelta(days=2 * days_back + 1),
                Booking.id == booking.id)
     shift_time(Booking, "ends_at", -dt.timedelta(days=2 * days_back + 1), Booking.id == booking.id)
-    services.mark(Booking.get_by_id(booking.id), "attended")
+    bookings.mark(Booking.get_by_id(booking.id), "attended")
     return Booking.get_by_id(booking.id)
 
 

@@ -7,7 +7,7 @@ import pytest
 from icalendar import Calendar
 
 from app.audit import AuditEvent
-from app.counselling import feeds, groups, notes, services
+from app.counselling import bookings, feeds, groups, holidays, notes, services
 from app.counselling.models import Booking, BookingEvent, GroupSignup, SessionNote
 from app.counselling.slots import to_local
 from app.db import utcnow
@@ -16,23 +16,23 @@ from tests.factories import make_user, shift_time
 
 
 def test_kenyan_fixed_holidays_are_seeded_and_sunday_ones_move_to_monday(conn):
-    found = services.holidays_between(dt.date(2028, 1, 1), dt.date(2028, 12, 31))
+    found = holidays.holidays_between(dt.date(2028, 1, 1), dt.date(2028, 12, 31))
     assert dt.date(2028, 6, 1) in found and dt.date(2028, 10, 20) in found
     assert dt.date(2028, 12, 12) in found and dt.date(2028, 12, 26) in found
     # Madaraka Day 2025 fell on a Sunday: Monday 2 June was observed
-    assert dt.date(2025, 6, 2) in services.holidays_between(dt.date(2025, 6, 1), dt.date(2025, 6, 3))
+    assert dt.date(2025, 6, 2) in holidays.holidays_between(dt.date(2025, 6, 1), dt.date(2025, 6, 3))
 
 
 def test_one_off_holiday_applies_in_its_year_only(conn):
-    services.add_holiday("Good Friday", dt.date(2027, 3, 26), every_year=False)
-    assert dt.date(2027, 3, 26) in services.holidays_between(dt.date(2027, 3, 1), dt.date(2027, 4, 1))
-    assert dt.date(2028, 3, 26) not in services.holidays_between(dt.date(2028, 3, 1), dt.date(2028, 4, 1))
+    holidays.add_holiday("Good Friday", dt.date(2027, 3, 26), every_year=False)
+    assert dt.date(2027, 3, 26) in holidays.holidays_between(dt.date(2027, 3, 1), dt.date(2027, 4, 1))
+    assert dt.date(2028, 3, 26) not in holidays.holidays_between(dt.date(2028, 3, 1), dt.date(2028, 4, 1))
 
 
 def test_no_slot_on_a_holiday(conn):
     person = counsellor_every_day()
     day = days_ahead(3)
-    services.add_holiday("Centre day", day, every_year=False)
+    holidays.add_holiday("Centre day", day, every_year=False)
     slots = services.free_slots([person.id])
     assert slots and day not in {to_local(s.start).date() for s in slots}
 
@@ -69,21 +69,21 @@ def test_booking_takes_the_slot_and_its_buffer(conn):
     person = counsellor_every_day()
     member = make_member()
     start = local(days_ahead(2), 10)
-    booking = services.book(member, person.id, start)
+    booking = bookings.book(member, person.id, start)
     assert booking.status == "booked" and booking.ends_at == start + dt.timedelta(minutes=50)
     free = {s.start for s in services.free_slots([person.id])}
     assert start not in free
     assert local(days_ahead(2), 11) in free and local(days_ahead(2), 9) in free
-    assert [e.action for e in services.history(booking)] == ["booked"]
+    assert [e.action for e in bookings.history(booking)] == ["booked"]
 
 
 def test_a_taken_slot_offers_the_next_free_times(conn):
     no_holidays()
     person = counsellor_every_day()
     start = local(days_ahead(2), 10)
-    services.book(make_member(), person.id, start)
-    with pytest.raises(services.SlotTaken) as taken:
-        services.book(make_member(), person.id, start)
+    bookings.book(make_member(), person.id, start)
+    with pytest.raises(bookings.SlotTaken) as taken:
+        bookings.book(make_member(), person.id, start)
     assert taken.value.alternatives and all(s.start != start for s in taken.value.alternatives)
 
 
@@ -91,7 +91,7 @@ def test_the_database_refuses_a_second_active_booking_for_one_slot(conn):
     """The unique slot_key holds even when the Python check is bypassed."""
     no_holidays()
     person = counsellor_every_day()
-    first = services.book(make_member(), person.id, local(days_ahead(2), 10))
+    first = bookings.book(make_member(), person.id, local(days_ahead(2), 10))
     with pytest.raises(pw.IntegrityError):
         Booking.create(member=make_member(), counsellor=person, starts_at=first.starts_at,
                        ends_at=first.ends_at, slot_key=first.slot_key)
@@ -101,11 +101,11 @@ def test_cancelled_booking_frees_the_slot(conn):
     no_holidays()
     person = counsellor_every_day()
     start = local(days_ahead(2), 10)
-    booking = services.book(make_member(), person.id, start)
-    services.cancel(booking, "Counsellor unwell")
+    booking = bookings.book(make_member(), person.id, start)
+    bookings.cancel(booking, "Counsellor unwell")
     booking = Booking.get_by_id(booking.id)
     assert booking.status == "cancelled_centre" and booking.slot_key is None
-    again = services.book(make_member(), person.id, start)
+    again = bookings.book(make_member(), person.id, start)
     assert again.id != booking.id
 
 
@@ -113,19 +113,19 @@ def test_member_cannot_hold_two_overlapping_bookings(conn):
     no_holidays()
     one, two = counsellor_every_day(), counsellor_every_day(dt.time(9, 30), dt.time(17))
     member = make_member()
-    services.book(member, one.id, local(days_ahead(2), 10))
+    bookings.book(member, one.id, local(days_ahead(2), 10))
     with pytest.raises(services.CounsellingError) as error:
-        services.book(member, two.id, local(days_ahead(2), 10, 30))
+        bookings.book(member, two.id, local(days_ahead(2), 10, 30))
     assert "already" in str(error.value.message)
 
 
 def test_reschedule_keeps_history(conn):
     no_holidays()
     person = counsellor_every_day()
-    booking = services.book(make_member(), person.id, local(days_ahead(2), 10))
-    moved = services.reschedule(booking, person.id, local(days_ahead(3), 14))
+    booking = bookings.book(make_member(), person.id, local(days_ahead(2), 10))
+    moved = bookings.reschedule(booking, person.id, local(days_ahead(3), 14))
     assert moved.starts_at == local(days_ahead(3), 14)
-    events = list(services.history(moved))
+    events = list(bookings.history(moved))
     assert [e.action for e in events] == ["booked", "rescheduled"]
     assert events[1].old_starts_at == local(days_ahead(2), 10)
     assert local(days_ahead(2), 10) in {s.start for s in services.free_slots([person.id])}
@@ -136,20 +136,20 @@ def test_member_cutoff_blocks_late_changes(conn):
     person = counsellor_every_day(dt.time(0), dt.time(23, 59))
     member = make_member()
     soon = services.next_free_slots(person.id, by_member=True, limit=1)[0]
-    booking = services.book(member, person.id, soon.start, by_member=True)
-    assert services.within_member_cutoff(booking)
+    booking = bookings.book(member, person.id, soon.start, by_member=True)
+    assert bookings.within_member_cutoff(booking)
     with pytest.raises(services.CounsellingError) as error:
-        services.cancel(booking, "other", by_member=True)
+        bookings.cancel(booking, "other", by_member=True)
     assert "contact the centre" in str(error.value.message)
-    services.cancel(booking, "Centre closed early")          # staff may
+    bookings.cancel(booking, "Centre closed early")          # staff may
     assert Booking.get_by_id(booking.id).status == "cancelled_centre"
 
 
 def test_member_may_cancel_outside_the_cutoff(conn):
     no_holidays()
     person = counsellor_every_day()
-    booking = services.book(make_member(), person.id, local(days_ahead(3), 10), by_member=True)
-    services.cancel(booking, "cannot_come", by_member=True)
+    booking = bookings.book(make_member(), person.id, local(days_ahead(3), 10), by_member=True)
+    bookings.cancel(booking, "cannot_come", by_member=True)
     booking = Booking.get_by_id(booking.id)
     assert booking.status == "cancelled_member" and booking.cancel_reason == "cannot_come"
 
@@ -161,26 +161,26 @@ def test_self_booking_switched_off_refuses_members(conn):
     row.self_booking = False
     row.save()
     with pytest.raises(services.CounsellingError):
-        services.book(make_member(), person.id, local(days_ahead(3), 10), by_member=True)
+        bookings.book(make_member(), person.id, local(days_ahead(3), 10), by_member=True)
 
 
 def test_statuses_attended_and_no_show_only_after_start(conn):
     no_holidays()
     person = counsellor_every_day()
-    booking = services.book(make_member(), person.id, local(days_ahead(2), 10))
+    booking = bookings.book(make_member(), person.id, local(days_ahead(2), 10))
     with pytest.raises(services.CounsellingError):
-        services.mark(booking, "attended")
+        bookings.mark(booking, "attended")
     shift_time(Booking, "starts_at", -dt.timedelta(days=3), Booking.id == booking.id)
-    services.mark(Booking.get_by_id(booking.id), "no_show")
-    services.mark(Booking.get_by_id(booking.id), "attended")
+    bookings.mark(Booking.get_by_id(booking.id), "no_show")
+    bookings.mark(Booking.get_by_id(booking.id), "attended")
     assert Booking.get_by_id(booking.id).status == "attended"
-    assert [e.action for e in services.history(booking)][-2:] == ["no_show", "attended"]
+    assert [e.action for e in bookings.history(booking)][-2:] == ["no_show", "attended"]
 
 
 def _attended(person, member=None):
-    booking = services.book(member or make_member(), person.id, local(days_ahead(2), 10))
+    booking = bookings.book(member or make_member(), person.id, local(days_ahead(2), 10))
     shift_time(Booking, "starts_at", -dt.timedelta(days=3), Booking.id == booking.id)
-    services.mark(Booking.get_by_id(booking.id), "attended")
+    bookings.mark(Booking.get_by_id(booking.id), "attended")
     return Booking.get_by_id(booking.id)
 
 
@@ -210,7 +210,7 @@ def test_notes_are_read_only_by_author_and_supervisor_and_every_read_is_audited(
 def test_notes_only_after_attended(conn):
     no_holidays()
     author = counsellor_every_day()
-    booking = services.book(make_member(), author.id, local(days_ahead(2), 10))
+    booking = bookings.book(make_member(), author.id, local(days_ahead(2), 10))
     with pytest.raises(services.CounsellingError):
         notes.save(author, booking, "too early")
 
@@ -270,7 +270,7 @@ def test_feeds_are_discreet_and_revocable(conn):
     person = counsellor_every_day()
     login = make_user("member")
     member = make_member(user=login)
-    booking = services.book(member, person.id, local(days_ahead(2), 10))
+    booking = bookings.book(member, person.id, local(days_ahead(2), 10))
     counsellor_events = _parse(feeds.build(person))
     assert counsellor_events == [{"summary": f"Session: {member.code}",
                                   "start": booking.starts_at.replace(tzinfo=dt.timezone.utc)}]
@@ -290,7 +290,7 @@ def test_schedule_provider_is_discreet(conn):
     no_holidays()
     person = counsellor_every_day()
     member = make_member()
-    services.book(member, person.id, local(days_ahead(2), 10))
+    bookings.book(member, person.id, local(days_ahead(2), 10))
     items = schedule.appointments(member, utcnow(), utcnow() + dt.timedelta(days=30))
     assert [i.title for i in items] == ["Appointment at the centre"]
     assert all("ounsel" not in (i.title + i.detail + i.place) for i in items)

@@ -4,7 +4,7 @@ invalidates it at once, in every worker (the SlotsVersion token)."""
 import datetime as dt
 import uuid
 
-from app.counselling import groups, services
+from app.counselling import bookings, groups, holidays, services
 from app.counselling.models import Booking, SlotsVersion
 from app.db import utcnow
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
@@ -23,7 +23,7 @@ def test_cached_slots_equal_a_fresh_computation(conn):
     a = counsellor_every_day()
     b = counsellor_every_day(dt.time(8), dt.time(12), room="Room 2")
     member = make_member()
-    services.book(member, a.id, services.free_slots([a.id])[3].start)
+    bookings.book(member, a.id, services.free_slots([a.id])[3].start)
     now = utcnow()
     for ids in ([a.id], [b.id], [a.id, b.id], []):
         for start, end in ((None, None), (now + dt.timedelta(days=2), now + dt.timedelta(days=3)),
@@ -42,7 +42,7 @@ def test_booking_in_another_worker_invalidates_the_cache(conn):
     first = services.free_slots([person.id])[0]
     assert services._slot_cache is not None
     Booking.create(member=make_member(), counsellor=person, starts_at=first.start,
-                   ends_at=first.end, slot_key=services.slot_key(person.id, first.start))
+                   ends_at=first.end, slot_key=bookings.slot_key(person.id, first.start))
     SlotsVersion.update(token=uuid.uuid4().hex).execute()
     assert first not in services.free_slots([person.id])
     assert services.free_slots([person.id]) == _fresh([person.id])
@@ -61,12 +61,12 @@ def test_every_change_to_free_slots_changes_the_token(conn):
         assert services.free_slots([person.id]) == _fresh([person.id])
 
     slot = services.free_slots([person.id])[0]
-    booking = services.book(member, person.id, slot.start)
+    booking = bookings.book(member, person.id, slot.start)
     changed()
     later = services.free_slots([person.id])[2]
-    booking = services.reschedule(booking, person.id, later.start)
+    booking = bookings.reschedule(booking, person.id, later.start)
     changed()
-    services.cancel(booking, "Member travelling")
+    bookings.cancel(booking, "Member travelling")
     changed()
     template = services.add_template(person, 0, dt.time(18), dt.time(20))
     changed()
@@ -76,9 +76,9 @@ def test_every_change_to_free_slots_changes_the_token(conn):
     changed()
     services.remove_exception(away)
     changed()
-    holiday = services.add_holiday("Centre day", days_ahead(4), every_year=False)
+    holiday = holidays.add_holiday("Centre day", days_ahead(4), every_year=False)
     changed()
-    services.set_holiday_active(holiday, False)
+    holidays.set_holiday_active(holiday, False)
     changed()
     session = groups.create_sessions("Circle", local(days_ahead(3), 10), 90, "Hall", 5,
                                      [person.id])[0]
@@ -91,5 +91,5 @@ def test_a_taken_slot_is_never_offered_after_booking(conn):
     no_holidays()
     person = counsellor_every_day()
     slots = services.next_free_slots(person.id, limit=3)
-    services.book(make_member(), person.id, slots[0].start)
+    bookings.book(make_member(), person.id, slots[0].start)
     assert slots[0].start not in {s.start for s in services.next_free_slots(person.id, limit=3)}

@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from app.audit import AuditEvent
-from app.counselling import notes, services
+from app.counselling import bookings, notes, services
 from app.counselling.models import (
     AvailabilityTemplate, Booking, CalendarFeed, GroupSignup, SessionNote)
 from app.db import db
@@ -24,10 +24,10 @@ def setup_booking(app, attended=False, member_user=None):
         no_holidays()
         person = counsellor_every_day()
         member = make_member(user=member_user)
-        booking = services.book(member, person.id, local(days_ahead(3), 10))
+        booking = bookings.book(member, person.id, local(days_ahead(3), 10))
         if attended:
             shift_time(Booking, "starts_at", -dt.timedelta(days=4), Booking.id == booking.id)
-            services.mark(Booking.get_by_id(booking.id), "attended")
+            bookings.mark(Booking.get_by_id(booking.id), "attended")
         return person, member, booking
 
 
@@ -157,8 +157,8 @@ def test_tomorrow_list_shows_phone_only_with_contact_consent(app, client, login_
         ConsentEvent.create(member=agreed, purpose="contact", given=True,
                             recorded_on=dt.date.today())
         tomorrow = days_ahead(1)
-        services.book(agreed, person.id, local(tomorrow, 10))
-        services.book(refused, person.id, local(tomorrow, 12))
+        bookings.book(agreed, person.id, local(tomorrow, 10))
+        bookings.book(refused, person.id, local(tomorrow, 12))
     login_as("coordinator")
     page = soup(client.get("/counselling/tomorrow"))
     rows = [r.get_text(" ", strip=True) for r in page.select("tbody tr")]

@@ -85,7 +85,7 @@ def _as_before_counselling_42(path):
 
 def test_upgrade_through_counselling_note_release_and_group_notices(tmp_path):
     import datetime as dt
-    from app.counselling import groups, notes, schedule, services
+    from app.counselling import bookings, groups, notes, schedule
     from app.counselling.models import Booking, GroupSession, SessionNote
     from app.members import services as members
     from tests.counselling_helpers import (counsellor_every_day, days_ahead, local, make_member,
@@ -96,9 +96,9 @@ def test_upgrade_through_counselling_note_release_and_group_notices(tmp_path):
         no_holidays()
         author = counsellor_every_day()
         member = make_member()
-        booking = services.book(member, author.id, local(days_ahead(2), 10))
+        booking = bookings.book(member, author.id, local(days_ahead(2), 10))
         shift_time(Booking, "starts_at", -dt.timedelta(days=3), Booking.id == booking.id)
-        services.mark(Booking.get_by_id(booking.id), "attended")
+        bookings.mark(Booking.get_by_id(booking.id), "attended")
         note_id = notes.save(author, Booking.get_by_id(booking.id), "Kept words").id
         session = groups.create_sessions("Circle", local(days_ahead(4), 15), 90, "Hall", 5,
                                          [make_user("trainer").id])[0]

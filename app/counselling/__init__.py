@@ -54,9 +54,8 @@ def _grant_capabilities(reg) -> None:
 
 def register(app) -> None:
     from app.counselling import demo, migrations, panels, schedule, views  # noqa: F401
-    from app.counselling.services import counsellor_members
+    from app.counselling.bookings import counsellor_members, scrub_member
     app.register_blueprint(bp)
-    from app.counselling.services import scrub_member
     app.extensions["kituo"].anonymisers.append(scrub_member)
     _grant_capabilities(app.extensions["kituo"])
     app.extensions["kituo"].member_scopes.append(counsellor_members)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.counselling import services
+from app.counselling import bookings, services
+from app.counselling.holidays import holidays_between
 from app.counselling.models import (
     ATTENDED, BOOKED, CANCELLED_CENTRE, CANCELLED_MEMBER, NO_SHOW, AvailabilityTemplate, Booking,
-    GroupSession, GroupSignup)
+    GroupSession)
 from app.counselling.slots import Window, to_local, window_slots
 from app.db import db, utcnow
 from app.members.models import Member
@@ -66,7 +67,7 @@ def _availability(people, rng) -> list[Window]:
 def _bookings(windows, member_ids, rng, now) -> int:
     first = to_local(now).date() - dt.timedelta(days=365 * YEARS_BACK)
     last = to_local(now).date() + dt.timedelta(weeks=WEEKS_AHEAD)
-    holidays = services.holidays_between(first, last)
+    holidays = holidays_between(first, last)
     rows, total, day = [], 0, first
     while day <= last:
         if day not in holidays:
@@ -104,8 +105,8 @@ def _row(slot, member_id, rng, now) -> dict:
             "ends_at": slot.end, "buffer_minutes": slot.buffer_minutes, "room": slot.room,
             "status": status, "is_demo": True, "created_at": slot.start - dt.timedelta(days=7),
             "status_changed_at": min(slot.end, now),
-            "slot_key": services.slot_key(slot.counsellor_id, slot.start) if holding else None,
-            "member_key": services.member_key(member_id, slot.start) if holding else None,
+            "slot_key": bookings.slot_key(slot.counsellor_id, slot.start) if holding else None,
+            "member_key": bookings.member_key(member_id, slot.start) if holding else None,
             "cancel_reason": "Demo" if not holding else ""}
 
 
@@ -154,5 +155,5 @@ def _demo_member(people, rng, now) -> None:
         return
     slots = services.next_free_slots(people[0].id, limit=3)
     if slots:
-        booking = services.book(member, people[0].id, slots[-1].start)
+        booking = bookings.book(member, people[0].id, slots[-1].start)
         Booking.update(is_demo=True).where(Booking.id == booking.id).execute()

@@ -22,7 +22,7 @@ from app import audit
 from app.access import user_can
 from app.counselling.models import (
     BOOKED, HOLDING, Booking, CalendarFeed, GroupFacilitator, GroupSession, GroupSignup)
-from app.db import utcnow
+from app.db import db, utcnow
 from app.members.models import Member
 
 PAST_DAYS = 30
@@ -40,22 +40,26 @@ def feed_of(user) -> CalendarFeed | None:
 def issue(user) -> str:
     """A new secret token (replacing any old one). Returns the token."""
     token = secrets.token_urlsafe(24)
-    CalendarFeed.delete().where(CalendarFeed.user == user.id).execute()
-    CalendarFeed.create(user=user.id, token_hash=_hash(token))
-    audit.record("counselling.feed_issued", "user", user.id, actor=user)
+    with db.atomic():
+        CalendarFeed.delete().where(CalendarFeed.user == user.id).execute()
+        CalendarFeed.create(user=user.id, token_hash=_hash(token))
+        audit.record("counselling.feed_issued", "user", user.id, actor=user)
     return token
 
 
 def revoke(user) -> None:
-    CalendarFeed.delete().where(CalendarFeed.user == user.id).execute()
-    audit.record("counselling.feed_revoked", "user", user.id, actor=user)
+    with db.atomic():
+        CalendarFeed.delete().where(CalendarFeed.user == user.id).execute()
+        audit.record("counselling.feed_revoked", "user", user.id, actor=user)
 
 
 def user_for_token(token: str):
+    """The user whose calendar this token opens (an active one who may
+    have a feed), noting when it was last used; None otherwise."""
     if not token or len(token) > 100:
         return None
     feed = CalendarFeed.get_or_none(CalendarFeed.token_hash == _hash(token))
-    if feed is None or not feed.user.active:
+    if feed is None or not feed.user.active or not user_can(feed.user, "counselling.feed"):
         return None
     CalendarFeed.update(last_used_at=utcnow()).where(CalendarFeed.id == feed.id).execute()
     return feed.user

@@ -17,14 +17,35 @@ from app.i18n import lazy_gettext as _l
 
 from app import audit
 from app.access import user_can
-from app.auth.models import User
+from app.auth.models import User, UserRole
 from app.counselling import services
 from app.counselling.models import GroupFacilitator, GroupNotice, GroupSession, GroupSignup
 from app.counselling.services import CounsellingError
-from app.db import utcnow
+from app.db import db, utcnow
 from app.members.models import Member
 
 BOOKED, WAITLISTED, CANCELLED = GroupSignup.BOOKED, GroupSignup.WAITLISTED, GroupSignup.CANCELLED
+
+# Limits, stated once (the forms take them from here).
+CAPACITY = (1, 200)
+WEEKS = (1, 52)
+MINUTES = (15, 8 * 60)
+TITLE_MAX = GroupSession.title.max_length
+ROOM_MAX = GroupSession.room.max_length
+DESCRIPTION_MAX = 2000           # what the form accepts
+FACILITATOR_ROLES = ("counsellor", "trainer", "coordinator", "mentor")
+
+
+def _check_minutes(minutes: int) -> None:
+    if not MINUTES[0] <= minutes <= MINUTES[1]:
+        raise CounsellingError(_l("A session lasts between %(low)d and %(high)d minutes.",
+                                  low=MINUTES[0], high=MINUTES[1]), "minutes")
+
+
+def _check_capacity_range(capacity: int) -> None:
+    if not CAPACITY[0] <= capacity <= CAPACITY[1]:
+        raise CounsellingError(_l("Capacity is between %(low)d and %(high)d people.",
+                                  low=CAPACITY[0], high=CAPACITY[1]), "capacity")
 
 
 def create_sessions(title: str, starts_at: dt.datetime, minutes: int, room: str, capacity: int,
@@ -34,31 +55,67 @@ def create_sessions(title: str, starts_at: dt.datetime, minutes: int, room: str,
     title = (title or "").strip()
     if not title:
         raise CounsellingError(_l("Give the session a title."), "title")
-    if not 1 <= capacity <= 200:
-        raise CounsellingError(_l("Capacity is between 1 and 200 people."), "capacity")
-    if not 1 <= weeks <= 52:
-        raise CounsellingError(_l("A series has between 1 and 52 weeks."), "weeks")
-    if not 15 <= minutes <= 8 * 60:
-        raise CounsellingError(_l("A session lasts between 15 minutes and 8 hours."), "minutes")
+    _check_capacity_range(capacity)
+    if not WEEKS[0] <= weeks <= WEEKS[1]:
+        raise CounsellingError(_l("A series has between %(low)d and %(high)d weeks.",
+                                  low=WEEKS[0], high=WEEKS[1]), "weeks")
+    _check_minutes(minutes)
     facilitators = list(User.select().where(User.id.in_(list(facilitator_ids or []))
                                             & (User.active == True)))  # noqa: E712
     if not facilitators:
         raise CounsellingError(_l("Choose at least one facilitator."), "facilitators")
     series = uuid.uuid4().hex if weeks > 1 else ""
     sessions = []
-    for week in range(weeks):
-        start = starts_at + dt.timedelta(weeks=week)
-        session = GroupSession.create(title=title[:120], description=description or "",
-                                      starts_at=start, ends_at=start + dt.timedelta(minutes=minutes),
-                                      room=(room or "")[:60], capacity=capacity, series=series,
-                                      created_by=actor)
-        GroupFacilitator.insert_many([{"session": session.id, "user": f.id}
-                                      for f in facilitators]).execute()
-        sessions.append(session)
-    services.slots_changed()
-    audit.record("counselling.group_created", "group_session", sessions[0].id,
-                 f"{weeks} week(s)", actor=actor)
+    with db.atomic():
+        for week in range(weeks):
+            start = starts_at + dt.timedelta(weeks=week)
+            session = GroupSession.create(
+                title=title[:TITLE_MAX], description=description or "",
+                starts_at=start, ends_at=start + dt.timedelta(minutes=minutes),
+                room=(room or "")[:ROOM_MAX], capacity=capacity, series=series, created_by=actor)
+            GroupFacilitator.insert_many([{"session": session.id, "user": f.id}
+                                          for f in facilitators]).execute()
+            sessions.append(session)
+        services.slots_changed()
+        audit.record("counselling.group_created", "group_session", sessions[0].id,
+                     f"{weeks} week(s)", actor=actor)
     return sessions
+
+
+def session_or_none(session_id) -> GroupSession | None:
+    return GroupSession.get_or_none(GroupSession.id == session_id)
+
+
+def active_signup(session: GroupSession, signup_id) -> GroupSignup | None:
+    """A sign-up of this session that is not cancelled."""
+    return GroupSignup.get_or_none((GroupSignup.id == signup_id)
+                                   & (GroupSignup.session == session)
+                                   & (GroupSignup.status != CANCELLED))
+
+
+def member_signup(session: GroupSession, member: Member) -> GroupSignup | None:
+    """The member's sign-up of this session (seat or waiting list)."""
+    return GroupSignup.get_or_none((GroupSignup.session == session)
+                                   & (GroupSignup.member == member)
+                                   & (GroupSignup.status != CANCELLED))
+
+
+def facilitator_choices(session: GroupSession | None = None) -> list[tuple[int, str]]:
+    """Active staff who may facilitate; when changing a session, also its
+    current facilitators (so keeping them is always a valid choice)."""
+    people = (User.select(User.id, User.display_name)
+              .join(UserRole, on=(UserRole.user == User.id))
+              .where(UserRole.role.in_(FACILITATOR_ROLES) & (User.active == True))  # noqa: E712
+              .distinct().order_by(User.display_name))
+    choices = [(p.id, p.display_name) for p in people]
+    if session is not None:
+        known = {pid for pid, _name in choices}
+        extra = (User.select(User.id, User.display_name)
+                 .join(GroupFacilitator, on=(GroupFacilitator.user == User.id))
+                 .where((GroupFacilitator.session == session) & User.id.not_in(list(known))
+                        & (User.active == True)))  # noqa: E712
+        choices += [(p.id, p.display_name) for p in extra]
+    return choices
 
 
 def upcoming(now: dt.datetime | None = None, limit: int = 50):
@@ -115,28 +172,32 @@ def booked_count(session: GroupSession) -> int:
 
 
 def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
-    """A seat if one is free, else a place on the waiting list. Call inside
-    db.atomic() (IMMEDIATE on SQLite: the seat count cannot change under us)."""
-    if session.cancelled_at or session.starts_at <= utcnow():
-        raise CounsellingError(_l("This session is no longer open for sign-up."))
-    if member.anonymised_at or member.status == "exited":
-        raise CounsellingError(_l("This member has left the centre: no new sign-ups."), "member")
-    status = BOOKED if booked_count(session) < session.capacity else WAITLISTED
-    existing = GroupSignup.get_or_none((GroupSignup.session == session)
-                                       & (GroupSignup.member == member))
-    if existing and existing.status != CANCELLED:
-        raise CounsellingError(_l("Already signed up for this session."), "member")
-    if existing:
-        existing.status, existing.created_at, existing.cancelled_at = status, utcnow(), None
-        existing.promoted_at, existing.created_by = None, actor
-        existing.save()
-        signup = existing
-        GroupNotice.delete().where((GroupNotice.session == session) & (GroupNotice.member == member)
-                                   & GroupNotice.removed_at.is_null(False)).execute()
-    else:
-        signup = GroupSignup.create(session=session, member=member, status=status,
-                                    created_by=actor)
-    audit.record("counselling.group_signup", "group_session", session.id, status, actor=actor)
+    """A seat if one is free, else a place on the waiting list, in one
+    transaction (IMMEDIATE on SQLite: the seat count cannot change under us)."""
+    with db.atomic():
+        if session.cancelled_at or session.starts_at <= utcnow():
+            raise CounsellingError(_l("This session is no longer open for sign-up."))
+        if member.anonymised_at or member.status == "exited":
+            raise CounsellingError(_l("This member has left the centre: no new sign-ups."),
+                                   "member")
+        status = BOOKED if booked_count(session) < session.capacity else WAITLISTED
+        existing = GroupSignup.get_or_none((GroupSignup.session == session)
+                                           & (GroupSignup.member == member))
+        if existing and existing.status != CANCELLED:
+            raise CounsellingError(_l("Already signed up for this session."), "member")
+        if existing:
+            existing.status, existing.created_at, existing.cancelled_at = status, utcnow(), None
+            existing.promoted_at, existing.created_by = None, actor
+            existing.save()
+            signup = existing
+            GroupNotice.delete().where((GroupNotice.session == session)
+                                       & (GroupNotice.member == member)
+                                       & GroupNotice.removed_at.is_null(False)).execute()
+        else:
+            signup = GroupSignup.create(session=session, member=member, status=status,
+                                        created_by=actor)
+        audit.record("counselling.group_signup", "group_session", session.id, status,
+                     actor=actor)
     return signup
 
 
@@ -144,16 +205,15 @@ def cancel_signup(signup: GroupSignup, actor=None, tell_member: bool = False) ->
     """Free the seat; the first person waiting gets it. Returns them.
     `tell_member`: staff took them off, so their home page says so (a
     member who leaves by themselves knows)."""
-    was_booked = signup.status == BOOKED
-    signup.status, signup.cancelled_at = CANCELLED, utcnow()
-    signup.save(only=[GroupSignup.status, GroupSignup.cancelled_at])
-    if tell_member:
-        _notify_removed(signup)
-    audit.record("counselling.group_signup_cancelled", "group_session", signup.session_id,
-                 actor=actor)
-    if not was_booked:
-        return None
-    promoted = promote(signup.session)
+    with db.atomic():
+        was_booked = signup.status == BOOKED
+        signup.status, signup.cancelled_at = CANCELLED, utcnow()
+        signup.save(only=[GroupSignup.status, GroupSignup.cancelled_at])
+        if tell_member:
+            _notify_removed(signup)
+        audit.record("counselling.group_signup_cancelled", "group_session", signup.session_id,
+                     actor=actor)
+        promoted = promote(signup.session) if was_booked else []
     return promoted[0] if promoted else None
 
 
@@ -177,8 +237,7 @@ def promote(session: GroupSession) -> list[GroupSignup]:
 
 
 def _check_capacity(session: GroupSession, capacity: int) -> None:
-    if not 1 <= capacity <= 200:
-        raise CounsellingError(_l("Capacity is between 1 and 200 people."), "capacity")
+    _check_capacity_range(capacity)
     booked = booked_count(session)
     if capacity < booked:
         raise CounsellingError(_l("Places cannot be fewer than the people who already have "
@@ -187,20 +246,22 @@ def _check_capacity(session: GroupSession, capacity: int) -> None:
 
 
 def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
-    _check_capacity(session, capacity)
-    session.capacity = capacity
-    session.save(only=[GroupSession.capacity])
-    promote(session)
-    audit.record("counselling.group_capacity", "group_session", session.id, str(capacity),
-                 actor=actor)
+    with db.atomic():
+        _check_capacity(session, capacity)
+        session.capacity = capacity
+        session.save(only=[GroupSession.capacity])
+        promote(session)
+        audit.record("counselling.group_capacity", "group_session", session.id, str(capacity),
+                     actor=actor)
 
 
 def cancel_session(session: GroupSession, actor=None) -> None:
-    _notify_signed_up(session, session.starts_at)
-    session.cancelled_at = utcnow()
-    session.save(only=[GroupSession.cancelled_at])
-    services.slots_changed()
-    audit.record("counselling.group_cancelled", "group_session", session.id, actor=actor)
+    with db.atomic():
+        _notify_signed_up(session, session.starts_at)
+        session.cancelled_at = utcnow()
+        session.save(only=[GroupSession.cancelled_at])
+        services.slots_changed()
+        audit.record("counselling.group_cancelled", "group_session", session.id, actor=actor)
 
 
 def editable(session: GroupSession) -> bool:
@@ -218,15 +279,47 @@ def update_session(session: GroupSession, title: str, starts_at: dt.datetime, mi
     """Change an upcoming session (this one only, not the rest of its
     series). Everything is checked before anything is written. Returns the
     names of the changed fields (also the audit summary: no values)."""
+    with db.atomic():
+        new, facilitators = _checked_change(session, title, starts_at, minutes, room, capacity,
+                                            facilitator_ids, description)
+        current = {f.user_id for f in GroupFacilitator.select(GroupFacilitator.user)
+                   .where(GroupFacilitator.session == session)}
+        changed = [name for name, value in new.items() if getattr(session, name) != value]
+        if facilitators != current:
+            changed.append("facilitators")
+        if not changed:
+            return []
+        if "starts_at" in changed or "room" in changed:
+            _notify_signed_up(session, starts_at)
+        more_places = capacity > session.capacity
+        for name, value in new.items():
+            setattr(session, name, value)
+        session.save()
+        if "facilitators" in changed:
+            GroupFacilitator.delete().where((GroupFacilitator.session == session)
+                                            & GroupFacilitator.user.not_in(list(facilitators))
+                                            ).execute()
+            GroupFacilitator.insert_many([{"session": session.id, "user": uid}
+                                          for uid in sorted(facilitators - current)]).execute()
+        if {"starts_at", "ends_at", "facilitators"} & set(changed):
+            services.slots_changed()      # facilitating blocks a counsellor's free slots
+        audit.record("counselling.group_edited", "group_session", session.id,
+                     ", ".join(changed), actor=actor)
+        if more_places:
+            promote(session)
+    return changed
+
+
+def _checked_change(session, title, starts_at, minutes, room, capacity, facilitator_ids,
+                    description) -> tuple[dict, set[int]]:
+    """The new values of a session and its facilitators' ids, or a refusal."""
     if not editable(session):
-        raise CounsellingError(_l("This session has started or is cancelled: it can no longer "
-                                  "be changed."))
-    title = (title or "").strip()[:120]
-    room = (room or "").strip()[:60]
+        raise CounsellingError(_l("This session has started or is cancelled: it can no "
+                                  "longer be changed."))
+    title = (title or "").strip()[:TITLE_MAX]
     if not title:
         raise CounsellingError(_l("Give the session a title."), "title")
-    if not 15 <= minutes <= 8 * 60:
-        raise CounsellingError(_l("A session lasts between 15 minutes and 8 hours."), "minutes")
+    _check_minutes(minutes)
     if starts_at <= utcnow():
         raise CounsellingError(_l("This date and time have already passed: choose a later "
                                   "one."), "day")
@@ -235,37 +328,12 @@ def update_session(session: GroupSession, title: str, starts_at: dt.datetime, mi
         User.id.in_(list(facilitator_ids or [])) & (User.active == True))}  # noqa: E712
     if not facilitators:
         raise CounsellingError(_l("Choose at least one facilitator."), "facilitators")
-    current = {f.user_id for f in GroupFacilitator.select(GroupFacilitator.user)
-               .where(GroupFacilitator.session == session)}
-    ends_at = starts_at + dt.timedelta(minutes=minutes)
-    new = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "room": room,
-           "capacity": capacity}
+    new = {"title": title, "starts_at": starts_at,
+           "ends_at": starts_at + dt.timedelta(minutes=minutes),
+           "room": (room or "").strip()[:ROOM_MAX], "capacity": capacity}
     if description is not None:
         new["description"] = description.strip()
-    changed = [name for name, value in new.items() if getattr(session, name) != value]
-    if facilitators != current:
-        changed.append("facilitators")
-    if not changed:
-        return []
-    if "starts_at" in changed or "room" in changed:
-        _notify_signed_up(session, starts_at)
-    more_places = capacity > session.capacity
-    for name, value in new.items():
-        setattr(session, name, value)
-    session.save()
-    if "facilitators" in changed:
-        GroupFacilitator.delete().where((GroupFacilitator.session == session)
-                                        & GroupFacilitator.user.not_in(list(facilitators))
-                                        ).execute()
-        GroupFacilitator.insert_many([{"session": session.id, "user": uid}
-                                      for uid in sorted(facilitators - current)]).execute()
-    if {"starts_at", "ends_at", "facilitators"} & set(changed):
-        services.slots_changed()      # facilitating blocks a counsellor's free slots
-    audit.record("counselling.group_edited", "group_session", session.id, ", ".join(changed),
-                 actor=actor)
-    if more_places:
-        promote(session)
-    return changed
+    return new, facilitators
 
 
 def _notify_removed(signup: GroupSignup) -> None:
@@ -312,16 +380,17 @@ def _notify_signed_up(session: GroupSession, new_starts_at: dt.datetime) -> None
 
 def record_attendance(session: GroupSession, present_ids, actor=None) -> int:
     """The register: every confirmed seat is marked present or absent."""
-    if session.starts_at > utcnow():
-        raise CounsellingError(_l("The register opens when the session starts."))
-    present = {int(i) for i in present_ids}
-    rows = list(GroupSignup.select().where((GroupSignup.session == session)
-                                           & (GroupSignup.status == BOOKED)))
-    for row in rows:
-        row.attended = row.id in present
-        row.save(only=[GroupSignup.attended])
-    audit.record("counselling.group_register", "group_session", session.id,
-                 f"{len(present & {r.id for r in rows})}/{len(rows)} present", actor=actor)
+    with db.atomic():
+        if session.starts_at > utcnow():
+            raise CounsellingError(_l("The register opens when the session starts."))
+        present = {int(i) for i in present_ids}
+        rows = list(GroupSignup.select().where((GroupSignup.session == session)
+                                               & (GroupSignup.status == BOOKED)))
+        for row in rows:
+            row.attended = row.id in present
+            row.save(only=[GroupSignup.attended])
+        audit.record("counselling.group_register", "group_session", session.id,
+                     f"{len(present & {r.id for r in rows})}/{len(rows)} present", actor=actor)
     return len(rows)
 
 

@@ -20,9 +20,17 @@ from app.i18n import lazy_gettext as _l
 
 from app import audit
 from app.access import user_can
+from app.auth.models import User
 from app.counselling.models import ATTENDED, RISK_LEVELS, Booking, SessionNote
 from app.counselling.services import CounsellingError
-from app.db import utcnow
+from app.db import db, utcnow
+from app.members.models import Member
+
+# What the note form accepts (characters).
+TEXT_MAX = 20000
+CONCERNS_MAX = 4000
+FOLLOW_UP_MAX = 4000
+SUPERVISION_LIST_SIZE = 100
 
 
 def may_write(user, booking: Booking) -> bool:
@@ -41,6 +49,47 @@ def may_release(user, note: SessionNote) -> bool:
 
 def note_for(booking: Booking) -> SessionNote | None:
     return SessionNote.get_or_none(SessionNote.booking == booking)
+
+
+def writable_booking(user, booking_id) -> Booking | None:
+    """The user's own attended session, whose note they may write."""
+    return Booking.get_or_none((Booking.id == booking_id) & (Booking.counsellor == user.id)
+                               & (Booking.status == ATTENDED))
+
+
+def own_note(user, note_id) -> SessionNote | None:
+    """A note this user wrote (what the author's own pages open)."""
+    if not user_can(user, "counselling.notes"):
+        return None
+    return SessionNote.get_or_none((SessionNote.id == note_id) & (SessionNote.author == user.id))
+
+
+def supervised_note(user, note_id) -> SessionNote | None:
+    """Any note, for a supervisor (each read is audited by `read`)."""
+    if not user_can(user, "counselling.supervise"):
+        return None
+    return SessionNote.get_or_none(SessionNote.id == note_id)
+
+
+def about(note: SessionNote) -> dict:
+    """What the note page shows around a note: its session, member, author
+    and who released it (never read without `read`)."""
+    return {"booking": Booking.get_by_id(note.booking_id),
+            "member": Member.get_by_id(note.member_id),
+            "author": User.get_by_id(note.author_id),
+            "released_by": User.get_or_none(User.id == note.released_by_id)
+            if note.released_by_id else None}
+
+
+def supervision_list(user) -> list[SessionNote]:
+    """The latest notes a supervisor may open, with the session's time,
+    the member's code and the author's name (no word of any note)."""
+    return list(readable_notes(user)
+                .select_extend(Booking.starts_at, Member.code, User.display_name)
+                .join(Booking, on=(SessionNote.booking == Booking.id))
+                .switch(SessionNote).join(Member, on=(SessionNote.member == Member.id))
+                .switch(SessionNote).join(User, on=(SessionNote.author == User.id))
+                .limit(SUPERVISION_LIST_SIZE))
 
 
 def read(user, note: SessionNote) -> SessionNote:
@@ -63,16 +112,23 @@ def save(user, booking: Booking, text: str, concerns: str = "", risk_level: str 
         raise CounsellingError(_l("Write the note."), "text")
     if risk_level and risk_level not in RISK_LEVELS:
         raise CounsellingError(_l("Choose a risk level."), "risk_level")
-    note = note_for(booking)
-    if note is not None and note.author_id != user.id:
-        raise PermissionError("only the author edits a note")
     fields = {"text": text, "concerns": (concerns or "").strip(), "risk_level": risk_level or "",
               "follow_up": (follow_up or "").strip()}
-    if note is None:
-        note = SessionNote.create(booking=booking, member=booking.member_id, author=user.id,
-                                  **fields)
-        audit.record("counselling.note_written", "session_note", note.id, actor=user)
-        return note
+    with db.atomic():
+        note = note_for(booking)
+        if note is not None and note.author_id != user.id:
+            raise PermissionError("only the author edits a note")
+        if note is None:
+            note = SessionNote.create(booking=booking, member=booking.member_id, author=user.id,
+                                      **fields)
+            audit.record("counselling.note_written", "session_note", note.id, actor=user)
+            return note
+        _update(user, note, fields)
+    return note
+
+
+def _update(user, note: SessionNote, fields: dict) -> None:
+    """Edit a note; a released one is withdrawn when its words change."""
     changed = any(getattr(note, name) != value for name, value in fields.items())
     for name, value in fields.items():
         setattr(note, name, value)
@@ -85,24 +141,24 @@ def save(user, booking: Booking, text: str, concerns: str = "", risk_level: str 
     if withdrawn:
         audit.record("counselling.note_release_withdrawn", "session_note", note.id,
                      "note edited", actor=user)
-    return note
 
 
 def set_release(user, note: SessionNote, release: bool) -> SessionNote:
     """Record the counsellor's decision on the member's own data export:
     released (who and when) or withdrawn. Audited without a word of the
-    note. Call inside db.atomic()."""
+    note."""
     if not may_release(user, note):
         raise PermissionError("only the author or a supervisor decides on a note's release")
     if release == (note.released_at is not None):
         return note                                   # already so: nothing to record
     if release and not (note.text or "").strip():
         raise CounsellingError(_l("An empty note cannot be released."))
-    note.released_at, note.released_by = (utcnow(), user.id) if release else (None, None)
-    note.save(only=[SessionNote.released_at, SessionNote.released_by])
-    action = "counselling.note_released" if release else "counselling.note_release_withdrawn"
-    audit.record(action, "session_note", note.id,
-                 "to the member's own export" if release else "", actor=user)
+    with db.atomic():
+        note.released_at, note.released_by = (utcnow(), user.id) if release else (None, None)
+        note.save(only=[SessionNote.released_at, SessionNote.released_by])
+        action = "counselling.note_released" if release else "counselling.note_release_withdrawn"
+        audit.record(action, "session_note", note.id,
+                     "to the member's own export" if release else "", actor=user)
     return note
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 from app.i18n import gettext as _
 
 from app.counselling.models import BOOKED, Booking, GroupNotice, GroupSession, GroupSignup
-from app.db import utcnow
+from app.db import db, utcnow
 from app.registry import Banner, HomeSection, ScheduleItem
 
 
@@ -99,7 +99,8 @@ def open_notices(member) -> list[dict]:
     meetings they are still signed up for (seat or waiting list), and for
     those staff took them off."""
     signed_up = GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
-    taken_off = GroupNotice.removed_at.is_null(False) & (GroupSignup.status == GroupSignup.CANCELLED)
+    taken_off = (GroupNotice.removed_at.is_null(False)
+                 & (GroupSignup.status == GroupSignup.CANCELLED))
     rows = (GroupNotice.select(GroupNotice, GroupSession)
             .join(GroupSession, on=(GroupNotice.session == GroupSession.id))
             .join(GroupSignup, on=((GroupSignup.session == GroupSession.id)
@@ -126,7 +127,13 @@ def group_notices(member) -> HomeSection | None:
 
 
 def dismiss_notice(member, notice_id: int) -> bool:
-    """The member has read it: hide it (until the next change)."""
-    return GroupNotice.update(dismissed_at=utcnow()).where(
-        (GroupNotice.id == notice_id) & (GroupNotice.member == member)
-        & GroupNotice.dismissed_at.is_null()).execute() > 0
+    """The member has read it: hide it (until the next change). False when
+    the member has no such notice."""
+    with db.atomic():
+        notice = GroupNotice.get_or_none((GroupNotice.id == notice_id)
+                                         & (GroupNotice.member == member))
+        if notice is None:
+            return False
+        GroupNotice.update(dismissed_at=utcnow()).where(
+            (GroupNotice.id == notice.id) & GroupNotice.dismissed_at.is_null()).execute()
+    return True

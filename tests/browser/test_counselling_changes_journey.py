@@ -5,7 +5,7 @@ with the keyboard; a counsellor releases a note to the member's own data
 export and withdraws it again."""
 import datetime as dt
 
-from app.counselling import groups, notes, services
+from app.counselling import bookings, groups, notes, services
 from app.counselling.models import Booking, GroupSession, SessionNote
 from tests.browser.conftest import sign_in
 from tests.counselling_helpers import counsellor_every_day, local, make_member, no_holidays
@@ -72,10 +72,10 @@ def test_counsellor_releases_a_note_on_a_phone(live_server, phone, shot):
         no_holidays()
         counsellor = counsellor_every_day(username="chebet")
         member = make_member()
-        booking = services.book(member, counsellor.id,
+        booking = bookings.book(member, counsellor.id,
                                 local(services.local_today() + dt.timedelta(days=2), 10))
         shift_time(Booking, "starts_at", -dt.timedelta(days=3), Booking.id == booking.id)
-        services.mark(Booking.get_by_id(booking.id), "attended")
+        bookings.mark(Booking.get_by_id(booking.id), "attended")
         note = notes.save(counsellor, Booking.get_by_id(booking.id),
                           "We agreed on three small steps.", risk_level="low")
 
