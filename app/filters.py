@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import dates
 from flask_babel import get_locale
@@ -28,6 +29,22 @@ def local_date(value, fmt: str = "medium") -> str:
     return dates.format_date(value, fmt, locale=get_locale())
 
 
+def local_time(value, fmt: str = "short") -> str:
+    """The time of day in the page's locale (09:00): of a stored (naive
+    UTC) datetime in Nairobi time, or of a wall-clock time as it is."""
+    if value is None:
+        return "—"
+    clock = value if isinstance(value, dt.time) else to_local(value)
+    return _time_of_day(clock.hour, clock.minute, clock.second, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=1024)
+def _time_of_day(hour: int, minute: int, second: int, fmt: str, locale: str) -> str:
+    """Babel's formatting of a time of day: a page shows the same few times
+    (a slot list, an agenda) many times over."""
+    return dates.format_time(dt.time(hour, minute, second), fmt, locale=locale)
+
+
 def local_datetime_iso(value: str | None, fmt: str = "short") -> str:
     """local_datetime of an ISO text (exports keep times as UTC ISO text)."""
     return local_datetime(dt.datetime.fromisoformat(value), fmt) if value else "—"
@@ -47,6 +64,7 @@ def yes_no(value: bool) -> str:
 def init_app(app) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(local_time, "time")
     app.add_template_filter(local_datetime_iso, "datetime_iso")
     app.add_template_filter(money, "money")
     app.add_template_filter(yes_no, "yes_no")

@@ -157,6 +157,10 @@ class IdField(SelectField):
         kwargs.pop("coerce", None)
         super().__init__(label, validators, coerce=_id_or_none, choices=choices, **kwargs)
 
+    def _value(self):
+        """The id as a hidden input shows it (widget=HiddenInput())."""
+        return "" if self.data is None else str(self.data)
+
     def pre_validate(self, form):
         raw = (self.raw_data or [""])[0]
         if self.data is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.clock import NAIROBI, to_utc
+from app.clock import NAIROBI, to_utc, today
 from app.counselling import services
 from tests.factories import make_member, make_user  # noqa: F401  (counselling tests import both here)
 
@@ -21,7 +21,7 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def days_ahead(n: int) -> dt.date:
-    return services.local_today() + dt.timedelta(days=n)
+    return today() + dt.timedelta(days=n)
 
 
 def no_holidays():

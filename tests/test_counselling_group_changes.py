@@ -190,7 +190,7 @@ def _soup(response):
 
 
 def _form(session, **changes):
-    from app.counselling.slots import to_local
+    from app.clock import to_local
     start = to_local(session.starts_at)
     data = {"title": session.title, "description": "", "day": start.date().isoformat(),
             "start_time": start.strftime("%H:%M"), "minutes": "90", "room": session.room,

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from app.audit import AuditEvent
 from app.counselling import bookings, notes
 from app.counselling.models import Booking, SessionNote
-from app.counselling.slots import to_local
+from app.clock import to_local
 from app.members import services as members
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import PASSWORD, app_db, make_user, shift_time

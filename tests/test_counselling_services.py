@@ -9,7 +9,7 @@ from icalendar import Calendar
 from app.audit import AuditEvent
 from app.counselling import bookings, feeds, groups, holidays, notes, services
 from app.counselling.models import Booking, BookingEvent, GroupSignup, SessionNote
-from app.counselling.slots import to_local
+from app.clock import to_local
 from app.db import utcnow
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import make_user, shift_time
@@ -27,6 +27,21 @@ def test_one_off_holiday_applies_in_its_year_only(conn):
     holidays.add_holiday("Good Friday", dt.date(2027, 3, 26), every_year=False)
     assert dt.date(2027, 3, 26) in holidays.holidays_between(dt.date(2027, 3, 1), dt.date(2027, 4, 1))
     assert dt.date(2028, 3, 26) not in holidays.holidays_between(dt.date(2028, 3, 1), dt.date(2028, 4, 1))
+
+
+def test_holidays_between_is_the_one_public_calendar(conn):
+    """What other modules call (loans move due dates off holidays, education
+    skips them): the coordinator's list, a day switched off is a working
+    day again, and an empty range has none."""
+    day = dt.date(2027, 4, 2)
+    good_friday = holidays.add_holiday("Good Friday", day, every_year=False)
+    assert holidays.holidays_between(day, day) == {day}
+    holidays.set_holiday_active(good_friday, False)
+    assert holidays.holidays_between(day, day) == set()
+    assert holidays.holidays_between(dt.date(2027, 12, 31), dt.date(2027, 1, 1)) == set()
+    # Christmas 2027 is a Saturday and Boxing Day a Sunday: Monday 27th is observed
+    assert holidays.holidays_between(dt.date(2027, 12, 24), dt.date(2027, 12, 28)) == {
+        dt.date(2027, 12, 25), dt.date(2027, 12, 26), dt.date(2027, 12, 27)}
 
 
 def test_no_slot_on_a_holiday(conn):
@@ -164,6 +179,20 @@ def test_self_booking_switched_off_refuses_members(conn):
         bookings.book(make_member(), person.id, local(days_ahead(3), 10), by_member=True)
 
 
+def test_members_cannot_move_an_appointment_while_online_booking_is_off(conn):
+    no_holidays()
+    person = counsellor_every_day()
+    booking = bookings.book(make_member(), person.id, local(days_ahead(3), 10))
+    row = services.settings()
+    row.self_booking = False
+    row.save()
+    later = local(days_ahead(4), 10)
+    with pytest.raises(services.CounsellingError):
+        bookings.reschedule(booking, person.id, later, by_member=True)
+    assert Booking.get_by_id(booking.id).starts_at == booking.starts_at
+    assert bookings.reschedule(booking, person.id, later).starts_at == later   # staff still may
+
+
 def test_statuses_attended_and_no_show_only_after_start(conn):
     no_holidays()
     person = counsellor_every_day()
@@ -205,6 +234,19 @@ def test_notes_are_read_only_by_author_and_supervisor_and_every_read_is_audited(
     assert not AuditEvent.select().where(AuditEvent.summary.contains("sleep")).exists()
     assert list(notes.readable_notes(other)) == []
     assert [n.id for n in notes.readable_notes(supervisor)] == [note.id]
+
+
+def test_the_note_rule_keeps_the_lengths_the_form_shows(conn):
+    no_holidays()
+    author = counsellor_every_day()
+    booking = _attended(author)
+    for field, most in (("text", notes.TEXT_MAX), ("concerns", notes.CONCERNS_MAX),
+                        ("follow_up", notes.FOLLOW_UP_MAX)):
+        words = {"text": "Fine.", field: "x" * (most + 1)}
+        with pytest.raises(services.CounsellingError) as error:
+            notes.save(author, booking, **words)
+        assert error.value.field == field
+    assert not SessionNote.select().exists()
 
 
 def test_notes_only_after_attended(conn):

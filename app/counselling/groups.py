@@ -82,22 +82,11 @@ def create_sessions(title: str, starts_at: dt.datetime, minutes: int, room: str,
     return sessions
 
 
-def session_or_none(session_id) -> GroupSession | None:
-    return GroupSession.get_or_none(GroupSession.id == session_id)
-
-
-def active_signup(session: GroupSession, signup_id) -> GroupSignup | None:
-    """A sign-up of this session that is not cancelled."""
-    return GroupSignup.get_or_none((GroupSignup.id == signup_id)
-                                   & (GroupSignup.session == session)
-                                   & (GroupSignup.status != CANCELLED))
-
-
-def member_signup(session: GroupSession, member: Member) -> GroupSignup | None:
-    """The member's sign-up of this session (seat or waiting list)."""
-    return GroupSignup.get_or_none((GroupSignup.session == session)
-                                   & (GroupSignup.member == member)
-                                   & (GroupSignup.status != CANCELLED))
+def active_signups(session: GroupSession):
+    """The sign-ups of this session that are not cancelled (seats and the
+    waiting list)."""
+    return GroupSignup.select().where((GroupSignup.session == session)
+                                      & (GroupSignup.status != CANCELLED))
 
 
 def facilitator_choices(session: GroupSession | None = None) -> list[tuple[int, str]]:

@@ -54,10 +54,6 @@ def holiday_list() -> list[Holiday]:
                                           Holiday.day))
 
 
-def holiday_or_none(holiday_id) -> Holiday | None:
-    return Holiday.get_or_none(Holiday.id == holiday_id)
-
-
 def add_holiday(name: str, day: dt.date, every_year: bool, actor=None) -> Holiday:
     name = (name or "").strip()
     if not name:

@@ -26,7 +26,7 @@ from app.counselling.services import CounsellingError
 from app.db import db, utcnow
 from app.members.models import Member
 
-# What the note form accepts (characters).
+# How long each part of a note may be (characters; the form takes them too).
 TEXT_MAX = 20000
 CONCERNS_MAX = 4000
 FOLLOW_UP_MAX = 4000
@@ -51,24 +51,24 @@ def note_for(booking: Booking) -> SessionNote | None:
     return SessionNote.get_or_none(SessionNote.booking == booking)
 
 
-def writable_booking(user, booking_id) -> Booking | None:
-    """The user's own attended session, whose note they may write."""
-    return Booking.get_or_none((Booking.id == booking_id) & (Booking.counsellor == user.id)
-                               & (Booking.status == ATTENDED))
+def writable_bookings(user):
+    """The user's own attended sessions, whose notes they may write."""
+    return Booking.select().where((Booking.counsellor == user.id)
+                                  & (Booking.status == ATTENDED))
 
 
-def own_note(user, note_id) -> SessionNote | None:
-    """A note this user wrote (what the author's own pages open)."""
+def own_notes(user):
+    """Notes this user wrote (what the author's own pages open)."""
+    query = SessionNote.select()
     if not user_can(user, "counselling.notes"):
-        return None
-    return SessionNote.get_or_none((SessionNote.id == note_id) & (SessionNote.author == user.id))
+        return query.where(False)
+    return query.where(SessionNote.author == user.id)
 
 
-def supervised_note(user, note_id) -> SessionNote | None:
-    """Any note, for a supervisor (each read is audited by `read`)."""
-    if not user_can(user, "counselling.supervise"):
-        return None
-    return SessionNote.get_or_none(SessionNote.id == note_id)
+def supervised_notes(user):
+    """Every note, for a supervisor (each read is audited by `read`)."""
+    query = SessionNote.select()
+    return query if user_can(user, "counselling.supervise") else query.where(False)
 
 
 def about(note: SessionNote) -> dict:
@@ -114,6 +114,10 @@ def save(user, booking: Booking, text: str, concerns: str = "", risk_level: str 
         raise CounsellingError(_l("Choose a risk level."), "risk_level")
     fields = {"text": text, "concerns": (concerns or "").strip(), "risk_level": risk_level or "",
               "follow_up": (follow_up or "").strip()}
+    for name, most in (("text", TEXT_MAX), ("concerns", CONCERNS_MAX),
+                       ("follow_up", FOLLOW_UP_MAX)):
+        if len(fields[name]) > most:
+            raise CounsellingError(_l("Use at most %(max)d characters.", max=most), name)
     with db.atomic():
         note = note_for(booking)
         if note is not None and note.author_id != user.id:
@@ -165,7 +169,7 @@ def set_release(user, note: SessionNote, release: bool) -> SessionNote:
 def released_for_export(member) -> list[dict]:
     """The member's own data export: released notes only, each as the
     session's date (Nairobi) and the note's text. Nothing else of a note."""
-    from app.counselling.slots import to_local
+    from app.clock import to_local
     rows = (SessionNote.select(SessionNote.text, Booking.starts_at)
             .join(Booking, on=(SessionNote.booking == Booking.id))
             .where((SessionNote.member == member) & SessionNote.released_at.is_null(False)

@@ -10,6 +10,7 @@ from app.access import user_can
 from app.counselling import labels as L
 from app.counselling import services
 from app.counselling.models import ATTENDED, HOLDING, NO_SHOW, Booking, GroupSession, GroupSignup
+from app.clock import today
 from app.db import utcnow
 
 
@@ -20,7 +21,7 @@ def _scoped(query, user):
 
 
 def sessions_panel(user) -> dict:
-    monday = services.week_start(services.local_today())
+    monday = services.week_start(today())
     start, end = services.local_range(monday, monday + dt.timedelta(days=6))
     this_week = _scoped(Booking.select().where(
         (Booking.starts_at >= start) & (Booking.starts_at < end)
@@ -68,14 +69,4 @@ def template_helpers() -> dict:
     def weekday_name(index: int) -> str:
         return str(L.WEEKDAYS[index])
 
-    def local_time(value) -> str:
-        from app.counselling.slots import to_local
-        return to_local(value).strftime("%H:%M") if value else ""
-
-    def local_day(value):
-        """The Nairobi calendar date of a stored UTC time (the day |date shows)."""
-        from app.counselling.slots import to_local
-        return to_local(value).date() if value else None
-
-    return {"counselling_label": counselling_label, "weekday_name": weekday_name,
-            "local_time": local_time, "local_day": local_day}
+    return {"counselling_label": counselling_label, "weekday_name": weekday_name}

@@ -22,6 +22,7 @@ from app.rules import RuleError
 from app import audit
 from app.access import user_can
 from app.auth.models import User, UserRole
+from app.clock import local_midnight, to_local, to_utc
 from app.counselling import slots as S
 from app.counselling.holidays import holidays_between
 from app.counselling.labels import KENYA_FIXED_HOLIDAYS
@@ -29,8 +30,6 @@ from app.counselling.models import (
     EXCEPTION_KINDS, HOLDING, AvailabilityException, AvailabilityTemplate, Booking,
     CounsellingSettings, GroupFacilitator, GroupSession, Holiday, SlotsVersion)
 from app.db import Prepared, db, utcnow
-
-NAIROBI = S.NAIROBI
 
 # Limits, stated once: the rules below refuse what is outside them and the
 # forms (forms.py) take their ranges and lengths from here.
@@ -112,10 +111,6 @@ def counsellor_list() -> list[User]:
     return list(_COUNSELLORS.iterate())
 
 
-def counsellor_or_none(user_id) -> User | None:
-    return counsellors().where(User.id == user_id).first()
-
-
 def manageable_counsellors(user):
     """Whose availability and agenda `user` may see: all counsellors for
     coordinators, otherwise only themself."""
@@ -132,15 +127,10 @@ def manageable_counsellor_list(user) -> list[User]:
     return [p for p in people if p.id == user.id]
 
 
-def manageable_counsellor(user, counsellor_id) -> User | None:
-    """A counsellor `user` may manage (availability, agenda), else None."""
-    return manageable_counsellors(user).where(User.id == counsellor_id).first()
-
-
-def default_counsellor(user, chosen=None) -> User | None:
-    """The counsellor a page opens on: the one chosen (if `user` may
-    manage them), else oneself when a counsellor, else the first."""
-    people = manageable_counsellor_list(user)
+def default_counsellor(user, people: list[User], chosen: int | None = None) -> User | None:
+    """Among `people` (manageable_counsellor_list), the one a page shows:
+    the one chosen, else oneself when a counsellor, else the first. None
+    when the chosen one is not among them, or there is nobody."""
     if chosen:
         return next((p for p in people if p.id == chosen), None)
     return next((p for p in people if p.id == user.id), people[0] if people else None)
@@ -153,11 +143,6 @@ def templates_of(counsellor_id: int):
             .where((AvailabilityTemplate.counsellor == counsellor_id)
                    & (AvailabilityTemplate.active == True))  # noqa: E712
             .order_by(AvailabilityTemplate.weekday, AvailabilityTemplate.start_time))
-
-
-def template_of(counsellor: User, template_id) -> AvailabilityTemplate | None:
-    return AvailabilityTemplate.get_or_none((AvailabilityTemplate.id == template_id)
-                                            & (AvailabilityTemplate.counsellor == counsellor.id))
 
 
 def add_template(counsellor: User, weekday: int, start: dt.time, end: dt.time,
@@ -204,19 +189,13 @@ def exceptions_of(counsellor_id: int, since: dt.datetime | None = None):
     return query.order_by(AvailabilityException.starts_at)
 
 
-def exception_of(counsellor: User, exception_id) -> AvailabilityException | None:
-    return AvailabilityException.get_or_none(
-        (AvailabilityException.id == exception_id)
-        & (AvailabilityException.counsellor == counsellor.id))
-
-
 def local_range(first: dt.date, last: dt.date, start: dt.time | None = None,
                 end: dt.time | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """Local dates (and optional times) -> naive UTC [start, end)."""
-    begin = dt.datetime.combine(first, start or dt.time(0), NAIROBI)
-    finish = dt.datetime.combine(last, end, NAIROBI) if end else \
-        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), NAIROBI)
-    return S.to_utc(begin), S.to_utc(finish)
+    """Local dates (and optional wall-clock times) -> naive UTC [start, end)."""
+    begin = to_utc(dt.datetime.combine(first, start or dt.time(0)))
+    finish = to_utc(dt.datetime.combine(last, end)) if end else \
+        local_midnight(last + dt.timedelta(days=1))
+    return begin, finish
 
 
 def add_exception(counsellor: User, first: dt.date, last: dt.date, kind: str,
@@ -260,11 +239,13 @@ def booking_limits(by_member: bool, now: dt.datetime | None = None):
 
 def _windows(counsellor_ids) -> list[S.Window]:
     """Active availability of these counsellors (None: of everyone)."""
-    query = AvailabilityTemplate.select().where(AvailabilityTemplate.active == True)  # noqa: E712
+    t = AvailabilityTemplate
+    query = (t.select(t.counsellor, t.weekday, t.start_time, t.end_time, t.session_minutes,
+                      t.buffer_minutes, t.room)
+             .where(t.active == True))  # noqa: E712
     if counsellor_ids is not None:
-        query = query.where(AvailabilityTemplate.counsellor.in_(list(counsellor_ids)))
-    return [S.Window(t.counsellor_id, t.weekday, t.start_time, t.end_time, t.session_minutes,
-                     t.buffer_minutes, t.room) for t in query]
+        query = query.where(t.counsellor.in_(list(counsellor_ids)))
+    return [S.Window(*row) for row in query.tuples()]
 
 
 def _busy(counsellor_ids, start: dt.datetime, end: dt.datetime, ignore_booking=None):
@@ -293,7 +274,7 @@ def _busy(counsellor_ids, start: dt.datetime, end: dt.datetime, ignore_booking=N
               .where(GroupFacilitator.user.in_(ids) & GroupSession.cancelled_at.is_null()
                      & (GroupSession.starts_at < hi) & (GroupSession.ends_at > lo)))
     busy += [S.Busy(u, s, e) for u, s, e in groups.tuples()]
-    busy += S.holiday_busy(holidays_between(S.to_local(lo).date(), S.to_local(hi).date()))
+    busy += S.holiday_busy(holidays_between(to_local(lo).date(), to_local(hi).date()))
     return busy
 
 
@@ -434,6 +415,3 @@ def offered_slot(counsellor_id: int, starts_at: dt.datetime, by_member: bool,
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
-
-def local_today() -> dt.date:
-    return S.to_local(utcnow()).date()

@@ -14,10 +14,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
-UTC = dt.timezone.utc
+from app.clock import NAIROBI, to_local, to_utc  # noqa: F401  (the one time module)
 
 
 @dataclass(frozen=True)
@@ -50,15 +48,10 @@ class Slot:
     room: str = ""
     buffer_minutes: int = 10
 
-
-def to_utc(local: dt.datetime) -> dt.datetime:
-    """Aware local -> naive UTC."""
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def to_local(value: dt.datetime, tz=NAIROBI) -> dt.datetime:
-    """Naive UTC -> aware local."""
-    return value.replace(tzinfo=UTC).astimezone(tz)
+    @property
+    def day(self) -> dt.date:
+        """The local (Nairobi) date the slot is on: lists group by it."""
+        return to_local(self.start).date()
 
 
 def window_span(window: Window, day: dt.date, tz=NAIROBI) -> tuple[dt.datetime, dt.datetime]:

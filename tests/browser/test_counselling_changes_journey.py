@@ -5,7 +5,8 @@ with the keyboard; a counsellor releases a note to the member's own data
 export and withdraws it again."""
 import datetime as dt
 
-from app.counselling import bookings, groups, notes, services
+from app.clock import today
+from app.counselling import bookings, groups, notes
 from app.counselling.models import Booking, GroupSession, SessionNote
 from tests.browser.conftest import sign_in
 from tests.counselling_helpers import counsellor_every_day, local, make_member, no_holidays
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, make_user, shift_time
 
 def test_group_session_change_reaches_the_member(live_server, phone, shot, browser):
     base = live_server.url
-    day = services.local_today() + dt.timedelta(days=4)
+    day = today() + dt.timedelta(days=4)
     with live_server.db():
         trainer = make_user("trainer", username="fatuma")
         member_login = make_user("member", username="halima")
@@ -73,7 +74,7 @@ def test_counsellor_releases_a_note_on_a_phone(live_server, phone, shot):
         counsellor = counsellor_every_day(username="chebet")
         member = make_member()
         booking = bookings.book(member, counsellor.id,
-                                local(services.local_today() + dt.timedelta(days=2), 10))
+                                local(today() + dt.timedelta(days=2), 10))
         shift_time(Booking, "starts_at", -dt.timedelta(days=3), Booking.id == booking.id)
         bookings.mark(Booking.get_by_id(booking.id), "attended")
         note = notes.save(counsellor, Booking.get_by_id(booking.id),

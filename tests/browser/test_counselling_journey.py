@@ -5,7 +5,8 @@ then cancels another appointment; the counsellor marks attendance and
 writes a note; a second counsellor and a mentor cannot reach the note."""
 import datetime as dt
 
-from app.counselling import groups, services
+from app.clock import today
+from app.counselling import groups
 from app.counselling.models import Booking, SessionNote
 from tests.browser.conftest import sign_in
 from tests.counselling_helpers import local, make_member, no_holidays
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, make_user, shift_time
 
 def test_counselling_journey(live_server, desktop, phone, shot, browser):
     base = live_server.url
-    day = services.local_today() + dt.timedelta(days=3)
+    day = today() + dt.timedelta(days=3)
     with live_server.db():
         no_holidays()
         counsellor = make_user("counsellor", username="chebet")

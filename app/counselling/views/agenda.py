@@ -8,31 +8,34 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.clock import today
 from app.counselling import bookings, bp, services
-from app.counselling.views.common import parse_day
+from app.counselling import forms as F
+from app.counselling.views.common import day_arg
 from app.db import utcnow
+from app.urls import int_arg
 
 
 @bp.route("/counselling/agenda")
 @requires("counselling.agenda")
 def agenda():
-    chosen = request.args.get("counsellor", type=int)
-    person = services.default_counsellor(current_user, chosen)
+    people = services.manageable_counsellor_list(current_user)
+    chosen = int_arg("counsellor")
+    person = services.default_counsellor(current_user, people, chosen)
     if person is None:
-        if chosen:
+        if chosen:                  # not a counsellor this user may see
             abort(404)
-        return render_template("counselling/agenda.html", person=None, days=[],
-                               people=[], view="day")
+        return render_template("counselling/agenda.html", person=None, days=[], view="day")
     view = "week" if request.args.get("view") == "week" else "day"
-    day = parse_day(request.args.get("day"), services.local_today())
+    day = day_arg("day", today())
     first = services.week_start(day) if view == "week" else day
     count = 7 if view == "week" else 1
     step = dt.timedelta(days=count)
     return render_template("counselling/agenda.html", person=person,
                            days=bookings.agenda(person.id, first, count), view=view,
                            day=first, prev_day=first - step, next_day=first + step,
-                           people=services.manageable_counsellor_list(current_user),
-                           now=utcnow())
+                           choice=F.CounsellorChoice.of(people, person.id)
+                           if len(people) > 1 else None, now=utcnow())
 
 
 @bp.route("/counselling/tomorrow")

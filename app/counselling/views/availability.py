@@ -6,25 +6,29 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.auth.models import User
 from app.counselling import bp, holidays, services
 from app.counselling import forms as F
-from app.db import utcnow
+from app.counselling.models import AvailabilityException, AvailabilityTemplate, Holiday
+from app.db import get_or_404, utcnow
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
+from app.urls import int_arg
 
 
-def _counsellor_in_scope(user_id):
-    """A counsellor this user may manage (availability, agenda), else 404."""
-    return services.manageable_counsellor(current_user, user_id) or abort(404)
+def _counsellor(user_id):
+    """A counsellor this user may manage (availability, agenda)."""
+    return get_or_404(services.manageable_counsellors(current_user), User.id == user_id)
 
 
 def _availability_page(person, template_form=None, exception_form=None, status=200):
     template_form = template_form or F.TemplateForm(formdata=None)
     template_form.set_choices()
+    people = services.manageable_counsellor_list(current_user)
     return render_template(
         "counselling/availability.html", person=person,
-        people=services.manageable_counsellor_list(current_user),
+        choice=F.CounsellorChoice.of(people, person.id) if len(people) > 1 else None,
         templates=list(services.templates_of(person.id)),
         exceptions=list(services.exceptions_of(person.id, since=utcnow())),
         template_form=template_form, exception_form=exception_form or F.ExceptionForm(
@@ -34,54 +38,60 @@ def _availability_page(person, template_form=None, exception_form=None, status=2
 @bp.route("/counselling/availability")
 @requires("counselling.availability")
 def availability():
-    chosen = request.args.get("counsellor", type=int)
-    return _availability_page(services.default_counsellor(current_user, chosen) or abort(404))
+    person = services.default_counsellor(
+        current_user, services.manageable_counsellor_list(current_user), int_arg("counsellor"))
+    if person is None:          # not a counsellor this user may see, or none yet
+        abort(404)
+    return _availability_page(person)
 
 
 @bp.route("/counselling/availability/<int:user_id>/templates", methods=["POST"])
 @requires("counselling.availability")
 def add_template(user_id: int):
-    person = _counsellor_in_scope(user_id)
+    person = _counsellor(user_id)
     form = F.TemplateForm()
     form.set_choices()
-    if submit(form, lambda: services.add_template(
-            person, form.weekday.data, form.start_time.data, form.end_time.data,
-            form.session_minutes.data, form.buffer_minutes.data, form.room.data, current_user),
-            _("Availability added.")):
+    outcome = submit(form, lambda: services.add_template(
+        person, form.weekday.data, form.start_time.data, form.end_time.data,
+        form.session_minutes.data, form.buffer_minutes.data, form.room.data, current_user),
+        _("Availability added."))
+    if outcome:
         return see_other("counselling.availability", counsellor=person.id)
-    return _availability_page(person, template_form=form, status=422)
+    return _availability_page(person, template_form=form, status=outcome.status)
 
 
 @bp.route("/counselling/availability/<int:user_id>/templates/<int:template_id>/remove",
           methods=["POST"])
 @requires("counselling.availability")
 def remove_template(user_id: int, template_id: int):
-    person = _counsellor_in_scope(user_id)
-    services.remove_template(services.template_of(person, template_id) or abort(404),
-                             current_user)
+    person = _counsellor(user_id)
+    row = get_or_404(services.templates_of(person.id), AvailabilityTemplate.id == template_id)
+    services.remove_template(row, current_user)
     return see_other("counselling.availability", counsellor=person.id)
 
 
 @bp.route("/counselling/availability/<int:user_id>/exceptions", methods=["POST"])
 @requires("counselling.availability")
 def add_exception(user_id: int):
-    person = _counsellor_in_scope(user_id)
+    person = _counsellor(user_id)
     form = F.ExceptionForm()
-    if submit(form, lambda: services.add_exception(
-            person, form.first_day.data, form.last_day.data, form.kind.data,
-            form.start_time.data, form.end_time.data, form.note.data, current_user),
-            _("Time away added.")):
+    outcome = submit(form, lambda: services.add_exception(
+        person, form.first_day.data, form.last_day.data, form.kind.data,
+        form.start_time.data, form.end_time.data, form.note.data, current_user),
+        _("Time away added."))
+    if outcome:
         return see_other("counselling.availability", counsellor=person.id)
-    return _availability_page(person, exception_form=form, status=422)
+    return _availability_page(person, exception_form=form, status=outcome.status)
 
 
 @bp.route("/counselling/availability/<int:user_id>/exceptions/<int:exception_id>/remove",
           methods=["POST"])
 @requires("counselling.availability")
 def remove_exception(user_id: int, exception_id: int):
-    person = _counsellor_in_scope(user_id)
-    services.remove_exception(services.exception_of(person, exception_id) or abort(404),
-                              current_user)
+    person = _counsellor(user_id)
+    row = get_or_404(services.exceptions_of(person.id),
+                     AvailabilityException.id == exception_id)
+    services.remove_exception(row, current_user)
     return see_other("counselling.availability", counsellor=person.id)
 
 
@@ -100,26 +110,28 @@ def settings():
     if request.method == "GET":
         return _settings_page()
     form = F.SettingsForm()
-    if submit(form, lambda: services.update_settings(form.data, current_user),
-              _("Booking rules saved.")):
+    outcome = submit(form, lambda: services.update_settings(form.data, current_user),
+                     _("Booking rules saved."))
+    if outcome:
         return see_other("counselling.settings")
-    return _settings_page(form=form, status=422)
+    return _settings_page(form=form, status=outcome.status)
 
 
 @bp.route("/counselling/holidays", methods=["POST"])
 @requires("counselling.settings")
 def add_holiday():
     form = F.HolidayForm()
-    if submit(form, lambda: holidays.add_holiday(form.name.data, form.day.data,
-                                                 form.every_year.data, current_user),
-              _("Holiday added.")):
+    outcome = submit(form, lambda: holidays.add_holiday(form.name.data, form.day.data,
+                                                        form.every_year.data, current_user),
+                     _("Holiday added."))
+    if outcome:
         return see_other("counselling.settings")
-    return _settings_page(holiday_form=form, status=422)
+    return _settings_page(holiday_form=form, status=outcome.status)
 
 
 @bp.route("/counselling/holidays/<int:holiday_id>/<any(on, off):action>", methods=["POST"])
 @requires("counselling.settings")
 def toggle_holiday(holiday_id: int, action: str):
-    holidays.set_holiday_active(holidays.holiday_or_none(holiday_id) or abort(404),
-                                action == "on", current_user)
+    holidays.set_holiday_active(get_or_404(Holiday, Holiday.id == holiday_id), action == "on",
+                                current_user)
     return see_other("counselling.settings")

@@ -1,38 +1,36 @@
-"""What several counselling pages share: reading dates and times from a
-request, and finding a member by the code staff type."""
+"""What several counselling pages share: a date from the query string, the
+member a typed code names, and a button's refusal shown after redirect."""
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import flash, request
+
 from app.counselling.services import CounsellingError
 from app.i18n import lazy_gettext as _l
-from app.members.models import Member
+from app.members.services import member_by_code
 
 
-def parse_start(value) -> dt.datetime | None:
-    """A slot's start as the pages send it (ISO, naive UTC), else None."""
+def day_arg(name: str, default: dt.date | None) -> dt.date | None:
+    """The query argument `name` as a date (ISO), else `default` (a query
+    argument is a filter: the page falls back rather than refuses)."""
     try:
-        return dt.datetime.fromisoformat(str(value or ""))
-    except ValueError:
-        return None
-
-
-def parse_day(value, default: dt.date) -> dt.date:
-    """A date from a query argument (ISO), else `default`."""
-    try:
-        return dt.date.fromisoformat(value) if value else default
+        return dt.date.fromisoformat(request.args.get(name) or "")
     except ValueError:
         return default
 
 
-def member_by_code(code: str) -> Member | None:
-    code = (code or "").strip().upper()
-    return Member.get_or_none(Member.code == code) if code else None
-
-
-def member_or_refuse(code: str) -> Member:
-    """The member with this code, or a refusal next to the code field."""
-    member = member_by_code(code)
+def member_or_refuse(code: str):
+    """The member with this code (anonymised ones too: the rules refuse
+    them with their own message), or a refusal next to the code field."""
+    member = member_by_code(code, include_anonymised=True)
     if member is None:
         raise CounsellingError(_l("No member has this code."), "member_code")
     return member
+
+
+def flash_errors(form) -> None:
+    """A button's refusal (it has no page of its own to show again): its
+    messages go to the page it redirects back to."""
+    for message in [*form.form_errors, *(e for f in form for e in f.errors)]:
+        flash(str(message), "error")

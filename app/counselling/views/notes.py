@@ -3,14 +3,16 @@ supervisor reads every note (each read audited, notes.py), and either
 releases a note to the member's own data export or withdraws it."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import requires, user_can
 from app.counselling import bp, notes
 from app.counselling import forms as F
 from app.counselling.concerns import concern_url
-from app.counselling.services import CounsellingError
+from app.counselling.models import Booking, SessionNote
+from app.counselling.views.common import flash_errors
+from app.db import get_or_404
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
@@ -19,40 +21,37 @@ from app.i18n import gettext as _
 @bp.route("/counselling/bookings/<int:booking_id>/note", methods=["GET", "POST"])
 @requires("counselling.notes")
 def note(booking_id: int):
-    item = notes.writable_booking(current_user, booking_id) or abort(404)
+    item = get_or_404(notes.writable_bookings(current_user), Booking.id == booking_id)
     existing = notes.note_for(item)
     if existing is not None and existing.author_id != current_user.id:
         abort(404)
-    released = existing is not None and existing.released_at is not None
-    if request.method == "GET":
-        form = F.NoteForm(obj=notes.read(current_user, existing)) if existing else F.NoteForm()
-        return render_template("counselling/note_form.html", form=form, booking=item,
-                               released=released)
-    form = F.NoteForm()
-    if submit(form, lambda: notes.save(current_user, item, form.text.data, form.concerns.data,
-                                       form.risk_level.data, form.follow_up.data),
-              _("Note saved.")):
-        return see_other("counselling.note_saved", note_id=notes.note_for(item).id)
+    shown = existing if existing is not None and request.method == "GET" else None
+    form = F.NoteForm(obj=notes.read(current_user, shown) if shown else None)
+    outcome = submit(form, lambda: notes.save(current_user, item, form.text.data,
+                                              form.concerns.data, form.risk_level.data,
+                                              form.follow_up.data), _("Note saved."))
+    if outcome:
+        return see_other("counselling.note_saved", note_id=outcome.result.id)
     return render_template("counselling/note_form.html", form=form, booking=item,
-                           released=released), 422
+                           released=existing is not None and existing.released_at is not None
+                           ), outcome.status
 
 
 @bp.route("/counselling/notes/<int:note_id>")
 @requires("counselling.notes")
 def note_saved(note_id: int):
     """The author's view of a note (with the safeguarding prompt on high risk)."""
-    return _show_note(notes.own_note(current_user, note_id) or abort(404))
+    return _show_note(get_or_404(notes.own_notes(current_user), SessionNote.id == note_id))
 
 
 def _show_note(item):
     notes.read(current_user, item)
     around = notes.about(item)
     high = item.risk_level == "high"
-    return render_template("counselling/note.html", note=item, **around,
-                           concern_prompt=high,
-                           concern_link=concern_url(around["member"], around["booking"])
-                           if high else None,
-                           release_url=_release_url(item))
+    return render_template(
+        "counselling/note.html", note=item, **around, concern_prompt=high,
+        concern_link=concern_url(around["member"], around["booking"]) if high else None,
+        release_url=_release_url(item))
 
 
 def _release_url(item) -> str | None:
@@ -67,23 +66,21 @@ def _release_url(item) -> str | None:
 
 def _set_release(item, endpoint: str):
     """Release the note to the member's own data export, or withdraw it."""
-    action = request.form.get("action")
-    if action not in ("release", "withdraw"):
+    form = F.ReleaseForm()
+    if form.action.data not in ("release", "withdraw"):
         abort(400)
-    try:
-        notes.set_release(current_user, item, action == "release")
-    except CounsellingError as error:
-        flash(str(error.message), "error")
-        return see_other(endpoint, note_id=item.id)
-    flash(_("The note is released to the member's own data export.") if action == "release"
-          else _("The note is withdrawn from the member's own data export."), "success")
+    release = form.action.data == "release"
+    done = (_("The note is released to the member's own data export.") if release
+            else _("The note is withdrawn from the member's own data export."))
+    if not submit(form, lambda: notes.set_release(current_user, item, release), done):
+        flash_errors(form)
     return see_other(endpoint, note_id=item.id)
 
 
 @bp.route("/counselling/notes/<int:note_id>/release", methods=["POST"])
 @requires("counselling.notes")
 def note_release(note_id: int):
-    return _set_release(notes.own_note(current_user, note_id) or abort(404),
+    return _set_release(get_or_404(notes.own_notes(current_user), SessionNote.id == note_id),
                         "counselling.note_saved")
 
 
@@ -97,11 +94,12 @@ def supervision():
 @bp.route("/counselling/supervision/notes/<int:note_id>")
 @requires("counselling.supervise")
 def supervise_note(note_id: int):
-    return _show_note(notes.supervised_note(current_user, note_id) or abort(404))
+    return _show_note(get_or_404(notes.supervised_notes(current_user),
+                                 SessionNote.id == note_id))
 
 
 @bp.route("/counselling/supervision/notes/<int:note_id>/release", methods=["POST"])
 @requires("counselling.supervise")
 def supervise_note_release(note_id: int):
-    return _set_release(notes.supervised_note(current_user, note_id) or abort(404),
-                        "counselling.supervise_note")
+    return _set_release(get_or_404(notes.supervised_notes(current_user),
+                                   SessionNote.id == note_id), "counselling.supervise_note")
