@@ -98,7 +98,9 @@ def self_booking_on() -> bool:
 # --- counsellors ------------------------------------------------------------------------
 
 def counsellors():
-    return (User.select().join(UserRole, on=(UserRole.user == User.id))
+    """Active counsellors, by name (their id and name: what pages show)."""
+    return (User.select(User.id, User.display_name)
+            .join(UserRole, on=(UserRole.user == User.id))
             .where((UserRole.role == "counsellor") & (User.active == True))  # noqa: E712
             .order_by(User.display_name))
 
