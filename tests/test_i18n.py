@@ -94,6 +94,19 @@ def test_date_filters_show_nairobi_time_in_the_page_language(app):
         assert local_date(stored, "long") == "24 Novemba 2026"
 
 
+def test_time_filter_shows_the_time_of_day_in_nairobi_in_the_page_language(app):
+    import datetime as dt
+    from app.filters import local_time
+    stored = dt.datetime(2026, 11, 23, 21, 30)  # naive UTC: 00:30 next day in Nairobi
+    for language in ("en", "sw"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            assert local_time(stored) == "00:30"
+            assert local_time(dt.time(9, 5)) == "09:05"      # a wall-clock time as it is
+            assert local_time(None) == "—"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert local_time(stored, "medium") == "00:30:00"
+
+
 def test_one_english_word_with_two_meanings_keeps_both_swahili_words(app):
     """All catalogues share one domain: a context (pgettext) keeps a goal's
     "In progress" apart from a safeguarding concern's."""
