@@ -2,7 +2,7 @@
 it, and the feed itself, whose unguessable token is the key."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, url_for
+from flask import Response, abort, flash, render_template
 from flask_login import current_user
 
 from app.access import public, requires
