@@ -56,14 +56,15 @@ def get_or_404(query_or_model, *where):
         member = get_or_404(services.visible_members(current_user), Member.id == member_id)
         step = get_or_404(InductionStep, InductionStep.id == step_id)
 
-    A number too large for the database is a 404 as well, never a 500."""
+    A value the database cannot hold (a number beyond its integers, a
+    malformed uuid) is a 404 as well, never a 500."""
     from flask import abort
     query = query_or_model if isinstance(query_or_model, pw.SelectBase) else query_or_model.select()
     if where:
         query = query.where(*where)
     try:
         row = query.first()
-    except OverflowError:
+    except (OverflowError, ValueError):
         row = None
     if row is None:
         abort(404)

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, validators, widgets
+from wtforms import FieldList, RadioField, SelectField, SelectMultipleField, validators, widgets
+from wtforms.utils import unset_value
 
 
 class KituoForm(FlaskForm):
     class Meta:
         # Messages come from our catalogue (see helpers below), not WTForms'.
         locales = False
+
+
+class ButtonForm(KituoForm):
+    """A POST made by a button alone (the CSRF token is its only field):
+    `submit(ButtonForm(), action)`, and on refusal flash `outcome.message`."""
 
 
 def required():
@@ -87,6 +93,12 @@ class Outcome:
     @property
     def context(self) -> dict:
         return dict(self.error.context) if self.error is not None else {}
+
+    @property
+    def message(self):
+        """The refusal's message ("" when there is none): for a button
+        without fields (ButtonForm), shown as a flash message."""
+        return self.error.message if self.error is not None else ""
 
 
 def submit(form: FlaskForm, action, success_message=None) -> Outcome:
@@ -176,3 +188,29 @@ class IdField(SelectField):
 def _id_or_none(value):
     from app.urls import parse_int
     return parse_int(value)
+
+
+class KeyedList(FieldList):
+    """A list of sub-forms whose rows are named by a key of each row, not by
+    their position: the row for goal 12 is `goal-12-status`, `goal-12-note`,
+    whatever rows come before it, so a form sent back keeps each value with
+    its row. Rows come from the submitted form (the keys found there), else
+    from `data`: [{key: 12, ...}, ...]. Each entry's key is `entry.index`.
+
+        goal = KeyedList(FormField(GoalProgressForm), key="goal_id")
+    """
+
+    def __init__(self, unbound_field, key: str = "id", **kwargs):
+        super().__init__(unbound_field, **kwargs)
+        self.key_name = key
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        rows = [] if data in (unset_value, None) else list(data)
+        self.entries, self.object_data = [], rows
+        if formdata:
+            by_key = {row.get(self.key_name): row for row in rows}
+            for key in sorted(set(self._extract_indices(self.name, formdata))):
+                self._add_entry(formdata, by_key.get(key, unset_value), index=key)
+        else:
+            for row in rows:
+                self._add_entry(None, row, index=row[self.key_name])

@@ -95,7 +95,7 @@ class ExportSection:
 def hook(signature: str, doc: str):
     """A Registry field that modules fill in `register(app)`: `signature`
     is what each entry is or is called with, `doc` what it is for. Every
-    hook has a line in the README's hook table (tests/test_registry.py)."""
+    hook has a line in the README's hook table (tests/test_shared_helpers.py)."""
     return field(default_factory=list, metadata={"signature": signature, "doc": doc})
 
 

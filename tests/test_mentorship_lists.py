@@ -8,14 +8,14 @@ from flask import url_for
 from flask_babel import force_locale
 
 from app.filters import local_date
-from app.mentorship import labels, services
+from app.mentorship import labels, lists, services
 from app.mentorship.models import Pairing
 from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
 
 
 def test_pairing_pages_newest_first_with_status_and_overdue_filters(conn, monkeypatch):
-    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     mentor = make_mentor(capacity=10)
     quiet = make_pairing(mentor=mentor, start_days_ago=60)
     active = [quiet] + [make_pairing(mentor=mentor) for _ in range(2)]
@@ -68,7 +68,7 @@ def test_mentor_home_rows(conn):
     assert rows[0].sessions_count == 1 and rows[0].last_session_on == services.today()
     (recent,) = services.my_recent_sessions(mentor)
     assert (recent.held_on, recent.duration_minutes) == (services.today(), 90)
-    assert recent.mentee.display == rows[0].mentee.display
+    assert recent.pairing.mentee.display == rows[0].mentee.display
     goals = services.my_active_goals(mentor)
     assert [(g.title, g.status) for g in goals[pairing.id]] == [("Open a stall", "open")]
     assert set(goals) == {pairing.id}

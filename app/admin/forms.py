@@ -1,5 +1,5 @@
 from app.i18n import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from app.access import ROLES
@@ -28,6 +28,11 @@ class UserCreateForm(UserEditForm):
          pattern(r"^[A-Za-z0-9._-]+$", _l("Use letters, digits, dots, dashes or underscores."))],
         render_kw={"autocapitalize": "none", "autocomplete": "off"},
         description=_l("Not the person's legal name: a short name they will type to sign in."))
+
+
+class ActiveForm(KituoForm):
+    """Enable (1) or disable (0) an account: one button on the user's page."""
+    active = HiddenField()
 
 
 class AuditFilterForm(KituoForm):

@@ -1,39 +1,28 @@
-"""Reads behind the admin pages. The users list is a key page: its query is
-built once (`app.db.Prepared`) and each label or date is put into words once
-per request, not once per row."""
+"""Reads behind the admin pages. The users list is a key page: one query
+for the page's users with their roles, and each label or date is put into
+words once per page, not once per row."""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 from typing import NamedTuple
 
 import peewee as pw
 from app.i18n import gettext as _
 from markupsafe import Markup, escape
 
+from app import audit
 from app.access import ROLES
+from app.audit import AuditEvent
+from app.clock import local_midnight
 from app.auth.models import User, UserRole
-from app.db import Prepared, string_agg
+from app.db import string_agg
 from app.filters import local_datetime
 
 
 PAGE_SIZE = 50
-
-
-def _listing(p, by_role: bool, by_text: bool):
-    """One page of users by username with their roles, one row each (as
-    User.listing); one row more than a page tells whether there is a next."""
-    query = (User.select(User.id, User.username, User.display_name, User.active,
-                         User.last_login_at, string_agg(UserRole.role).alias("role_list"))
-             .join(UserRole, pw.JOIN.LEFT_OUTER).group_by(User.id).order_by(User.username))
-    if by_role:
-        query = query.where(User.id.in_(
-            UserRole.select(UserRole.user).where(UserRole.role == p("role"))))
-    if by_text:
-        query = query.where(_like(User.username, p("text")) | _like(User.display_name, p("text")))
-    return query.limit(p("limit")).offset(p("offset")).tuples()
-
-
-_LISTINGS = {(by_role, by_text): Prepared(lambda p, r=by_role, t=by_text: _listing(p, r, t))
-             for by_role in (False, True) for by_text in (False, True)}
+SEARCH_MAX = 100   # characters of a search that count
 
 
 def _like(field, pattern):
@@ -66,13 +55,16 @@ def user_rows(role: str | None = None, text: str = "", page: int = 1) -> tuple[l
     """One page of the users list, ready to show, and whether a next page
     exists. Optionally only holders of `role`, and only usernames or display
     names containing `text` (any case)."""
-    text = text.strip()[:100]
-    values = {"limit": PAGE_SIZE + 1, "offset": (max(page, 1) - 1) * PAGE_SIZE}
+    text = text.strip()[:SEARCH_MAX]
+    query = (User.select(User.id, User.username, User.display_name, User.active,
+                         User.last_login_at, string_agg(UserRole.role).alias("role_list"))
+             .join(UserRole, pw.JOIN.LEFT_OUTER).group_by(User.id).order_by(User.username))
     if role:
-        values["role"] = role
+        query = query.where(User.id.in_(UserRole.select(UserRole.user).where(UserRole.role == role)))
     if text:
-        values["text"] = _contains_pattern(text)
-    rows = list(_LISTINGS[bool(role), bool(text)].iterate(**values))
+        pattern = _contains_pattern(text)
+        query = query.where(_like(User.username, pattern) | _like(User.display_name, pattern))
+    rows = list(query.limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE).tuples())
     has_next = len(rows) > PAGE_SIZE
     return _ready_rows(rows[:PAGE_SIZE]), has_next
 
@@ -92,3 +84,45 @@ def _ready_rows(rows) -> list[UserRow]:
         out.append(UserRow(user_id, username, display_name, roles[role_list],
                            status[bool(active)], dates[last_login_at]))
     return out
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+AUDIT_CSV_COLUMNS = ["at_utc", "user", "action", "object_type", "object_id", "client_address",
+                     "summary"]
+
+
+def audit_actions() -> list[str]:
+    """Every action the log holds (the filter's choices)."""
+    return AuditEvent.distinct_actions()
+
+
+def audit_events(action=None, actor=None, object_type=None, since=None, until=None):
+    """Audit events, newest first; `since` and `until` are days at the centre
+    (until included)."""
+    return AuditEvent.filtered(
+        action=action or None, actor=actor or None, object_type=object_type or None,
+        since=local_midnight(since) if since else None,
+        until=local_midnight(until + dt.timedelta(days=1)) if until else None)
+
+
+def audit_page(page: int, **filters) -> dict:
+    """One page of the filtered log and whether a next page exists."""
+    events = list(audit_events(**filters).limit(AUDIT_PAGE_SIZE + 1)
+                  .offset((max(page, 1) - 1) * AUDIT_PAGE_SIZE))
+    return {"events": events[:AUDIT_PAGE_SIZE], "page": page,
+            "has_next": len(events) > AUDIT_PAGE_SIZE}
+
+
+def audit_csv(exported_by, **filters) -> str:
+    """The filtered log as CSV (times in UTC); the export itself is audited."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    for event in audit_events(**filters).iterator():
+        writer.writerow([event.at.isoformat(timespec="seconds"), event.actor_username,
+                         event.action, event.object_type, event.object_id,
+                         event.client_address, event.summary])
+    audit.record("audit.exported", "audit", None, "csv export", actor=exported_by)
+    return buffer.getvalue()

@@ -1,30 +1,22 @@
 """Administration: user accounts, the access table, the audit log."""
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from app.i18n import gettext as _
 from flask_login import current_user
 
-from app import audit
 from app.access import ROLES, requires
 from app.admin import bp, services
-from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
-from app.audit import AuditEvent
+from app.admin.forms import ActiveForm, AuditFilterForm, UserCreateForm, UserEditForm
 from app.auth import services as auth
 from app.auth.models import User
 from app.auth.tasks import render_setup_slip
 from app.db import get_or_404
-from app.forms import add_error
-from app.htmx import render
+from app.forms import submit
+from app.htmx import render, see_other
 from app.jobs import services as jobs
 from app.registry import registry
 from app.urls import page_arg
-
-PAGE_SIZE = 50
 
 
 @bp.route("/users")
@@ -32,7 +24,7 @@ PAGE_SIZE = 50
 def users():
     role = request.args.get("role", "")
     role = role if role in ROLES else ""
-    text = request.args.get("q", "")[:100]
+    text = request.args.get("q", "")[:services.SEARCH_MAX]
     page = page_arg()
     rows, has_next = services.user_rows(role or None, text, page)
     return render("admin/users.html", "admin/_user_rows.html", users=rows, role=role, q=text,
@@ -44,17 +36,13 @@ def users():
 @requires("users.manage")
 def new_user():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = auth.create_user(form.username.data, form.display_name.data, form.roles.data,
-                                    language=form.language.data)
-        except auth.AuthError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Account created. Print a setup slip so they can choose a password."), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+    outcome = submit(form, lambda: auth.create_user(
+        form.username.data, form.display_name.data, form.roles.data, language=form.language.data,
+        actor=current_user),
+        _("Account created. Print a setup slip so they can choose a password."))
+    if outcome:
+        return see_other("admin.edit_user", user_id=outcome.result.id)
+    return render_template("admin/user_form.html", form=form, user=None), outcome.status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -64,29 +52,26 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = user.role_names
-    if form.validate_on_submit():
-        if user.id == current_user.id and "admin" not in form.roles.data:
-            add_error(form, "roles", _("You cannot remove your own administrator role."))
-        else:
-            auth.update_user(user, form.display_name.data, form.language.data, form.roles.data)
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    outcome = submit(form, lambda: auth.update_user(
+        user, form.display_name.data, form.language.data, form.roles.data, actor=current_user),
+        _("Changes saved."))
+    if outcome:
+        return see_other("admin.edit_user", user_id=user.id)
+    return render_template("admin/user_form.html", form=form, user=user), outcome.status
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @requires("users.manage")
 def set_active(user_id: int):
     user = get_or_404(User, User.id == user_id)
-    make_active = request.form.get("active") == "1"
-    if user.id == current_user.id and not make_active:
-        flash(_("You cannot disable your own account."), "error")
-    else:
-        auth.set_active(user, make_active)
-        flash(_("Account enabled.") if make_active else _("Account disabled; their sessions are ended."),
-              "success")
-    return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
+    form = ActiveForm()
+    outcome = submit(form, lambda: auth.set_active(user, form.active.data == "1",
+                                                   actor=current_user),
+                     _("Account enabled.") if form.active.data == "1"
+                     else _("Account disabled; their sessions are ended."))
+    if not outcome:
+        flash(str(outcome.message), "error")
+    return see_other("admin.edit_user", user_id=user.id)
 
 
 @bp.route("/users/<int:user_id>/setup-slip", methods=["POST"])
@@ -95,10 +80,10 @@ def setup_slip(user_id: int):
     user = get_or_404(User, User.id == user_id)
     if not user.active:
         flash(_("Enable the account first."), "error")
-        return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
+        return see_other("admin.edit_user", user_id=user.id)
     job = jobs.start("setup_slip", current_user, render_setup_slip,
                      user_id=user.id, issued_by_id=current_user.id)
-    return redirect(url_for("jobs.show", job_id=job.id), code=303)
+    return see_other("jobs.show", job_id=job.id)
 
 
 @bp.route("/access")
@@ -110,29 +95,23 @@ def access_table():
                            labels=reg.capability_labels, table=reg.capabilities)
 
 
-def _audit_query(form: AuditFilterForm):
-    until = form.until.data + dt.timedelta(days=1) if form.until.data else None
-    return AuditEvent.filtered(action=form.action.data or None, actor=form.actor.data or None,
-                               object_type=form.object_type.data or None,
-                               since=form.since.data, until=until)
-
-
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("Any"))] + [(a, a) for a in AuditEvent.distinct_actions()]
+    form.action.choices = [("", _("Any"))] + [(a, a) for a in services.audit_actions()]
     return form
+
+
+def _filters(form: AuditFilterForm) -> dict:
+    return {name: form[name].data for name in ("action", "actor", "object_type", "since", "until")}
 
 
 @bp.route("/audit")
 @requires("audit.view")
 def audit_log():
     form = _audit_form()
-    form.validate()
-    page = page_arg()
-    query = _audit_query(form) if not form.errors else AuditEvent.filtered()
-    events = list(query.paginate(page, PAGE_SIZE + 1))
+    filters = _filters(form) if form.validate() else {}
     return render("admin/audit.html", "admin/_audit_rows.html", form=form,
-                  events=events[:PAGE_SIZE], page=page, has_next=len(events) > PAGE_SIZE)
+                  **services.audit_page(page_arg(), **filters))
 
 
 @bp.route("/audit.csv")
@@ -141,14 +120,5 @@ def audit_csv():
     form = _audit_form()
     if not form.validate():
         abort(400)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["at_utc", "user", "action", "object_type", "object_id",
-                     "client_address", "summary"])
-    for event in _audit_query(form).iterator():
-        writer.writerow([event.at.isoformat(timespec="seconds"), event.actor_username,
-                         event.action, event.object_type, event.object_id,
-                         event.client_address, event.summary])
-    audit.record("audit.exported", "audit", None, "csv export")
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(services.audit_csv(current_user, **_filters(form)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=kituo-audit.csv"})

@@ -17,7 +17,7 @@ from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSessio
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 import peewee as pw
 
-from app.db import Prepared, db, string_agg, utcnow, write_failure
+from app.db import db, string_agg, utcnow, write_failure
 
 
 class AuthError(RuleError):
@@ -62,6 +62,9 @@ def set_roles(user: User, roles) -> None:
 
 
 def update_user(user: User, display_name: str, language: str, roles, actor=None) -> User:
+    from app.i18n import lazy_gettext as _l
+    if actor is not None and user.id == actor.id and "admin" not in roles:
+        raise AuthError(_l("You cannot remove your own administrator role."), "roles")
     before = (user.display_name, user.language, user.role_names)
     with db.atomic():
         user.display_name = display_name.strip()
@@ -82,7 +85,11 @@ def set_language(user: User, language: str) -> None:
 
 
 def set_active(user: User, active: bool, actor=None) -> None:
-    """Disabling a user ends all of their sessions at once."""
+    """Disabling a user ends all of their sessions at once; nobody disables
+    their own account."""
+    from app.i18n import lazy_gettext as _l
+    if not active and actor is not None and user.id == actor.id:
+        raise AuthError(_l("You cannot disable your own account."))
     with db.atomic():
         user.active = active
         user.save()
@@ -206,20 +213,16 @@ def start_session(user: User) -> str:
     return token
 
 
-# One query for the session, its user and their roles, built once: it runs
-# on every request.
-_session_with_user_and_roles = Prepared(lambda p: (
-    UserSession.select(UserSession, User, string_agg(UserRole.role).alias("role_list"))
-    .join(User).join(UserRole, pw.JOIN.LEFT_OUTER)
-    .where(UserSession.token_hash == p("token_hash"))
-    .group_by(UserSession.id, User.id).limit(1)))
-
-
 def load_session_user(token: str | None) -> User | None:
-    """Flask-Login user_loader: a live session of an active user, or None."""
+    """Flask-Login user_loader: a live session of an active user, or None.
+    One query (it runs on every request): the session, its user and their
+    roles."""
     if not token:
         return None
-    row = _session_with_user_and_roles.first(token_hash=_sha256(token))
+    row = (UserSession.select(UserSession, User, string_agg(UserRole.role).alias("role_list"))
+           .join(User).join(UserRole, pw.JOIN.LEFT_OUTER)
+           .where(UserSession.token_hash == _sha256(token))
+           .group_by(UserSession.id, User.id).first())
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()
@@ -299,6 +302,9 @@ def issue_setup_code(user: User, issued_by: User | None) -> IssuedCode:
 def redeem_setup_code(code: str, password: str, address: str) -> User:
     """Set a password with a one-time code. Throttled by client address."""
     from app.i18n import lazy_gettext as _l
+    problem = password_problem(password)
+    if problem:
+        raise AuthError(problem, "password")
     key, limit = f"setup:{address}", current_app.config["LOGIN_MAX_FAILURES_ADDRESS"]
     row = LoginThrottle.get_or_none(LoginThrottle.key == key)
     if row and _wait_for(row, limit, utcnow()):
@@ -325,20 +331,14 @@ def redeem_setup_code(code: str, password: str, address: str) -> User:
     return user
 
 
-_active_users_by_role = Prepared(lambda p: (
-    UserRole.select(UserRole.role, fn.COUNT(UserRole.id).alias("n"))
-    .join(User).where(User.active == p("active")).group_by(UserRole.role)))
-
-_recent_sign_ins = Prepared(lambda p: (
-    User.select(User.username, User.last_login_at).where(User.last_login_at.is_null(False))
-    .order_by(User.last_login_at.desc()).limit(p("limit"))))
-
-
 def users_by_role() -> list[tuple[str, int]]:
     """Active accounts per role, every role listed (dashboard panel)."""
-    counts = {r.role: r.n for r in _active_users_by_role.iterate(active=True)}
+    counts = dict(UserRole.select(UserRole.role, fn.COUNT(UserRole.id)).join(User)
+                  .where(User.active == True).group_by(UserRole.role).tuples())  # noqa: E712
     return [(role, counts.get(role, 0)) for role in ROLES]
 
 
 def recent_sign_ins(limit: int = 10) -> list[User]:
-    return list(_recent_sign_ins.iterate(limit=limit))
+    return list(User.select(User.username, User.last_login_at)
+                .where(User.last_login_at.is_null(False))
+                .order_by(User.last_login_at.desc()).limit(limit))

@@ -9,9 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from app.access import public, requires
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
-from app.auth.passwords import password_problem
 from app.audit import client_address
-from app.forms import add_error
+from app.forms import submit
 from app.htmx import redirect_after_post
 
 
@@ -27,14 +26,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
-    if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_template("auth/login.html", form=form), status
-    try:
-        user = services.authenticate(form.username.data, form.password.data, client_address())
-    except services.AuthError as error:
-        add_error(form, error.field, error.message)
-        return render_template("auth/login.html", form=form), 422
+    outcome = submit(form, lambda: services.authenticate(form.username.data, form.password.data,
+                                                         client_address()))
+    if not outcome:
+        return render_template("auth/login.html", form=form), outcome.status
+    user = outcome.result
     session.clear()  # a fresh session at every login (no fixation)
     services.start_session(user)
     login_user(user)
@@ -60,17 +56,11 @@ def logout():
 @public
 def setup():
     form = SetupForm()
-    if not form.validate_on_submit():
-        return render_template("auth/setup.html", form=form), 422 if request.method == "POST" else 200
-    problem = password_problem(form.password.data)
-    if problem:
-        add_error(form, "password", problem)
-        return render_template("auth/setup.html", form=form), 422
-    try:
-        user = services.redeem_setup_code(form.code.data, form.password.data, client_address())
-    except services.AuthError as error:
-        add_error(form, error.field, error.message)
-        return render_template("auth/setup.html", form=form), 422
+    outcome = submit(form, lambda: services.redeem_setup_code(form.code.data, form.password.data,
+                                                              client_address()))
+    if not outcome:
+        return render_template("auth/setup.html", form=form), outcome.status
+    user = outcome.result
     if current_user.is_authenticated:
         logout_user()
     session.clear()
@@ -82,13 +72,9 @@ def setup():
 @requires("account.manage")
 def change_password():
     form = ChangePasswordForm()
-    if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_template("auth/password.html", form=form), status
-    try:
-        services.change_password(current_user, form.current_password.data, form.password.data)
-    except services.AuthError as error:
-        add_error(form, error.field, error.message)
-        return render_template("auth/password.html", form=form), 422
-    flash(_("Your password is changed. Other devices were signed out."), "success")
+    outcome = submit(form, lambda: services.change_password(
+        current_user, form.current_password.data, form.password.data),
+        _("Your password is changed. Other devices were signed out."))
+    if not outcome:
+        return render_template("auth/password.html", form=form), outcome.status
     return redirect(url_for("core.home"), code=303)

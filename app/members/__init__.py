@@ -10,11 +10,14 @@ Capabilities (see the labels below and the admin access table):
   members.edit, members.consent, members.induction, members.accounts,
   members.import, members.data_rights, induction.configure, member.home
 """
-
 from flask import Blueprint
-from app.i18n import lazy_gettext as _l
 
+from app.i18n import lazy_gettext as _l
 from app.registry import BenchPage, NavItem, Panel
+
+# The record's rules first: consent, induction, listing and data rights
+# import from services.py, which re-exports theirs (see its docstring).
+from app.members import services  # noqa: E402,F401
 
 bp = Blueprint("members", __name__)
 

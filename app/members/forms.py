@@ -11,7 +11,7 @@ from app.forms import CheckboxList, Choice, KituoForm, Radio, length, optional, 
 from app.members.labels import (
     AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
     NEED_LABELS, PURPOSE_LABELS, STATUS_LABELS)
-from app.members.models import COUNTIES, EXIT_REASONS, STATUSES
+from app.members.models import COUNTIES, EXIT_REASONS, LIMITS, STATUSES
 
 
 class DateInput(DateField):
@@ -36,24 +36,25 @@ def _choices(mapping, blank=None):
 
 
 class MemberForm(KituoForm):
-    preferred_name = StringField(_l("Preferred name"), [required(), length(80)],
+    preferred_name = StringField(_l("Preferred name"), [required(), length(LIMITS["preferred_name"])],
                                  description=_l("The name they like to be called at the centre."))
-    legal_name = StringField(_l("Legal name"), [optional(), length(120)])
+    legal_name = StringField(_l("Legal name"), [optional(), length(LIMITS["legal_name"])])
     gender = Choice(_l("Gender"), choices=[])
     birth_year = StringField(_l("Year of birth"), [optional(), length(4)],
                              render_kw={"inputmode": "numeric"})
     age_band = Choice(_l("Age band"), choices=[],
                       description=_l("If the year of birth is not known."))
-    phone = StringField(_l("Phone"), [optional(), length(32)], render_kw={"inputmode": "tel"})
+    phone = StringField(_l("Phone"), [optional(), length(LIMITS["phone"])], render_kw={"inputmode": "tel"})
     language = Choice(_l("Preferred language"), choices=list(LANGUAGE_LABELS.items()))
     county = Choice(_l("County"), choices=[])
-    location = StringField(_l("Location"), [optional(), length(120)],
+    location = StringField(_l("Location"), [optional(), length(LIMITS["location"])],
                            description=_l("Area or village. Restricted."))
     referral_source = Choice(_l("Referred by"), choices=[])
-    referring_org = StringField(_l("Referring organisation"), [optional(), length(120)])
+    referring_org = StringField(_l("Referring organisation"),
+                                [optional(), length(LIMITS["referring_org"])])
     joined_on = DateInput(_l("Date joined"), [required()])
     needs = CheckboxList(_l("Needs"), choices=[])
-    notes = TextAreaField(_l("Restricted notes"), [optional(), length(4000)],
+    notes = TextAreaField(_l("Restricted notes"), [optional(), length(LIMITS["notes"])],
                           description=_l("Only coordinators see these notes."))
 
     def _check(self, field):
@@ -115,11 +116,11 @@ class ConsentForm(KituoForm):
                    default="verbal")
     language = Choice(_l("Language of the explanation"), choices=list(LANGUAGE_LABELS.items()))
     recorded_on = DateInput(_l("Date"), [required()])
-    note = StringField(_l("Note"), [optional(), length(255)])
+    note = StringField(_l("Note"), [optional(), length(LIMITS["consent_note"])])
 
 
 class StepDoneForm(KituoForm):
-    note = StringField(_l("Short note"), [optional(), length(255)])
+    note = StringField(_l("Short note"), [optional(), length(LIMITS["step_note"])])
 
 
 class MeetingForm(KituoForm):
@@ -128,13 +129,13 @@ class MeetingForm(KituoForm):
 
 
 class BuddyForm(KituoForm):
-    buddy_code = StringField(PROFILE_LABELS["buddy_code"], [optional(), length(24)],
+    buddy_code = StringField(PROFILE_LABELS["buddy_code"], [optional(), length(LIMITS["code"])],
                              render_kw={"autocapitalize": "characters"},
                              description=PROFILE_LABELS["buddy_code_hint"])
 
 
 class AnonymiseForm(KituoForm):
-    confirm = StringField(_l("Type the member's code to confirm"), [required(), length(24)],
+    confirm = StringField(_l("Type the member's code to confirm"), [required(), length(LIMITS["code"])],
                           render_kw={"autocomplete": "off", "autocapitalize": "characters"})
 
 
@@ -143,20 +144,20 @@ class ImportForm(KituoForm):
 
 
 class StepForm(KituoForm):
-    title_en = StringField(_l("Step (English)"), [required(), length(160)])
-    title_sw = StringField(_l("Step (Kiswahili)"), [required(), length(160)])
+    title_en = StringField(_l("Step (English)"), [required(), length(LIMITS["step_title"])])
+    title_sw = StringField(_l("Step (Kiswahili)"), [required(), length(LIMITS["step_title"])])
     required_step = BooleanField(_l("Required"), default=True)
 
 
 class SourceForm(KituoForm):
-    name = StringField(_l("New referral source"), [required(), length(80)])
+    name = StringField(_l("New referral source"), [required(), length(LIMITS["source_name"])])
 
 
 class FilterForm(KituoForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), [optional(), length(80)])
+    q = StringField(_l("Search"), [optional(), length(LIMITS["search"])])
     status = SelectField(_l("Status"), [optional()], choices=[("", _l("All"))] +
                          list(STATUS_LABELS.items()), validate_choice=False)
     need = SelectField(_l("Need"), [optional()], choices=[("", _l("All"))] +

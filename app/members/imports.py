@@ -31,6 +31,7 @@ from flask import current_app
 from flask_babel import force_locale
 from peewee import fn
 from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 from app import audit
 from app.db import BulkInsert, db, utcnow
@@ -83,6 +84,56 @@ def store_upload(data: bytes, filename: str, owner) -> MemberImport:
     batch.save(only=[MemberImport.path])
     audit.record("member.import_uploaded", "member_import", batch.id, actor=owner)
     return batch
+
+
+def own_imports(user):
+    """The imports `user` uploaded: nobody sees or confirms another's."""
+    return MemberImport.select().where(MemberImport.owner == user.id)
+
+
+def start_check(upload, owner) -> MemberImport:
+    """Keep an uploaded file and start its dry run in the worker."""
+    from app.jobs import services as jobs
+    from app.members import tasks
+    data = upload.read()
+    if not data.strip():
+        raise services.MemberError(_l("The file is empty."), "file")
+    batch = store_upload(data, upload.filename, owner)
+    job = jobs.start("member_import_check", owner, tasks.check_member_import,
+                     import_id=str(batch.id))
+    MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
+    return batch
+
+
+def confirm(batch: MemberImport, actor) -> None:
+    """Start writing a checked import (in the worker, all rows or none)."""
+    from app.jobs import services as jobs
+    from app.members import tasks
+    if batch.status != MemberImport.CHECKED or not batch.path or not batch.valid_rows:
+        raise services.MemberError(_l("This import cannot be confirmed."))
+    job = jobs.start("member_import", actor, tasks.write_member_import,
+                     import_id=str(batch.id), actor_id=actor.id)
+    MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
+
+
+def cancel(batch: MemberImport) -> bool:
+    """Drop a checked import and its file; False when it is past that."""
+    if batch.status != MemberImport.CHECKED:
+        return False
+    discard_file(batch)
+    MemberImport.update(status=MemberImport.FAILED).where(MemberImport.id == batch.id).execute()
+    return True
+
+
+def status_of(batch: MemberImport) -> dict:
+    """What the import's page shows: its job, and its problems once checked."""
+    from app.jobs.models import Job
+    problems = problems_of(batch) if batch.status in (
+        MemberImport.CHECKED, MemberImport.IMPORTED) else []
+    return {"job": Job.get_or_none(Job.id == batch.job_id) if batch.job_id else None,
+            "problems": problems,
+            "problem_rows": len({p["row"] for p in problems if p["row"]}),
+            "new_problem_rows": len({p["row"] for p in problems if p.get("new")})}
 
 
 def discard_file(batch: MemberImport) -> None:

@@ -171,3 +171,11 @@ def label(mapping: dict, key) -> str:
 def names(mapping: dict) -> dict[str, str]:
     """key -> label in the current language, translated once (for lists)."""
     return {key: str(value) for key, value in mapping.items()}
+
+
+def source_label(source) -> str:
+    """A referral source's label: the translated one for a seeded source,
+    else the name the admin gave it."""
+    if source.key and source.key in REFERRAL_LABELS:
+        return label(REFERRAL_LABELS, source.key)
+    return source.name

@@ -33,6 +33,20 @@ COUNTIES = (
 )
 
 
+# The longest text a person may type in each field: the services' rules
+# (app.rules.clean_text), the forms' length() and the columns use these.
+LIMITS = {
+    "preferred_name": 80, "legal_name": 120, "phone": 32, "location": 120,
+    "referring_org": 120, "notes": 4000, "code": 24, "consent_note": 255, "step_note": 255,
+    "step_title": 160, "source_name": 80, "search": 80,
+}
+
+
+def member_id(member) -> int:
+    """A member's id, given the member or the id."""
+    return member if isinstance(member, int) else member.id
+
+
 def needs_mask(needs) -> int:
     mask = 0
     for need in needs or ():
@@ -48,19 +62,19 @@ class ReferralSource(BaseModel):
     """Where members come from; an admin may add, rename or retire entries.
     Seeded entries have a `key` and a translated label."""
     key = pw.CharField(max_length=32, null=True, unique=True)
-    name = pw.CharField(max_length=80)
+    name = pw.CharField(max_length=LIMITS["source_name"])
     position = pw.IntegerField(default=0)
     active = pw.BooleanField(default=True)
 
 
 class Member(BaseModel):
     number = pw.IntegerField(unique=True)          # sequence behind the code
-    code = pw.CharField(max_length=24, unique=True)
-    preferred_name = pw.CharField(max_length=80, default="")
+    code = pw.CharField(max_length=LIMITS["code"], unique=True)
+    preferred_name = pw.CharField(max_length=LIMITS["preferred_name"], default="")
     # Identity (members.identity only; every view audited)
-    legal_name = pw.CharField(max_length=120, default="")
-    phone = pw.CharField(max_length=32, default="")
-    location = pw.CharField(max_length=120, default="")
+    legal_name = pw.CharField(max_length=LIMITS["legal_name"], default="")
+    phone = pw.CharField(max_length=LIMITS["phone"], default="")
+    location = pw.CharField(max_length=LIMITS["location"], default="")
     notes = pw.TextField(default="")
     # Not identifying on their own
     gender = pw.CharField(max_length=16, default="undisclosed")
@@ -69,7 +83,7 @@ class Member(BaseModel):
     language = pw.CharField(max_length=5, default="sw")
     county = pw.CharField(max_length=40, default="")
     referral_source = pw.ForeignKeyField(ReferralSource, null=True, on_delete="SET NULL")
-    referring_org = pw.CharField(max_length=120, default="")
+    referring_org = pw.CharField(max_length=LIMITS["referring_org"], default="")
     joined_on = pw.DateField()
     needs_mask = pw.IntegerField(default=0)
     status = pw.CharField(max_length=12, default="referred")
@@ -127,7 +141,7 @@ class ConsentEvent(BaseModel):
     recorded_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     language = pw.CharField(max_length=5, default="sw")
     method = pw.CharField(max_length=8, default="verbal")
-    note = pw.CharField(max_length=255, default="")
+    note = pw.CharField(max_length=LIMITS["consent_note"], default="")
 
     class Meta:
         indexes = ((("member", "purpose", "id"), False),)
@@ -137,8 +151,8 @@ class InductionStep(BaseModel):
     """One step of the admin-editable induction checklist (titles in both
     languages, since an admin types them). Retired steps stay for history."""
     key = pw.CharField(max_length=32, null=True, unique=True)
-    title_en = pw.CharField(max_length=160)
-    title_sw = pw.CharField(max_length=160)
+    title_en = pw.CharField(max_length=LIMITS["step_title"])
+    title_sw = pw.CharField(max_length=LIMITS["step_title"])
     position = pw.IntegerField(default=0)
     required = pw.BooleanField(default=True)
     active = pw.BooleanField(default=True)
@@ -152,7 +166,7 @@ class InductionCompletion(BaseModel):
     step = pw.ForeignKeyField(InductionStep, backref="completions", on_delete="CASCADE")
     completed_at = pw.DateTimeField(default=utcnow)
     completed_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
-    note = pw.CharField(max_length=255, default="")
+    note = pw.CharField(max_length=LIMITS["step_note"], default="")
 
     class Meta:
         indexes = ((("member", "step"), True),)

@@ -12,12 +12,12 @@ from flask_login import current_user
 from app.access import requires, user_can
 from app.auth.tasks import render_setup_slip
 from app.clock import to_utc, utcnow
-from app.db import db, get_or_404
-from app.forms import add_error, submit
+from app.db import get_or_404
+from app.forms import ButtonForm, submit
 from app.htmx import render, see_other
 from app.jobs import services as jobs
-from app.jobs.models import Job
 from app.members import bp, imports, labels, services, tasks
+from app.members.labels import source_label
 from app.members.forms import (
     EXIT_REASON_CHOICES, PROFILE_LABELS, AnonymiseForm, BuddyForm, ConsentForm, FilterForm,
     ImportForm, MeetingForm, MemberForm, SourceForm, StatusForm, StepDoneForm, StepForm,
@@ -39,7 +39,7 @@ def _form_data(form: MemberForm) -> dict:
 
 
 def _sources():
-    return [(s, services.source_label(s)) for s in services.referral_sources()]
+    return [(s, source_label(s)) for s in services.referral_sources()]
 
 
 # --- list and search ----------------------------------------------------------------
@@ -75,17 +75,12 @@ def new():
     if request.method == "GET":
         form.joined_on.data = services.today()
         form.language.data = "sw"
-    if form.validate_on_submit():
-        try:
-            member = services.create_member(_form_data(form), actor=current_user)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Member %(code)s registered. Record their consent next.", code=member.code),
-                  "success")
-            return see_other("members.show", member_id=member.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("members/form.html", form=form, member=None), status
+    outcome = submit(form, lambda: services.create_member(_form_data(form), actor=current_user))
+    if outcome:
+        flash(_("Member %(code)s registered. Record their consent next.",
+                code=outcome.result.code), "success")
+        return see_other("members.show", member_id=outcome.result.id)
+    return render_template("members/form.html", form=form, member=None), outcome.status
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
@@ -106,16 +101,12 @@ def edit(member_id: int):
         form.birth_year.data = str(member.birth_year or "")
         if may_identity:
             services.view_identity(member, current_user)
-    if form.validate_on_submit():
-        try:
-            changed = services.update_member(member, _form_data(form), current_user, may_identity)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
-            return see_other("members.show", member_id=member.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("members/form.html", form=form, member=member), status
+    outcome = submit(form, lambda: services.update_member(member, _form_data(form), current_user,
+                                                          may_identity))
+    if outcome:
+        flash(_("Changes saved.") if outcome.result else _("Nothing was changed."), "success")
+        return see_other("members.show", member_id=member.id)
+    return render_template("members/form.html", form=form, member=member), outcome.status
 
 
 # --- profile --------------------------------------------------------------------------------
@@ -180,17 +171,11 @@ def change_status(member_id: int):
     member = _member_or_404(member_id)
     form = StatusForm()
     form.set_choices(services.allowed_transitions(member))
-    if form.validate_on_submit():
-        try:
-            with db.atomic():
-                services.change_status(member, form.status.data, current_user,
-                                       form.exit_reason.data or "")
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Status changed."), "success")
-            return see_other("members.show", member_id=member.id)
-    return _profile(member, 422, status_form=form)
+    outcome = submit(form, lambda: services.change_status(
+        member, form.status.data, current_user, form.exit_reason.data or ""), _("Status changed."))
+    if outcome:
+        return see_other("members.show", member_id=member.id)
+    return _profile(member, outcome.status, status_form=form)
 
 
 # --- consent --------------------------------------------------------------------------------
@@ -207,15 +192,15 @@ def consents(member_id: int):
         form.language.data = member.language
         if request.args.get("purpose"):
             form.purpose.data = request.args["purpose"]
-    if submit(form, lambda: services.record_consent(
-            member, form.purpose.data, form.given.data == "yes", form.method.data,
-            form.language.data, current_user, form.recorded_on.data, form.note.data),
-              _("Consent recorded.")):
+    outcome = submit(form, lambda: services.record_consent(
+        member, form.purpose.data, form.given.data == "yes", form.method.data,
+        form.language.data, current_user, form.recorded_on.data, form.note.data),
+        _("Consent recorded."))
+    if outcome:
         return see_other("members.consents", member_id=member.id)
-    status = 422 if request.method == "POST" else 200
     return render_template("members/consents.html", member=member, form=form,
                            consents=services.latest_consents(member),
-                           history=list(services.consent_history(member))), status
+                           history=list(services.consent_history(member))), outcome.status
 
 
 @bp.route("/members/<int:member_id>/consent-form", methods=["POST"])
@@ -234,25 +219,23 @@ def complete_step(member_id: int, step_id: int):
     member = _member_or_404(member_id)
     step = get_or_404(InductionStep, InductionStep.id == step_id)
     form = StepDoneForm()
-    if submit(form, lambda: services.complete_step(member, step, current_user, form.note.data),
-              _("Step done.")):
-        return redirect(url_for("members.show", member_id=member.id) + "#induction",
-                            code=303)
-    return _profile(member, 422, step_form=form, failed_step=step.id)
+    outcome = submit(form, lambda: services.complete_step(member, step, current_user,
+                                                          form.note.data), _("Step done."))
+    if outcome:
+        return redirect(url_for("members.show", member_id=member.id) + "#induction", code=303)
+    return _profile(member, outcome.status, step_form=form, failed_step=step.id)
 
 
 @bp.route("/members/<int:member_id>/induction/confirm", methods=["POST"])
 @requires("members.view", "members.induction")
 def confirm_induction(member_id: int):
     member = _member_or_404(member_id)
-    try:
-        services.confirm_induction(member, current_user)
-    except services.MemberError as error:
-        flash(str(error.message), "error")
-        return _profile(member, 422)
-    flash(_("Induction confirmed: %(code)s is now an active member.", code=member.code),
-          "success")
-    return see_other("members.show", member_id=member.id)
+    outcome = submit(ButtonForm(), lambda: services.confirm_induction(member, current_user),
+                     _("Induction confirmed: %(code)s is now an active member.", code=member.code))
+    if outcome:
+        return see_other("members.show", member_id=member.id)
+    flash(str(outcome.message), "error")
+    return _profile(member, outcome.status)
 
 
 @bp.route("/members/<int:member_id>/induction-pack", methods=["POST"])
@@ -271,24 +254,19 @@ def induction_pack(member_id: int):
 def add_meeting(member_id: int):
     member = _member_or_404(member_id)
     form = MeetingForm()
-    if form.validate_on_submit():
-        try:
-            services.schedule_meeting(member, to_utc(form.starts_at.data),
-                                      form.with_buddy.data, current_user)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Meeting planned."), "success")
-            return see_other("members.show", member_id=member.id)
-    return _profile(member, 422, meeting_form=form)
+    outcome = submit(form, lambda: services.schedule_meeting(
+        member, to_utc(form.starts_at.data), form.with_buddy.data, current_user),
+        _("Meeting planned."))
+    if outcome:
+        return see_other("members.show", member_id=member.id)
+    return _profile(member, outcome.status, meeting_form=form)
 
 
 @bp.route("/members/<int:member_id>/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @requires("members.view", "members.induction")
 def cancel_meeting(member_id: int, meeting_id: int):
     member = _member_or_404(member_id)
-    meeting = get_or_404(InductionMeeting, InductionMeeting.id == meeting_id,
-                         InductionMeeting.member == member)
+    meeting = get_or_404(services.meetings_of(member), InductionMeeting.id == meeting_id)
     services.cancel_meeting(meeting, current_user)
     flash(_("Meeting cancelled."), "success")
     return see_other("members.show", member_id=member.id)
@@ -299,15 +277,13 @@ def cancel_meeting(member_id: int, meeting_id: int):
 def set_buddy(member_id: int):
     member = _member_or_404(member_id)
     form = BuddyForm()
-    if form.validate_on_submit():
-        try:
-            buddy = services.assign_buddy(member, form.buddy_code.data, current_user)
-        except services.MemberError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Peer buddy assigned.") if buddy else _("Peer buddy removed."), "success")
-            return see_other("members.show", member_id=member.id)
-    return _profile(member, 422, buddy_form=form)
+    outcome = submit(form, lambda: services.assign_buddy(member, form.buddy_code.data,
+                                                         current_user))
+    if outcome:
+        flash(_("Peer buddy assigned.") if outcome.result else _("Peer buddy removed."),
+              "success")
+        return see_other("members.show", member_id=member.id)
+    return _profile(member, outcome.status, buddy_form=form)
 
 
 # --- member login ------------------------------------------------------------------------------
@@ -316,12 +292,11 @@ def set_buddy(member_id: int):
 @requires("members.view", "members.accounts")
 def create_account(member_id: int):
     member = _member_or_404(member_id)
-    try:
-        user = services.create_account(member, current_user)
-    except services.MemberError as error:
-        flash(str(error.message), "error")
-        return _profile(member, 422)
-    job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=user.id,
+    outcome = submit(ButtonForm(), lambda: services.create_account(member, current_user))
+    if not outcome:
+        flash(str(outcome.message), "error")
+        return _profile(member, outcome.status)
+    job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=outcome.result.id,
                      issued_by_id=current_user.id)
     flash(_("Login created. Give the member the setup slip."), "success")
     return see_other("jobs.show", job_id=job.id)
@@ -368,11 +343,11 @@ def anonymise(member_id: int):
         flash(_("This member is already anonymised."), "info")
         return see_other("members.show", member_id=member.id)
     form = AnonymiseForm()
-    if submit(form, lambda: services.anonymise(member, form.confirm.data, current_user),
-              _("The member's identity was removed for good.")):
+    outcome = submit(form, lambda: services.anonymise(member, form.confirm.data, current_user),
+                     _("The member's identity was removed for good."))
+    if outcome:
         return see_other("members.show", member_id=member.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("members/anonymise.html", member=member, form=form), status
+    return render_template("members/anonymise.html", member=member, form=form), outcome.status
 
 
 @bp.route("/members/retention")
@@ -388,19 +363,10 @@ def retention():
 @requires("members.import")
 def import_upload():
     form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        if not data.strip():
-            add_error(form, "file", _("The file is empty."))
-        else:
-            batch = imports.store_upload(data, upload.filename, current_user)
-            job = jobs.start("member_import_check", current_user, tasks.check_member_import,
-                             import_id=str(batch.id))
-            MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
-            return see_other("members.import_show", import_id=batch.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("members/import.html", form=form), status
+    outcome = submit(form, lambda: imports.start_check(form.file.data, current_user))
+    if outcome:
+        return see_other("members.import_show", import_id=outcome.result.id)
+    return render_template("members/import.html", form=form), outcome.status
 
 
 @bp.route("/members/import/template.csv")
@@ -411,49 +377,31 @@ def import_template():
 
 
 def _own_import(import_id):
-    try:
-        batch = MemberImport.get_or_none(MemberImport.id == import_id)
-    except ValueError:
-        batch = None
-    if batch is None or batch.owner_id != current_user.id:
-        abort(404)
-    return batch
+    return get_or_404(imports.own_imports(current_user), MemberImport.id == import_id)
 
 
 @bp.route("/members/import/<import_id>")
 @requires("members.import")
 def import_show(import_id):
     batch = _own_import(import_id)
-    job = Job.get_or_none(Job.id == batch.job_id) if batch.job_id else None
-    problems = imports.problems_of(batch) if batch.status in (
-        MemberImport.CHECKED, MemberImport.IMPORTED) else []
     return render("members/import_show.html", "members/_import_status.html", batch=batch,
-                  job=job, problems=problems,
-                  problem_rows=len({p["row"] for p in problems if p["row"]}),
-                  new_problem_rows=len({p["row"] for p in problems if p.get("new")}))
+                  **imports.status_of(batch))
 
 
 @bp.route("/members/import/<import_id>/confirm", methods=["POST"])
 @requires("members.import")
 def import_confirm(import_id):
     batch = _own_import(import_id)
-    if batch.status != MemberImport.CHECKED or not batch.path or not batch.valid_rows:
-        flash(_("This import cannot be confirmed."), "error")
-        return see_other("members.import_show", import_id=batch.id)
-    job = jobs.start("member_import", current_user, tasks.write_member_import,
-                     import_id=str(batch.id), actor_id=current_user.id)
-    MemberImport.update(job_id=str(job.id)).where(MemberImport.id == batch.id).execute()
+    outcome = submit(ButtonForm(), lambda: imports.confirm(batch, current_user))
+    if not outcome:
+        flash(str(outcome.message), "error")
     return see_other("members.import_show", import_id=batch.id)
 
 
 @bp.route("/members/import/<import_id>/cancel", methods=["POST"])
 @requires("members.import")
 def import_cancel(import_id):
-    batch = _own_import(import_id)
-    if batch.status == MemberImport.CHECKED:
-        imports.discard_file(batch)
-        MemberImport.update(status=MemberImport.FAILED).where(
-            MemberImport.id == batch.id).execute()
+    if imports.cancel(_own_import(import_id)):
         flash(_("Import cancelled; nothing was written."), "info")
     return see_other("members.import_upload")
 
@@ -464,26 +412,19 @@ def import_cancel(import_id):
 @requires("induction.configure")
 def settings():
     step_form, source_form = StepForm(prefix="step"), SourceForm(prefix="source")
-    status = 200
-    if request.method == "POST":
-        which = request.form.get("form")
-        form = step_form if which == "step" else source_form
-        if form.validate_on_submit():
-            try:
-                if which == "step":
-                    services.save_step(None, form.title_en.data, form.title_sw.data,
-                                       form.required_step.data, current_user)
-                else:
-                    services.add_source(form.name.data, current_user)
-            except services.MemberError as error:
-                add_error(form, error.field, error.message)
-            else:
-                flash(_("Changes saved."), "success")
-                return see_other("members.settings")
-        status = 422
+    if request.form.get("form") == "step":
+        outcome = submit(step_form, lambda: services.save_step(
+            None, step_form.title_en.data, step_form.title_sw.data,
+            step_form.required_step.data, current_user), _("Changes saved."))
+    else:
+        outcome = submit(source_form, lambda: services.add_source(source_form.name.data,
+                                                                  current_user),
+                         _("Changes saved."))
+    if outcome:
+        return see_other("members.settings")
     return render_template("members/settings.html", steps=services.checklist(True),
                            sources=services.referral_sources(True), step_form=step_form,
-                           source_form=source_form, label=services.source_label), status
+                           source_form=source_form, label=source_label), outcome.status
 
 
 @bp.route("/members/settings/steps/<int:step_id>", methods=["GET", "POST"])
@@ -493,12 +434,12 @@ def edit_step(step_id: int):
     form = StepForm(obj=step if request.method == "GET" else None)
     if request.method == "GET":
         form.required_step.data = step.required
-    if submit(form, lambda: services.save_step(step, form.title_en.data, form.title_sw.data,
-                                               form.required_step.data, current_user),
-              _("Changes saved.")):
+    outcome = submit(form, lambda: services.save_step(
+        step, form.title_en.data, form.title_sw.data, form.required_step.data, current_user),
+        _("Changes saved."))
+    if outcome:
         return see_other("members.settings")
-    status = 422 if request.method == "POST" else 200
-    return render_template("members/step_form.html", form=form, step=step), status
+    return render_template("members/step_form.html", form=form, step=step), outcome.status
 
 
 @bp.route("/members/settings/steps/<int:step_id>/<action>", methods=["POST"])
@@ -536,5 +477,5 @@ def me():
     schedule = registry().schedule_for(member, now, now + dt.timedelta(days=60))
     return render_template("members/me.html", member=member, schedule=schedule,
                            consents=services.latest_consents(member),
-                           buddy=member.buddy if member.buddy_id else None,
+                           buddy=services.member_by_id(member.buddy_id) if member.buddy_id else None,
                            buddy_of=list(services.buddies_of(member)))

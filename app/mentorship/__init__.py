@@ -9,9 +9,13 @@ Capabilities:
   mentorship.mentee    a member: their own mentor, next meeting and goals
 """
 from flask import Blueprint
-from app.i18n import lazy_gettext as _l
 
+from app.i18n import lazy_gettext as _l
 from app.registry import BenchPage, NavItem, Panel
+
+# The rules first: pairings, lists, sessions and overdue import from
+# services.py, which re-exports theirs (see its docstring).
+from app.mentorship import services  # noqa: E402,F401
 
 bp = Blueprint("mentorship", __name__)
 

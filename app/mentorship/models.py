@@ -30,6 +30,11 @@ MODES = ("in_person", "phone", "group")
 TOPICS = ("work", "business", "money", "school", "family", "health", "housing",
           "confidence", "leadership", "safety", "other")
 DURATIONS = (15, 30, 45, 60, 90, 120)
+CAPACITY_MAX = 20        # mentees a mentor may take at a time, at most
+# The longest text a person may type in each field: the services' rules
+# (app.rules.clean_text), the forms' length() and the columns use these.
+LIMITS = {"availability": 255, "end_reason": 255, "goal_title": 160, "goal_note": 2000,
+          "session_notes": 4000, "follow_up": 2000, "correction": 2000}
 
 
 def mask_of(values, universe) -> int:
@@ -48,7 +53,7 @@ class MentorProfile(BaseModel):
     areas_mask = pw.IntegerField(default=0)
     languages_mask = pw.IntegerField(default=1)       # bit 0: sw
     capacity = pw.IntegerField(default=3)
-    availability = pw.CharField(max_length=255, default="")
+    availability = pw.CharField(max_length=LIMITS["availability"], default="")
     updated_at = pw.DateTimeField(default=utcnow)
 
     @property
@@ -70,7 +75,7 @@ class Pairing(BaseModel):
     proposed_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     start_date = pw.DateField(null=True)
     end_date = pw.DateField(null=True)
-    end_reason = pw.CharField(max_length=255, default="")
+    end_reason = pw.CharField(max_length=LIMITS["end_reason"], default="")
     # Denormalised for lists and the overdue check (no per-row queries).
     last_session_on = pw.DateField(null=True)
     sessions_count = pw.IntegerField(default=0)
@@ -99,7 +104,7 @@ Pairing.add_index(Pairing.index(Pairing.mentee, Pairing.mentor, unique=True, saf
 
 class Goal(BaseModel):
     pairing = pw.ForeignKeyField(Pairing, on_delete="CASCADE", backref="goals")
-    title = pw.CharField(max_length=160)
+    title = pw.CharField(max_length=LIMITS["goal_title"])
     area = pw.CharField(max_length=16)
     target_date = pw.DateField(null=True)
     status = pw.CharField(max_length=12, default="open")

@@ -19,7 +19,7 @@ from app.mentorship import bp, labels, services
 from app.mentorship.forms import (
     ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
-from app.mentorship.models import GOAL_STATUSES, Goal, Pairing, SessionLog
+from app.mentorship.models import Goal, Pairing, SessionLog
 from app.urls import page_arg, url_around_id, url_before_id
 
 
@@ -89,45 +89,33 @@ def mentors():
     return render_template("mentorship/mentors.html", rows=services.mentor_rows())
 
 
-def _profile_form(form, user, own: bool):
-    try:
-        services.save_profile(user, form.areas.data, form.languages.data,
-                              None if own else form.capacity.data, form.availability.data,
-                              actor=current_user, keep_capacity=own)
-    except services.MentorshipError as error:
-        add_error(form, error.field, error.message)
-        return False
-    return True
+def _profile_page(user, form_class, own: bool, done: str):
+    """A mentor's profile: the coordinator's (with capacity) or their own."""
+    profile = services.profile_for(user)
+    form = form_class(obj=profile if request.method == "GET" else None)
+    if request.method == "GET":
+        form.areas.data, form.languages.data = profile.areas, profile.languages
+    outcome = submit(form, lambda: services.save_profile(
+        user, form.areas.data, form.languages.data, None if own else form.capacity.data,
+        form.availability.data, actor=current_user, keep_capacity=own), _("Changes saved."))
+    if outcome:
+        return see_other(done)
+    return render_template("mentorship/profile.html", form=form, mentor=user, own=own,
+                           capacity=profile.capacity), outcome.status
 
 
 @bp.route("/mentoring/mentors/<int:user_id>", methods=["GET", "POST"])
 @requires("mentorship.manage")
 def edit_mentor(user_id: int):
     user = get_or_404(services.mentor_users(), User.id == user_id)
-    profile = services.profile_for(user)
-    form = ProfileForm(obj=profile if request.method == "GET" else None)
-    if request.method == "GET":
-        form.areas.data, form.languages.data = profile.areas, profile.languages
-    if form.validate_on_submit() and _profile_form(form, user, own=False):
-        flash(_("Changes saved."), "success")
-        return see_other("mentorship.mentors")
-    status = 422 if request.method == "POST" else 200
-    return render_template("mentorship/profile.html", form=form, mentor=user, own=False), status
+    return _profile_page(user, ProfileForm, own=False, done="mentorship.mentors")
 
 
 @bp.route("/mentoring/profile", methods=["GET", "POST"])
 @requires("mentorship.view_own")
 def own_profile():
-    profile = services.profile_for(current_user)
-    form = MentorOwnProfileForm(obj=profile if request.method == "GET" else None)
-    if request.method == "GET":
-        form.areas.data, form.languages.data = profile.areas, profile.languages
-    if form.validate_on_submit() and _profile_form(form, current_user, own=True):
-        flash(_("Changes saved."), "success")
-        return see_other("mentorship.mentor_home")
-    status = 422 if request.method == "POST" else 200
-    return render_template("mentorship/profile.html", form=form, mentor=current_user,
-                           own=True, capacity=profile.capacity), status
+    return _profile_page(current_user, MentorOwnProfileForm, own=True,
+                         done="mentorship.mentor_home")
 
 
 # --- pairings ---------------------------------------------------------------------------------
@@ -135,53 +123,40 @@ def own_profile():
 @bp.route("/mentoring/pairings/new", methods=["GET", "POST"])
 @requires("mentorship.manage")
 def new_pairing():
+    """A member code (typed, or ?member_code= from the member page) shows
+    the ranked suggestions; choosing a mentor proposes the pairing."""
     if request.method == "POST":
         form = ProposeForm()
     else:
         form = ProposeForm(formdata=request.args, meta={"csrf": False})
-    rows = services.mentor_rows()
     form.mentor.choices = [("", _("Choose a mentor"))] + [
-        (str(r.user.id), f"{r.user.display_name} ({r.load}/{r.profile.capacity})") for r in rows]
+        (r.user.id, f"{r.user.display_name} ({r.load}/{r.profile.capacity})")
+        for r in services.mentor_rows()]
+    outcome = submit(form, lambda: services.propose_for_code(
+        form.member_code.data, form.mentor.data, current_user),
+        _("Pairing proposed. Start it once mentor and member have agreed."))
+    if outcome:
+        return see_other("mentorship.show_pairing", pairing_id=outcome.result.id)
     mentee = member_by_code(form.member_code.data, viewer=current_user, include_anonymised=True)
-    if form.member_code.data and mentee is None:
+    if mentee is None and form.member_code.data and not form.member_code.errors:
         add_error(form, "member_code", _("No member with this code."))
-    suggestions = services.suggest_mentors(mentee) if mentee else []
-    status = 200
-    if request.method == "POST":
-        if form.validate() and mentee is not None:
-            mentor = services.mentor_users().where(User.id == int(form.mentor.data)).first()
-            try:
-                if mentor is None:
-                    raise services.MentorshipError(_("Choose a mentor from the list."), "mentor")
-                pairing = services.propose(mentee, mentor, current_user)
-            except services.MentorshipError as error:
-                add_error(form, error.field, error.message)
-            else:
-                flash(_("Pairing proposed. Start it once mentor and member have agreed."),
-                      "success")
-                return see_other("mentorship.show_pairing", pairing_id=pairing.id)
-        status = 422
     return render_template("mentorship/new_pairing.html", form=form, mentee=mentee,
-                           suggestions=suggestions), status
+                           suggestions=services.suggest_mentors(mentee) if mentee else []
+                           ), outcome.status
 
 
 def _pairing_page(pairing, status: int = 200, **forms):
-    goals = services.goals_of([pairing.id]).get(pairing.id, [])
-    is_mentor = pairing.mentor_id == current_user.id
-    context = dict(
-        pairing=pairing, mentee=pairing.mentee, mentor=User.get_by_id(pairing.mentor_id),
-        goals=goals, notes=services.notes_of([g.id for g in goals]),
-        sessions=list(services.pairing_sessions(pairing)), is_mentor=is_mentor,
+    return render_template(
+        "mentorship/pairing.html", pairing=pairing, mentee=pairing.mentee,
+        is_mentor=pairing.mentor_id == current_user.id,
         manage=user_can(current_user, "mentorship.manage"),
-        other_active=services.has_other_active(pairing) if pairing.status == "proposed" else False,
         goal_form=forms.get("goal_form") or GoalForm(formdata=None),
         activate_form=forms.get("activate_form") or ActivateForm(
             formdata=None, start_date=services.today()),
         end_form=forms.get("end_form") or EndForm(formdata=None, end_date=services.today()),
         note_form=forms.get("note_form"), note_goal=forms.get("note_goal"),
         may_raise=user_can(current_user, "safeguarding.raise"),
-    )
-    return render_template("mentorship/pairing.html", **context), status
+        **services.pairing_details(pairing)), status
 
 
 @bp.route("/mentoring/pairings/<int:pairing_id>")
@@ -204,11 +179,12 @@ def mentee_phone(pairing_id: int):
 def activate_pairing(pairing_id: int):
     pairing = _pairing_or_404(pairing_id)
     form = ActivateForm()
-    if submit(form, lambda: services.activate(pairing, current_user, form.override.data,
-                                              form.start_date.data),
-              _("The pairing has started.")):
+    outcome = submit(form, lambda: services.activate(pairing, current_user, form.override.data,
+                                                     form.start_date.data),
+                     _("The pairing has started."))
+    if outcome:
         return see_other("mentorship.show_pairing", pairing_id=pairing.id)
-    return _pairing_page(pairing, 422, activate_form=form)
+    return _pairing_page(pairing, outcome.status, activate_form=form)
 
 
 @bp.route("/mentoring/pairings/<int:pairing_id>/end", methods=["POST"])
@@ -216,11 +192,12 @@ def activate_pairing(pairing_id: int):
 def end_pairing(pairing_id: int):
     pairing = _pairing_or_404(pairing_id)
     form = EndForm()
-    if submit(form, lambda: services.end(pairing, form.outcome.data, form.reason.data, current_user,
-                                         form.end_date.data),
-              _("The pairing is closed.")):
+    outcome = submit(form, lambda: services.end(pairing, form.outcome.data, form.reason.data,
+                                                current_user, form.end_date.data),
+                     _("The pairing is closed."))
+    if outcome:
         return see_other("mentorship.show_pairing", pairing_id=pairing.id)
-    return _pairing_page(pairing, 422, end_form=form)
+    return _pairing_page(pairing, outcome.status, end_form=form)
 
 
 # --- goals -----------------------------------------------------------------------------------
@@ -232,12 +209,13 @@ def add_goal(pairing_id: int):
     if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
         abort(404)
     form = GoalForm()
-    if submit(form, lambda: services.add_goal(pairing, form.title.data, form.area.data,
-                                              form.target_date.data, current_user),
-              _("Goal added.")):
+    outcome = submit(form, lambda: services.add_goal(pairing, form.title.data, form.area.data,
+                                                     form.target_date.data, current_user),
+                     _("Goal added."))
+    if outcome:
         return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id) + "#goals",
-                            code=303)
-    return _pairing_page(pairing, 422, goal_form=form)
+                        code=303)
+    return _pairing_page(pairing, outcome.status, goal_form=form)
 
 
 @bp.route("/mentoring/goals/<int:goal_id>/notes", methods=["POST"])
@@ -248,142 +226,116 @@ def add_goal_note(goal_id: int):
     if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
         abort(404)
     form = GoalNoteForm()
-    if submit(form, lambda: services.add_goal_note(goal, current_user, form.status.data,
-                                                   form.text.data),
-              _("Progress saved.")):
+    outcome = submit(form, lambda: services.add_goal_note(goal, current_user, form.status.data,
+                                                          form.text.data),
+                     _("Progress saved."))
+    if outcome:
         return redirect(url_for("mentorship.show_pairing", pairing_id=pairing.id)
-                            + f"#goal-{goal.id}", code=303)
-    return _pairing_page(pairing, 422, note_form=form, note_goal=goal.id)
+                        + f"#goal-{goal.id}", code=303)
+    return _pairing_page(pairing, outcome.status, note_form=form, note_goal=goal.id)
 
 
 # --- session log -------------------------------------------------------------------------------
 
-def _goal_updates(rows, editing: bool = False) -> dict:
-    """goal id -> (status, note) from the form's goal rows. A new log takes
-    the rows with something in them; a changed log every row the form
-    carried (an emptied row takes back what the log had recorded)."""
-    updates = {}
-    for row in rows:
-        status_key, note_key = f"goal-{row.goal.id}-status", f"goal-{row.goal.id}-note"
-        status = request.form.get(status_key, "")
-        note = request.form.get(note_key, "")
-        if status not in GOAL_STATUSES:
-            status = ""
-        if status or note.strip() or (
-                editing and (status_key in request.form or note_key in request.form)):
-            updates[row.goal.id] = (status, note)
-    return updates
+def _session_form(pairing, log=None) -> SessionForm:
+    """The session form with a row per goal it offers (services.session_goals);
+    a form sent back keeps what was sent."""
+    rows = services.session_goals(pairing, log)
+    progress = [{"goal_id": row.goal.id, "status": row.status, "note": row.text} for row in rows]
+    if request.method == "POST":
+        form = SessionForm(goal=progress)
+    elif log is None:
+        form = SessionForm(goal=progress, held_on=services.today(), duration_minutes=60,
+                           mode="in_person")
+    else:
+        form = SessionForm(obj=log, goal=progress, topics=log.topic_list,
+                           next_meeting=local_naive(log.next_meeting_at))
+    form.offer_goals(rows)
+    form.goal_rows = {row.goal.id: row for row in rows}
+    return form
 
 
-def _session_input(form, goal_rows=(), editing: bool = False) -> services.SessionInput:
+def _session_input(form, editing: bool = False) -> services.SessionInput:
     return services.SessionInput(
         held_on=form.held_on.data, duration_minutes=form.duration_minutes.data,
         mode=form.mode.data, topics=form.topics.data or [], notes=form.notes.data or "",
         follow_up=form.follow_up.data or "", next_meeting_at=to_utc(form.next_meeting.data),
-        goal_updates=_goal_updates(goal_rows, editing))
-
-
-def _goal_rows(pairing, log=None):
-    """The goal rows of the session form; after a refused POST they show
-    what was sent."""
-    rows = services.session_goals(pairing, log)
-    if request.method == "POST":
-        for row in rows:
-            status = request.form.get(f"goal-{row.goal.id}-status", "")
-            row.status = status if status in GOAL_STATUSES else ""
-            row.text = request.form.get(f"goal-{row.goal.id}-note", "")
-    return rows
+        goal_updates=form.goal_updates(editing))
 
 
 @bp.route("/mentoring/pairings/<int:pairing_id>/sessions/new", methods=["GET", "POST"])
 @requires("mentorship.view_own")
 def new_session(pairing_id: int):
     pairing = _own_pairing_or_404(pairing_id)
-    goals = _goal_rows(pairing)
-    form = SessionForm()
-    if request.method == "GET":
-        form.held_on.data = services.today()
-        form.duration_minutes.data = 60
-        form.mode.data = "in_person"
-    if form.validate_on_submit():
-        try:
-            log = services.log_session(pairing, current_user, _session_input(form, goals))
-        except services.MentorshipError as error:
-            add_error(form, error.field, error.message)
-        else:
-            if form.worried.data:
-                flash(_("Session saved. Now tell the safeguarding lead what worries you."),
-                      "success")
-                return see_other("safeguarding.new", member=pairing.mentee_id,
-                                  source="session_log", ref=log.id)
-            flash(_("Session saved."), "success")
-            return see_other("mentorship.show_pairing", pairing_id=pairing.id)
-    status = 422 if request.method == "POST" else 200
+    form = _session_form(pairing)
+    outcome = submit(form, lambda: services.log_session(pairing, current_user,
+                                                        _session_input(form)))
+    if outcome and form.worried.data:
+        flash(_("Session saved. Now tell the safeguarding lead what worries you."), "success")
+        return see_other("safeguarding.new", member=pairing.mentee_id, source="session_log",
+                         ref=outcome.result.id)
+    if outcome:
+        flash(_("Session saved."), "success")
+        return see_other("mentorship.show_pairing", pairing_id=pairing.id)
     return render_template("mentorship/session_form.html", form=form, pairing=pairing,
-                           goals=goals, log=None), status
+                           log=None), outcome.status
 
 
 def _session_or_404(session_id: int):
     return get_or_404(services.visible_sessions(current_user), SessionLog.id == session_id)
 
 
+def _own_session_or_404(session_id: int):
+    """A session log the signed-in user wrote."""
+    return get_or_404(services.visible_sessions(current_user), SessionLog.id == session_id,
+                      SessionLog.author == current_user.id)
+
+
 @bp.route("/mentoring/sessions/<int:session_id>")
 @requires("mentorship.view")
 def show_session(session_id: int):
     log = _session_or_404(session_id)
-    pairing = _pairing_or_404(log.pairing_id)
-    return _session_page(log, pairing)
+    return _session_page(log, _pairing_or_404(log.pairing_id))
 
 
 def _session_page(log, pairing, status: int = 200, correction_form=None):
-    from app.mentorship.models import GoalNote, SessionCorrection
-    corrections = list(SessionCorrection.select().where(SessionCorrection.session == log.id)
-                       .order_by(SessionCorrection.id))
-    goal_notes = list(GoalNote.select().where(GoalNote.session == log.id).order_by(GoalNote.id))
     return render_template(
         "mentorship/session.html", log=log, pairing=pairing, mentee=pairing.mentee,
-        corrections=corrections, goal_notes=goal_notes,
         editable=services.is_editable(log, current_user), locks_at=services.locks_at(log),
         is_author=log.author_id == current_user.id,
         correction_form=correction_form or CorrectionForm(formdata=None),
-        may_raise=user_can(current_user, "safeguarding.raise")), status
+        may_raise=user_can(current_user, "safeguarding.raise"),
+        **services.session_details(log)), status
 
 
 @bp.route("/mentoring/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @requires("mentorship.view_own")
 def edit_session(session_id: int):
-    log = _session_or_404(session_id)
-    if log.author_id != current_user.id:
-        abort(404)
+    log = _own_session_or_404(session_id)
     pairing = _pairing_or_404(log.pairing_id)
     if not services.is_editable(log, current_user):
         flash(_("This log is locked. Add a correction instead."), "info")
         return see_other("mentorship.show_session", session_id=log.id)
-    goals = _goal_rows(pairing, log)
-    form = SessionForm(obj=log if request.method == "GET" else None)
-    if request.method == "GET":
-        form.topics.data = log.topic_list
-        form.next_meeting.data = local_naive(log.next_meeting_at)
-    if submit(form, lambda: services.edit_session(
-            log, current_user, _session_input(form, goals, editing=True)), _("Changes saved.")):
+    form = _session_form(pairing, log)
+    outcome = submit(form, lambda: services.edit_session(
+        log, current_user, _session_input(form, editing=True)), _("Changes saved."))
+    if outcome:
         return see_other("mentorship.show_session", session_id=log.id)
-    status = 422 if request.method == "POST" else 200
     return render_template("mentorship/session_form.html", form=form, pairing=pairing,
-                           goals=goals, log=log), status
+                           log=log), outcome.status
 
 
 @bp.route("/mentoring/sessions/<int:session_id>/corrections", methods=["POST"])
 @requires("mentorship.view_own")
 def add_correction(session_id: int):
-    log = _session_or_404(session_id)
-    if log.author_id != current_user.id:
-        abort(404)
+    log = _own_session_or_404(session_id)
     pairing = _pairing_or_404(log.pairing_id)
     form = CorrectionForm()
-    if submit(form, lambda: services.add_correction(log, current_user, form.text.data),
-              _("Correction added.")):
+    outcome = submit(form, lambda: services.add_correction(log, current_user, form.text.data),
+                     _("Correction added."))
+    if outcome:
         return see_other("mentorship.show_session", session_id=log.id)
-    return _session_page(log, pairing, 422, correction_form=form)
+    return _session_page(log, pairing, outcome.status, correction_form=form)
 
 
 # --- the mentee's own page --------------------------------------------------------------------

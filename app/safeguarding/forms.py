@@ -3,18 +3,20 @@ from app.i18n import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 
 from app.forms import KituoForm, Radio, length, optional, required
+from app.members.models import LIMITS as MEMBER_LIMITS
+from app.safeguarding.models import LIMITS
 from app.safeguarding.labels import CATEGORY_LABELS, STATUS_LABELS, URGENCY_LABELS
 
 
 class ConcernForm(KituoForm):
-    member_code = StringField(_l("Member code"), [optional(), length(24)],
+    member_code = StringField(_l("Member code"), [optional(), length(MEMBER_LIMITS["code"])],
                               render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     category = Radio(_l("What is the concern about?"), choices=list(CATEGORY_LABELS.items()))
     urgency = Radio(_l("How urgent is it?"), choices=list(URGENCY_LABELS.items()))
-    what_happened = TextAreaField(_l("What happened?"), [required(), length(4000)],
+    what_happened = TextAreaField(_l("What happened?"), [required(), length(LIMITS["what_happened"])],
                                   description=_l("Facts: what you saw or were told, when, by whom. "
                                                  "Use the member's own words where you can."))
-    action_taken = TextAreaField(_l("What have you done already?"), [optional(), length(2000)])
+    action_taken = TextAreaField(_l("What have you done already?"), [optional(), length(LIMITS["action_taken"])])
     source = HiddenField()
     ref = HiddenField()
 
@@ -22,12 +24,12 @@ class ConcernForm(KituoForm):
 class StatusForm(KituoForm):
     status = SelectField(_l("New status"), choices=[
         (k, v) for k, v in STATUS_LABELS.items() if k != "open"])
-    outcome = TextAreaField(_l("Outcome"), [optional(), length(4000)],
+    outcome = TextAreaField(_l("Outcome"), [optional(), length(LIMITS["outcome"])],
                             description=_l("Needed to close the concern."))
 
 
 class NoteForm(KituoForm):
-    text = TextAreaField(_l("Action or note"), [required(), length(4000)])
+    text = TextAreaField(_l("Action or note"), [required(), length(LIMITS["note"])])
 
 
 class ReviewForm(KituoForm):
@@ -35,5 +37,5 @@ class ReviewForm(KituoForm):
 
 
 class ReopenForm(KituoForm):
-    reason = TextAreaField(_l("Why reopen it?"), [required(), length(4000)],
+    reason = TextAreaField(_l("Why reopen it?"), [required(), length(LIMITS["reason"])],
                            description=_l("For example: new information, or the risk came back."))

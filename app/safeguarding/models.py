@@ -20,6 +20,11 @@ SOURCES = ("member_page", "session_log", "counselling_note", "other")
 ACTION_KINDS = ("raised", "acknowledged", "note", "status", "review", "closed", "reopened")
 
 
+# The longest text a person may type in each field: the services' rules
+# (app.rules.clean_text), the forms' length() and the columns use these.
+LIMITS = {"what_happened": 4000, "action_taken": 2000, "note": 4000, "outcome": 4000,
+          "reason": 4000, "source_ref": 40}
+
 class Concern(BaseModel):
     member = pw.ForeignKeyField(Member, on_delete="CASCADE", backref="+")
     raised_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
@@ -29,7 +34,7 @@ class Concern(BaseModel):
     what_happened = pw.TextField()
     action_taken = pw.TextField(default="")
     source = pw.CharField(max_length=20, default="other")
-    source_ref = pw.CharField(max_length=40, default="")
+    source_ref = pw.CharField(max_length=LIMITS["source_ref"], default="")
     status = pw.CharField(max_length=12, default="open")
     acknowledged_at = pw.DateTimeField(null=True)
     acknowledged_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")

@@ -15,14 +15,14 @@ from app.i18n import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from app.clock import local_midnight
-from app.rules import RuleError, today
+from app.rules import RuleError, clean_text, today
 from app import audit
 from app.access import user_can
 from app.auth.models import User
 from app.db import Prepared, db, utcnow
 from app.members.models import Member
 from app.safeguarding.models import (
-    CATEGORIES, SOURCES, STATUSES, URGENCIES, Concern, ConcernAction)
+    CATEGORIES, LIMITS, SOURCES, STATUSES, URGENCIES, Concern, ConcernAction)
 
 PAGE_SIZE = 25
 SUPPRESS_BELOW = 5
@@ -35,30 +35,41 @@ class SafeguardingError(RuleError):
 
 # --- raising ------------------------------------------------------------------------------
 
+def raise_concern_about(member: Member | None, member_code: str, raised_by, category: str,
+                        urgency: str, what_happened: str, action_taken: str = "",
+                        source: str = "other", source_ref: str | int = "") -> Concern:
+    """The concern form: about `member` (from the page it was raised on),
+    else the member whose code was typed (anonymised members are gone)."""
+    if member is None and (member_code or "").strip():
+        from app.members.services import member_by_code
+        member = member_by_code(member_code)
+        if member is None:
+            raise SafeguardingError(_l("No member with this code."), "member_code")
+    return raise_concern(member, raised_by, category, urgency, what_happened, action_taken,
+                         source, source_ref)
+
+
 def raise_concern(member: Member, raised_by, category: str, urgency: str, what_happened: str,
                   action_taken: str = "", source: str = "other",
                   source_ref: str | int = "") -> Concern:
     """Record a concern; it reaches every safeguarding lead at once (the
     urgent badge polls for it)."""
-    what_happened, action_taken = (what_happened or "").strip(), (action_taken or "").strip()
     if member is None:
         raise SafeguardingError(_l("Enter the member's code, like AZ-0042."), "member_code")
     if category not in CATEGORIES:
         raise SafeguardingError(_l("Choose from the list."), "category")
     if urgency not in URGENCIES:
         raise SafeguardingError(_l("Choose from the list."), "urgency")
-    if not what_happened:
-        raise SafeguardingError(_l("This field is required."), "what_happened")
-    if len(what_happened) > 4000:
-        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "what_happened")
-    if len(action_taken) > 2000:
-        raise SafeguardingError(_l("Use at most %(max)d characters.", max=2000), "action_taken")
+    what_happened = clean_text(what_happened, "what_happened", LIMITS["what_happened"],
+                               required=True, error=SafeguardingError)
+    action_taken = clean_text(action_taken, "action_taken", LIMITS["action_taken"],
+                              error=SafeguardingError)
     source = source if source in SOURCES else "other"
     with db.atomic():
         concern = Concern.create(member=member.id, raised_by=raised_by.id if raised_by else None,
                                  category=category, urgency=urgency, what_happened=what_happened,
                                  action_taken=action_taken, source=source,
-                                 source_ref=str(source_ref or "")[:40])
+                                 source_ref=str(source_ref or "")[:LIMITS["source_ref"]])
         ConcernAction.create(concern=concern.id, actor=raised_by.id if raised_by else None,
                              kind="raised")
         audit.record("concern.raised", "concern", concern.id,
@@ -136,11 +147,7 @@ def acknowledge(concern: Concern, actor) -> Concern:
 
 
 def add_note(concern: Concern, actor, text: str) -> None:
-    text = (text or "").strip()
-    if not text:
-        raise SafeguardingError(_l("This field is required."), "text")
-    if len(text) > 4000:
-        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "text")
+    text = clean_text(text, "text", LIMITS["note"], required=True, error=SafeguardingError)
     with db.atomic():
         _log(concern, actor, "note", text)
         audit.record("concern.note", "concern", concern.id, actor=actor)
@@ -148,13 +155,11 @@ def add_note(concern: Concern, actor, text: str) -> None:
 
 def set_status(concern: Concern, actor, status: str, outcome: str = "") -> Concern:
     """open -> in progress -> closed; closing needs an outcome."""
-    outcome = (outcome or "").strip()
+    outcome = clean_text(outcome, "outcome", LIMITS["outcome"], error=SafeguardingError)
     if status not in TRANSITIONS.get(concern.status, ()):
         raise SafeguardingError(_l("This change of status is not possible now."), "status")
     if status == "closed" and not outcome:
         raise SafeguardingError(_l("Write the outcome before closing."), "outcome")
-    if len(outcome) > 4000:
-        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "outcome")
     with db.atomic():
         old = concern.status
         concern.status = status
@@ -185,8 +190,7 @@ def reopen(concern: Concern, actor, reason: str) -> Concern:
         raise SafeguardingError(_l("Only a closed concern can be reopened."), "reason")
     if not reason:
         raise SafeguardingError(_l("Say why the concern is reopened."), "reason")
-    if len(reason) > 4000:
-        raise SafeguardingError(_l("Use at most %(max)d characters.", max=4000), "reason")
+    reason = clean_text(reason, "reason", LIMITS["reason"], error=SafeguardingError)
     with db.atomic():
         concern.status, concern.outcome, concern.closed_at = "in_progress", "", None
         concern.save(only=[Concern.status, Concern.outcome, Concern.closed_at])

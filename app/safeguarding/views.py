@@ -3,20 +3,20 @@ handling, the raiser's own read-only view, and the urgent badge that every
 lead's dashboard polls."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
+from flask import flash, render_template, request
 from app.i18n import gettext as _
 from flask_login import current_user
 
 from app.access import requires, user_can
-from app.forms import add_error, submit
+from app.forms import submit
 from app.htmx import render, see_other
 from app.urls import page_arg, parse_int
 from app.db import get_or_404
 from app.members.models import Member
-from app.members.services import member_by_code, visible_members
+from app.members.services import visible_members
 from app.safeguarding import bp, services
 from app.safeguarding.forms import ConcernForm, NoteForm, ReopenForm, ReviewForm, StatusForm
-from app.safeguarding.models import CATEGORIES, SOURCES, URGENCIES, Concern
+from app.safeguarding.models import CATEGORIES, LIMITS, SOURCES, URGENCIES, Concern
 
 
 def _concern_or_404(concern_id: int):
@@ -65,29 +65,18 @@ def new():
     form = ConcernForm()
     if request.method == "GET":
         form.source.data = args.get("source") if args.get("source") in SOURCES else "other"
-        form.ref.data = (args.get("ref") or "")[:40]
+        form.ref.data = (args.get("ref") or "")[:LIMITS["source_ref"]]
         if args.get("category") in CATEGORIES:
             form.category.data = args["category"]
         if args.get("urgency") in URGENCIES:
             form.urgency.data = args["urgency"]
-    if form.validate_on_submit():
-        subject = member or member_by_code(form.member_code.data)
-        try:
-            if subject is None:
-                raise services.SafeguardingError(
-                    _("No member with this code.") if form.member_code.data
-                    else _("Enter the member's code, like AZ-0042."), "member_code")
-            concern = services.raise_concern(
-                subject, current_user, form.category.data, form.urgency.data,
-                form.what_happened.data, form.action_taken.data, form.source.data or "other",
-                form.ref.data or "")
-        except services.SafeguardingError as error:
-            add_error(form, error.field, error.message)
-        else:
-            flash(_("Thank you. The safeguarding leads have your concern now."), "success")
-            return see_other("safeguarding.show", concern_id=concern.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("safeguarding/new.html", form=form, member=member), status
+    outcome = submit(form, lambda: services.raise_concern_about(
+        member, form.member_code.data, current_user, form.category.data, form.urgency.data,
+        form.what_happened.data, form.action_taken.data, form.source.data or "other",
+        form.ref.data or ""), _("Thank you. The safeguarding leads have your concern now."))
+    if outcome:
+        return see_other("safeguarding.show", concern_id=outcome.result.id)
+    return render_template("safeguarding/new.html", form=form, member=member), outcome.status
 
 
 def _concern_page(concern, status: int = 200, **forms):
@@ -127,10 +116,11 @@ def _lead_action(concern, form, form_name: str, action, done: str):
     """A lead's form on the concern page: do it and go back to the page, or
     show the page again (it is a read of the concern: audited) with the
     form's errors next to its fields."""
-    if submit(form, action, done):
+    outcome = submit(form, action, done)
+    if outcome:
         return see_other("safeguarding.show", concern_id=concern.id)
-    services.audit.record("concern.viewed", "concern", concern.id)
-    return _concern_page(concern, 422, **{form_name: form})
+    services.record_read(concern, current_user)
+    return _concern_page(concern, outcome.status, **{form_name: form})
 
 
 @bp.route("/concerns/<int:concern_id>/status", methods=["POST"])

@@ -1,0 +1,87 @@
+"""Consent per purpose, with its full history: the one question every
+module asks is `may(member, purpose)`; a withdrawal counts from the moment
+it is recorded."""
+from __future__ import annotations
+
+import datetime as dt
+
+from peewee import fn
+
+from app import audit
+from app.db import db
+from app.i18n import lazy_gettext as _l
+from app.members.models import (
+    CONSENT_METHODS, CONSENT_PURPOSES, LANGUAGES, LIMITS, ConsentEvent, Member, member_id)
+from app.members.services import MemberError
+from app.rules import clean_text, today
+
+
+def latest_consents(member) -> dict[str, ConsentEvent | None]:
+    """purpose -> the latest event (None if never asked)."""
+    latest = (ConsentEvent.select(fn.MAX(ConsentEvent.id))
+              .where(ConsentEvent.member == member_id(member)).group_by(ConsentEvent.purpose))
+    rows = {row.purpose: row for row in ConsentEvent.select().where(ConsentEvent.id.in_(latest))}
+    return {purpose: rows.get(purpose) for purpose in CONSENT_PURPOSES}
+
+
+def may(member, purpose: str) -> bool:
+    """May the centre do `purpose` for this member right now? The one
+    question every module asks; a withdrawal counts from the moment it is
+    recorded."""
+    if purpose not in CONSENT_PURPOSES:
+        raise ValueError(f"unknown consent purpose {purpose!r}")
+    row = (ConsentEvent.select(ConsentEvent.given)
+           .where((ConsentEvent.member == member_id(member)) & (ConsentEvent.purpose == purpose))
+           .order_by(ConsentEvent.id.desc()).first())
+    return bool(row and row.given)
+
+
+def members_who_may(purpose: str):
+    """A subquery of the ids of members whose latest answer for `purpose`
+    is yes (for call lists and the like)."""
+    latest = (ConsentEvent.select(fn.MAX(ConsentEvent.id))
+              .where(ConsentEvent.purpose == purpose).group_by(ConsentEvent.member))
+    return (ConsentEvent.select(ConsentEvent.member)
+            .where(ConsentEvent.id.in_(latest) & (ConsentEvent.given == True)))  # noqa: E712
+
+
+def contact_phone(member: Member) -> str | None:
+    """The phone number for calling or SMS, only with contact consent."""
+    if member.anonymised_at or not member.phone or not may(member, "contact"):
+        return None
+    return member.phone
+
+
+def require_processing_consent(member: Member) -> None:
+    if not may(member, "processing"):
+        raise MemberError(_l("First record the member's consent to keeping and using their "
+                             "information."))
+
+
+def record_consent(member: Member, purpose: str, given: bool, method: str, language: str,
+                   actor=None, recorded_on: dt.date | None = None, note: str = "") -> ConsentEvent:
+    if member.anonymised_at:
+        raise MemberError(_l("This member was anonymised: the record cannot be changed."))
+    if purpose not in CONSENT_PURPOSES:
+        raise MemberError(_l("Choose from the list."), "purpose")
+    if method not in CONSENT_METHODS:
+        raise MemberError(_l("Choose from the list."), "method")
+    if language not in LANGUAGES:
+        raise MemberError(_l("Choose from the list."), "language")
+    note = clean_text(note, "note", LIMITS["consent_note"], error=MemberError)
+    recorded_on = recorded_on or today()
+    if recorded_on > today():
+        raise MemberError(_l("The date cannot be in the future."), "recorded_on")
+    with db.atomic():
+        event = ConsentEvent.create(member=member, purpose=purpose, given=given,
+                                    method=method, language=language,
+                                    recorded_on=recorded_on, note=note,
+                                    recorded_by=actor.id if actor else None)
+        audit.record("consent.given" if given else "consent.withdrawn", "member", member.id,
+                     f"purpose: {purpose}; {method}; {language}", actor=actor)
+    return event
+
+
+def consent_history(member: Member):
+    return (ConsentEvent.select().where(ConsentEvent.member == member)
+            .order_by(ConsentEvent.id.desc()))

@@ -1,0 +1,82 @@
+"""Finding members: the members list and search (one query for every
+user and filter), pages with a capped count, and the dashboard's figures."""
+from __future__ import annotations
+
+from peewee import fn
+
+from app.access import user_can
+from app.members.induction import oldest_waiting
+from app.members.models import LIMITS, NEEDS, STATUSES, Member
+from app.members.services import visible_members
+from app.rules import today
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000   # lists count at most this many rows: the cost stays flat
+
+
+def search(user, q: str = "", status: str = "", need: str = ""):
+    """The members list query for this user (newest first). Identity
+    fields are searched only with members.identity."""
+    query = visible_members(user).select(
+        Member.id, Member.code, Member.preferred_name, Member.status, Member.joined_on,
+        Member.needs_mask, Member.anonymised_at)
+    if status in STATUSES:
+        query = query.where(Member.status == status)
+    if need in NEEDS:
+        query = query.where(Member.needs_mask.bin_and(1 << NEEDS.index(need)) != 0)
+    q = " ".join((q or "").split())[:LIMITS["search"]]
+    identity_search = False
+    if q:
+        condition = Member.code.contains(q) | Member.preferred_name.contains(q)
+        if user_can(user, "members.identity"):
+            identity_search = True
+            condition |= Member.legal_name.contains(q)
+            digits = "".join(c for c in q if c.isdigit())
+            if len(digits) >= 4:
+                condition |= Member.phone.contains(digits[-9:]) | Member.phone.contains(q)
+        query = query.where(condition)
+    return query.order_by(Member.id.desc()), identity_search
+
+
+def list_page(user, q: str = "", status: str = "", need: str = "",
+              page: int = 1) -> tuple[dict, bool]:
+    """One page of the members list for this user, and whether it searched
+    identity fields."""
+    query, identity_search = search(user, q, status, need)
+    return page_of(query, page), identity_search
+
+
+def page_of(query, page: int) -> dict:
+    """One page plus a capped count: counting stops at COUNT_CAP rows so the
+    cost does not grow with the number of members."""
+    page = max(1, page)
+    rows = list(query.paginate(page, PAGE_SIZE))
+    capped = query.order_by().limit(COUNT_CAP + 1).count()
+    return _page_dict(rows, page, capped)
+
+
+def _page_dict(rows: list, page: int, capped: int) -> dict:
+    total = min(capped, COUNT_CAP)
+    return {"rows": rows, "page": page, "total": total, "more": capped > COUNT_CAP,
+            "has_next": page * PAGE_SIZE < capped,
+            "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE}
+
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+def counts_by_status() -> list[tuple[str, int]]:
+    rows = (Member.select(Member.status, fn.COUNT(Member.id).alias("n"))
+            .group_by(Member.status))
+    counts = {r.status: r.n for r in rows}
+    return [(status, counts.get(status, 0)) for status in STATUSES]
+
+
+def new_this_month() -> int:
+    first = today().replace(day=1)
+    return Member.select().where(Member.joined_on >= first).count()
+
+
+def inductions_in_progress() -> dict:
+    return {"count": Member.select().where(Member.status == "inducting").count(),
+            "oldest": oldest_waiting()}
