@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 HANDLED = (400, 403, 404, 405, 413, 422, 429, 500)
-OWN_PAGES = (400, 403, 404, 422, 500, 507)
+OWN_PAGES = (400, 403, 404, 422, 500, 503, 507)
 
 
 def render_error(status: int, reason: str | None = None):
@@ -32,10 +32,21 @@ def handle_csrf_error(error: CSRFError):
     return render_error(400, reason="csrf")
 
 
+def database_was_busy(error: Exception) -> bool:
+    """SQLite gave up waiting for another writer (busy_timeout passed): the
+    transaction was rolled back, so nothing was saved and trying again works."""
+    return "database is locked" in str(error) and type(error).__name__ == "OperationalError"
+
+
 def handle_unexpected(error: Exception):
     from flask import current_app
     from app import storage
     from app.db import database_folder
+    if database_was_busy(error):
+        current_app.logger.warning("the database was busy on %s; nothing was saved",
+                                   request.endpoint)
+        body, status, *headers = render_error(503)
+        return body, status, {**(headers[0] if headers else {}), "Retry-After": "5"}
     kind = storage.explain(error, database_folder())
     if kind is not None:
         # The disk is full (or failing): the transaction was rolled back, so

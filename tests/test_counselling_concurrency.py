@@ -61,7 +61,11 @@ def _run_race(app):
 def _check(outcomes, booked):
     assert len(booked) == 1 and booked[0].status == "booked"
     statuses = sorted(status for status, _msg, _n in outcomes)
-    assert statuses == [303] + [409] * (RACERS - 1)
+    # One booking; everyone else is told the time was just taken (409, with
+    # the next free times) or, when the machine is so loaded that SQLite's
+    # busy_timeout passed, that the computer is busy and nothing was saved
+    # (503). Never a 500, never a second booking.
+    assert statuses.count(303) == 1 and set(statuses) <= {303, 409, 503}, statuses
     for status, message, alternatives in outcomes:
         if status == 409:
             assert "This time was just taken" in message
