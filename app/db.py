@@ -211,6 +211,20 @@ def string_agg(field, separator: str = ","):
     return pw.fn.GROUP_CONCAT(field, separator)
 
 
+def protect_rows(model, mutable: tuple[str, ...] = ()) -> None:
+    """Make the database itself refuse to DELETE rows of `model` or to
+    UPDATE any column except those in `mutable` (SQLite triggers; a ledger
+    is append-only whatever the code does). Safe to run again."""
+    table = model._meta.table_name
+    fixed = ", ".join(f'"{f.column_name}"' for f in model._meta.sorted_fields
+                      if f.name not in mutable and not isinstance(f, pw.AutoField))
+    message = f"{table}: rows are never changed or deleted"
+    db.execute_sql(f'CREATE TRIGGER IF NOT EXISTS "{table}_no_delete" BEFORE DELETE ON "{table}" '
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+    db.execute_sql(f'CREATE TRIGGER IF NOT EXISTS "{table}_no_update" BEFORE UPDATE OF {fixed} '
+                   f"ON \"{table}\" BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
 # --- migrations -----------------------------------------------------------
 
 @dataclass(frozen=True)

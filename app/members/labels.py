@@ -121,6 +121,18 @@ PURPOSES = {
         refused=_l("You said no to calls and SMS messages from the centre."),
         i_agree=_l("I agree that the centre may call me or send me SMS messages."),
     ),
+    "promote": ConsentPurpose(
+        label=_l("Promoting their business"),
+        title=_l("Promoting your business"),
+        explanation=_l("The centre may show your business (its name, what it offers and how "
+                       "to reach it) in its directory of survivor-led businesses, to staff, "
+                       "members and partners, so that more people buy from you."),
+        agreed=_l("You agreed that the centre may show your business in its directory of "
+                  "survivor-led businesses."),
+        refused=_l("You said no to your business being shown in the centre's directory."),
+        i_agree=_l("I agree that the centre may show my business in its directory of "
+                   "survivor-led businesses."),
+    ),
 }
 assert tuple(PURPOSES) == CONSENT_PURPOSES, "one entry per consent purpose, in order"
 # Staff wording, by key (forms, staff pages, the data export).

@@ -18,7 +18,7 @@ GENDERS = ("female", "male", "other", "undisclosed")
 AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_plus")
 NEEDS = ("housing", "health", "livelihood", "education", "legal", "family")
 EXIT_REASONS = ("own_choice", "moved_away", "unreachable", "safety", "anonymised", "other")
-CONSENT_PURPOSES = ("processing", "media", "story", "research", "partners", "contact")
+CONSENT_PURPOSES = ("processing", "media", "story", "research", "partners", "contact", "promote")
 CONSENT_METHODS = ("verbal", "signed")
 LANGUAGES = ("en", "sw")
 

@@ -1,0 +1,64 @@
+"""Microloans and survivor-led businesses (work plan Objective 2, Goal 2):
+loan products, applications decided by a second person, schedules, an
+append-only ledger of repayments, M-Pesa statement imports, arrears and
+portfolio at risk, and the members' businesses with a directory.
+
+Capabilities:
+  loans.view        open the loans area: loans of the members one may see
+                    (a coordinator: applications and statuses; a mentor:
+                    their mentees' status, amounts only if the member agreed)
+  loans.book        the whole book with amounts and the ledger (finance, admin)
+  loans.apply       record an application (coordinators, mentors)
+  loans.decide      approve or reject, pay out, record and reverse repayments,
+                    import statements, decide on reschedules and write-offs
+  loans.propose     propose a reschedule or a write-off
+  loans.products    edit loan products
+  loans.visits      the week's visit list (support, not collection)
+  loans.export      CSV exports of the book and the ledger
+  businesses.manage record and update members' businesses and their figures
+  businesses.directory  the directory of businesses that agreed to be promoted
+  loans.own         a member: their own loans, statement and business
+"""
+from flask import Blueprint
+
+from app.access import grant
+from app.i18n import lazy_gettext as _l
+
+bp = Blueprint("loans", __name__)
+
+LABELS = {
+    "loans.view": _l("Open the loans area: loans of the members you may see (coordinators: "
+                     "applications and statuses; mentors: their mentees' status)"),
+    "loans.book": _l("See the whole loan book with amounts and the ledger"),
+    "loans.apply": _l("Record a loan application for a member"),
+    "loans.decide": _l("Approve or reject applications (not one's own), pay out loans, record "
+                       "and reverse repayments, import M-Pesa statements, decide on "
+                       "reschedules and write-offs"),
+    "loans.propose": _l("Propose a reschedule or a write-off"),
+    "loans.products": _l("Edit loan products"),
+    "loans.visits": _l("See the week's list of members to visit about their repayments"),
+    "loans.export": _l("Export the loan book and the ledger (CSV)"),
+    "businesses.manage": _l("Record members' businesses and their monthly figures"),
+    "businesses.directory": _l("See the directory of survivor-led businesses"),
+    "loans.own": _l("See one's own loans, repayments and business"),
+}
+
+
+def _grant_capabilities() -> None:
+    grant("finance", "loans.view", "loans.book", "loans.decide", "loans.propose",
+          "loans.products", "loans.visits", "loans.export", "businesses.manage", label=LABELS)
+    grant("admin", "loans.view", "loans.book", "loans.products", "loans.export",
+          "businesses.manage")
+    grant("coordinator", "loans.view", "loans.apply", "loans.propose", "loans.visits",
+          "businesses.manage")
+    grant("mentor", "loans.view", "loans.apply", "businesses.manage")
+    grant("member", "loans.own")
+    for role in ("admin", "coordinator", "mentor", "finance", "trainer", "safeguarding_lead",
+                 "member"):
+        grant(role, "businesses.directory")
+
+
+def register(app) -> None:
+    from app.loans import migrations, models  # noqa: F401
+    _grant_capabilities()
+    app.register_blueprint(bp)
