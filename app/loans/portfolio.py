@@ -142,7 +142,7 @@ def _paid_by(on: dt.date) -> dict[int, int]:
     signed = Case(None, [
         ((LedgerEntry.kind == "repayment") & original, LedgerEntry.amount_cents),
         ((LedgerEntry.kind == "refund") & ~original, LedgerEntry.amount_cents)],
-        -LedgerEntry.amount_cents)
+        LedgerEntry.amount_cents * -1)
     query = (LedgerEntry.select(LedgerEntry.loan, fn.SUM(signed))
              .where(LedgerEntry.kind.in_(("repayment", "refund")) & (LedgerEntry.value_on <= on))
              .group_by(LedgerEntry.loan).tuples())
@@ -189,8 +189,8 @@ def run_daily_if_due(on: dt.date | None = None) -> dict | None:
 def run_daily(on: dt.date) -> dict:
     from app.loans.models import TaskRun
     last = last_daily_day()
-    first = max(last + dt.timedelta(days=1) if last else on - dt.timedelta(days=1),
-                on - dt.timedelta(days=CATCH_UP_DAYS))
+    # The last run kept the days before it ran; its own day was not over.
+    first = max(last or on - dt.timedelta(days=1), on - dt.timedelta(days=CATCH_UP_DAYS))
     charged = charge_late_fees(on, last)
     refreshed = refresh_overdue(on)
     kept = 0
@@ -276,7 +276,7 @@ def month_figures(on: dt.date | None = None) -> dict:
                  .where((Loan.disbursed_on >= first) & (Loan.disbursed_on <= on)).tuples().first())
     original = LedgerEntry.reverses.is_null()
     repaid = (LedgerEntry.select(fn.SUM(Case(None, [(original, LedgerEntry.amount_cents)],
-                                             -LedgerEntry.amount_cents)))
+                                             LedgerEntry.amount_cents * -1)))
               .where((LedgerEntry.kind == "repayment") & (LedgerEntry.value_on >= first)
                      & (LedgerEntry.value_on <= on)).scalar())
     waiting = dict(Loan.select(Loan.status, fn.COUNT(Loan.id))
