@@ -289,6 +289,41 @@ def record_repayment(loan: Loan, payment: Payment, actor=None, statement_line=No
     return entry
 
 
+def record_many(items: list[tuple[Loan, Payment, object]], actor) -> int:
+    """Many repayments (loan, payment, statement line) inside the caller's
+    transaction: all inserted, then each loan refreshed once. Receipts must
+    already be known not to count (imports check them first); the unique
+    index still refuses a second count."""
+    seqs = _receipt_seqs([receipt_key(p.receipt) for _loan, p, _line in items if p.receipt])
+    rows = []
+    for loan, payment, line in items:
+        payment = check_payment(loan, payment)
+        key = receipt_key(payment.receipt) if payment.receipt else None
+        rows.append({"loan": loan.id, "kind": "repayment", "amount_cents": payment.amount_cents,
+                     "value_on": payment.value_on, "recorded_by": actor.id if actor else None,
+                     "method": payment.method, "reference": payment.receipt or payment.reference,
+                     "receipt_key": key, "receipt_seq": seqs.get(key, 0),
+                     "statement_line": line.id if line else None})
+    for start in range(0, len(rows), 200):
+        LedgerEntry.insert_many(rows[start:start + 200]).execute()
+    for loan_id in sorted({loan.id for loan, _p, _l in items}):
+        refresh(locked(loan_id))
+    return len(rows)
+
+
+def _receipt_seqs(keys: list[str]) -> dict[str, int]:
+    """receipt key -> how many of its repayments exist (all reversed, or
+    the index refuses the new one)."""
+    out: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        query = (LedgerEntry.select(LedgerEntry.receipt_key, fn.COUNT(LedgerEntry.id))
+                 .where(LedgerEntry.receipt_key.in_(chunk) & LedgerEntry.reverses.is_null())
+                 .group_by(LedgerEntry.receipt_key).tuples())
+        out.update(dict(query))
+    return out
+
+
 def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
     return LedgerEntry.get_or_none(LedgerEntry.reverses == entry.id)
 
