@@ -58,7 +58,18 @@ def _grant_capabilities() -> None:
         grant(role, "businesses.directory")
 
 
+def _holds_real_data() -> bool:
+    from app.loans.models import Loan
+    from app.members.models import Member
+    return (Loan.select().join(Member, on=(Loan.member == Member.id))
+            .where(Member.is_demo == False).exists())  # noqa: E712
+
+
 def register(app) -> None:
-    from app.loans import migrations, models  # noqa: F401
+    from app.loans import exports, imports, migrations, models  # noqa: F401
     _grant_capabilities()
     app.register_blueprint(bp)
+    reg = app.extensions["kituo"]
+    reg.anonymisers.append(exports.scrub_member)
+    reg.interrupted_work.append(imports.reopen_interrupted)
+    reg.real_data_checks.append(_holds_real_data)

@@ -23,6 +23,7 @@ from app.db import BaseModel, utcnow
 from app.loans.allocation import ORDERS
 from app.loans.schedule import FREQUENCIES, MAX_RATE_BP, MAX_TERM, METHODS
 from app.members.models import Member
+from app.money import MAX_CENTS
 
 LOAN_STATUSES = ("applied", "approved", "rejected", "withdrawn", "active", "closed",
                  "written_off")
@@ -41,7 +42,6 @@ REQUEST_STATUSES = ("pending", "approved", "rejected")
 BUSINESS_STATUSES = ("idea", "running", "paused", "closed")
 SECTORS = ("retail", "food", "tailoring", "beauty", "farming", "crafts", "services",
            "transport", "other")
-MAX_CENTS = 10_000_000_000
 FIRST_DATE, LAST_DATE = "2000-01-01", "2100-12-31"
 
 

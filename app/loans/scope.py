@@ -1,0 +1,75 @@
+"""Who sees which loans, and how much of each.
+
+- Finance and admin (loans.book): every loan, with amounts and the ledger.
+- A coordinator: the applications and statuses of every member's loans,
+  what was agreed and how it is going; not the ledger, not other staff's
+  notes.
+- A mentor: their mentees' loans, status only ("on track" or "catching
+  up"); the amounts only when the member agreed to share them.
+- A counsellor sees nothing of loans (no loans.view at all).
+Every query starts from `visible_loans(user)`: a loan outside it is a 404.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.access import user_can
+from app.loans.models import Loan, LoanNote
+from app.members.models import Member
+from app.members.services import visible_members
+
+
+@dataclass(frozen=True)
+class Sight:
+    ledger: bool      # repayments and reversals, balances, the actions of finance
+    terms: bool       # amount, term, purpose, the schedule
+    progress: bool    # the next installment and what is left
+
+    @property
+    def amounts(self) -> bool:
+        return self.terms or self.progress
+
+
+NOTHING = Sight(False, False, False)
+BOOK = Sight(True, True, True)
+COORDINATOR = Sight(False, True, True)
+SHARED = Sight(False, True, True)
+
+
+def visible_loans(user):
+    query = Loan.select(Loan, Member).join(Member, on=(Loan.member == Member.id))
+    if not user_can(user, "loans.view"):
+        return query.where(False)
+    if user_can(user, "loans.book"):
+        return query
+    return query.where(Loan.member.in_(visible_members(user).select(Member.id)))
+
+
+def visible_loan(user, loan_id) -> Loan | None:
+    try:
+        loan_id = int(loan_id)
+    except (TypeError, ValueError):
+        return None
+    return visible_loans(user).where(Loan.id == loan_id).first()
+
+
+def sight(user, loan: Loan) -> Sight:
+    if user_can(user, "loans.book"):
+        return BOOK
+    if not user_can(user, "loans.view"):
+        return NOTHING
+    if user_can(user, "members.view_all"):
+        return COORDINATOR
+    return SHARED if loan.share_with_mentor else NOTHING
+
+
+def sees_decision_reason(user, loan: Loan) -> bool:
+    return user_can(user, "loans.book") or loan.recorded_by_id == user.id
+
+
+def notes_for(user, loan: Loan) -> list[LoanNote]:
+    """Finance sees every note; anyone else only their own."""
+    query = LoanNote.select().where(LoanNote.loan == loan.id).order_by(LoanNote.id)
+    if not user_can(user, "loans.book"):
+        query = query.where(LoanNote.author == user.id)
+    return list(query)
