@@ -7,9 +7,13 @@ Kituo comes from here, marked for translation.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, RadioField, SelectField, SelectMultipleField, validators, widgets
+from wtforms import (
+    DateField, FieldList, MonthField as _MonthField, RadioField, SelectField,
+    SelectMultipleField, StringField, validators, widgets)
 from wtforms.utils import unset_value
 
 
@@ -214,3 +218,68 @@ class KeyedList(FieldList):
         else:
             for row in rows:
                 self._add_entry(None, row, index=row[self.key_name])
+
+
+# Dates people type: a sane range, the same the database CHECKs allow.
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+class DateInRange(DateField):
+    """A date with a translated message, refused outside FIRST_DATE..LAST_DATE."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter a date like 2026-11-23."))) from None
+
+    def pre_validate(self, form):
+        if self.data and not FIRST_DATE <= self.data <= LAST_DATE:
+            raise validators.StopValidation(_l("Enter a date between %(low)s and %(high)s.",
+                                               low=FIRST_DATE.year, high=LAST_DATE.year))
+
+
+class MonthField(_MonthField):
+    """A month (<input type=month>, 2026-11) as the first day of that month."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter a month like 2026-11."))) from None
+
+    def pre_validate(self, form):
+        if self.data and not FIRST_DATE <= self.data <= LAST_DATE:
+            raise validators.StopValidation(_l("Enter a date between %(low)s and %(high)s.",
+                                               low=FIRST_DATE.year, high=LAST_DATE.year))
+
+
+class MoneyField(StringField):
+    """An amount typed in shillings ("1500.50") -> integer cents in `data`
+    (app.money.parse_cents: digits only; a clear message otherwise).
+    `signed=True` accepts a leading minus (a loss)."""
+
+    def __init__(self, label=None, validators=None, signed: bool = False, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.pop("render_kw", None)
+                                                                       or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.signed = signed
+
+    def _value(self):
+        from app.money import cents_to_text
+        if self.raw_data:
+            return self.raw_data[0]
+        return cents_to_text(self.data) if isinstance(self.data, int) else ""
+
+    def process_formdata(self, valuelist):
+        from app.money import AmountError, parse_cents
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            return
+        negative = self.signed and text.startswith("-")
+        try:
+            cents = parse_cents(text[1:].strip() if negative else text)
+        except AmountError as error:
+            raise ValueError(str(error.message)) from None
+        self.data = -cents if negative else cents

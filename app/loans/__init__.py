@@ -23,6 +23,7 @@ from flask import Blueprint
 
 from app.access import grant
 from app.i18n import lazy_gettext as _l
+from app.registry import BenchPage, ExportSection, HomeSection, NavItem, Panel
 
 bp = Blueprint("loans", __name__)
 
@@ -58,6 +59,50 @@ def _grant_capabilities() -> None:
         grant(role, "businesses.directory")
 
 
+def _finance_panel(user) -> dict:
+    from app.loans import portfolio
+    return {"figures": portfolio.figures_today(), "month": portfolio.month_figures()}
+
+
+def _home_section(member):
+    from app.loans import book
+    loans = book.next_payments(member)
+    if not loans:
+        return None
+    from app.rules import today
+    on = today()
+    behind = any(loan.first_unpaid_on and loan.first_unpaid_on < on for loan in loans)
+    return HomeSection("loans", "loans/_home_section.html", {"loans": loans, "behind": behind},
+                       30)
+
+
+def _member_actions(user, member) -> list:
+    from flask import url_for
+    if member.anonymised_at or member.status == "exited":
+        return []
+    actions = []
+    if user.can("loans.apply") and member.status == "active":
+        actions.append((str(_l("Record a loan application")),
+                        url_for("loans.apply", member_code=member.code)))
+    if user.can("businesses.manage"):
+        actions.append((str(_l("Record a business")),
+                        url_for("loans.new_business", member_code=member.code)))
+    return actions
+
+
+def _loan_bench_path() -> str:
+    """A loan being repaid with a long history (a weekly one)."""
+    from app.loans.models import Loan
+    loan = (Loan.select(Loan.id).where((Loan.status == "active") & (Loan.frequency == "weekly"))
+            .order_by(Loan.disbursed_on).first()) or Loan.select(Loan.id).first()
+    return f"/loans/{loan.id}"
+
+
+def _template_helpers(app) -> None:
+    from app.loans import labels
+    app.jinja_env.globals.update(loan_label=labels.label, loan_choices=labels.choices)
+
+
 def _holds_real_data() -> bool:
     from app.loans.models import Loan
     from app.members.models import Member
@@ -66,10 +111,30 @@ def _holds_real_data() -> bool:
 
 
 def register(app) -> None:
-    from app.loans import exports, imports, migrations, models  # noqa: F401
+    from app.loans import demo, exports, imports, migrations, models, tasks, views  # noqa: F401
     _grant_capabilities()
     app.register_blueprint(bp)
+    _template_helpers(app)
     reg = app.extensions["kituo"]
+    reg.nav += [
+        NavItem(_l("Loans"), "loans.index", "loans.view", 30),
+        NavItem(_l("Businesses"), "loans.business_list", "businesses.manage", 31),
+        NavItem(_l("Business directory"), "loans.directory", "businesses.directory", 60),
+        NavItem(_l("Kinds of loan"), "loans.product_list", "loans.products", 62),
+        NavItem(_l("My payments"), "loans.my_loans", "loans.own", 3),
+    ]
+    reg.panels.append(Panel("loans_finance", "loans/_panel_finance.html", "loans.book",
+                            _finance_panel, 30, cached=True))
+    reg.member_home_sections.append(_home_section)
+    reg.member_actions.append(_member_actions)
+    reg.member_export_sections.append(ExportSection(
+        "loans", exports.member_export, "loans/_export_section.html", 40))
     reg.anonymisers.append(exports.scrub_member)
     reg.interrupted_work.append(imports.reopen_interrupted)
     reg.real_data_checks.append(_holds_real_data)
+    reg.demo_seeders.append((40, demo.seed_loans))
+    reg.bench_pages += [
+        BenchPage("loan book", "finance", "/loans/"),
+        BenchPage("a loan", "finance", _loan_bench_path),
+        BenchPage("portfolio", "finance", "/loans/portfolio"),
+    ]

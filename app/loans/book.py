@@ -114,3 +114,69 @@ def member_loan_count(member_ids) -> dict[int, int]:
     rows = (Loan.select(Loan.member, pw.fn.COUNT(Loan.id)).where(Loan.member.in_(member_ids))
             .group_by(Loan.member).tuples())
     return dict(rows)
+
+
+# --- one loan's page ----------------------------------------------------------------------
+
+def page(user, loan: Loan) -> dict:
+    """Everything a loan's page shows this user (what they may see only)."""
+    from app.access import user_can
+    from app.auth.models import User
+    from app.loans import applications, changes, ledger, schedule as S
+    from app.loans.models import Business
+    from app.loans.scope import notes_for, sees_decision_reason, sight
+    seen = sight(user, loan)
+    out = {"loan": loan, "member": loan.member, "sight": seen,
+           "product": LoanProduct.get_by_id(loan.product_id),
+           "days_behind": days_behind(loan), "guarantors": applications.guarantors_of(loan),
+           "business": Business.get_or_none(Business.id == loan.business_id)
+           if loan.business_id else None,
+           "notes": notes_for(user, loan),
+           "decision_reason": loan.decision_reason if sees_decision_reason(user, loan) else "",
+           "rows": [], "preview": None, "entries": [], "reversed": set(), "requests": [],
+           "pending": {}, "quote": None, "people": {}}
+    if seen.terms:
+        if loan.status in ("applied", "approved"):
+            try:
+                out["preview"] = applications.preview(loan, loan.amount_cents)
+                out["summary"] = S.summarise(out["preview"])
+            except S.ScheduleError:
+                out["preview"] = []
+        else:
+            schedule = ledger.schedule_of(loan)
+            out["rows"] = ledger.installments(schedule.id) if schedule else []
+    if seen.ledger:
+        out["entries"] = ledger.entries(loan)
+        out["reversed"] = ledger.reversed_ids(loan)
+        if loan.status == "active" and user_can(user, "loans.decide"):
+            out["quote"] = changes.quote(loan)
+    if seen.ledger or user_can(user, "loans.propose"):
+        out["requests"] = changes.history(loan)
+        out["pending"] = {r.kind: r for r in out["requests"] if r.status == "pending"}
+    ids = {loan.recorded_by_id, loan.decided_by_id, loan.disbursed_by_id}
+    ids |= {e.recorded_by_id for e in out["entries"]}
+    ids |= {r.proposed_by_id for r in out["requests"]} | {r.decided_by_id for r in out["requests"]}
+    ids |= {n.author_id for n in out["notes"]}
+    ids.discard(None)
+    if ids:
+        out["people"] = dict(User.select(User.id, User.display_name)
+                             .where(User.id.in_(list(ids))).tuples())
+    return out
+
+
+def set_sharing(loan: Loan, share: bool, actor) -> None:
+    """Record the member's choice: may their mentor see the amounts?"""
+    with db.atomic():
+        Loan.update(share_with_mentor=bool(share)).where(Loan.id == loan.id).execute()
+        audit.record("loans.sharing", "loan", loan.id, "mentor sees amounts: "
+                     + ("yes" if share else "no"), actor=actor)
+
+
+def own_loan(member: Member, loan_id: int) -> Loan | None:
+    return Loan.get_or_none((Loan.id == loan_id) & (Loan.member == member.id))
+
+
+def next_payments(member: Member) -> list[Loan]:
+    """The member's loans being repaid (for their home page)."""
+    return list(Loan.select().where((Loan.member == member.id) & (Loan.status == "active"))
+                .order_by(Loan.next_due_on))

@@ -188,3 +188,7 @@ def directory(sector: str = "", page: int = 1) -> dict:
 
 def running_count() -> int:
     return Business.select().where(Business.status == "running").count()
+
+
+def own_business(member: Member, business_id: int) -> Business | None:
+    return Business.get_or_none((Business.id == business_id) & (Business.member == member.id))

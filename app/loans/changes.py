@@ -287,3 +287,8 @@ def close(loan: Loan, actor, method: str = "cash", reference: str = "") -> Loan:
 def _kes(cents: int) -> str:
     from app.filters import money
     return money(cents)
+
+
+def request_of(loan: Loan, request_id: int) -> ChangeRequest | None:
+    return ChangeRequest.get_or_none((ChangeRequest.id == request_id)
+                                     & (ChangeRequest.loan == loan.id))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import peewee as pw
+
 from app.auth.models import User
 from app.loans import ledger
 from app.loans.models import (
@@ -46,7 +48,7 @@ def ledger_rows():
     query = (LedgerEntry.select(LedgerEntry, Loan.account_ref, Member.code, User.username)
              .join(Loan, on=(LedgerEntry.loan == Loan.id))
              .join(Member, on=(Loan.member == Member.id))
-             .join_from(LedgerEntry, User, join_type="LEFT OUTER",
+             .join_from(LedgerEntry, User, join_type=pw.JOIN.LEFT_OUTER,
                         on=(LedgerEntry.recorded_by == User.id))
              .order_by(LedgerEntry.id))
     for entry in query.iterator():

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import peewee as pw
 from flask import current_app
 from flask_babel import force_locale
 from peewee import fn
@@ -228,8 +229,8 @@ def matched_total(batch: StatementImport) -> int:
 
 def lines_of(batch: StatementImport, outcome: str | None = None, limit: int = 500):
     query = (StatementLine.select(StatementLine, Loan.account_ref, Member.code)
-             .join(Loan, on=(StatementLine.loan == Loan.id), join_type="LEFT OUTER")
-             .join(Member, on=(Loan.member == Member.id), join_type="LEFT OUTER")
+             .join(Loan, on=(StatementLine.loan == Loan.id), join_type=pw.JOIN.LEFT_OUTER)
+             .join(Member, on=(Loan.member == Member.id), join_type=pw.JOIN.LEFT_OUTER)
              .where(StatementLine.batch == batch.id).order_by(StatementLine.row_number))
     if outcome:
         query = query.where(StatementLine.outcome == outcome)
@@ -429,3 +430,25 @@ def visible_batch(user, batch_id) -> StatementImport | None:
 def recent_batches(user, limit: int = 10) -> list[StatementImport]:
     return list(StatementImport.select().where(StatementImport.owner == user.id)
                 .order_by(StatementImport.created_at.desc()).limit(limit))
+
+
+def set_job(batch: StatementImport, job) -> None:
+    StatementImport.update(job_id=str(job.id)).where(StatementImport.id == batch.id).execute()
+
+
+def job_of(batch: StatementImport):
+    from app.jobs.models import Job
+    return Job.get_or_none(Job.id == batch.job_id) if batch.job_id else None
+
+
+def line_of(batch: StatementImport, line_id: int) -> StatementLine | None:
+    return StatementLine.get_or_none((StatementLine.id == line_id)
+                                     & (StatementLine.batch == batch.id))
+
+
+def waiting_line(line_id: int) -> StatementLine | None:
+    """A line of a confirmed import still waiting for a person."""
+    return (StatementLine.select().join(StatementImport,
+                                        on=(StatementLine.batch == StatementImport.id))
+            .where((StatementLine.id == line_id) & (StatementLine.outcome == "unmatched")
+                   & (StatementImport.status == StatementImport.IMPORTED)).first())

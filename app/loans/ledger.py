@@ -368,3 +368,7 @@ def entries(loan: Loan, limit: int = 200) -> list[LedgerEntry]:
 def reversed_ids(loan: Loan) -> set[int]:
     return {r.reverses_id for r in LedgerEntry.select(LedgerEntry.reverses).where(
         (LedgerEntry.loan == loan.id) & LedgerEntry.reverses.is_null(False))}
+
+
+def entry_of(loan: Loan, entry_id: int) -> LedgerEntry | None:
+    return LedgerEntry.get_or_none((LedgerEntry.id == entry_id) & (LedgerEntry.loan == loan.id))

@@ -118,3 +118,7 @@ def active_products():
 def input_from(product: LoanProduct) -> ProductInput:
     return ProductInput(**{key: getattr(product, key)
                            for key in ProductInput.__dataclass_fields__})
+
+
+def product_of(product_id: int) -> LoanProduct | None:
+    return LoanProduct.get_or_none(LoanProduct.id == product_id)

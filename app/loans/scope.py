@@ -73,3 +73,11 @@ def notes_for(user, loan: Loan) -> list[LoanNote]:
     if not user_can(user, "loans.book"):
         query = query.where(LoanNote.author == user.id)
     return list(query)
+
+
+def member_for(user, code: str) -> Member | None:
+    """A member this user may see, by code (a mentor: only their mentees)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return visible_members(user).where(Member.code == code).first()

@@ -1,0 +1,300 @@
+"""Loans pages: who may use each route, object-level scoping (IDOR), the
+application -> decision -> payout -> repayment flow over HTTP, bad input
+(422 with the field named, nothing written), CSV exports."""
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.loans.models import Business, LedgerEntry, Loan, StatementImport
+from app.mentorship.models import Pairing
+from app.rules import today
+from tests.factories import app_db, make_user
+from tests.loans_factories import make_application, make_loan, pay
+from tests.members_factories import make_member
+
+# Every route of the module and the capability it needs (the route inventory).
+ROUTES = {
+    "loans.index": "loans.view", "loans.show": "loans.view", "loans.apply": "loans.apply",
+    "loans.decide": "loans.decide", "loans.withdraw": "loans.view",
+    "loans.disburse": "loans.decide", "loans.repay": "loans.decide",
+    "loans.settle": "loans.decide", "loans.reverse": "loans.decide",
+    "loans.close": "loans.decide", "loans.propose_reschedule": "loans.propose",
+    "loans.propose_write_off": "loans.propose", "loans.decide_request": "loans.decide",
+    "loans.add_note": "loans.view", "loans.sharing": "loans.view",
+    "loans.statement": "loans.view", "loans.portfolio_page": "loans.book",
+    "loans.visits": "loans.visits", "loans.export_book": "loans.export",
+    "loans.export_ledger": "loans.export", "loans.import_upload": "loans.decide",
+    "loans.import_show": "loans.decide", "loans.import_assign": "loans.decide",
+    "loans.import_confirm": "loans.decide", "loans.import_cancel": "loans.decide",
+    "loans.unassigned": "loans.decide", "loans.assign_waiting": "loans.decide",
+    "loans.dismiss_waiting": "loans.decide", "loans.product_list": "loans.products",
+    "loans.product_form": "loans.products", "loans.business_list": "businesses.manage",
+    "loans.new_business": "businesses.manage", "loans.business": "businesses.manage",
+    "loans.edit_business": "businesses.manage", "loans.add_figures": "businesses.manage",
+    "loans.directory": "businesses.directory", "loans.my_loans": "loans.own",
+    "loans.my_statement": "loans.own", "loans.my_figures": "loans.own",
+}
+
+
+def html(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def member_login(app, client, member, language="en"):
+    """Give the member a login and sign in with it."""
+    from app.auth import services as auth
+    from app.auth.models import User
+    from app.members import services
+    from tests.factories import PASSWORD
+    with app_db(app):
+        user = services.create_account(member)
+        auth._store_password(user, PASSWORD)
+        User.update(language=language).where(User.id == user.id).execute()
+    assert client.post("/login", data={"username": user.username,
+                                       "password": PASSWORD}).status_code == 303
+    return user
+
+
+def errors(response):
+    return {e.get("id", "").removesuffix("-error"): e.get_text(" ", strip=True)
+            for e in html(response).select(".field-error")}
+
+
+def test_route_inventory(app):
+    declared = {rule.endpoint: app.view_functions[rule.endpoint].access_rule
+                for rule in app.url_map.iter_rules() if rule.endpoint.startswith("loans.")}
+    assert set(declared) == set(ROUTES)
+    for endpoint, capability in ROUTES.items():
+        assert declared[endpoint] == ("requires", (capability,)), endpoint
+
+
+def _urls(app, loan_id, business_id, batch_id):
+    values = {"loan_id": loan_id, "business_id": business_id, "batch_id": batch_id,
+              "entry_id": 1, "request_id": 1, "line_id": 1, "product_id": 1,
+              "decision": "approve"}
+    with app.test_request_context():
+        from flask import url_for
+        out = []
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("loans."):
+                args = {k: values[k] for k in rule.arguments}
+                out.append((rule.endpoint, "POST" if "POST" in rule.methods and
+                            "GET" not in rule.methods else "GET", url_for(rule.endpoint, **args)))
+        return out
+
+
+def test_anonymous_is_sent_to_login_and_a_counsellor_sees_nothing_of_loans(app, client, login_as):
+    with app_db(app):
+        loan = make_loan()
+        business = Business.create(member=loan.member_id, name="Shop")
+    urls = _urls(app, loan.id, business.id, "00000000-0000-0000-0000-000000000000")
+    for endpoint, method, url in urls:
+        response = client.open(url, method=method)
+        assert response.status_code == 303 and "/login" in response.headers["Location"], url
+    login_as("counsellor")
+    for endpoint, method, url in urls:
+        if endpoint == "loans.directory":
+            continue
+        assert client.open(url, method=method).status_code == 403, url
+
+
+def test_a_mentor_sees_only_their_mentees_loans_and_no_amounts_unless_shared(app, client,
+                                                                             login_as):
+    mentor = login_as("mentor")
+    with app_db(app):
+        mine = make_loan(amount_cents=654_300, term=3)
+        shared = make_loan(amount_cents=777_700, term=3, share_with_mentor=True)
+        theirs = make_loan(amount_cents=888_800, term=3)
+        for loan in (mine, shared):
+            Pairing.create(mentee=loan.member_id, mentor=mentor.id, status="active")
+    listing = client.get("/loans/").data.decode()
+    assert mine.account_ref in listing and theirs.account_ref not in listing
+    assert "6,543.00" not in listing and "7,777.00" in listing
+    page = client.get(f"/loans/{mine.id}")
+    assert page.status_code == 200 and "6,543.00" not in page.data.decode()
+    assert "ledger" not in {s.get("id") for s in html(page).select("section")}
+    assert client.get(f"/loans/{theirs.id}").status_code == 404
+    assert client.post(f"/loans/{theirs.id}/notes", data={"text": "x"}).status_code == 404
+
+
+def test_a_coordinator_sees_applications_and_statuses_not_the_ledger_nor_others_notes(
+        app, client, login_as):
+    with app_db(app):
+        loan = make_loan(amount_cents=500_000, term=5)
+        from app.loans import book
+        book.add_note(loan, "Finance only: spoke to the bank", make_user("finance"))
+    login_as("coordinator")
+    page = client.get(f"/loans/{loan.id}").data.decode()
+    assert "5,000.00" in page and "Finance only" not in page
+    assert 'id="ledger"' not in page and 'id="repay"' not in page
+    assert client.post(f"/loans/{loan.id}/repayments", data={}).status_code == 403
+
+
+def test_idor_other_users_import_and_another_members_statement(app, client, login_as):
+    with app_db(app):
+        owner = make_user("finance")
+        batch = StatementImport.create(owner=owner.id, filename="x.csv", status="checked")
+        member = make_member(status="active")
+        other_loan = make_loan(amount_cents=300_000, term=3)
+    login_as("finance")
+    assert client.get(f"/loans/imports/{batch.id}").status_code == 404
+    assert client.post(f"/loans/imports/{batch.id}/confirm").status_code == 404
+    client.post("/logout")
+    member_login(app, client, member)
+    assert client.post(f"/me/loans/{other_loan.id}/statement").status_code == 404
+    assert client.get(f"/loans/{other_loan.id}").status_code == 403
+
+
+def _apply_form(member, **fields):
+    data = {"member_code": member.code, "product": "1", "amount": "12000", "term": "6",
+            "purpose": "Sewing machine", "business": "0", "guarantors": "",
+            "action": "record"}
+    data.update(fields)
+    return data
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("amount", "KSh 1,500.50", "digits only"),
+    ("amount", "1,500", "digits only"),
+    ("amount", "-500", "negative"),
+    ("amount", "", "required"),
+    ("term", "0", "installments"),
+    ("term", "x", "installments"),
+    ("member_code", "AZ-9999", "No member"),
+    ("purpose", "", "required"),
+])
+def test_bad_input_is_refused_with_the_field_named_and_nothing_written(app, client, login_as,
+                                                                       field, value, says):
+    login_as("coordinator")
+    with app_db(app):
+        member = make_member(status="active")
+    response = client.post("/loans/apply", data=_apply_form(member, **{field: value}))
+    assert response.status_code == 422
+    found = errors(response)
+    assert field in found and says.lower() in found[field].lower(), found
+    with app_db(app):
+        assert Loan.select().count() == 0
+
+
+def test_preview_writes_nothing_and_record_needs_a_second_person(app, client, login_as):
+    recorder = login_as("coordinator", "finance")
+    with app_db(app):
+        member = make_member(status="active")
+    preview = client.post("/loans/apply", data=_apply_form(member, action="preview"))
+    assert preview.status_code == 200 and html(preview).select("#preview table tbody tr")
+    with app_db(app):
+        assert Loan.select().count() == 0
+    response = client.post("/loans/apply", data=_apply_form(member))
+    assert response.status_code == 303
+    loan_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    refused = client.post(f"/loans/{loan_id}/approve", data={"reason": ""})
+    assert refused.status_code == 422 and "another finance officer" in refused.data.decode()
+    with app_db(app):
+        assert Loan.get_by_id(loan_id).status == "applied"
+    assert recorder
+
+
+def test_finance_approves_pays_out_records_and_a_colleague_reverses(app, client, login_as):
+    with app_db(app):
+        loan = make_application(amount_cents=600_000, term=3)
+    login_as("finance")
+    assert client.post(f"/loans/{loan.id}/approve", data={"reason": ""}).status_code == 303
+    bad = client.post(f"/loans/{loan.id}/disburse",
+                      data={"paid_on": "2199-01-01", "method": "mpesa", "reference": ""})
+    assert bad.status_code == 422 and "paid_on" in errors(bad)
+    assert client.post(f"/loans/{loan.id}/disburse", data={
+        "paid_on": today().isoformat(), "method": "mpesa", "reference": "QPO1234567"}
+    ).status_code == 303
+    form = {"amount": "1000", "paid_on": today().isoformat(), "method": "mpesa",
+            "receipt": "qab1234567", "reference": "", "request_key": "k-1"}
+    assert client.post(f"/loans/{loan.id}/repayments", data=form).status_code == 303
+    again = client.post(f"/loans/{loan.id}/repayments", data={**form, "request_key": "k-2"})
+    assert again.status_code == 422 and "receipt" in errors(again)
+    with app_db(app):
+        entry = LedgerEntry.get(LedgerEntry.kind == "repayment")
+        assert Loan.get_by_id(loan.id).paid_cents == 100_000
+    mine = client.post(f"/loans/{loan.id}/entries/{entry.id}/reverse", data={"reason": "x"})
+    assert mine.status_code == 422
+    client.post("/logout")
+    login_as("finance")
+    assert client.post(f"/loans/{loan.id}/entries/{entry.id}/reverse",
+                       data={"reason": "Wrong member"}).status_code == 303
+    with app_db(app):
+        assert Loan.get_by_id(loan.id).paid_cents == 0
+
+
+def test_exports_neutralise_formulas_and_are_audited(app, client, login_as):
+    with app_db(app):
+        member = make_member(status="active", preferred_name="=cmd|' /C calc'!A0")
+        loan = make_loan(member=member, amount_cents=300_000, term=3)
+        pay(loan, 100_000)
+        LedgerEntry.update(reference="=HYPERLINK(\"http://evil\")").where(
+            LedgerEntry.kind == "repayment").execute()
+    login_as("finance")
+    rows = list(csv.reader(io.StringIO(client.get("/loans/export/ledger.csv").data.decode())))
+    assert any(cell == "'=HYPERLINK(\"http://evil\")" for row in rows for cell in row)
+    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    book = client.get("/loans/export/book.csv").data.decode()
+    assert loan.account_ref in book
+    from app.audit import AuditEvent
+    with app_db(app):
+        assert AuditEvent.select().where(AuditEvent.action == "loans.exported").count() == 2
+
+
+def test_statement_import_over_http(app, client, login_as):
+    from pathlib import Path
+    with app_db(app):
+        wanjiku = make_member(status="active", phone="0712 345001")
+        amina = make_member(status="active", phone="0712 345002")
+        make_loan(paid_on=dt.date(2026, 10, 1), member=wanjiku, amount_cents=600_000, term=6)
+        make_loan(paid_on=dt.date(2026, 10, 1), member=amina, amount_cents=600_000, term=6)
+    login_as("finance")
+    data = (Path(__file__).parent / "fixtures" / "mpesa_statement.csv").read_bytes()
+    response = client.post("/loans/imports", data={"file": (io.BytesIO(data), "s.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert "Nothing has been recorded yet." in page.data.decode()
+    batch_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert client.post(f"/loans/imports/{batch_id}/confirm").status_code == 303
+    done = client.get(f"/loans/imports/{batch_id}")
+    assert html(done).select_one("#import-done")
+    with app_db(app):
+        assert LedgerEntry.select().where(LedgerEntry.kind == "repayment").count() == 2
+    empty = client.post("/loans/imports", data={"file": (io.BytesIO(b""), "s.csv")},
+                        content_type="multipart/form-data")
+    assert empty.status_code == 422
+
+
+def test_member_sees_next_payment_discreetly_in_swahili(app, client, login_as):
+    with app_db(app):
+        member = make_member(status="active")
+        loan = make_loan(member=member, amount_cents=300_000, term=3)
+    member_login(app, client, member, "sw")
+    home = client.get("/me")
+    section = html(home).select_one("#my-payments")
+    assert section is not None and "1,000.00" in section.get_text()
+    text = home.data.decode().lower()
+    assert "malimbikizo" not in text and "arrears" not in text and "deni" not in text
+    page = client.get("/me/loans")
+    assert page.status_code == 200 and loan.account_ref in page.data.decode()
+    job = client.post(f"/me/loans/{loan.id}/statement")
+    assert job.status_code == 303 and "/jobs/" in job.headers["Location"]
+
+
+def test_statement_pdf_is_discreet_and_in_the_members_language(app):
+    import subprocess
+    with app_db(app):
+        member = make_member(status="active", language="sw")
+        loan = make_loan(member=member, amount_cents=300_000, term=3)
+        pay(loan, 100_000)
+        from app.loans import statement
+        data, name = statement.pdf(loan.id, "sw")
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Taarifa ya malipo" in text and name.startswith("taarifa-ya-malipo")
+    assert not re.search(r"arrears|malimbikizo|overdue|deni", text, re.I)
