@@ -298,3 +298,26 @@ def test_statement_pdf_is_discreet_and_in_the_members_language(app):
                           check=True).stdout.decode()
     assert "Taarifa ya malipo" in text and name.startswith("taarifa-ya-malipo")
     assert not re.search(r"arrears|malimbikizo|overdue|deni", text, re.I)
+
+
+def test_idor_businesses_of_other_members(app, client, login_as):
+    mentor = login_as("mentor")
+    with app_db(app):
+        mentee = make_member(status="active")
+        other = make_member(status="active")
+        Pairing.create(mentee=mentee.id, mentor=mentor.id, status="active")
+        mine = Business.create(member=mentee.id, name="Mentee Shop")
+        theirs = Business.create(member=other.id, name="Other Shop")
+    assert client.get(f"/businesses/{mine.id}").status_code == 200
+    for url in (f"/businesses/{theirs.id}", f"/businesses/{theirs.id}/edit"):
+        assert client.get(url).status_code == 404
+    figures = {"month": "2026-10", "revenue": "1000", "profit": "100", "employees": "1"}
+    assert client.post(f"/businesses/{theirs.id}/figures", data=figures).status_code == 404
+    assert "Other Shop" not in client.get("/businesses/").data.decode()
+    client.post("/logout")
+    member_login(app, client, mentee)
+    assert client.post(f"/me/businesses/{theirs.id}/figures", data=figures).status_code == 404
+    assert client.post(f"/me/businesses/{mine.id}/figures", data=figures).status_code == 303
+    bad = client.post(f"/me/businesses/{mine.id}/figures",
+                      data={**figures, "revenue": "1,000"})
+    assert bad.status_code == 422 and "revenue" in errors(bad)

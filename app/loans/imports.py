@@ -323,10 +323,18 @@ def _payment(line: StatementLine) -> ledger.Payment:
 # --- confirming -------------------------------------------------------------------------
 
 def reopen_interrupted() -> int:
-    """A confirm cut off by a crash wrote nothing (one transaction): it can
-    be confirmed again."""
-    return (StatementImport.update(status=StatementImport.CHECKED)
-            .where(StatementImport.status == StatementImport.IMPORTING).execute())
+    """Worker start: a confirm cut off by a crash wrote nothing (one
+    transaction), so it can be confirmed again; a check cut off is marked
+    failed (the page says to try again) and its file removed."""
+    reopened = (StatementImport.update(status=StatementImport.CHECKED)
+                .where(StatementImport.status == StatementImport.IMPORTING).execute())
+    stuck = list(StatementImport.select().where(
+        StatementImport.status == StatementImport.CHECKING))
+    for batch in stuck:
+        StatementImport.update(status=StatementImport.FAILED).where(
+            StatementImport.id == batch.id).execute()
+        _discard_file(batch)
+    return reopened + len(stuck)
 
 
 def confirm(batch: StatementImport, actor, progress=lambda pct: None) -> int:
