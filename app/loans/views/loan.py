@@ -62,7 +62,8 @@ def loan_page(loan, status: int = 200, **forms):
         request_form=forms.get("request_form") or F.RequestDecisionForm(formdata=None),
         close_form=forms.get("close_form") or F.CloseForm(formdata=None, method="mpesa"),
         note_form=forms.get("note_form") or F.NoteForm(formdata=None),
-        sharing_form=F.SharingForm(formdata=None, share_with_mentor=loan.share_with_mentor))
+        sharing_form=forms.get("sharing_form") or F.SharingForm(
+            formdata=None, share_with_mentor=loan.share_with_mentor))
     return render_template("loans/loan.html", **context), status
 
 
@@ -72,6 +73,14 @@ def show(loan_id: int):
     return loan_page(loan_or_404(loan_id))
 
 
+def _act(loan, form_name: str, form, action, done):
+    """A POST on a loan: run `action` through submit(); back to the loan
+    page (303), or the page again with this form and its errors (422)."""
+    if submit(form, action, done):
+        return see_other("loans.show", loan_id=loan.id)
+    return loan_page(loan, 422, **{form_name: form})
+
+
 # --- the decision and paying out -------------------------------------------------------
 
 @bp.route("/loans/<int:loan_id>/<any(approve, reject):decision>", methods=["POST"])
@@ -79,12 +88,13 @@ def show(loan_id: int):
 def decide(loan_id: int, decision: str):
     loan = _book_loan_or_404(loan_id)
     form = F.DecisionForm()
-    act = applications.approve if decision == "approve" else applications.reject
-    done = _("Approved. It can now be paid out.") if decision == "approve" \
-        else _("The application was not approved.")
-    if submit(form, lambda: act(loan, current_user, form.reason.data), done):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, decision_form=form)
+    if decision == "approve":
+        return _act(loan, "decision_form", form,
+                    lambda: applications.approve(loan, current_user, form.reason.data),
+                    _("Approved. It can now be paid out."))
+    return _act(loan, "decision_form", form,
+                lambda: applications.reject(loan, current_user, form.reason.data),
+                _("The application was not approved."))
 
 
 @bp.route("/loans/<int:loan_id>/withdraw", methods=["POST"])
@@ -94,10 +104,9 @@ def withdraw(loan_id: int):
     if not (user_can(current_user, "loans.decide") or loan.recorded_by_id == current_user.id):
         abort(404)
     form = F.WithdrawForm()
-    if submit(form, lambda: applications.withdraw(loan, current_user, form.reason.data),
-              _("The application was withdrawn.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, withdraw_form=form)
+    return _act(loan, "withdraw_form", form,
+                lambda: applications.withdraw(loan, current_user, form.reason.data),
+                _("The application was withdrawn."))
 
 
 @bp.route("/loans/<int:loan_id>/disburse", methods=["POST"])
@@ -105,12 +114,10 @@ def withdraw(loan_id: int):
 def disburse(loan_id: int):
     loan = _book_loan_or_404(loan_id)
     form = F.DisburseForm()
-    data = lambda: applications.Disbursement(form.paid_on.data, form.method.data,  # noqa: E731
-                                             form.reference.data or "")
-    if submit(form, lambda: applications.disburse(loan, data(), current_user),
-              _("Paid out. The repayment schedule is fixed from today.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, disburse_form=form)
+    return _act(loan, "disburse_form", form, lambda: applications.disburse(
+        loan, applications.Disbursement(form.paid_on.data, form.method.data,
+                                        form.reference.data or ""), current_user),
+        _("Paid out. The repayment schedule is fixed from today."))
 
 
 # --- repayments ------------------------------------------------------------------------------
@@ -120,10 +127,9 @@ def disburse(loan_id: int):
 def repay(loan_id: int):
     loan = _book_loan_or_404(loan_id)
     form = F.RepaymentForm()
-    if submit(form, lambda: ledger.record_repayment(loan, _payment(form), current_user),
-              _("Repayment recorded.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, repay_form=form)
+    return _act(loan, "repay_form", form,
+                lambda: ledger.record_repayment(loan, _payment(form), current_user),
+                _("Repayment recorded."))
 
 
 @bp.route("/loans/<int:loan_id>/settle", methods=["POST"])
@@ -131,10 +137,9 @@ def repay(loan_id: int):
 def settle(loan_id: int):
     loan = _book_loan_or_404(loan_id)
     form = F.SettleForm()
-    if submit(form, lambda: changes.settle(loan, _payment(form), current_user),
-              _("Repaid in full. Interest not yet due was not charged.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, settle_form=form)
+    return _act(loan, "settle_form", form,
+                lambda: changes.settle(loan, _payment(form), current_user),
+                _("Repaid in full. Interest not yet due was not charged."))
 
 
 @bp.route("/loans/<int:loan_id>/entries/<int:entry_id>/reverse", methods=["POST"])
@@ -154,11 +159,8 @@ def reverse(loan_id: int, entry_id: int):
 def close(loan_id: int):
     loan = _book_loan_or_404(loan_id)
     form = F.CloseForm()
-    if submit(form, lambda: changes.close(loan, current_user, form.method.data,
-                                          form.reference.data),
-              _("The loan is closed.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, close_form=form)
+    return _act(loan, "close_form", form, lambda: changes.close(
+        loan, current_user, form.method.data, form.reference.data), _("The loan is closed."))
 
 
 # --- reschedule and write-off ------------------------------------------------------------------
@@ -168,13 +170,10 @@ def close(loan_id: int):
 def propose_reschedule(loan_id: int):
     loan = loan_or_404(loan_id)
     form = F.RescheduleForm()
-    data = lambda: changes.RescheduleInput(form.term.data, form.frequency.data,  # noqa: E731
-                                           form.first_due_on.data, form.reason.data)
-    if submit(form, lambda: changes.propose(loan, "reschedule", form.reason.data, current_user,
-                                            data()),
-              _("Proposed. Another person in finance decides on it.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, reschedule_form=form)
+    return _act(loan, "reschedule_form", form, lambda: changes.propose(
+        loan, "reschedule", form.reason.data, current_user, changes.RescheduleInput(
+            form.term.data, form.frequency.data, form.first_due_on.data, form.reason.data)),
+        _("Proposed. Another person in finance decides on it."))
 
 
 @bp.route("/loans/<int:loan_id>/write-off", methods=["POST"])
@@ -182,10 +181,9 @@ def propose_reschedule(loan_id: int):
 def propose_write_off(loan_id: int):
     loan = loan_or_404(loan_id)
     form = F.WriteOffForm()
-    if submit(form, lambda: changes.propose(loan, "write_off", form.reason.data, current_user),
-              _("Proposed. Another person in finance decides on it.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, write_off_form=form)
+    return _act(loan, "write_off_form", form,
+                lambda: changes.propose(loan, "write_off", form.reason.data, current_user),
+                _("Proposed. Another person in finance decides on it."))
 
 
 @bp.route("/loans/<int:loan_id>/requests/<int:request_id>/<any(approve, reject):decision>",
@@ -196,39 +194,36 @@ def decide_request(loan_id: int, request_id: int, decision: str):
     change = changes.request_of(loan, request_id) or abort(404)
     form = F.RequestDecisionForm()
     if decision == "approve":
-        act = lambda: changes.approve_request(change, current_user, form.note.data)  # noqa: E731
-        done = _("Approved and done.")
-    else:
-        act = lambda: changes.reject_request(change, current_user, form.note.data)  # noqa: E731
-        done = _("Not approved; nothing changed.")
-    if submit(form, act, done):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, request_form=form)
+        return _act(loan, "request_form", form,
+                    lambda: changes.approve_request(change, current_user, form.note.data),
+                    _("Approved and done."))
+    return _act(loan, "request_form", form,
+                lambda: changes.reject_request(change, current_user, form.note.data),
+                _("Not approved; nothing changed."))
 
 
 # --- notes and sharing -------------------------------------------------------------------------
 
-@bp.route("/loans/<int:loan_id>/notes", methods=["POST"])
-@requires("loans.view")
-def add_note(loan_id: int):
+def _terms_loan_or_404(loan_id: int):
     loan = loan_or_404(loan_id)
     if not sight(current_user, loan).terms:
         abort(404)
+    return loan
+
+
+@bp.route("/loans/<int:loan_id>/notes", methods=["POST"])
+@requires("loans.view")
+def add_note(loan_id: int):
+    loan = _terms_loan_or_404(loan_id)
     form = F.NoteForm()
-    if submit(form, lambda: book.add_note(loan, form.text.data, current_user), _("Note added.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, note_form=form)
+    return _act(loan, "note_form", form, lambda: book.add_note(loan, form.text.data, current_user),
+                _("Note added."))
 
 
 @bp.route("/loans/<int:loan_id>/sharing", methods=["POST"])
 @requires("loans.view")
 def sharing(loan_id: int):
-    loan = loan_or_404(loan_id)
-    if not sight(current_user, loan).terms:
-        abort(404)
+    loan = _terms_loan_or_404(loan_id)
     form = F.SharingForm()
-    if submit(form, lambda: book.set_sharing(loan, form.share_with_mentor.data, current_user),
-              _("Changes saved.")):
-        return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422)
-
+    return _act(loan, "sharing_form", form, lambda: book.set_sharing(
+        loan, form.share_with_mentor.data, current_user), _("Changes saved."))
