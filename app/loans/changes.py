@@ -127,8 +127,8 @@ def propose(loan: Loan, kind: str, reason: str, actor, data: RescheduleInput | N
     reason = _reason(reason)
     if kind == "reschedule":
         _check_reschedule(loan, data)
-        if loan.balance_cents <= 0:
-            raise ChangeError(_l("Nothing is left to repay."))
+    if loan.balance_cents <= 0:
+        raise ChangeError(_l("Nothing is left to repay."))
     try:
         with db.atomic():
             request = ChangeRequest.create(
@@ -206,8 +206,9 @@ def _reschedule(loan: Loan, request: ChangeRequest, actor) -> None:
 def _write_off(loan: Loan, request: ChangeRequest, actor) -> None:
     on = today()
     balance = ledger.sums(loan.id).balance
-    if balance > 0:
-        ledger.post(loan, "write_off", balance, on, actor, reason=request.reason)
+    if balance <= 0:
+        raise ChangeError(_l("Nothing is left to repay."))
+    ledger.post(loan, "write_off", balance, on, actor, reason=request.reason)
     loan.status, loan.closed_on = "written_off", on
     loan.save(only=[Loan.status, Loan.closed_on])
 
