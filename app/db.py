@@ -284,6 +284,11 @@ def add_column_if_missing(migrator: SchemaMigrator, model, field_name: str) -> N
         pw_migrate(migrator.add_column(table, field.column_name, field))
 
 
+def drop_index_if_exists(name: str) -> None:
+    """Drop an index a later step replaced (SQLite and PostgreSQL spell it alike)."""
+    db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
 def pw_migrate(*operations) -> None:
     from playhouse.migrate import migrate
     migrate(*operations)

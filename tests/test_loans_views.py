@@ -19,6 +19,8 @@ from tests.members_factories import make_member
 # Every route of the module and the capability it needs (the route inventory).
 ROUTES = {
     "loans.index": "loans.view", "loans.show": "loans.view", "loans.apply": "loans.apply",
+    "loans.ledger_view": "loans.book", "loans.settle_view": "loans.decide",
+    "loans.changes_view": "loans.view",
     "loans.decide": "loans.decide", "loans.withdraw": "loans.view",
     "loans.disburse": "loans.decide", "loans.repay": "loans.decide",
     "loans.settle": "loans.decide", "loans.reverse": "loans.decide",
@@ -321,3 +323,68 @@ def test_idor_businesses_of_other_members(app, client, login_as):
     bad = client.post(f"/me/businesses/{mine.id}/figures",
                       data={**figures, "revenue": "1,000"})
     assert bad.status_code == 422 and "revenue" in errors(bad)
+
+
+def test_changes_and_early_repayment_pages(app, client, login_as):
+    with app_db(app):
+        loan = make_loan(amount_cents=600_000, term=3)
+    login_as("coordinator")
+    page = client.get(f"/loans/{loan.id}/changes")
+    assert page.status_code == 200 and html(page).select_one("#write-off-h")
+    empty = client.post(f"/loans/{loan.id}/write-off", data={"reason": " "})
+    assert empty.status_code == 422 and "reason" in errors(empty)
+    assert client.post(f"/loans/{loan.id}/write-off",
+                       data={"reason": "She moved to Uganda"}).status_code == 303
+    assert client.get(f"/loans/{loan.id}/settle").status_code == 403
+    client.post("/logout")
+    login_as("finance")
+    loan_page = client.get(f"/loans/{loan.id}").data.decode()
+    assert "A change waits for a decision" in loan_page
+    with app_db(app):
+        from app.loans.models import ChangeRequest
+        request = ChangeRequest.get(ChangeRequest.loan == loan.id)
+    assert client.post(f"/loans/{loan.id}/requests/{request.id}/reject",
+                       data={"note": ""}).status_code == 422
+    assert client.post(f"/loans/{loan.id}/requests/{request.id}/reject",
+                       data={"note": "We agreed a smaller installment instead"}
+                       ).status_code == 303
+    settle = client.get(f"/loans/{loan.id}/settle")
+    assert settle.status_code == 200 and "6,000.00" in settle.data.decode()
+    short = client.post(f"/loans/{loan.id}/settle", data={
+        "amount": "100", "paid_on": today().isoformat(), "method": "cash", "receipt": "",
+        "reference": "", "request_key": "s-1"})
+    assert short.status_code == 422 and "amount" in errors(short)
+    assert client.post(f"/loans/{loan.id}/settle", data={
+        "amount": "6000", "paid_on": today().isoformat(), "method": "cash", "receipt": "",
+        "reference": "R1", "request_key": "s-2"}).status_code == 303
+    with app_db(app):
+        assert Loan.get_by_id(loan.id).status == "closed"
+    ledger_page = client.get(f"/loans/{loan.id}/ledger")
+    assert ledger_page.status_code == 200 and len(html(ledger_page).select("tbody tr")) >= 2
+
+
+def test_the_visit_list_shows_a_phone_only_with_contact_consent(app, client, login_as):
+    with app_db(app):
+        from app.members import services
+        agreed = make_member(status="active", phone="0722 111222", preferred_name="Agreed")
+        services.record_consent(agreed, "contact", True, "signed", "sw")
+        silent = make_member(status="active", phone="0733 444555", preferred_name="Silent")
+        for member in (agreed, silent):
+            make_loan(paid_on=today() - dt.timedelta(days=40), member=member,
+                      amount_cents=300_000, term=3)
+    login_as("finance")
+    page = client.get("/loans/visits").data.decode()
+    assert "Agreed" in page and "Silent" in page
+    assert "0722 111222" in page and "0733 444555" not in page
+    assert "arrears" not in page.lower()
+
+
+def test_a_decision_already_taken_is_said_not_swallowed(app, client, login_as):
+    with app_db(app):
+        loan = make_application(amount_cents=600_000, term=3)
+        from app.loans import applications
+        applications.approve(loan, make_user("finance"))
+    login_as("finance")
+    response = client.post(f"/loans/{loan.id}/approve", data={"reason": ""})
+    assert response.status_code == 422
+    assert "already decided" in html(response).select_one(".form-error").get_text()

@@ -61,7 +61,8 @@ def _grant_capabilities() -> None:
 
 def _finance_panel(user) -> dict:
     from app.loans import portfolio
-    return {"figures": portfolio.figures_today(), "month": portfolio.month_figures()}
+    figures, month = portfolio.recent_figures()
+    return {"figures": figures, "month": month}
 
 
 def _home_section(member):

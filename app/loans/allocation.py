@@ -15,6 +15,7 @@ lowers the total: there is nothing to replay.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 PARTS = ("fee", "interest", "principal")
@@ -23,6 +24,7 @@ ORDERS = ("fee,interest,principal", "interest,fee,principal", "interest,principa
 DEFAULT_ORDER = ORDERS[0]
 
 
+@functools.lru_cache(maxsize=None)
 def components(order: str) -> tuple[str, ...]:
     """'fee,interest,principal' -> ('penalty', 'fee', 'interest', 'principal')."""
     out: list[str] = []
@@ -31,7 +33,7 @@ def components(order: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass
+@dataclass(slots=True)
 class Due:
     """One installment as owed: its parts, late fees included."""
     number: int
@@ -108,51 +110,33 @@ class Position:
 
 
 def allocate(dues: list[Due], order: str, paid: int) -> Position:
-    """Allocate a total `paid` (cents, >= 0) over `dues` (in date order)."""
+    """Allocate a total `paid` (cents, >= 0) over `dues` (in date order).
+    Installments are paid whole, oldest first, until the money runs short;
+    the one it runs short on is split over its parts in `order`; the rest
+    get nothing (so the loop stops there)."""
     parts = components(order)
     left = max(0, paid)
     by_installment: list[int] = []
-    totals = dict.fromkeys(parts, 0)
+    principal = interest = fee = penalty = 0
     first_unpaid = None
-    for due in dues:
-        total = due.total
+    for index, due in enumerate(dues):
+        total = due.principal + due.interest + due.fee + due.penalty
         if left >= total:
             by_installment.append(total)
             left -= total
-            for part in parts:
-                totals[part] += getattr(due, part)
+            principal += due.principal
+            interest += due.interest
+            fee += due.fee
+            penalty += due.penalty
             continue
-        if first_unpaid is None:
-            first_unpaid = due
+        first_unpaid = due
         by_installment.append(left)
+        totals = {"principal": principal, "interest": interest, "fee": fee, "penalty": penalty}
         for part in parts:
             take = min(left, getattr(due, part))
             totals[part] += take
             left -= take
+        by_installment.extend([0] * (len(dues) - index - 1))
+        return Position(dues, max(0, paid), by_installment, totals, 0, first_unpaid, parts)
+    totals = {"principal": principal, "interest": interest, "fee": fee, "penalty": penalty}
     return Position(dues, max(0, paid), by_installment, totals, left, first_unpaid, parts)
-
-
-def principal_and_first_unpaid(dues: list[Due], order: str, paid: int
-                               ) -> tuple[int, dt.date | None]:
-    """(principal outstanding, due date of the oldest unpaid installment):
-    the two figures portfolio-at-risk needs, without building a Position."""
-    parts = components(order)
-    left = max(0, paid)
-    principal_left = 0
-    first = None
-    for due in dues:
-        total = due.total
-        if left >= total:
-            left -= total
-            continue
-        if first is None:
-            first = due.due_on
-            for part in parts:
-                amount = getattr(due, part)
-                take = min(left, amount)
-                left -= take
-                if part == "principal":
-                    principal_left += amount - take
-        else:
-            principal_left += due.principal
-    return principal_left, first

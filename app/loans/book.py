@@ -6,6 +6,7 @@ import datetime as dt
 import peewee as pw
 
 from app import audit
+from app.access import user_can
 from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.loans.models import LOAN_STATUSES, Loan, LoanNote, LoanProduct
@@ -21,33 +22,47 @@ FILTERS = ("", "waiting", "active", "behind", "closed") + LOAN_STATUSES
 VISIT_DAYS = 7
 
 
-def list_page(user, status: str = "", q: str = "", page: int = 1) -> dict:
-    """One page of the loans this user may see (newest first; loans
-    catching up: longest behind first)."""
-    page = max(1, page)
-    query = (visible_loans(user)
-             .select(Loan.id, Loan.account_ref, Loan.status, Loan.amount_cents, Loan.term,
-                     Loan.applied_on, Loan.disbursed_on, Loan.principal_outstanding_cents,
-                     Loan.balance_cents, Loan.first_unpaid_on, Loan.next_due_on,
-                     Loan.next_due_cents, Loan.share_with_mentor, Loan.recorded_by,
-                     Member.id, Member.code, Member.preferred_name, LoanProduct.name)
-             .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id)))
-    on = today()
+LIST_COLUMNS = (Loan.id, Loan.account_ref, Loan.status, Loan.amount_cents,
+                Loan.balance_cents, Loan.first_unpaid_on, Loan.next_due_on, Loan.next_due_cents,
+                Loan.share_with_mentor)
+
+
+def _filters(user, status: str, q: str, on: dt.date) -> tuple[list, bool]:
+    """The WHERE terms of the list, and whether they need the member's columns."""
+    terms = [Loan.id.in_(visible_loans(user).select(Loan.id))] \
+        if not user_can(user, "loans.book") else []
     if status == "waiting":
-        query = query.where(Loan.status.in_(("applied", "approved")))
+        terms.append(Loan.status.in_(("applied", "approved")))
     elif status == "behind":
-        query = query.where((Loan.status == "active") & (Loan.first_unpaid_on < on))
+        terms.append((Loan.status == "active") & (Loan.first_unpaid_on < on))
     elif status in LOAN_STATUSES:
-        query = query.where(Loan.status == status)
+        terms.append(Loan.status == status)
     q = " ".join((q or "").split())[:40]
     if q:
         plain = "".join(c for c in q if c.isalnum()).upper()
-        query = query.where(Member.code.contains(q) | Member.preferred_name.contains(q)
-                            | (Loan.account_ref == plain))
+        terms.append(Member.code.contains(q) | Member.preferred_name.contains(q)
+                     | (Loan.account_ref == plain))
+    return terms, bool(q)
+
+
+def list_page(user, status: str = "", q: str = "", page: int = 1) -> dict:
+    """One page of the loans this user may see (newest first; loans
+    catching up: longest behind first), and a count that stops at COUNT_CAP."""
+    page, on = max(1, page), today()
+    terms, by_member = _filters(user, status, q, on)
+    rows = (Loan.select(*LIST_COLUMNS, Member.id, Member.code, Member.preferred_name,
+                        LoanProduct.name)
+            .join(Member, on=(Loan.member == Member.id))
+            .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id)))
+    counted = Loan.select(Loan.id)
+    if by_member:
+        counted = counted.join(Member, on=(Loan.member == Member.id))
+    for term in terms:
+        rows, counted = rows.where(term), counted.where(term)
     order = [Loan.first_unpaid_on, Loan.id] if status == "behind" else [Loan.id.desc()]
-    rows = list(query.order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
-    capped = query.order_by().limit(COUNT_CAP + 1).count()
-    return {"rows": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE,
+    found = list(rows.order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    capped = counted.limit(COUNT_CAP + 1).count()
+    return {"rows": found[:PAGE_SIZE], "page": page, "has_next": len(found) > PAGE_SIZE,
             "total": min(capped, COUNT_CAP), "more": capped > COUNT_CAP, "on": on}
 
 
@@ -82,7 +97,7 @@ def visit_list(user, on: dt.date | None = None) -> list[dict]:
     contacted, their phone. Seeing the list is audited."""
     on = on or today()
     week_end = on + dt.timedelta(days=VISIT_DAYS)
-    loans = list(visible_loans(user).where(
+    loans = list(visible_loans(user).select_extend(Member.phone).where(
         (Loan.status == "active")
         & ((Loan.first_unpaid_on < on) | (Loan.next_due_on <= week_end)))
         .order_by(Loan.first_unpaid_on, Loan.next_due_on, Loan.id).limit(200))
@@ -114,54 +129,6 @@ def member_loan_count(member_ids) -> dict[int, int]:
     rows = (Loan.select(Loan.member, pw.fn.COUNT(Loan.id)).where(Loan.member.in_(member_ids))
             .group_by(Loan.member).tuples())
     return dict(rows)
-
-
-# --- one loan's page ----------------------------------------------------------------------
-
-def page(user, loan: Loan) -> dict:
-    """Everything a loan's page shows this user (what they may see only)."""
-    from app.access import user_can
-    from app.auth.models import User
-    from app.loans import applications, changes, ledger, schedule as S
-    from app.loans.models import Business
-    from app.loans.scope import notes_for, sees_decision_reason, sight
-    seen = sight(user, loan)
-    out = {"loan": loan, "member": loan.member, "sight": seen,
-           "product": LoanProduct.get_by_id(loan.product_id),
-           "days_behind": days_behind(loan), "guarantors": applications.guarantors_of(loan),
-           "business": Business.get_or_none(Business.id == loan.business_id)
-           if loan.business_id else None,
-           "notes": notes_for(user, loan),
-           "decision_reason": loan.decision_reason if sees_decision_reason(user, loan) else "",
-           "rows": [], "preview": None, "entries": [], "reversed": set(), "requests": [],
-           "pending": {}, "quote": None, "people": {}}
-    if seen.terms:
-        if loan.status in ("applied", "approved"):
-            try:
-                out["preview"] = applications.preview(loan, loan.amount_cents)
-                out["summary"] = S.summarise(out["preview"])
-            except S.ScheduleError:
-                out["preview"] = []
-        else:
-            schedule = ledger.schedule_of(loan)
-            out["rows"] = ledger.installments(schedule.id) if schedule else []
-    if seen.ledger:
-        out["entries"] = ledger.entries(loan)
-        out["reversed"] = ledger.reversed_ids(loan)
-        if loan.status == "active" and user_can(user, "loans.decide"):
-            out["quote"] = changes.quote(loan)
-    if seen.ledger or user_can(user, "loans.propose"):
-        out["requests"] = changes.history(loan)
-        out["pending"] = {r.kind: r for r in out["requests"] if r.status == "pending"}
-    ids = {loan.recorded_by_id, loan.decided_by_id, loan.disbursed_by_id}
-    ids |= {e.recorded_by_id for e in out["entries"]}
-    ids |= {r.proposed_by_id for r in out["requests"]} | {r.decided_by_id for r in out["requests"]}
-    ids |= {n.author_id for n in out["notes"]}
-    ids.discard(None)
-    if ids:
-        out["people"] = dict(User.select(User.id, User.display_name)
-                             .where(User.id.in_(list(ids))).tuples())
-    return out
 
 
 def set_sharing(loan: Loan, share: bool, actor) -> None:

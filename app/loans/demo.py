@@ -51,7 +51,7 @@ def _insert(model, rows) -> None:
 def _products() -> list[LoanProduct]:
     products.ensure_default_product()
     extra = [
-        products.ProductInput("Weekly market loan", "flat", 100, "weekly", 8, 26, 200_000,
+        products.ProductInput("Weekly market loan", "flat", 100, "weekly", 12, 52, 200_000,
                               2_000_000, 0, False, 10_000),
         products.ProductInput("Business growth loan", "declining", 250, "monthly", 6, 18,
                               1_000_000, 10_000_000, 1, True, 50_000),
@@ -60,6 +60,10 @@ def _products() -> list[LoanProduct]:
         if not LoanProduct.select().where(LoanProduct.name == data.name).exists():
             products.save(None, data)
     return list(LoanProduct.select().where(LoanProduct.active == True))  # noqa: E712
+
+
+PRODUCT_WEIGHTS = {"Weekly market loan": 50, products.DEFAULT_PRODUCT: 30,
+                   "Business growth loan": 20}
 
 
 def _weighted(rng, pairs):
@@ -265,8 +269,10 @@ def seed_loans(members: int = 200, rng=None, users=None) -> None:
                           .scalar() or 0) + 1}
     book = Book()
     for i, (member_id, code) in enumerate(pool[:count]):
-        state = _weighted(rng, STATE_WEIGHTS)
-        _one_loan(rng, book, first_loan + i, (member_id, code, 1), rng.choice(offered), state,
+        # every state at least once, then as they come
+        state = STATE_WEIGHTS[i][0] if i < len(STATE_WEIGHTS) else _weighted(rng, STATE_WEIGHTS)
+        product = _weighted(rng, [(p, PRODUCT_WEIGHTS.get(p.name, 10)) for p in offered])
+        _one_loan(rng, book, first_loan + i, (member_id, code, 1), product, state,
                   on, users, holidays, next_ids)
     with db.atomic():
         _insert(Loan, book.loans)

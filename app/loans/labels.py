@@ -94,5 +94,10 @@ def label(kind: str, key) -> str:
     return str(value) if value is not None else str(key or "")
 
 
+def names(kind: str) -> dict[str, str]:
+    """key -> label in the current language, translated once (for lists)."""
+    return {key: str(value) for key, value in TABLES[kind].items()}
+
+
 def choices(kind: str) -> list[tuple[str, object]]:
     return [(key, value) for key, value in TABLES[kind].items() if key]

@@ -121,6 +121,13 @@ def installments(schedule_id: int) -> list[Installment]:
                 .order_by(Installment.number))
 
 
+def current_installments(loan: Loan) -> list[Installment]:
+    """The installments of the schedule in force (one query)."""
+    return list(Installment.select().join(Schedule, on=(Installment.schedule == Schedule.id))
+                .where((Schedule.loan == loan.id) & (Schedule.version == loan.schedule_version))
+                .order_by(Installment.number))
+
+
 def dues(rows: list[Installment], late_fees: dict[int, int]) -> list[Due]:
     return [Due(r.number, r.due_on, r.principal_cents, r.interest_cents, r.fee_cents,
                 late_fees.get(r.number, 0)) for r in rows]

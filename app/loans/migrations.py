@@ -1,5 +1,5 @@
 """Schema steps of the loans module (versions 100-199)."""
-from app.db import create_tables, migration, protect_rows
+from app.db import create_tables, drop_index_if_exists, migration, protect_rows
 
 
 @migration(100, "loans: products, businesses, loans, schedules, the ledger, statement imports",
@@ -16,3 +16,13 @@ def _loans(migrator):
     protect_rows(Schedule)
     protect_rows(Installment, mutable=("paid_cents", "state"))
     ensure_default_product()
+
+
+@migration(101, "loans: covering indexes for the portfolio figures")
+def _covering_indexes(migrator):
+    """Today's portfolio and the month's repayments read only an index
+    (replacing two narrower ones)."""
+    from app.loans.models import LedgerEntry, Loan
+    drop_index_if_exists("loan_status_first_unpaid_on")
+    drop_index_if_exists("ledger_entry_kind_value_on")
+    create_tables([Loan, LedgerEntry])        # adds the indexes the models now have

@@ -179,7 +179,8 @@ class Loan(BaseModel):
     class Meta:
         indexes = (
             (("member", "number"), True),
-            (("status", "first_unpaid_on"), False),
+            # covering: today's portfolio reads only this index
+            (("status", "first_unpaid_on", "principal_outstanding_cents"), False),
             (("status", "id"), False),
             (("status", "next_due_on"), False),
             (("disbursed_on",), False),
@@ -323,7 +324,8 @@ class LedgerEntry(BaseModel):
     class Meta:
         indexes = (
             (("loan", "value_on"), False),
-            (("kind", "value_on"), False),
+            # covering: the month's repayments and PAR's totals paid read only this index
+            (("kind", "value_on", "loan", "amount_cents", "reverses"), False),
             (("receipt_key", "receipt_seq"), True),
         )
         constraints = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.access import user_can
-from app.loans.models import Loan, LoanNote
+from app.loans.models import Loan, LoanNote, LoanProduct
 from app.members.models import Member
 from app.members.services import visible_members
 
@@ -36,8 +36,13 @@ COORDINATOR = Sight(False, True, True)
 SHARED = Sight(False, True, True)
 
 
+# The member's columns a loan page or list needs (not their identity).
+MEMBER_COLUMNS = (Member.id, Member.code, Member.preferred_name, Member.status, Member.user,
+                  Member.language, Member.anonymised_at)
+
+
 def visible_loans(user):
-    query = Loan.select(Loan, Member).join(Member, on=(Loan.member == Member.id))
+    query = Loan.select(Loan, *MEMBER_COLUMNS).join(Member, on=(Loan.member == Member.id))
     if not user_can(user, "loans.view"):
         return query.where(False)
     if user_can(user, "loans.book"):
@@ -46,21 +51,30 @@ def visible_loans(user):
 
 
 def visible_loan(user, loan_id) -> Loan | None:
+    """One loan this user may see, with its member and its product's name."""
     try:
         loan_id = int(loan_id)
     except (TypeError, ValueError):
         return None
-    return visible_loans(user).where(Loan.id == loan_id).first()
+    return (visible_loans(user).select_extend(LoanProduct.name)
+            .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id))
+            .where(Loan.id == loan_id).first())
 
 
 def sight(user, loan: Loan) -> Sight:
+    return sights(user, [loan])[loan.id]
+
+
+def sights(user, loans) -> dict[int, Sight]:
+    """loan id -> how much of it this user sees (the rule above, for a
+    list: the user's capabilities are looked at once)."""
     if user_can(user, "loans.book"):
-        return BOOK
+        return {loan.id: BOOK for loan in loans}
     if not user_can(user, "loans.view"):
-        return NOTHING
+        return {loan.id: NOTHING for loan in loans}
     if user_can(user, "members.view_all"):
-        return COORDINATOR
-    return SHARED if loan.share_with_mentor else NOTHING
+        return {loan.id: COORDINATOR for loan in loans}
+    return {loan.id: SHARED if loan.share_with_mentor else NOTHING for loan in loans}
 
 
 def sees_decision_reason(user, loan: Loan) -> bool:

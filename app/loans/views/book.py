@@ -8,9 +8,9 @@ from app import audit
 from app.access import requires, user_can
 from app.csv_export import csv_response
 from app.htmx import render
-from app.loans import book, bp, exports, portfolio
+from app.loans import book, bp, exports, labels, portfolio
 from app.loans import forms as F
-from app.loans.scope import sight
+from app.loans.scope import sights
 from app.rules import today
 from app.urls import url_before_id
 
@@ -23,9 +23,10 @@ def index():
         status = ""
     q = request.args.get("q", "")
     page = book.list_page(current_user, status, q, request.args.get("page", 1, type=int))
-    sights = {row.id: sight(current_user, row) for row in page["rows"]}
     return render("loans/index.html", "loans/_rows.html", filter_status=status, q=q,
-                  sights=sights, loan_url=url_before_id("loans.show", "loan_id"),
+                  sights=sights(current_user, page["rows"]),
+                  status_names=labels.names("status"),
+                  loan_url=url_before_id("loans.show", "loan_id"),
                   may_apply=user_can(current_user, "loans.apply"),
                   book_view=user_can(current_user, "loans.book"), **page)
 
@@ -36,16 +37,14 @@ def portfolio_page():
     form = F.AsOfForm(formdata=request.args, meta={"csrf": False})
     on = today()
     status = 200
+    figures, month = portfolio.recent_figures()
     if request.args.get("as_of") and form.validate() and form.as_of.data \
             and form.as_of.data < on:
         figures = portfolio.figures_as_of(form.as_of.data)
-    else:
-        if request.args.get("as_of") and form.errors:
-            status = 422
-        figures = portfolio.figures_today(on)
-    return render_template("loans/portfolio.html", figures=figures, form=form,
-                           month=portfolio.month_figures(on), trend=portfolio.trend(),
-                           today=on), status
+    elif request.args.get("as_of") and form.errors:
+        status = 422
+    return render_template("loans/portfolio.html", figures=figures, form=form, month=month,
+                           trend=portfolio.trend(), today=on), status
 
 
 @bp.route("/loans/visits")

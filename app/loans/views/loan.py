@@ -11,7 +11,7 @@ from app.access import requires, user_can
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
-from app.loans import applications, book, bp, changes, ledger
+from app.loans import applications, book, bp, changes, ledger, pages
 from app.loans import forms as F
 from app.loans.scope import sight, visible_loan
 from app.rules import today
@@ -38,33 +38,65 @@ def _payment(form) -> ledger.Payment:
                           form.request_key.data or None)
 
 
+def _forms_for(loan, forms: dict) -> dict:
+    """The forms the loan page shows for its status (built only when shown);
+    `forms` holds the one that came back with errors."""
+    wanted = {"note_form": lambda: F.NoteForm(formdata=None),
+              "sharing_form": lambda: F.SharingForm(
+                  formdata=None, share_with_mentor=loan.share_with_mentor)}
+    if loan.status == "applied":
+        wanted["decision_form"] = lambda: F.DecisionForm(formdata=None)
+    if loan.status in ("applied", "approved"):
+        wanted["withdraw_form"] = lambda: F.WithdrawForm(formdata=None)
+    if loan.status == "approved":
+        wanted["disburse_form"] = lambda: F.DisburseForm(formdata=None, paid_on=today(),
+                                                         method="mpesa")
+    if loan.status == "active":
+        wanted["repay_form"] = lambda: F.RepaymentForm(
+            formdata=None, paid_on=today(), method="mpesa", request_key=str(uuid.uuid4()))
+        wanted["close_form"] = lambda: F.CloseForm(formdata=None, method="mpesa")
+    return {name: forms.get(name) or make() for name, make in wanted.items()}
+
+
 def loan_page(loan, status: int = 200, **forms):
-    context = book.page(current_user, loan)
-    quote = context["quote"]
-    repay = forms.get("repay_form") or F.RepaymentForm(
-        formdata=None, paid_on=today(), method="mpesa", request_key=str(uuid.uuid4()))
-    settle = forms.get("settle_form") or F.SettleForm(
-        formdata=None, paid_on=today(), method="mpesa", request_key=str(uuid.uuid4()),
-        amount=quote.total_cents if quote else None)
-    context.update(
+    """The loan page, with the forms of the action that comes next."""
+    context = pages.loan_page(current_user, loan)
+    shown = _forms_for(loan, forms)
+    # A refusal whose form this status does not show (say, approving what
+    # was just approved by someone else) is said at the top of the page.
+    context["refusals"] = [message for name, form in forms.items() if name not in shown
+                           for message in form.form_errors]
+    context.update(shown, may_decide=user_can(current_user, "loans.decide"),
+                   may_propose=user_can(current_user, "loans.propose"))
+    return render_template("loans/loan.html", **context), status
+
+
+def ledger_page(loan, status: int = 200, reverse_form=None, reverse_entry=None):
+    return render_template(
+        "loans/ledger.html", **pages.ledger_page(loan),
+        may_decide=user_can(current_user, "loans.decide"),
+        reverse_form=reverse_form or F.ReverseForm(formdata=None),
+        reverse_entry=reverse_entry), status
+
+
+def settle_page(loan, status: int = 200, form=None):
+    quote = changes.quote(loan) if loan.status == "active" else None
+    form = form or F.SettleForm(formdata=None, paid_on=today(), method="mpesa",
+                                request_key=str(uuid.uuid4()),
+                                amount=quote.total_cents if quote else None)
+    return render_template("loans/settle.html", loan=loan, member=loan.member, quote=quote,
+                           form=form), status
+
+
+def changes_page(loan, status: int = 200, **forms):
+    return render_template(
+        "loans/changes.html", **pages.changes_page(current_user, loan),
         may_decide=user_can(current_user, "loans.decide"),
         may_propose=user_can(current_user, "loans.propose"),
-        decision_form=forms.get("decision_form") or F.DecisionForm(formdata=None),
-        withdraw_form=forms.get("withdraw_form") or F.WithdrawForm(formdata=None),
-        disburse_form=forms.get("disburse_form") or F.DisburseForm(
-            formdata=None, paid_on=today(), method="mpesa"),
-        repay_form=repay, settle_form=settle,
-        reverse_form=forms.get("reverse_form") or F.ReverseForm(formdata=None),
-        reverse_entry=forms.get("reverse_entry"),
         reschedule_form=forms.get("reschedule_form") or F.RescheduleForm(
             formdata=None, frequency=loan.frequency),
         write_off_form=forms.get("write_off_form") or F.WriteOffForm(formdata=None),
-        request_form=forms.get("request_form") or F.RequestDecisionForm(formdata=None),
-        close_form=forms.get("close_form") or F.CloseForm(formdata=None, method="mpesa"),
-        note_form=forms.get("note_form") or F.NoteForm(formdata=None),
-        sharing_form=forms.get("sharing_form") or F.SharingForm(
-            formdata=None, share_with_mentor=loan.share_with_mentor))
-    return render_template("loans/loan.html", **context), status
+        request_form=forms.get("request_form") or F.RequestDecisionForm(formdata=None)), status
 
 
 @bp.route("/loans/<int:loan_id>")
@@ -73,12 +105,33 @@ def show(loan_id: int):
     return loan_page(loan_or_404(loan_id))
 
 
-def _act(loan, form_name: str, form, action, done):
+def _act(loan, form_name: str, form, action, done, page=loan_page):
     """A POST on a loan: run `action` through submit(); back to the loan
-    page (303), or the page again with this form and its errors (422)."""
+    page (303), or `page` again with this form and its errors (422)."""
     if submit(form, action, done):
         return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, **{form_name: form})
+    return page(loan, 422, **{form_name: form})
+
+
+@bp.route("/loans/<int:loan_id>/ledger")
+@requires("loans.book")
+def ledger_view(loan_id: int):
+    return ledger_page(_book_loan_or_404(loan_id))
+
+
+@bp.route("/loans/<int:loan_id>/settle")
+@requires("loans.decide")
+def settle_view(loan_id: int):
+    return settle_page(_book_loan_or_404(loan_id))
+
+
+@bp.route("/loans/<int:loan_id>/changes")
+@requires("loans.view")
+def changes_view(loan_id: int):
+    loan = loan_or_404(loan_id)
+    if not (user_can(current_user, "loans.propose") or sight(current_user, loan).ledger):
+        abort(404)
+    return changes_page(loan)
 
 
 # --- the decision and paying out -------------------------------------------------------
@@ -137,9 +190,9 @@ def repay(loan_id: int):
 def settle(loan_id: int):
     loan = _book_loan_or_404(loan_id)
     form = F.SettleForm()
-    return _act(loan, "settle_form", form,
+    return _act(loan, "form", form,
                 lambda: changes.settle(loan, _payment(form), current_user),
-                _("Repaid in full. Interest not yet due was not charged."))
+                _("Repaid in full. Interest not yet due was not charged."), settle_page)
 
 
 @bp.route("/loans/<int:loan_id>/entries/<int:entry_id>/reverse", methods=["POST"])
@@ -151,7 +204,7 @@ def reverse(loan_id: int, entry_id: int):
     if submit(form, lambda: ledger.reverse(entry, form.reason.data, current_user),
               _("Reversed. The balance is back to what it was without it.")):
         return see_other("loans.show", loan_id=loan.id)
-    return loan_page(loan, 422, reverse_form=form, reverse_entry=entry.id)
+    return ledger_page(loan, 422, reverse_form=form, reverse_entry=entry.id)
 
 
 @bp.route("/loans/<int:loan_id>/close", methods=["POST"])
@@ -173,7 +226,7 @@ def propose_reschedule(loan_id: int):
     return _act(loan, "reschedule_form", form, lambda: changes.propose(
         loan, "reschedule", form.reason.data, current_user, changes.RescheduleInput(
             form.term.data, form.frequency.data, form.first_due_on.data, form.reason.data)),
-        _("Proposed. Another person in finance decides on it."))
+        _("Proposed. Another person in finance decides on it."), changes_page)
 
 
 @bp.route("/loans/<int:loan_id>/write-off", methods=["POST"])
@@ -183,7 +236,7 @@ def propose_write_off(loan_id: int):
     form = F.WriteOffForm()
     return _act(loan, "write_off_form", form,
                 lambda: changes.propose(loan, "write_off", form.reason.data, current_user),
-                _("Proposed. Another person in finance decides on it."))
+                _("Proposed. Another person in finance decides on it."), changes_page)
 
 
 @bp.route("/loans/<int:loan_id>/requests/<int:request_id>/<any(approve, reject):decision>",
@@ -196,10 +249,10 @@ def decide_request(loan_id: int, request_id: int, decision: str):
     if decision == "approve":
         return _act(loan, "request_form", form,
                     lambda: changes.approve_request(change, current_user, form.note.data),
-                    _("Approved and done."))
+                    _("Approved and done."), changes_page)
     return _act(loan, "request_form", form,
                 lambda: changes.reject_request(change, current_user, form.note.data),
-                _("Not approved; nothing changed."))
+                _("Not approved; nothing changed."), changes_page)
 
 
 # --- notes and sharing -------------------------------------------------------------------------
