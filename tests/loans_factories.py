@@ -10,15 +10,15 @@ from app.loans import applications, ledger, products
 from app.loans.models import Loan, LoanProduct
 from app.rules import today
 from tests.factories import make_user
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 @contextlib.contextmanager
 def on_day(day: dt.date):
-    """Run as if it were noon in Nairobi on `day` (rules.today() reads
-    app.db.utcnow)."""
+    """Run as if it were noon in Nairobi on `day` (clock.today() reads
+    clock.utcnow)."""
     noon_utc = dt.datetime.combine(day, dt.time(9, 0))
-    with mock.patch("app.db.utcnow", lambda: noon_utc):
+    with mock.patch("app.clock.utcnow", lambda: noon_utc):
         yield
 
 

@@ -14,7 +14,7 @@ from app.members import services as members
 from app.rules import today
 from tests.factories import make_user
 from tests.loans_factories import make_loan, pay
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 def _business(member=None, **fields):

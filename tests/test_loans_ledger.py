@@ -11,7 +11,7 @@ from app.loans.models import Installment, LedgerEntry, Loan
 from app.rules import today
 from tests.factories import make_user
 from tests.loans_factories import make_application, make_loan, make_product, on_day, pay
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 
 def test_the_recorder_cannot_approve_and_the_database_refuses_it_too(conn):

@@ -9,7 +9,7 @@ from app.loans import imports, ledger, statements as St
 from app.loans.models import LedgerEntry, Loan, StatementImport, StatementLine
 from tests.factories import make_user
 from tests.loans_factories import make_loan, pay
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mpesa_statement.csv"
 PAID_OUT = dt.date(2026, 10, 1)

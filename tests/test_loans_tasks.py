@@ -12,7 +12,7 @@ from app.loans.models import LedgerEntry, Loan, PortfolioDay, StatementImport, S
 from app.queue import put_back_interrupted_work
 from tests.factories import make_user
 from tests.loans_factories import make_loan
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mpesa_statement.csv"
 

@@ -12,14 +12,15 @@ from bs4 import BeautifulSoup
 from app.loans.models import Business, LedgerEntry, Loan, StatementImport
 from app.mentorship.models import Pairing
 from app.rules import today
-from tests.factories import app_db, make_user
+from tests.conftest import parse_html as html
+from tests.factories import PASSWORD, app_db, make_user
 from tests.loans_factories import make_application, make_loan, pay
-from tests.members_factories import make_member
+from tests.factories import make_member
 
 # Every route of the module and the capability it needs (the route inventory).
 ROUTES = {
     "loans.index": "loans.view", "loans.show": "loans.view", "loans.apply": "loans.apply",
-    "loans.ledger_view": "loans.book", "loans.settle_view": "loans.decide",
+    "loans.ledger_view": "loans.book",
     "loans.changes_view": "loans.view",
     "loans.decide": "loans.decide", "loans.withdraw": "loans.view",
     "loans.disburse": "loans.decide", "loans.repay": "loans.decide",
@@ -42,20 +43,12 @@ ROUTES = {
 }
 
 
-def html(response):
-    return BeautifulSoup(response.data, "html.parser")
-
-
 def member_login(app, client, member, language="en"):
-    """Give the member a login and sign in with it."""
-    from app.auth import services as auth
-    from app.auth.models import User
-    from app.members import services
-    from tests.factories import PASSWORD
+    """Give the member a login (as create_account links one) and sign in."""
+    from app.members.models import Member
     with app_db(app):
-        user = services.create_account(member)
-        auth._store_password(user, PASSWORD)
-        User.update(language=language).where(User.id == user.id).execute()
+        user = make_user("member", language=language)
+        Member.update(user=user.id).where(Member.id == member.id).execute()
     assert client.post("/login", data={"username": user.username,
                                        "password": PASSWORD}).status_code == 303
     return user

@@ -21,7 +21,6 @@ Capabilities:
 """
 from flask import Blueprint
 
-from app.access import grant
 from app.i18n import lazy_gettext as _l
 from app.registry import BenchPage, ExportSection, HomeSection, NavItem, Panel
 
@@ -45,7 +44,8 @@ LABELS = {
 }
 
 
-def _grant_capabilities() -> None:
+def _grant_capabilities(reg) -> None:
+    grant = reg.grant
     grant("finance", "loans.view", "loans.book", "loans.decide", "loans.propose",
           "loans.products", "loans.visits", "loans.export", "businesses.manage", label=LABELS)
     grant("admin", "loans.view", "loans.book", "loans.products", "loans.export",
@@ -70,7 +70,7 @@ def _home_section(member):
     loans = book.next_payments(member)
     if not loans:
         return None
-    from app.rules import today
+    from app.clock import today
     on = today()
     behind = any(loan.first_unpaid_on and loan.first_unpaid_on < on for loan in loans)
     return HomeSection("loans", "loans/_home_section.html", {"loans": loans, "behind": behind},
@@ -113,10 +113,10 @@ def _holds_real_data() -> bool:
 
 def register(app) -> None:
     from app.loans import demo, exports, imports, migrations, models, tasks, views  # noqa: F401
-    _grant_capabilities()
+    reg = app.extensions["kituo"]
+    _grant_capabilities(reg)
     app.register_blueprint(bp)
     _template_helpers(app)
-    reg = app.extensions["kituo"]
     reg.nav += [
         NavItem(_l("Loans"), "loans.index", "loans.view", 30),
         NavItem(_l("Businesses"), "loans.business_list", "businesses.manage", 31),

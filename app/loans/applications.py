@@ -15,7 +15,8 @@ import peewee as pw
 from peewee import fn
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.loans import ledger
 from app.loans import schedule as S

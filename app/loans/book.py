@@ -85,7 +85,7 @@ def add_note(loan: Loan, text: str, author) -> LoanNote:
 
 
 def loans_of_member(member: Member) -> list[Loan]:
-    return list(Loan.select().where(Loan.member == member.id).order_by(Loan.id.desc()))
+    return list(loans_of(member).order_by(Loan.id.desc()))
 
 
 # --- the visit list -----------------------------------------------------------------------
@@ -139,8 +139,9 @@ def set_sharing(loan: Loan, share: bool, actor) -> None:
                      + ("yes" if share else "no"), actor=actor)
 
 
-def own_loan(member: Member, loan_id: int) -> Loan | None:
-    return Loan.get_or_none((Loan.id == loan_id) & (Loan.member == member.id))
+def loans_of(member: Member):
+    """The member's own loans, as a query."""
+    return Loan.select().where(Loan.member == member.id)
 
 
 def next_payments(member: Member) -> list[Loan]:

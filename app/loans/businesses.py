@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from peewee import fn
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.loans.models import BUSINESS_STATUSES, SECTORS, Business, BusinessFigure, Loan
 from app.members.models import ConsentEvent, Member
@@ -139,10 +140,6 @@ def visible_businesses(user):
         .where(Business.member.in_(visible_members(user).select(Member.id)))
 
 
-def visible_business(user, business_id) -> Business | None:
-    return visible_businesses(user).where(Business.id == business_id).first()
-
-
 def of_member(member: Member) -> list[Business]:
     return list(Business.select().where(Business.member == member.id).order_by(Business.id))
 
@@ -190,5 +187,6 @@ def running_count() -> int:
     return Business.select().where(Business.status == "running").count()
 
 
-def own_business(member: Member, business_id: int) -> Business | None:
-    return Business.get_or_none((Business.id == business_id) & (Business.member == member.id))
+def businesses_of(member: Member):
+    """The member's own businesses, as a query."""
+    return Business.select().where(Business.member == member.id)

@@ -19,7 +19,8 @@ import peewee as pw
 from dateutil.relativedelta import relativedelta
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.loans import ledger
 from app.loans import schedule as S
@@ -290,6 +291,6 @@ def _kes(cents: int) -> str:
     return money(cents)
 
 
-def request_of(loan: Loan, request_id: int) -> ChangeRequest | None:
-    return ChangeRequest.get_or_none((ChangeRequest.id == request_id)
-                                     & (ChangeRequest.loan == loan.id))
+def requests_of(loan: Loan):
+    """The loan's change requests, as a query."""
+    return ChangeRequest.select().where(ChangeRequest.loan == loan.id)

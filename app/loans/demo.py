@@ -17,7 +17,8 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.loans import ledger, portfolio, products
 from app.loans import schedule as S
 from app.loans.allocation import Due, allocate

@@ -28,7 +28,8 @@ from flask_babel import force_locale
 from peewee import fn
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.i18n import REGIONAL_LOCALE, lazy_gettext as _l
 from app.loans import ledger, statements as St
 from app.loans.models import LedgerEntry, Loan, StatementImport, StatementLine
@@ -309,11 +310,7 @@ def dismiss(line: StatementLine, reason: str, actor) -> None:
 
 def waiting_lines(limit: int = 200):
     """Payments from confirmed imports still waiting for a person."""
-    return list(StatementLine.select(StatementLine, StatementImport.filename)
-                .join(StatementImport, on=(StatementLine.batch == StatementImport.id))
-                .where((StatementLine.outcome == "unmatched")
-                       & (StatementImport.status == StatementImport.IMPORTED))
-                .order_by(StatementLine.paid_at.desc()).limit(limit))
+    return list(waiting().order_by(StatementLine.paid_at.desc()).limit(limit))
 
 
 def _payment(line: StatementLine) -> ledger.Payment:
@@ -449,14 +446,14 @@ def job_of(batch: StatementImport):
     return Job.get_or_none(Job.id == batch.job_id) if batch.job_id else None
 
 
-def line_of(batch: StatementImport, line_id: int) -> StatementLine | None:
-    return StatementLine.get_or_none((StatementLine.id == line_id)
-                                     & (StatementLine.batch == batch.id))
+def batch_lines(batch: StatementImport):
+    """The lines of one import, as a query."""
+    return StatementLine.select().where(StatementLine.batch == batch.id)
 
 
-def waiting_line(line_id: int) -> StatementLine | None:
-    """A line of a confirmed import still waiting for a person."""
-    return (StatementLine.select().join(StatementImport,
-                                        on=(StatementLine.batch == StatementImport.id))
-            .where((StatementLine.id == line_id) & (StatementLine.outcome == "unmatched")
-                   & (StatementImport.status == StatementImport.IMPORTED)).first())
+def waiting():
+    """Lines of confirmed imports still waiting for a person, as a query."""
+    return (StatementLine.select(StatementLine, StatementImport.filename)
+            .join(StatementImport, on=(StatementLine.batch == StatementImport.id))
+            .where((StatementLine.outcome == "unmatched")
+                   & (StatementImport.status == StatementImport.IMPORTED)))

@@ -377,5 +377,6 @@ def reversed_ids(loan: Loan) -> set[int]:
         (LedgerEntry.loan == loan.id) & LedgerEntry.reverses.is_null(False))}
 
 
-def entry_of(loan: Loan, entry_id: int) -> LedgerEntry | None:
-    return LedgerEntry.get_or_none((LedgerEntry.id == entry_id) & (LedgerEntry.loan == loan.id))
+def loan_entries(loan: Loan):
+    """The loan's entries, as a query (get_or_404(loan_entries(loan), ...))."""
+    return LedgerEntry.select().where(LedgerEntry.loan == loan.id)

@@ -19,7 +19,8 @@ import uuid
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.clock import utcnow
+from app.db import BaseModel
 from app.loans.allocation import ORDERS
 from app.loans.schedule import FREQUENCIES, MAX_RATE_BP, MAX_TERM, METHODS
 from app.members.models import Member

@@ -21,7 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import Case, fn
 
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.loans import ledger
 from app.loans.allocation import Due, allocate
 from app.loans.models import Installment, LedgerEntry, Loan, PortfolioDay, Schedule

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.loans.allocation import DEFAULT_ORDER, ORDERS
 from app.loans.models import MAX_CENTS, LoanProduct
@@ -119,6 +120,3 @@ def input_from(product: LoanProduct) -> ProductInput:
     return ProductInput(**{key: getattr(product, key)
                            for key in ProductInput.__dataclass_fields__})
 
-
-def product_of(product_id: int) -> LoanProduct | None:
-    return LoanProduct.get_or_none(LoanProduct.id == product_id)

@@ -50,15 +50,11 @@ def visible_loans(user):
     return query.where(Loan.member.in_(visible_members(user).select(Member.id)))
 
 
-def visible_loan(user, loan_id) -> Loan | None:
-    """One loan this user may see, with its member and its product's name."""
-    try:
-        loan_id = int(loan_id)
-    except (TypeError, ValueError):
-        return None
+def visible_loans_in_full(user):
+    """visible_loans with the product's name: what a loan's page reads
+    (get_or_404(visible_loans_in_full(user), Loan.id == loan_id))."""
     return (visible_loans(user).select_extend(LoanProduct.name)
-            .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id))
-            .where(Loan.id == loan_id).first())
+            .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id)))
 
 
 def sight(user, loan: Loan) -> Sight:
@@ -88,10 +84,3 @@ def notes_for(user, loan: Loan) -> list[LoanNote]:
         query = query.where(LoanNote.author == user.id)
     return list(query)
 
-
-def member_for(user, code: str) -> Member | None:
-    """A member this user may see, by code (a mentor: only their mentees)."""
-    code = (code or "").strip().upper()
-    if not code:
-        return None
-    return visible_members(user).where(Member.code == code).first()

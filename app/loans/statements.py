@@ -25,7 +25,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from app.filters import NAIROBI
+from app.clock import NAIROBI, to_utc
 from app.i18n import gettext as _
 from app.money import AmountError, parse_statement_cents
 
@@ -173,7 +173,7 @@ def parse_time(text: str) -> dt.datetime | None:
             local = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
-        return local.replace(tzinfo=NAIROBI).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return to_utc(local)
     return None
 
 

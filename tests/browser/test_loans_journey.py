@@ -5,23 +5,20 @@ number, one by the phone); the member sees her next payment on /me, in
 Swahili, without a word about arrears."""
 from playwright.sync_api import expect
 
-from app.rules import today
+from app.clock import today
 from tests.browser.conftest import DESKTOP, _page, sign_in
-from tests.factories import PASSWORD, make_user
-from tests.members_factories import make_member
+from tests.factories import PASSWORD, make_member, make_user
 from tests.mentorship_factories import make_mentor, make_pairing
 
 
 def _setup(live_server):
     with live_server.db():
-        from app.auth import services as auth
-        from app.members import services
         mentor = make_mentor(username="akinyi")
-        member = make_member(preferred_name="Zawadi", phone="0712 345001", status="active")
+        user = make_user("member", username="az0001", language="sw")
+        member = make_member(preferred_name="Zawadi", phone="0712 345001", status="active",
+                             user=user)
         make_pairing(mentor=mentor, member=member)
         make_user("finance", username="esther")
-        user = services.create_account(member)
-        auth._store_password(user, PASSWORD)
         return member, user
 
 

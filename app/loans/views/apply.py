@@ -12,7 +12,7 @@ from app.i18n import gettext as _
 from app.loans import applications, bp, businesses, products
 from app.loans import forms as F
 from app.loans import schedule as S
-from app.loans.scope import member_for
+from app.members.services import member_by_code
 
 
 def _form():
@@ -22,7 +22,7 @@ def _form():
         form = F.ApplicationForm(formdata=request.args, meta={"csrf": False})
     offered = list(products.active_products())
     form.product.choices = [(p.id, p.name) for p in offered]
-    member = member_for(current_user, form.member_code.data)
+    member = member_by_code(form.member_code.data, current_user)
     owned = businesses.of_member(member) if member else []
     form.business.choices = [(0, _("No business named"))] + [(b.id, b.name) for b in owned]
     return form, member, {p.id: p for p in offered}, {b.id: b for b in owned}
@@ -50,12 +50,12 @@ def apply():
             preview = _preview(form, member, offered, owned)
             status = 200 if preview else 422
         elif member is not None:
-            made = []
-            if submit(form, lambda: made.append(applications.apply(
-                    _application(form, member, offered, owned), current_user)),
-                    _("Application recorded. Finance will look at it; the decision shows "
-                      "on this page.")):
-                return see_other("loans.show", loan_id=made[0].id)
+            outcome = submit(form, lambda: applications.apply(
+                _application(form, member, offered, owned), current_user),
+                _("Application recorded. Finance will look at it; the decision shows on "
+                  "this page."))
+            if outcome:
+                return see_other("loans.show", loan_id=outcome.result.id)
     return render_template("loans/apply.html", form=form, member=member, preview=preview,
                            summary=S.summarise(preview) if preview else None,
                            products=list(offered.values())), status

@@ -11,7 +11,7 @@ from app.htmx import render
 from app.loans import book, bp, exports, labels, portfolio
 from app.loans import forms as F
 from app.loans.scope import sights
-from app.rules import today
+from app.clock import today
 from app.urls import url_before_id
 
 

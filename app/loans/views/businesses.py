@@ -6,22 +6,21 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires, user_can
+from app.db import get_or_404
 from app.forms import add_error, submit
 from app.htmx import render, see_other
 from app.i18n import gettext as _
 from app.loans import bp, businesses, chart
 from app.loans import forms as F
-from app.loans.models import SECTORS
-from app.loans.scope import member_for, sight
-from app.rules import today
+from app.loans.models import SECTORS, Business
+from app.loans.scope import sight
+from app.members.services import member_by_code
+from app.clock import today
 from app.urls import url_before_id
 
 
 def _business_or_404(business_id: int):
-    business = businesses.visible_business(current_user, business_id)
-    if business is None:
-        abort(404)
-    return business
+    return get_or_404(businesses.visible_businesses(current_user), Business.id == business_id)
 
 
 def _input(form) -> businesses.BusinessInput:
@@ -44,18 +43,17 @@ def business_list():
 @requires("businesses.manage")
 def new_business():
     code = request.values.get("member_code", "")
-    member = member_for(current_user, code)
+    member = member_by_code(code, current_user)
     form = F.BusinessForm()
     if request.method == "GET":
         form.status.data, form.sector.data = "running", "other"
     if request.method == "POST" and member is None:
         add_error(form, None, _("No member with this code."))
     elif member is not None:
-        made = []
-        if submit(form, lambda: made.append(businesses.create(member, _input(form),
-                                                             current_user)),
-                  _("Business saved.")):
-            return see_other("loans.business", business_id=made[0].id)
+        outcome = submit(form, lambda: businesses.create(member, _input(form), current_user),
+                         _("Business saved."))
+        if outcome:
+            return see_other("loans.business", business_id=outcome.result.id)
     status = 422 if request.method == "POST" else 200
     return render_template("loans/business_form.html", form=form, member=member,
                            member_code=code, business=None), status

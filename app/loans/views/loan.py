@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires, user_can
+from app.db import get_or_404
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
 from app.loans import applications, book, bp, changes, ledger, pages
 from app.loans import forms as F
-from app.loans.scope import sight, visible_loan
-from app.rules import today
+from app.loans.models import ChangeRequest, LedgerEntry, Loan
+from app.loans.scope import sight, visible_loans_in_full
+from app.clock import today
 
 
 def loan_or_404(loan_id: int):
-    loan = visible_loan(current_user, loan_id)
-    if loan is None:
-        abort(404)
-    return loan
+    return get_or_404(visible_loans_in_full(current_user), Loan.id == loan_id)
 
 
 def _book_loan_or_404(loan_id: int):
@@ -119,12 +118,6 @@ def ledger_view(loan_id: int):
     return ledger_page(_book_loan_or_404(loan_id))
 
 
-@bp.route("/loans/<int:loan_id>/settle")
-@requires("loans.decide")
-def settle_view(loan_id: int):
-    return settle_page(_book_loan_or_404(loan_id))
-
-
 @bp.route("/loans/<int:loan_id>/changes")
 @requires("loans.view")
 def changes_view(loan_id: int):
@@ -185,10 +178,13 @@ def repay(loan_id: int):
                 _("Repayment recorded."))
 
 
-@bp.route("/loans/<int:loan_id>/settle", methods=["POST"])
+@bp.route("/loans/<int:loan_id>/settle", methods=["GET", "POST"])
 @requires("loans.decide")
 def settle(loan_id: int):
+    """Early repayment: the amount that repays everything today, and the form."""
     loan = _book_loan_or_404(loan_id)
+    if request.method == "GET":
+        return settle_page(loan)
     form = F.SettleForm()
     return _act(loan, "form", form,
                 lambda: changes.settle(loan, _payment(form), current_user),
@@ -199,7 +195,7 @@ def settle(loan_id: int):
 @requires("loans.decide")
 def reverse(loan_id: int, entry_id: int):
     loan = _book_loan_or_404(loan_id)
-    entry = ledger.entry_of(loan, entry_id) or abort(404)
+    entry = get_or_404(ledger.loan_entries(loan), LedgerEntry.id == entry_id)
     form = F.ReverseForm()
     if submit(form, lambda: ledger.reverse(entry, form.reason.data, current_user),
               _("Reversed. The balance is back to what it was without it.")):
@@ -244,7 +240,7 @@ def propose_write_off(loan_id: int):
 @requires("loans.decide")
 def decide_request(loan_id: int, request_id: int, decision: str):
     loan = _book_loan_or_404(loan_id)
-    change = changes.request_of(loan, request_id) or abort(404)
+    change = get_or_404(changes.requests_of(loan), ChangeRequest.id == request_id)
     form = F.RequestDecisionForm()
     if decision == "approve":
         return _act(loan, "request_form", form,

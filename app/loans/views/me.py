@@ -6,6 +6,8 @@ from flask import abort, render_template, url_for
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
+from app.loans.models import Business, Loan
 from app.forms import submit
 from app.htmx import redirect_after_post, see_other
 from app.i18n import gettext as _
@@ -15,7 +17,7 @@ from app.loans import forms as F
 from app.loans.scope import sight
 from app.loans.views.loan import loan_or_404
 from app.members.services import member_for_user
-from app.rules import today
+from app.clock import today
 
 
 def _me_or_404():
@@ -54,7 +56,7 @@ def my_loans():
 @requires("loans.own")
 def my_statement(loan_id: int):
     member = _me_or_404()
-    loan = book.own_loan(member, loan_id) or abort(404)
+    loan = get_or_404(book.loans_of(member), Loan.id == loan_id)
     return _statement_job(loan)
 
 
@@ -62,7 +64,7 @@ def my_statement(loan_id: int):
 @requires("loans.own")
 def my_figures(business_id: int):
     member = _me_or_404()
-    business = businesses.own_business(member, business_id) or abort(404)
+    business = get_or_404(businesses.businesses_of(member), Business.id == business_id)
     form = F.FiguresForm()
     if submit(form, lambda: businesses.record_figures(
             business, form.month.data, form.revenue.data, form.profit.data, form.employees.data,

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
+from app.loans.models import LoanProduct
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
@@ -61,9 +63,7 @@ def product_list():
 @bp.route("/loans/products/<int:product_id>", methods=["GET", "POST"])
 @requires("loans.products")
 def product_form(product_id):
-    product = products.product_of(product_id) if product_id else None
-    if product_id and product is None:
-        abort(404)
+    product = get_or_404(LoanProduct, LoanProduct.id == product_id) if product_id else None
     form = F.ProductForm()
     if request.method == "GET" and product:
         _fill(form, product)

@@ -6,13 +6,14 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
 from app.forms import add_error, submit
 from app.htmx import render, see_other
 from app.i18n import gettext as _
 from app.jobs import services as jobs
 from app.loans import bp, imports, tasks
 from app.loans import forms as F
-from app.loans.models import StatementImport
+from app.loans.models import StatementImport, StatementLine
 
 
 def _batch_or_404(batch_id):
@@ -61,7 +62,7 @@ def import_show(batch_id):
 @requires("loans.decide")
 def import_assign(batch_id, line_id: int):
     batch = _batch_or_404(batch_id)
-    line = imports.line_of(batch, line_id) or abort(404)
+    line = get_or_404(imports.batch_lines(batch), StatementLine.id == line_id)
     form = F.AssignForm()
     if submit(form, lambda: imports.assign_in_dry_run(
             line, imports.loan_for_reference(form.reference.data), current_user),
@@ -111,7 +112,7 @@ def unassigned():
 @bp.route("/loans/unassigned/<int:line_id>/assign", methods=["POST"])
 @requires("loans.decide")
 def assign_waiting(line_id: int):
-    line = imports.waiting_line(line_id) or abort(404)
+    line = get_or_404(imports.waiting(), StatementLine.id == line_id)
     form = F.AssignForm()
     if submit(form, lambda: imports.assign_later(
             line, imports.loan_for_reference(form.reference.data), current_user),
@@ -123,7 +124,7 @@ def assign_waiting(line_id: int):
 @bp.route("/loans/unassigned/<int:line_id>/dismiss", methods=["POST"])
 @requires("loans.decide")
 def dismiss_waiting(line_id: int):
-    line = imports.waiting_line(line_id) or abort(404)
+    line = get_or_404(imports.waiting(), StatementLine.id == line_id)
     form = F.DismissForm()
     if submit(form, lambda: imports.dismiss(line, form.reason.data, current_user),
               _("Set aside.")):
