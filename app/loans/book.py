@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import peewee as pw
-
 from app import audit
 from app.access import user_can
 from app.db import db
@@ -122,12 +120,6 @@ def _mentors_of(member_ids: list[int]) -> dict[int, str]:
     rows = (Pairing.select(Pairing.mentee, User.display_name)
             .join(User, on=(Pairing.mentor == User.id))
             .where((Pairing.status == "active") & Pairing.mentee.in_(member_ids)).tuples())
-    return dict(rows)
-
-
-def member_loan_count(member_ids) -> dict[int, int]:
-    rows = (Loan.select(Loan.member, pw.fn.COUNT(Loan.id)).where(Loan.member.in_(member_ids))
-            .group_by(Loan.member).tuples())
     return dict(rows)
 
 

@@ -183,10 +183,6 @@ def directory(sector: str = "", page: int = 1) -> dict:
             "has_next": len(rows) > DIRECTORY_PAGE}
 
 
-def running_count() -> int:
-    return Business.select().where(Business.status == "running").count()
-
-
 def businesses_of(member: Member):
     """The member's own businesses, as a query."""
     return Business.select().where(Business.member == member.id)

@@ -25,7 +25,7 @@ from app.loans.allocation import Due, allocate
 from app.loans.applications import account_ref
 from app.loans.holidays import holiday_checker
 from app.loans.models import (
-    SECTORS, Business, BusinessFigure, Guarantor, Installment, LedgerEntry, Loan, LoanNote,
+    SECTORS, Business, BusinessFigure, Installment, LedgerEntry, Loan, LoanNote,
     LoanProduct, Schedule)
 from app.members.models import Member
 from app.rules import today

@@ -11,8 +11,8 @@ import peewee as pw
 from app.auth.models import User
 from app.loans import ledger
 from app.loans.models import (
-    Business, BusinessFigure, ChangeRequest, Installment, LedgerEntry, Loan, LoanNote,
-    LoanProduct, Schedule, StatementLine)
+    Business, BusinessFigure, ChangeRequest, LedgerEntry, Loan, LoanNote, LoanProduct,
+    StatementLine)
 from app.members.models import Member
 
 
@@ -118,12 +118,3 @@ def scrub_member(member: Member) -> None:
     StatementLine.update(details="").where(StatementLine.loan.in_(loan_ids)).execute()
     Business.update(name="", description="", public_contact="").where(
         Business.member == member.id).execute()
-
-
-def schedule_rows_for(loan: Loan) -> list[Installment]:
-    schedule = ledger.schedule_of(loan)
-    return ledger.installments(schedule.id) if schedule else []
-
-
-def schedule_versions(loan: Loan) -> list[Schedule]:
-    return list(Schedule.select().where(Schedule.loan == loan.id).order_by(Schedule.version))

@@ -2,7 +2,7 @@
 chart, the profile form, monthly figures, and the directory."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from app.access import requires, user_can
