@@ -47,6 +47,22 @@ def test_amount_and_term_follow_the_product(conn):
     assert error.value.field == "term"
 
 
+def test_guarantors_are_other_active_members_named_by_code(conn):
+    member = make_member(status="active")
+    first, second = make_member(status="active"), make_member(status="active")
+    for codes, why in (([member.code], "own"), (["NOPE-404"], "unknown"),
+                       ([make_member(status="exited").code], "not active"),
+                       ([make_member(status="active").code for _ in range(4)], "too many")):
+        with pytest.raises(applications.ApplicationError) as error:
+            make_application(member=member, guarantor_codes=codes)
+        assert error.value.field == "guarantors", why
+    assert not Loan.select().where(Loan.member == member.id).exists()
+    loan = make_application(member=member,
+                            guarantor_codes=[f" {second.code.lower()} ", first.code, first.code])
+    assert [g.code for g in applications.guarantors_of(loan)] == sorted([first.code,
+                                                                        second.code])
+
+
 def test_one_application_waiting_per_member(conn):
     member = make_member(status="active")
     make_application(member=member)

@@ -179,13 +179,17 @@ def test_preview_writes_nothing_and_record_needs_a_second_person(app, client, lo
     recorder = login_as("coordinator", "finance")
     with app_db(app):
         member = make_member(status="active")
+        guarantor = make_member(status="active", preferred_name="Wanjiru")
+    bad = client.post("/loans/apply", data=_apply_form(member, guarantors=member.code))
+    assert bad.status_code == 422 and "guarantors" in errors(bad)
     preview = client.post("/loans/apply", data=_apply_form(member, action="preview"))
     assert preview.status_code == 200 and html(preview).select("#preview table tbody tr")
     with app_db(app):
         assert Loan.select().count() == 0
-    response = client.post("/loans/apply", data=_apply_form(member))
+    response = client.post("/loans/apply", data=_apply_form(member, guarantors=guarantor.code))
     assert response.status_code == 303
     loan_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert "Wanjiru" in client.get(f"/loans/{loan_id}").get_data(as_text=True)
     refused = client.post(f"/loans/{loan_id}/approve", data={"reason": ""})
     assert refused.status_code == 422 and "another finance officer" in refused.data.decode()
     with app_db(app):
