@@ -385,3 +385,49 @@ def test_a_decision_already_taken_is_said_not_swallowed(app, client, login_as):
     response = client.post(f"/loans/{loan.id}/approve", data={"reason": ""})
     assert response.status_code == 422
     assert "already decided" in html(response).select_one(".form-error").get_text()
+
+
+def test_finance_dashboard_panel_shows_the_book_at_a_glance(app, client, login_as):
+    from tests.loans_factories import on_day
+    on = dt.date(2026, 11, 20)
+    with app_db(app):
+        with on_day(on):
+            fresh = make_loan(paid_on=dt.date(2026, 11, 2), amount_cents=600_000, term=3)
+            pay(fresh, 100_000, dt.date(2026, 11, 3))
+            make_loan(paid_on=dt.date(2026, 8, 3), amount_cents=300_000, term=3)  # 78 days behind
+            make_application(amount_cents=200_000, term=2)
+    login_as("finance")
+    with on_day(on):
+        page = client.get("/")
+    panel = html(page).select_one("#panel-loans_finance")
+    assert panel is not None, page.data.decode()[:500]
+    facts = dict(zip((dt_.get_text(strip=True) for dt_ in panel.select("dt")),
+                     (dd.get_text(" ", strip=True) for dd in panel.select("dd"))))
+    assert facts["Outstanding principal"] == "KES 8,000.00"
+    assert facts["PAR 30"] == "37.5 %"                      # 3,000 of 8,000 over 30 days late
+    assert facts["Paid out this month"] == "KES 6,000.00 (1)"
+    assert facts["Repaid this month"] == "KES 1,000.00"
+    assert facts["Applications waiting"] == "1"
+    client.post("/logout")
+    login_as("coordinator")
+    assert not html(client.get("/")).select_one("#panel-loans_finance")
+
+
+def test_a_statement_being_checked_shows_its_progress_and_polls(app, client, login_as):
+    from app.jobs.models import Job
+    from app.loans import imports
+    user = login_as("finance")
+    with app_db(app):
+        batch = StatementImport.create(owner=user.id, filename="big.csv", status="checking")
+        job = Job.create(kind="statement_check", owner=user.id, status="running", progress=40)
+        imports.set_job(batch, job)
+    page = html(client.get(f"/loans/imports/{batch.id}"))
+    bar = page.select_one("#import-status progress")
+    assert bar is not None and bar["value"] == "40" and bar["max"] == "100"
+    assert page.select_one("#import-status")["hx-trigger"] == "every 1s"
+    with app_db(app):
+        Job.update(status="done", progress=100).where(Job.id == job.id).execute()
+        StatementImport.update(status="checked").where(StatementImport.id == batch.id).execute()
+    page = html(client.get(f"/loans/imports/{batch.id}"))
+    assert page.select_one("#import-status progress") is None
+    assert not page.select_one("#import-status").has_attr("hx-trigger")
