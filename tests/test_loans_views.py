@@ -82,6 +82,10 @@ def _urls(app, loan_id, business_id, batch_id):
         return out
 
 
+def url_rule_args(app, endpoint):
+    return next(rule.arguments for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+
+
 def test_anonymous_is_sent_to_login_and_a_counsellor_sees_nothing_of_loans(app, client, login_as):
     with app_db(app):
         loan = make_loan()
@@ -114,6 +118,11 @@ def test_a_mentor_sees_only_their_mentees_loans_and_no_amounts_unless_shared(app
     assert "ledger" not in {s.get("id") for s in html(page).select("section")}
     assert client.get(f"/loans/{theirs.id}").status_code == 404
     assert client.post(f"/loans/{theirs.id}/notes", data={"text": "x"}).status_code == 404
+    # Every URL of a loan a mentor may open at all: another mentor's mentee is not found.
+    for endpoint, method, url in _urls(app, theirs.id, 1, "0" * 32):
+        if ROUTES[endpoint] == "loans.view" and "loan_id" in url_rule_args(app, endpoint):
+            assert client.open(url, method=method).status_code == 404, url
+    assert client.get(f"/loans/{mine.id}/changes").status_code == 404   # amounts: finance's
 
 
 def test_a_coordinator_sees_applications_and_statuses_not_the_ledger_nor_others_notes(
