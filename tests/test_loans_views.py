@@ -440,3 +440,13 @@ def test_a_statement_being_checked_shows_its_progress_and_polls(app, client, log
     page = html(client.get(f"/loans/imports/{batch.id}"))
     assert page.select_one("#import-status progress") is None
     assert not page.select_one("#import-status").has_attr("hx-trigger")
+
+
+def test_the_audit_export_neutralises_formulas_too(app, client, login_as):
+    from app.audit import AuditEvent
+    login_as("admin")
+    with app_db(app):
+        AuditEvent.create(action="member.updated", actor_username="@someone",
+                          summary='=HYPERLINK("http://example.invalid")')
+    text = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text and "'@someone" in text

@@ -3,9 +3,7 @@ for the page's users with their roles, and each label or date is put into
 words once per page, not once per row."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import NamedTuple
 
 import peewee as pw
@@ -16,6 +14,7 @@ from app import audit
 from app.access import ROLES
 from app.audit import AuditEvent
 from app.clock import local_midnight
+from app.csv_export import csv_lines
 from app.auth.models import User, UserRole
 from app.db import string_agg
 from app.filters import local_datetime
@@ -117,12 +116,9 @@ def audit_page(page: int, **filters) -> dict:
 
 def audit_csv(exported_by, **filters) -> str:
     """The filtered log as CSV (times in UTC); the export itself is audited."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(AUDIT_CSV_COLUMNS)
-    for event in audit_events(**filters).iterator():
-        writer.writerow([event.at.isoformat(timespec="seconds"), event.actor_username,
-                         event.action, event.object_type, event.object_id,
-                         event.client_address, event.summary])
+    rows = ([event.at.isoformat(timespec="seconds"), event.actor_username, event.action,
+             event.object_type, event.object_id, event.client_address, event.summary]
+            for event in audit_events(**filters).iterator())
+    text = "".join(csv_lines(AUDIT_CSV_COLUMNS, rows))
     audit.record("audit.exported", "audit", None, "csv export", actor=exported_by)
-    return buffer.getvalue()
+    return text
