@@ -14,6 +14,9 @@
 # Other uses:
 #     deploy/pi/install.sh --print-nginx-site   the generated nginx site
 #                         (KITUO_UPSTREAM, KITUO_HTTP_LISTEN, ... override)
+#     deploy/pi/install.sh --check   exit 0 when this checkout is what is
+#                         installed (code, Python and Debian packages), else
+#                         list what differs and exit 1 (upgrade.sh uses it)
 # Environment (kept in /etc/kituo/kituo.env; set here only to change them):
 #   KITUO_HOSTNAME      the name people open, default kituo.local (a bare
 #                       name such as `kituo` means kituo.local); links that
@@ -104,14 +107,49 @@ render_nginx() {
         "$PI_DIR/nginx-kituo.conf"
 }
 
-if [ "${1:-}" = "--print-nginx-site" ]; then
-    render_nginx
-    exit 0
-fi
-if [ "${1:-}" != "" ]; then
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
-    exit 2
-fi
+# The code as installed in $PREFIX/src: everything of the checkout but
+# what only development needs. `sync_code --dry-run` lists what would change.
+sync_code() {
+    rsync -rlptO --delete --itemize-changes --chmod=go-w "$@" \
+        --exclude=/.git --exclude=/.venv --exclude=/instance --exclude=/tests \
+        --exclude=/test-artifacts --exclude=__pycache__ --exclude='*.pyc' \
+        --exclude='*.mo' --exclude='static/**.gz' --exclude=/.pytest_cache \
+        "$SRC_DIR/" "$PREFIX/src/"
+}
+
+missing_packages() {
+    local package
+    for package in "${PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+            printf '%s\n' "$package"
+        fi
+    done
+}
+
+requirements_installed() {
+    [ "$(cat "$PREFIX/venv/.requirements.sha256" 2>/dev/null || true)" = \
+      "$(sha256sum "$SRC_DIR/requirements.txt" | cut -d' ' -f1)" ]
+}
+
+check_installed() {
+    local pending=0 changes packages
+    packages=$(missing_packages | tr '\n' ' ')
+    if [ -n "$packages" ]; then echo "Debian packages to install: $packages"; pending=1; fi
+    if [ ! -d "$PREFIX/src" ] || ! command -v rsync >/dev/null; then
+        echo "Kituo is not installed"; return 1
+    fi
+    changes=$(sync_code --dry-run | wc -l)
+    if [ "$changes" -gt 0 ]; then echo "code: $changes files differ from $PREFIX/src"; pending=1; fi
+    if ! requirements_installed; then echo "Python packages differ"; pending=1; fi
+    return "$pending"
+}
+
+case "${1:-}" in
+    --print-nginx-site) render_nginx; exit 0 ;;
+    --check) check_installed; exit ;;
+    "") ;;
+    *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
 if [ "$(id -u)" != 0 ]; then
     echo "Run as root: sudo $0" >&2
     exit 1
@@ -154,12 +192,7 @@ systemd_running() { [ -d /run/systemd/system ]; }
 
 # --- 1. Debian packages -------------------------------------------------------
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$package")
-    fi
-done
+mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -gt 0 ]; then
     note "Installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -188,11 +221,7 @@ ensure_dir "$ETC" 750 "root:$SERVICE_USER"
 
 # --- 3. code and virtualenv ---------------------------------------------------------
 
-code_changes=$(rsync -rlptO --delete --itemize-changes --chmod=go-w \
-    --exclude=/.git --exclude=/.venv --exclude=/instance --exclude=/tests \
-    --exclude=/test-artifacts --exclude=__pycache__ --exclude='*.pyc' \
-    --exclude='*.mo' --exclude='static/**.gz' --exclude=/.pytest_cache \
-    "$SRC_DIR/" "$PREFIX/src/")
+code_changes=$(sync_code)
 if [ -n "$code_changes" ]; then
     changed "code in $PREFIX/src"
 fi
@@ -201,10 +230,9 @@ if [ ! -x "$PREFIX/venv/bin/python" ]; then
     /usr/bin/python3 -m venv "$PREFIX/venv"   # Debian's Python, not one on PATH
     changed "virtualenv $PREFIX/venv"
 fi
-wanted=$(sha256sum "$PREFIX/src/requirements.txt" | cut -d' ' -f1)
-if [ "$(cat "$PREFIX/venv/.requirements.sha256" 2>/dev/null || true)" != "$wanted" ]; then
+if ! requirements_installed; then
     "$PREFIX/venv/bin/pip" install --disable-pip-version-check -q -r "$PREFIX/src/requirements.txt"
-    echo "$wanted" > "$PREFIX/venv/.requirements.sha256"
+    sha256sum "$PREFIX/src/requirements.txt" | cut -d' ' -f1 > "$PREFIX/venv/.requirements.sha256"
     changed "Python packages"
 fi
 

@@ -12,7 +12,9 @@
 # 4. migrates the database;
 # 5. starts the services and checks /healthz.
 # If the encrypted backup fails, nothing is upgraded (--skip-backup to
-# go ahead anyway, e.g. when no destination is reachable today).
+# go ahead anyway, e.g. when no destination is reachable today). When this
+# checkout is already what is installed, it says so and changes nothing
+# (no backup, no restart).
 set -euo pipefail
 
 PI_DIR="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
@@ -21,7 +23,7 @@ SKIP_BACKUP=no
 case "${1:-}" in
     --skip-backup) SKIP_BACKUP=yes ;;
     "") ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 if [ "$(id -u)" != 0 ]; then
     echo "Run as root: sudo $0" >&2
@@ -30,6 +32,11 @@ fi
 if [ ! -x /opt/kituo/venv/bin/python ] || [ ! -x /usr/local/bin/kituo ]; then
     echo "Kituo is not installed yet: run sudo $PI_DIR/install.sh" >&2
     exit 1
+fi
+
+if "$PI_DIR/install.sh" --check >/dev/null; then
+    echo "Kituo is already at this version: nothing to do."
+    exit 0
 fi
 
 echo "1/5 Backing up before the upgrade..."
