@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export KITUO_INSTANCE ?= $(CURDIR)/instance
+# The emulated-Pi tier (tests/pi) runs inside `make test` when root;
+# `make test KITUO_TEST_PI=0` leaves it out (then run `make test-pi` after
+# changing deploy/ or what install.sh installs).
+export KITUO_TEST_PI ?= 1
 
-.PHONY: run test install install-dev static-gz chromium test-packages i18n-extract i18n-update i18n-compile i18n-check bench clean
+.PHONY: run test test-pi pi-tier-notice install install-dev static-gz chromium test-packages i18n-extract i18n-update i18n-compile i18n-check bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +35,22 @@ run: install
 	$(FLASK) seed-demo
 	@scripts/run-dev
 
-## test: the whole suite, browser and deployment tests included.
-test: install-dev test-packages
+## test: the whole suite, browser and deployment tests included; as root also
+## the emulated Raspberry Pi tier (KITUO_TEST_PI=0 leaves it out).
+test: install-dev test-packages pi-tier-notice
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-pi: only the emulated Raspberry Pi tier (root; the arm64 image is
+## built once into ~/.cache/kituo, then every run boots a fresh copy).
+test-pi: install-dev test-packages
+	KITUO_TEST_PI=1 $(BIN)/python -m pytest tests/pi $(PYTEST_ARGS)
+
+pi-tier-notice:
+	@if [ "$(KITUO_TEST_PI)" = 0 ]; then \
+	    echo "Emulated-Pi tier skipped (KITUO_TEST_PI=0): run 'make test-pi' as root after changing deploy/."; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	    echo "Emulated-Pi tier skipped: it needs root (systemd-nspawn). Run: sudo make test-pi"; \
+	fi
 
 chromium:
 	@scripts/ensure-chromium
