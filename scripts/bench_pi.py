@@ -319,7 +319,7 @@ class PiBench:
         def watch():
             while not done.is_set():
                 runs = pi.run("sqlite3", "/var/lib/kituo/kituo.db",
-                              "SELECT status, finished_at IS NOT NULL FROM backuprun "
+                              "SELECT status, finished_at IS NOT NULL FROM backup_run "
                               "ORDER BY id DESC LIMIT 1", check=False).stdout.strip()
                 if runs.endswith("|1"):
                     self.backup_seconds = time.monotonic() - started

@@ -59,6 +59,10 @@ BASE_PACKAGES = [
 PI_USER = "pi"
 PI_UID = 1000
 PI_HOST = "kituo.local"          # the name install.sh gives the site
+# A USB drive plugged into the Pi: a folder of this machine, mounted there
+# (a mount point of its own, as Kituo asks of a backup drive). It outlives
+# reboots and power cuts, like a real stick.
+USB_MOUNT = "/media/usb-backup"
 
 # Emulation only (written into each run, not the image): qemu-user cannot
 # set up systemd's credentials mounts or a unit's private network namespace
@@ -357,6 +361,7 @@ class Pi:
         self.root = self.workdir / "root"
         self.state_file = RUNS / f"{self.name}.json"
         self.console = self.workdir / "console.log"
+        self.usb = self.workdir / "usb"
         self.nspawn: subprocess.Popen | None = None
         self.leader: int | None = None
         self.boots = 0
@@ -391,7 +396,7 @@ class Pi:
         tmp.replace(self.state_file)
 
     def _mount(self) -> None:
-        for part in ("upper", "work", "root"):
+        for part in ("upper", "work", "root", "usb"):
             (self.workdir / part).mkdir()
         self._save_state()
         subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "watchdog",
@@ -436,7 +441,8 @@ class Pi:
                    f"--machine={self.name}", "--register=no", "--keep-unit",
                    "--console=passive", "--resolv-conf=copy-host", "--timezone=copy",
                    f"--bind={DOWNLOADS / 'apt-archives'}:/var/cache/apt/archives",
-                   f"--bind={DOWNLOADS / 'pip'}:/root/.cache/pip"]
+                   f"--bind={DOWNLOADS / 'pip'}:/root/.cache/pip",
+                   f"--bind={self.usb}:{USB_MOUNT}"]
         console = open(self.console, "ab")
         self.nspawn = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=console,
                                        stderr=subprocess.STDOUT, start_new_session=True)
@@ -557,7 +563,10 @@ class Pi:
         return self.run("/bin/bash", "-euo", "pipefail", "-c", script, **kwargs)
 
     def path(self, inside: str) -> Path:
-        """The host path of a file inside the Pi (through the overlay)."""
+        """The host path of a file inside the Pi (through the overlay, or
+        on the USB drive)."""
+        if inside == USB_MOUNT or inside.startswith(USB_MOUNT + "/"):
+            return self.usb / inside[len(USB_MOUNT):].lstrip("/")
         return self.root / inside.lstrip("/")
 
     def copy_in(self, files: list[Path], source_root: Path, dest: str, owner: int = PI_UID) -> None:

@@ -40,7 +40,7 @@ def export_revision(revision: str, folder: Path) -> list[Path]:
 
 
 def schema_versions(pi) -> set[int]:
-    out = pi.run("sqlite3", "/var/lib/kituo/kituo.db", "SELECT version FROM schemaversion").stdout
+    out = pi.run("sqlite3", "/var/lib/kituo/kituo.db", "SELECT version FROM schema_version").stdout
     return {int(v) for v in out.split()}
 
 
