@@ -59,10 +59,39 @@ class PiBrowser:
         _response, data = self.request("GET", path)
         return BeautifulSoup(data, "html.parser").find("input", {"name": "csrf_token"})["value"]
 
+    def form(self, path, form_path=None) -> dict:
+        """What a browser sends for the form posting to `path` on the page
+        `form_path` as it is shown: its CSRF token, every field's value,
+        the selected option of each list (else its first), ticked boxes."""
+        _response, data = self.request("GET", form_path or path)
+        page = BeautifulSoup(data, "html.parser")
+        form = next((f for f in page.find_all("form")
+                     if (f.get("action") or form_path or path) == path and
+                     f.find("input", {"name": "csrf_token"})), None)
+        assert form is not None, f"no form posting to {path} on {form_path or path}"
+        values = {}
+        for field in form.find_all(["input", "select", "textarea"]):
+            name, kind = field.get("name"), (field.get("type") or "").lower()
+            if not name or kind in ("submit", "button", "file", "image", "reset"):
+                continue
+            if kind in ("checkbox", "radio"):
+                if field.has_attr("checked"):
+                    values[name] = field.get("value", "on")
+            elif field.name == "select":
+                options = field.find_all("option")
+                chosen = next((o for o in options if o.has_attr("selected")),
+                              options[0] if options else None)
+                values[name] = chosen.get("value", chosen.get_text()) if chosen else ""
+            elif field.name == "textarea":
+                values[name] = field.get_text()
+            else:
+                values[name] = field.get("value", "")
+        return values
+
     def submit(self, path, form_path=None, **fields):
-        """POST a form with the CSRF token of the page that shows it."""
-        token = self.csrf(form_path or path)
-        return self.request("POST", path, dict(fields, csrf_token=token))
+        """POST a form as a browser does: the page's own values and CSRF
+        token, with `fields` typed in."""
+        return self.request("POST", path, dict(self.form(path, form_path), **fields))
 
     def sign_in(self, username, password) -> None:
         response, _ = self.submit("/login", username=username, password=password)

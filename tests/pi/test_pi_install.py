@@ -247,13 +247,12 @@ class Writer:
 
     def write(self):
         number = 0
-        token = self.browser.csrf("/members/new")
+        form = self.browser.form("/members/new")
         while not self.stop.is_set():
             number += 1
             try:
-                response, _ = self.browser.request("POST", "/members/new", {
-                    "csrf_token": token, "preferred_name": f"Cut {number}", "language": "sw",
-                    "joined_on": time.strftime("%Y-%m-%d"), "gender": "undisclosed"}, timeout=30)
+                response, _ = self.browser.request("POST", "/members/new", dict(
+                    form, preferred_name=f"Cut {number}", gender="undisclosed"), timeout=30)
             except OSError:
                 self.errors += 1
                 time.sleep(0.2)
