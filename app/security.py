@@ -50,3 +50,31 @@ def member_facing() -> bool:
     if not current_user.is_authenticated:
         return True
     return "member" in current_user.role_names
+
+
+# --- where to go after sign-in or a language switch (?next=) --------------
+
+# A browser's URL parser (WHATWG URL standard) removes tabs and newlines
+# anywhere, strips control characters and spaces at either end and reads
+# "\\" as "/" before it looks at a URL: "/\t/evil.example" and
+# "/\\evil.example" both become "//evil.example", another site. A target
+# holding any of those is refused outright rather than "cleaned".
+
+
+def safe_next_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site however a browser reads it,
+    else `default`: it starts with exactly one "/", holds no control
+    character, backslash or edge space, and parses with no scheme or host.
+    Anything else (a newline too: it would be a header injection) is
+    ignored, never an error."""
+    from urllib.parse import urlsplit
+    if not target or len(target) > 2000 or target != target.strip(" "):
+        return default
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -12,12 +12,7 @@ from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.audit import client_address
 from app.forms import submit
 from app.htmx import redirect_after_post
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("core.home")
+from app.security import safe_next_path
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,7 +33,7 @@ def login():
     # request's form already cached the old one on g), not with the next page.
     g.pop("csrf_token", None)
     generate_csrf()
-    return redirect(_safe_next(request.args.get("next")), code=303)
+    return redirect(safe_next_path(request.args.get("next"), url_for("core.home")), code=303)
 
 
 @bp.route("/logout", methods=["POST"])

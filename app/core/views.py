@@ -10,6 +10,7 @@ from app.core import bp
 from app.db import current_version
 from app.i18n import LANG_COOKIE
 from app.registry import registry
+from app.security import safe_next_path
 
 
 @bp.route("/")
@@ -61,9 +62,7 @@ def healthz():
 @public
 def set_language():
     lang = request.form.get("lang", "")
-    target = request.form.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//")):
-        target = url_for("core.home")
+    target = safe_next_path(request.form.get("next"), url_for("core.home"))
     response = make_response(redirect(target, code=303))
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True,
