@@ -1,8 +1,11 @@
 """Security headers on every response; no caching of personal pages."""
 from __future__ import annotations
 
+import re
+
 from flask import request
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -35,7 +38,40 @@ def set_security_headers(response):
     return response
 
 
+# --- control characters in what people type -------------------------------
+
+# C0 controls (and DEL) except tab and newline: a NUL or an escape in a name
+# or a note is never meant, breaks exports and terminals, and a newline in a
+# header value is an injection. Line ends become "\n" (textareas post "\r\n").
+_LINE_ENDS = re.compile(r"\r\n?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """`value` without C0 control characters other than tab and newline."""
+    if value.isprintable():   # the usual case, checked in C
+        return value
+    return _CONTROLS.sub("", _LINE_ENDS.sub("\n", value))
+
+
+class CleanParameters(ImmutableMultiDict):
+    """Query arguments and form fields, every text value through
+    clean_text: the one place where typed text is cleaned, for every form
+    field and query argument of every route (uploaded files are not text
+    values and pass as they are)."""
+
+    def __init__(self, mapping=None):
+        super().__init__(mapping)
+        for key, values in list(dict.items(self)):
+            if any(isinstance(v, str) and not v.isprintable() for v in values):
+                dict.__setitem__(self, key, [clean_text(v) if isinstance(v, str) else v
+                                             for v in values])
+
+
 def init_app(app) -> None:
+    # On top of the request class already in place (htmx-flask's).
+    app.request_class = type("KituoRequest", (app.request_class,),
+                             {"parameter_storage_class": CleanParameters})
     app.after_request(set_security_headers)
     if app.config["HTTPS"]:
         @app.after_request

@@ -35,6 +35,7 @@ from app.i18n import lazy_gettext as _l
 
 from app import audit
 from app.db import BulkInsert, db, utcnow
+from app.security import clean_text
 from app.members import services
 from app.members.labels import AGE_BAND_LABELS, GENDER_LABELS, NEED_LABELS, STATUS_LABELS
 from app.members.models import (
@@ -169,6 +170,7 @@ def read_rows(data: bytes) -> list[dict]:
             continue
     else:  # pragma: no cover - cp1252 decodes nearly anything
         raise FileProblem(_("The file could not be read. Save it as “CSV UTF-8” and try again."))
+    text = clean_text(text)  # as every typed field (app.security)
     if not text.strip():
         raise FileProblem(_("The file is empty."))
     first_line = text.split("\n", 1)[0]
