@@ -104,7 +104,26 @@ def enforce_route_access():
 
 def login_redirect():
     from app.htmx import hx_redirect
+    _say_why_the_session_ended()
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         return hx_redirect(target)
     return redirect(target, code=303)
+
+
+def _say_why_the_session_ended() -> None:
+    """The session just ended by time (app.auth.services.load_session_user):
+    the sign-in page says so."""
+    from flask import flash, g
+    from app.i18n import ngettext
+    reason, cfg = g.pop("session_end_reason", None), current_app.config
+    if reason == "expired":
+        hours = cfg["SESSION_MAX_HOURS"]
+        flash(ngettext("You were signed out %(num)d hour after signing in. Sign in again.",
+                       "You were signed out %(num)d hours after signing in. Sign in again.",
+                       hours), "info")
+    elif reason == "idle":
+        minutes = cfg["IDLE_TIMEOUT_MINUTES"]
+        flash(ngettext("You were signed out after %(num)d minute without activity. Sign in again.",
+                       "You were signed out after %(num)d minutes without activity. Sign in again.",
+                       minutes), "info")

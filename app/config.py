@@ -111,10 +111,18 @@ def from_environment() -> dict:
         "SESSION_COOKIE_NAME": "kituo_session",
         "REMEMBER_COOKIE_DURATION": 0,
         "IDLE_TIMEOUT_MINUTES": _env_int("KITUO_IDLE_MINUTES", 30),
+        # However active, a session ends this long after sign-in.
+        "SESSION_MAX_HOURS": _env_int("KITUO_SESSION_MAX_HOURS", 12),
         "SETUP_CODE_HOURS": _env_int("KITUO_SETUP_CODE_HOURS", 72),
         "LOGIN_MAX_FAILURES_USER": _env_int("KITUO_LOGIN_MAX_FAILURES", 10),
         "LOGIN_MAX_FAILURES_ADDRESS": _env_int("KITUO_LOGIN_MAX_FAILURES_ADDRESS", 30),
         "LOGIN_LOCK_MINUTES": _env_int("KITUO_LOGIN_LOCK_MINUTES", 15),
+        # A browser that signed in as a user has a device cookie: its own
+        # failure count, untouched by failures from anywhere else.
+        "LOGIN_MAX_FAILURES_DEVICE": _env_int("KITUO_LOGIN_MAX_FAILURES_DEVICE", 10),
+        "DEVICE_COOKIE_DAYS": _env_int("KITUO_DEVICE_COOKIE_DAYS", 180),
+        # Wrong current passwords on /account/password before the session ends.
+        "PASSWORD_CHECK_MAX_FAILURES": _env_int("KITUO_PASSWORD_CHECK_MAX_FAILURES", 3),
         "TRUSTED_PROXIES": _env_int("KITUO_TRUSTED_PROXIES", 0),
         # Links that leave the browser (calendar addresses, printed slips) use
         # this name, never the Host header a request came with.

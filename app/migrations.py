@@ -22,6 +22,13 @@ def _user_demo_flag(migrator):
     add_column_if_missing(migrator, User, "password_changed_at")
 
 
+@migration(3, "auth: failed sign-ins since the last one, wrong current passwords per session")
+def _failed_attempt_counts(migrator):
+    from app.auth.models import User, UserSession
+    add_column_if_missing(migrator, User, "failed_logins")
+    add_column_if_missing(migrator, UserSession, "password_failures")
+
+
 @migration(10, "members: records, consent, induction checklist, meetings, imports")
 def _members(migrator):
     from app.members.models import MODELS

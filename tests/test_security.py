@@ -56,7 +56,8 @@ def test_secure_cookie_when_https(tmp_path):
 
 def test_no_state_change_on_get(app):
     """Every route that changes something only accepts POST."""
-    state_changing = {"auth.logout", "core.set_language", "admin.set_active", "admin.setup_slip"}
+    state_changing = {"auth.logout", "core.set_language", "admin.set_active", "admin.setup_slip",
+                      "admin.unlock"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in state_changing:
             assert "GET" not in rule.methods, rule.endpoint

@@ -57,7 +57,18 @@ def edit_user(user_id: int):
         _("Changes saved."))
     if outcome:
         return see_other("admin.edit_user", user_id=user.id)
-    return render_template("admin/user_form.html", form=form, user=user), outcome.status
+    return render_template("admin/user_form.html", form=form, user=user,
+                           lock=auth.lock_state(user)), outcome.status
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@requires("users.manage")
+def unlock(user_id: int):
+    """Lift a sign-in lock (someone else's failures, or the person's own)."""
+    user = get_or_404(User, User.id == user_id)
+    auth.unlock(user)
+    flash(_("Sign-in unlocked. The person can sign in again from any device."), "success")
+    return see_other("admin.edit_user", user_id=user.id)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -16,6 +16,9 @@ class User(UserMixin, BaseModel):
     password_hash = pw.CharField(max_length=255, null=True)
     password_changed_at = pw.DateTimeField(null=True)
     last_login_at = pw.DateTimeField(null=True)
+    # Failed sign-in attempts (and wrong current passwords) since the last
+    # sign-in: told to the user at their next sign-in.
+    failed_logins = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=utcnow)
     is_demo = pw.BooleanField(default=False)
 
@@ -78,11 +81,15 @@ class UserSession(BaseModel):
     last_seen_at = pw.DateTimeField(default=utcnow)
     revoked_at = pw.DateTimeField(null=True, index=True)
     revoked_reason = pw.CharField(max_length=32, default="")
+    # Wrong current passwords typed in this session (/account/password).
+    password_failures = pw.IntegerField(default=0)
 
 
 class LoginThrottle(BaseModel):
-    """Failure counter per key ("user:<name>" or "addr:<ip>"), shared by
-    every gunicorn worker because it lives in the database."""
+    """Failure counter per key, shared by every gunicorn worker because it
+    lives in the database: "user:<name>" and "addr:<ip>" for browsers not
+    known for that user, "device:<name>:<nonce>" for one that signed in as
+    them before (app/auth/devices.py), "setup:<ip>" for setup codes."""
     key = pw.CharField(max_length=160, unique=True)
     failures = pw.IntegerField(default=0)
     last_failure_at = pw.DateTimeField(null=True)

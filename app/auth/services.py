@@ -107,14 +107,51 @@ def _store_password(user: User, password: str) -> None:
     user.save()
 
 
-def change_password(user: User, current: str, new: str) -> None:
+class SessionEnded(AuthError):
+    """Too many wrong current passwords: the session was ended."""
+
+
+def change_password(user: User, current: str, new: str, address: str = "",
+                    device: str | None = None) -> None:
+    """Set a new password after checking the current one. A wrong current
+    password counts as a failed sign-in (same counters and lock, audited),
+    and after PASSWORD_CHECK_MAX_FAILURES of them in one session the
+    session ends: an unattended session is no way around the sign-in lock."""
     from app.i18n import lazy_gettext as _l
-    if not verify_password(user.password_hash, current):
+    keys = _throttle_keys(user.username, address, device)
+    throttled = _first_lock(keys)
+    if throttled or not verify_password(user.password_hash, current):
+        if not throttled:
+            _count_failures(keys)
+        _note_failed_attempt(user)
+        audit.record("password.check_failed", "user", user.id,
+                     "refused: too many failures" if throttled else "wrong current password",
+                     actor=user)
+        _end_session_after_guesses(user)
+        if throttled:
+            raise AuthError(_throttle_message(throttled), "current_password")
         raise AuthError(_l("Your current password is not right."), "current_password")
     with db.atomic():
         _store_password(user, new)
         revoke_all_sessions(user, "password", keep=user.session_token)
         audit.record("password.changed", "user", user.id, actor=user)
+
+
+def _end_session_after_guesses(user: User) -> None:
+    from app.i18n import lazy_gettext as _l
+    if not user.session_token:
+        return
+    token_hash = _sha256(user.session_token)
+    (UserSession.update(password_failures=UserSession.password_failures + 1)
+     .where(UserSession.token_hash == token_hash).execute())
+    failures = (UserSession.select(UserSession.password_failures)
+                .where(UserSession.token_hash == token_hash).scalar() or 0)
+    if failures >= current_app.config["PASSWORD_CHECK_MAX_FAILURES"]:
+        revoke_session(user.session_token, "password guesses")
+        audit.record("session.ended", "user", user.id,
+                     f"{failures} wrong current passwords", actor=user)
+        raise SessionEnded(_l("You were signed out: the current password was wrong "
+                              "too many times."), "current_password")
 
 
 # --- throttling ---------------------------------------------------------------
@@ -125,9 +162,15 @@ class Throttle:
     retry_after: int  # seconds; 0 = may try now
 
 
-def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
+def _throttle_keys(username: str, address: str, device: str | None = None) -> list[tuple[str, int]]:
+    """What an attempt is counted against: a browser that signed in as this
+    user before (its device nonce, app/auth/devices.py) has its own counter
+    only; any other browser is counted per username and per address."""
     cfg = current_app.config
-    return [(f"user:{normalise_username(username)}", cfg["LOGIN_MAX_FAILURES_USER"]),
+    username = normalise_username(username)
+    if device:
+        return [(f"device:{username}:{device}", cfg["LOGIN_MAX_FAILURES_DEVICE"])]
+    return [(f"user:{username}", cfg["LOGIN_MAX_FAILURES_USER"]),
             (f"addr:{address}", cfg["LOGIN_MAX_FAILURES_ADDRESS"])]
 
 
@@ -144,13 +187,26 @@ def _wait_for(row: LoginThrottle, limit: int, now: dt.datetime) -> int:
     return 0
 
 
-def login_throttle(username: str, address: str) -> Throttle | None:
+def _first_lock(keys: list[tuple[str, int]]) -> Throttle | None:
     now = utcnow()
-    for key, limit in _throttle_keys(username, address):
+    for key, limit in keys:
         row = LoginThrottle.get_or_none(LoginThrottle.key == key)
         if row and (wait := _wait_for(row, limit, now)):
             return Throttle(key, wait)
     return None
+
+
+def login_throttle(username: str, address: str, device: str | None = None) -> Throttle | None:
+    return _first_lock(_throttle_keys(username, address, device))
+
+
+def _throttle_message(throttled: Throttle):
+    from app.i18n import lazy_gettext as _l
+    if throttled.retry_after < 60:
+        return _l("Too many failed attempts. Wait %(n)s seconds and try again.",
+                  n=throttled.retry_after)
+    minutes = max(1, (throttled.retry_after + 59) // 60)
+    return _l("Too many failed attempts. Wait %(n)s minutes and try again.", n=minutes)
 
 
 def _count_failure(key: str, limit: int) -> None:
@@ -166,42 +222,91 @@ def _count_failure(key: str, limit: int) -> None:
          .where(LoginThrottle.id == row.id).execute())
 
 
+def _count_failures(keys: list[tuple[str, int]]) -> None:
+    for key, limit in keys:
+        _count_failure(key, limit)
+
+
 def _clear_failures(key: str) -> None:
     LoginThrottle.delete().where(LoginThrottle.key == key).execute()
 
 
+def _note_failed_attempt(user: User | None) -> None:
+    """One more failed attempt on the account, told at the next sign-in."""
+    if user is not None:
+        User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
+
+
+def _account_keys(username: str):
+    """The throttle rows that lock an account (not the per-address ones)."""
+    return ((LoginThrottle.key == f"user:{username}")
+            | LoginThrottle.key.startswith(f"device:{username}:"))
+
+
+@dataclass(frozen=True)
+class LockState:
+    failures: int                    # failed attempts since the last sign-in
+    locked_until: dt.datetime | None  # new browsers may not sign in before this
+    counted: bool                    # some counter holds failures (unlock clears it)
+
+
+def lock_state(user: User) -> LockState:
+    """For the admin's user page: is sign-in locked, how many failures."""
+    now = utcnow()
+    rows = list(LoginThrottle.select().where(_account_keys(user.username)))
+    locked = [r.locked_until for r in rows if r.locked_until and r.locked_until > now
+              and r.key.startswith("user:")]
+    return LockState(user.failed_logins, max(locked) if locked else None, bool(rows))
+
+
+def unlock(user: User, actor=None) -> int:
+    """An administrator lifts the sign-in lock of an account (untrusted
+    browsers and every device counter of this user); audited."""
+    with db.atomic():
+        cleared = LoginThrottle.delete().where(_account_keys(user.username)).execute()
+        audit.record("login.unlocked", "user", user.id, f"{cleared} counter(s) cleared",
+                     actor=actor)
+    return cleared
+
+
 # --- login ----------------------------------------------------------------------
 
-def authenticate(username: str, password: str, address: str) -> User:
-    """Check a login attempt; every attempt is audited."""
+def authenticate(username: str, password: str, address: str, device: str | None = None) -> User:
+    """Check a sign-in attempt; every attempt is audited. `device` is the
+    nonce of this browser's device cookie for this username, if it has one
+    (then only that device's counter applies). The user returned carries
+    `failed_attempts_seen`: failed attempts since their previous sign-in."""
     from app.i18n import lazy_gettext as _l
     username = normalise_username(username)
     user = User.by_username(username)
-    throttled = login_throttle(username, address)
+    keys = _throttle_keys(username, address, device)
+    throttled = _first_lock(keys)
     if throttled:
+        _note_failed_attempt(user)
         audit.record("login.throttled", "user", user.id if user else None,
                      f"retry after {throttled.retry_after}s ({throttled.key.split(':')[0]})",
                      actor=user)
-        minutes = max(1, (throttled.retry_after + 59) // 60)
-        if throttled.retry_after < 60:
-            raise AuthError(_l("Too many failed attempts. Wait %(n)s seconds and try again.",
-                               n=throttled.retry_after))
-        raise AuthError(_l("Too many failed attempts. Wait %(n)s minutes and try again.", n=minutes))
+        raise AuthError(_throttle_message(throttled))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.active:
-        for key, limit in _throttle_keys(username, address):
-            _count_failure(key, limit)
+        _count_failures(keys)
+        _note_failed_attempt(user)
         reason = "unknown username" if user is None else (
             "account disabled" if ok else "wrong password")
+        if device:
+            reason += " (known device)"
         audit.record("login.failed", "user", user.id if user else None, reason, actor=user)
         raise AuthError(_l("Wrong username or password."))
-    _clear_failures(f"user:{username}")
+    _clear_failures(keys[0][0])  # this user's counter (device or username), not the address
     with db.atomic():
+        user = User.get_by_id(user.id)  # the failure count as it is now
+        user.failed_attempts_seen = user.failed_logins
+        changes = {User.failed_logins: 0, User.last_login_at: utcnow()}
         if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.last_login_at = utcnow()
-        user.save()
-        audit.record("login.success", "user", user.id, actor=user)
+            changes[User.password_hash] = hash_password(password)
+        User.update(changes).where(User.id == user.id).execute()
+        audit.record("login.success", "user", user.id,
+                     "known device" if device else "", actor=user)
     return user
 
 
@@ -225,11 +330,11 @@ def load_session_user(token: str | None) -> User | None:
            .group_by(UserSession.id, User.id).first())
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    now = utcnow()
-    idle = dt.timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
-    if now - row.last_seen_at > idle:
-        revoke_session(token, "idle")
-        return None
+    now, cfg = utcnow(), current_app.config
+    if now - row.created_at > dt.timedelta(hours=cfg["SESSION_MAX_HOURS"]):
+        return _end_session(token, "expired")
+    if now - row.last_seen_at > dt.timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
+        return _end_session(token, "idle")
     if now - row.last_seen_at > dt.timedelta(seconds=60):
         _touch(row, now)
     user = row.user
@@ -246,6 +351,16 @@ def _touch(row, now) -> None:
     except pw.OperationalError as error:
         if write_failure(error) is None:
             raise
+
+
+def _end_session(token: str, reason: str) -> None:
+    """A session past its absolute lifetime or idle limit: revoked, and the
+    reason kept for this request so the sign-in page can say why."""
+    from flask import g, has_request_context
+    revoke_session(token, reason)
+    if has_request_context():
+        g.session_end_reason = reason
+    return None
 
 
 def revoke_session(token: str | None, reason: str) -> None:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
-from app.i18n import gettext as _
+from app.i18n import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app.access import public, requires
-from app.auth import bp, services
+from app.auth import bp, devices, services
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.audit import client_address
 from app.forms import submit
@@ -21,8 +21,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
-    outcome = submit(form, lambda: services.authenticate(form.username.data, form.password.data,
-                                                         client_address()))
+    cookie = request.cookies.get(devices.COOKIE)
+    device = devices.nonce_for(cookie, services.normalise_username(form.username.data or ""))
+    outcome = submit(form, lambda: services.authenticate(
+        form.username.data, form.password.data, client_address(), device=device))
     if not outcome:
         return render_template("auth/login.html", form=form), outcome.status
     user = outcome.result
@@ -33,7 +35,16 @@ def login():
     # request's form already cached the old one on g), not with the next page.
     g.pop("csrf_token", None)
     generate_csrf()
-    return redirect(safe_next_path(request.args.get("next"), url_for("core.home")), code=303)
+    if user.failed_attempts_seen:
+        flash(ngettext(
+            "Since you last signed in, %(num)d attempt to sign in to your account failed "
+            "(mistyped passwords included). If it was not you, tell the administrator.",
+            "Since you last signed in, %(num)d attempts to sign in to your account failed "
+            "(mistyped passwords included). If they were not yours, tell the administrator.",
+            user.failed_attempts_seen), "warning")
+    response = redirect(safe_next_path(request.args.get("next"), url_for("core.home")), code=303)
+    devices.remember(response, cookie, user.username)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -68,8 +79,18 @@ def setup():
 def change_password():
     form = ChangePasswordForm()
     outcome = submit(form, lambda: services.change_password(
-        current_user, form.current_password.data, form.password.data),
+        current_user, form.current_password.data, form.password.data, client_address(),
+        _device_of(current_user)),
         _("Your password is changed. Other devices were signed out."))
+    if isinstance(outcome.error, services.SessionEnded):
+        logout_user()
+        session.clear()
+        flash(outcome.error.message, "error")
+        return redirect(url_for("auth.login"), code=303)
     if not outcome:
         return render_template("auth/password.html", form=form), outcome.status
     return redirect(url_for("core.home"), code=303)
+
+
+def _device_of(user) -> str | None:
+    return devices.nonce_for(request.cookies.get(devices.COOKIE), user.username)
