@@ -203,6 +203,28 @@ class BulkInsert:
             db.cursor().executemany(self._sql, rows)
 
 
+def retry_when_locked(write: Callable[[], object], attempts: int = 6, first_wait: float = 0.2,
+                      sleep: Callable[[float], None] | None = None):
+    """Run `write()` (a short write), again if the database stays locked
+    beyond its busy timeout: for writes that must not be lost, such as the
+    final state of a job (a job that failed but could not say so would poll
+    "running" for ever). The waits double (0.2 s, 0.4 s, ...); the last
+    failure is raised."""
+    import time
+    sleep = sleep or time.sleep
+    if db.in_transaction():   # part of a larger write: that one decides
+        return write()
+    for attempt in range(attempts):
+        try:
+            return write()
+        except pw.OperationalError as error:
+            text = str(error).lower()
+            if attempt == attempts - 1 or ("locked" not in text and "busy" not in text):
+                raise
+            sleep(first_wait * 2 ** attempt)
+    return None
+
+
 def string_agg(field, separator: str = ","):
     """Aggregate strings of a group into one (GROUP_CONCAT on SQLite,
     STRING_AGG on PostgreSQL)."""

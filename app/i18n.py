@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale
-from flask import current_app, g, has_app_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -19,8 +19,12 @@ REGIONAL_LOCALE = {"en": "en_KE", "sw": "sw_KE"}
 
 
 def select_language() -> str:
-    """"en" or "sw": the user's setting, then the cookie, then the browser."""
+    """"en" or "sw": the user's setting, then the cookie, then the browser.
+    With no request (the worker, the command line) the centre's default:
+    work done there names its language explicitly (in_language)."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     cookie = request.cookies.get(LANG_COOKIE)
@@ -35,6 +39,14 @@ _LOCALES = {code: Locale.parse(regional) for code, regional in REGIONAL_LOCALE.i
 
 def select_locale() -> Locale:
     return _LOCALES[select_language()]
+
+
+def in_language(code: str):
+    """Context manager: text made inside it is in language `code` ("en" or
+    "sw", with Kenyan date and number conventions), whatever the request's
+    language, or with no request at all (worker tasks, PDFs for a member)."""
+    from flask_babel import force_locale
+    return force_locale(REGIONAL_LOCALE.get(code, code))
 
 
 def lang_code() -> str:

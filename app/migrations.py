@@ -29,6 +29,12 @@ def _failed_attempt_counts(migrator):
     add_column_if_missing(migrator, UserSession, "password_failures")
 
 
+@migration(4, "jobs: a deadline after which a job still running counts as failed")
+def _job_deadline(migrator):
+    from app.jobs.models import Job
+    add_column_if_missing(migrator, Job, "deadline_at")
+
+
 @migration(10, "members: records, consent, induction checklist, meetings, imports")
 def _members(migrator):
     from app.members.models import MODELS

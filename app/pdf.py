@@ -8,7 +8,8 @@ fonts-dejavu-core); no web fonts, no network access (url_fetcher refuses).
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import force_locale
+
+from app.i18n import in_language
 
 
 def _no_network(url: str, *args, **kwargs):
@@ -20,8 +21,7 @@ def render_pdf(template: str, locale: str | None = None, **context) -> bytes:
     from weasyprint import HTML  # lazy: heavy import, worker only
 
     if locale:
-        from app.i18n import REGIONAL_LOCALE
-        with force_locale(REGIONAL_LOCALE.get(locale, locale)):
+        with in_language(locale):
             html = render_template(template, **context)
     else:
         html = render_template(template, **context)

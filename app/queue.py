@@ -7,10 +7,11 @@ Tests switch `huey.immediate = True` so tasks run inline.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from huey import SqliteHuey
 
 from app.config import queue_path
@@ -68,12 +69,33 @@ def app_context():
                 db.close()
 
 
+def _run_task(func, args, kwargs):
+    """A task's body as the worker runs it: an app context and a database
+    connection, no request and so no signed-in user (a task that acts for
+    someone is given their id), in the centre's default language unless
+    the task says which (a member's PDF: their language)."""
+    from app.i18n import in_language
+    with app_context() as app, in_language(app.config["BABEL_DEFAULT_LOCALE"]):
+        return func(*args, **kwargs)
+
+
 def _in_app_context(func):
     @functools.wraps(func)
     def run(*args, **kwargs):
-        with app_context():
-            return func(*args, **kwargs)
+        if has_request_context():
+            # Immediate mode (tests) runs a task inside the request that
+            # queued it. Run it in a fresh context instead, with no request,
+            # user or cached language, exactly as in the worker: a task
+            # that needed the request fails in the tests, not on the Pi.
+            app = _app()
+            return contextvars.Context().run(_with_app, app, func, args, kwargs)
+        return _run_task(func, args, kwargs)
     return run
+
+
+def _with_app(app, func, args, kwargs):
+    with app.app_context():
+        return _run_task(func, args, kwargs)
 
 
 def task(**options):

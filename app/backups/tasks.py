@@ -11,6 +11,7 @@ through registry.interrupted_work).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from huey import crontab
@@ -20,6 +21,9 @@ from app.jobs import services as jobs
 from app.queue import app_context, huey, periodic_task, task
 
 CHECK_MINUTES = 10
+# A "Back up now" job not finished after this long shows as failed (a
+# backup of a large database to a slow drive can take hours).
+JOB_DEADLINE = dt.timedelta(hours=12)
 log = logging.getLogger(__name__)
 
 

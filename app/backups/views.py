@@ -74,6 +74,7 @@ def run_now():
         return redirect_after_post(url_for("backups.index"))
     with db.atomic():
         audit.record("backup.requested", "backup", summary="backup started from the admin page")
-    jobs.start("backup", current_user, tasks.backup_now, user_id=current_user.id)
+    jobs.start("backup", current_user, tasks.backup_now, deadline=tasks.JOB_DEADLINE,
+               user_id=current_user.id)
     flash(_("Backup started. You can leave this page: it carries on without you."), "success")
     return redirect_after_post(url_for("backups.index"))

@@ -21,7 +21,15 @@ class Job(BaseModel):
     result_mimetype = pw.CharField(max_length=80, default="")
     created_at = pw.DateTimeField(default=utcnow)
     finished_at = pw.DateTimeField(null=True)
+    # Not finished by then: something went wrong (the worker was stopped, a
+    # final write was lost); the job counts as failed (services.overdue).
+    deadline_at = pw.DateTimeField(null=True, index=True)
+
+    @property
+    def overdue(self) -> bool:
+        return (self.status in (self.QUEUED, self.RUNNING) and self.deadline_at is not None
+                and self.deadline_at < utcnow())
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.DONE, self.FAILED)
+        return self.status in (self.DONE, self.FAILED) or self.overdue

@@ -6,18 +6,24 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from pathlib import Path
 
 from flask import current_app
 
-from app.db import utcnow
+from app.db import retry_when_locked, utcnow
 from app.jobs.models import Job
 
 
-def start(kind: str, owner, task, **task_kwargs) -> Job:
-    """Create the Job row, then enqueue `task(job_id, **task_kwargs)`."""
-    job = Job.create(kind=kind, owner=owner)
+DEFAULT_DEADLINE = dt.timedelta(minutes=30)
+
+
+def start(kind: str, owner, task, deadline: dt.timedelta = DEFAULT_DEADLINE,
+          **task_kwargs) -> Job:
+    """Create the Job row, then enqueue `task(job_id, **task_kwargs)`. A job
+    not finished within `deadline` counts as failed (Job.overdue)."""
+    job = Job.create(kind=kind, owner=owner, deadline_at=utcnow() + deadline)
     task(str(job.id), **task_kwargs)
     return Job.get_by_id(job.id)
 
@@ -41,18 +47,23 @@ def save_result(job_id, data: bytes, name: str, mimetype: str) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    Job.update(status=Job.DONE, progress=100, result_path=str(path), result_name=name,
-               result_mimetype=mimetype, finished_at=utcnow()).where(Job.id == job_id).execute()
+    _final(job_id, status=Job.DONE, progress=100, result_path=str(path), result_name=name,
+           result_mimetype=mimetype)
 
 
 def finish(job_id, message: str = "") -> None:
-    Job.update(status=Job.DONE, progress=100, message=message[:255],
-               finished_at=utcnow()).where(Job.id == job_id).execute()
+    _final(job_id, status=Job.DONE, progress=100, message=message[:255])
 
 
 def fail(job_id, message: str) -> None:
-    Job.update(status=Job.FAILED, message=message[:255],
-               finished_at=utcnow()).where(Job.id == job_id).execute()
+    _final(job_id, status=Job.FAILED, message=message[:255])
+
+
+def _final(job_id, **values) -> None:
+    """A job's final state, written even while the database is busy for a
+    while (retried): otherwise its page would poll "running" for ever."""
+    values["finished_at"] = utcnow()
+    retry_when_locked(lambda: Job.update(**values).where(Job.id == job_id).execute())
 
 
 DISK_FULL = "disk_full"
@@ -87,9 +98,17 @@ def fail_interrupted() -> int:
             .where(Job.status == Job.RUNNING).execute())
 
 
+def fail_overdue() -> int:
+    """Jobs past their deadline and still queued or running: marked failed
+    (the worker was stopped, or their final write was lost), so their page
+    stops polling and says so. Run every few minutes by the worker."""
+    return (Job.update(status=Job.FAILED, message="overdue", finished_at=utcnow())
+            .where(Job.status.in_([Job.QUEUED, Job.RUNNING]) & (Job.deadline_at < utcnow()))
+            .execute())
+
+
 def purge_old_results(max_age_hours: int = 24) -> int:
     """Delete result files of jobs finished more than `max_age_hours` ago."""
-    import datetime as dt
     cutoff = utcnow() - dt.timedelta(hours=max_age_hours)
     removed = 0
     for job in Job.select().where((Job.finished_at < cutoff) & (Job.result_path != "")):

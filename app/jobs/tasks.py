@@ -8,3 +8,9 @@ from app.queue import periodic_task
 def purge_old_job_results():
     """Hourly: job results (PDFs with codes or personal data) do not linger."""
     services.purge_old_results()
+
+
+@periodic_task(crontab(minute="*/5"))
+def fail_overdue_jobs():
+    """Every 5 minutes: a job past its deadline is failed, not "running"."""
+    services.fail_overdue()

@@ -3,6 +3,7 @@ the CSV import (check, then write)."""
 from huey import crontab
 
 from app.auth.models import User
+from app.i18n import in_language
 from app.jobs import services as jobs
 from app.members import imports, services
 from app.members.models import Member, MemberImport
@@ -45,8 +46,10 @@ def render_induction_pack(job_id: str, member_id: int):
 
 @task()
 def render_member_export(job_id: str, member_id: int, language: str):
-    """Everything held about one member, readable (data-rights request)."""
-    with jobs.running(job_id) as progress:
+    """Everything held about one member, readable (data-rights request).
+    The collected data holds words (consent titles, referral sources) as
+    well as values: collected in the PDF's language, not the worker's."""
+    with jobs.running(job_id) as progress, in_language(language):
         member = Member.get_by_id(member_id)
         data = services.export_data(member)
         progress(40, "collected")
