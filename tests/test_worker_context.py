@@ -46,7 +46,7 @@ def _job(kind, owner):
 def _member_with_consent_and_referral(language="sw"):
     from app.members import services
     from app.members.models import ReferralSource
-    from tests.members_factories import make_member
+    from tests.factories import make_member
     source = ReferralSource.get(ReferralSource.key == "partner_ngo")
     member = make_member(language=language, referral_source=source.id)
     services.record_consent(member, "contact", True, "verbal", language)
@@ -230,7 +230,7 @@ def test_a_job_past_its_deadline_is_failed_and_its_page_stops_polling(app, clien
 
 def test_jobs_get_a_deadline_when_they_start(app, client, login_as):
     from tests.factories import app_db
-    from tests.members_factories import make_member
+    from tests.factories import make_member
     login_as("coordinator")
     with app_db(app):
         member = make_member()
