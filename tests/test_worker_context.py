@@ -94,7 +94,33 @@ def _examples():
         "app.members.tasks.purge_old_import_files": lambda admin: {},
         "app.mentorship.tasks.check_overdue_pairings": lambda admin: {},
         "app.backups.tasks.backup_if_due": lambda admin: {},
+        "app.loans.tasks.check_statement": lambda admin: dict(
+            job_id=_job("statement_check", admin), batch_id=str(_statement(admin).id)),
+        "app.loans.tasks.write_statement": lambda admin: dict(
+            job_id=_job("statement_import", admin), batch_id=str(_checked_statement(admin).id),
+            actor_id=admin.id),
+        "app.loans.tasks.render_statement": lambda admin: dict(
+            job_id=_job("loan_statement", admin), loan_id=_loan().id, language="sw"),
+        "app.loans.tasks.daily_run": lambda admin: {},
+        "app.loans.tasks.purge_unconfirmed_statements": lambda admin: {},
     }
+
+
+def _statement(owner):
+    from pathlib import Path
+    from app.loans import imports
+    fixture = Path(__file__).parent / "fixtures" / "mpesa_statement.csv"
+    return imports.store_upload(fixture.read_bytes(), "s.csv", owner)
+
+
+def _checked_statement(owner):
+    from app.loans import imports
+    return imports.run_check(_statement(owner))
+
+
+def _loan():
+    from tests.loans_factories import make_loan
+    return make_loan(amount_cents=300_000, term=3)
 
 
 def _registered():
