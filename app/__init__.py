@@ -22,6 +22,7 @@ MODULES = [
     "app.mentorship",
     "app.safeguarding",
     "app.counselling",
+    "app.education",
     "app.loans",
     "app.backups",
 ]

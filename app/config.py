@@ -135,6 +135,13 @@ def from_environment() -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         "CENTRE_NAME": os.environ.get("KITUO_CENTRE_NAME", "Azadi Kenya"),
         "CENTRE_CONTACT": os.environ.get("KITUO_CENTRE_CONTACT", ""),
+        # Certificates (app/education): the name they are issued under (a
+        # certificate shown to an employer need not name the centre), where
+        # their PDFs are kept, and an address that verifies them, if any.
+        "CERTIFICATE_ISSUER": (os.environ.get("KITUO_CERTIFICATE_ISSUER")
+                               or os.environ.get("KITUO_CENTRE_NAME", "Azadi Kenya")),
+        "CERTIFICATES_DIR": os.environ.get("KITUO_CERTIFICATES_DIR", ""),   # "": instance/certificates
+        "CERTIFICATE_VERIFY_URL": os.environ.get("KITUO_CERTIFICATE_VERIFY_URL", ""),
         "NEUTRAL_EXIT_PATH": "/recipes",
         "PANEL_CACHE_SECONDS": 60,
         # members: the prefix of pseudonymous codes (AZ-0042); the retention

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.i18n import lazy_gettext as _l
+from wtforms import DateField, IntegerField, TimeField
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField, FieldList, MonthField as _MonthField, RadioField, SelectField,
@@ -67,6 +68,45 @@ def field_attrs(field, described_by: str | None) -> dict:
     if described_by:
         attrs["aria-describedby"] = described_by
     return attrs
+
+
+# Typed values with translated messages (WTForms' own are English only).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class DateInput(DateField):
+    """A date a person types, in a sane range (the models' CHECK
+    constraints say the same)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date."))
+
+    def pre_validate(self, form):
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            raise validators.StopValidation(_l("Give a date between %(first)d and %(last)d.",
+                                               first=FIRST_YEAR, last=LAST_YEAR))
+
+
+class TimeInput(TimeField):
+    def __init__(self, label=None, validators_=None, **kwargs):
+        super().__init__(label, validators_, format="%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a time like 09:30."))
+
+
+class IntInput(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a whole number."))
 
 
 def init_app(app) -> None:

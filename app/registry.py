@@ -158,6 +158,10 @@ class Registry:
     member_export_sections: list[ExportSection] = hook(
         "ExportSection(key, collect(member) -> rows, template, order)",
         "The module's part of a member's own data export (JSON and PDF).")
+    member_page_sections: list[Callable] = hook(
+        "(user, member) -> HomeSection | None",
+        "A block on the member page (staff), e.g. every course with its progress "
+        "bar; each checks what the user may see.")
 
     capabilities: dict[str, set[str]] = field(default_factory=lambda: {
         role: set(caps) for role, caps in BASE_CAPABILITIES.items()})
@@ -245,6 +249,12 @@ class Registry:
         sections = [s for s in (provider(member) for provider in self.member_home_sections) if s]
         return sorted(sections, key=lambda s: s.order)
 
+    def member_page_sections_for(self, user, member) -> list[HomeSection]:
+        if not getattr(user, "is_authenticated", False):
+            return []
+        sections = [s for s in (p(user, member) for p in self.member_page_sections) if s]
+        return sorted(sections, key=lambda s: s.order)
+
     def export_sections(self) -> list[ExportSection]:
         return sorted(self.member_export_sections, key=lambda s: s.order)
 
@@ -284,3 +294,5 @@ def init_app(app) -> None:
     app.jinja_env.globals["kituo_member_home_sections"] = (
         lambda member: registry().home_sections_for(member))
     app.jinja_env.globals["kituo_export_sections"] = lambda: registry().export_sections()
+    app.jinja_env.globals["kituo_member_page_sections"] = (
+        lambda member: registry().member_page_sections_for(current_user, member))

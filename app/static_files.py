@@ -9,11 +9,21 @@ from pathlib import Path
 from flask import current_app, request, send_from_directory
 
 
+def _fresh(compressed: Path, original: Path) -> bool:
+    """A `.gz` older than its file is left over from before an edit: never
+    serve it (the browser would get the old stylesheet or script)."""
+    try:
+        return compressed.stat().st_mtime >= original.stat().st_mtime
+    except FileNotFoundError:
+        return False
+
+
 def send_static(filename: str):
     folder = Path(current_app.static_folder)
     compressed = folder / f"{filename}.gz"
     if "gzip" in request.accept_encodings and compressed.is_file() \
-            and compressed.resolve().is_relative_to(folder.resolve()):
+            and compressed.resolve().is_relative_to(folder.resolve()) \
+            and _fresh(compressed, folder / filename):
         mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         response = send_from_directory(folder, f"{filename}.gz", mimetype=mimetype)
         response.headers["Content-Encoding"] = "gzip"

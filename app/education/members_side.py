@@ -1,0 +1,271 @@
+"""What members see of education on their own pages, and what other
+modules ask about a member: the schedule provider ("My classes" on /me),
+the home sections, progress rows for the member page, their data export
+and anonymisation. Member-facing words are discreet (a class is "a class
+at the centre"; nothing names the centre's work)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from app.db import Prepared, utcnow
+from app.education import certificates, study
+from app.education.models import ClassSession, Course, Enrolment, TrainingClass
+from app.education.progress import evaluate_many
+from app.education.support_models import (
+    Application, EducationProfile, FeeRecord, FollowUp, FormalEnrolment, Opportunity, Placement,
+    Referral, StudyBooking, StudyResource, TermResult)
+from app.i18n import gettext as _
+from app.members.models import Member
+from app.registry import HomeSection, ScheduleItem
+from app.rules import today
+
+CHANGES_AHEAD = dt.timedelta(days=21)
+LIVE = ("enrolled", "waitlisted")
+
+
+def _language() -> str:
+    from app.i18n import lang_code
+    return lang_code()
+
+
+# The member's pages are key pages: their queries are built once.
+_SCHEDULE = Prepared(lambda p: (
+    ClassSession.select(ClassSession.starts_at, ClassSession.place,
+                        ClassSession.original_starts_at, Course.title_en, Course.title_sw,
+                        Enrolment.status)
+    .join(TrainingClass).join(Course)
+    .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
+    .where((Enrolment.member == p("member")) & Enrolment.status.in_(LIVE)
+           & ClassSession.cancelled_at.is_null() & TrainingClass.cancelled_at.is_null()
+           & (ClassSession.starts_at >= p("start")) & (ClassSession.starts_at < p("end")))
+    .order_by(ClassSession.starts_at).tuples()))
+_CHANGES = Prepared(lambda p: (
+    ClassSession.select(ClassSession, TrainingClass.id, Course.id, Course.title_en, Course.title_sw)
+    .join(TrainingClass).join(Course)
+    .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
+    .where((Enrolment.member == p("member")) & Enrolment.status.in_(LIVE)
+           & ClassSession.changed_at.is_null(False)
+           & ((ClassSession.starts_at > p("now")) | (ClassSession.original_starts_at > p("now")))
+           & (ClassSession.starts_at < p("until")))
+    .order_by(ClassSession.starts_at)))
+
+
+def _db_time(value: dt.datetime) -> str:
+    """A stored (naive UTC) time as the database compares it."""
+    return str(ClassSession.starts_at.db_value(value))
+
+
+def class_sessions(member, start, end) -> list[ScheduleItem]:
+    """Schedule provider: the next sessions of the member's classes."""
+    sw = _language() == "sw"
+    items = []
+    for starts_at, place, original, title_en, title_sw, status in _SCHEDULE.iterate(
+            member=member.id, start=_db_time(start), end=_db_time(end)):
+        detail = (_("You are on the waiting list.") if status == "waitlisted"
+                  else _("New time") if original else "")
+        items.append(ScheduleItem(starts_at, _("Class: %(title)s", title=title_sw if sw
+                                               else title_en), place, detail))
+    return items
+
+
+def session_changes(member) -> list[dict]:
+    """Sessions of the member's classes moved, cancelled or in another
+    place, while the old or new time is still ahead (shown until then)."""
+    now = utcnow()
+    sw = _language() == "sw"
+    return [{"session": s, "title": s.klass.course.title_sw if sw else s.klass.course.title_en}
+            for s in _CHANGES.iterate(member=member.id, now=_db_time(now),
+                                      until=_db_time(now + CHANGES_AHEAD))]
+
+
+_MEMBER_ENROLMENTS = Prepared(lambda p: (
+    Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
+    .where((Enrolment.member == p("member")) & (Enrolment.status != "withdrawn"))
+    .order_by(Enrolment.created_at.desc())))
+_JOINABLE = Prepared(lambda p: (
+    TrainingClass.select(TrainingClass, Course).join(Course)
+    .where((TrainingClass.open_to_requests == True)  # noqa: E712
+           & TrainingClass.cancelled_at.is_null() & (TrainingClass.end_date >= p("today"))
+           & (TrainingClass.start_date <= p("until"))
+           & TrainingClass.id.not_in(Enrolment.select(Enrolment.klass).where(
+               (Enrolment.member == p("member")) & (Enrolment.status != "withdrawn"))))
+    .order_by(TrainingClass.start_date).limit(p("limit"))))
+JOINABLE_WEEKS = 8
+
+
+def member_enrolments(member) -> list[Enrolment]:
+    """The member's classes (not those they left), newest first."""
+    return list(_MEMBER_ENROLMENTS.iterate(member=member.id))
+
+
+def learning_rows(member, enrolments=None) -> list[dict]:
+    """The member's courses with their progress (latest class per course)."""
+    if enrolments is None:
+        enrolments = member_enrolments(member)
+    seen, latest = set(), []
+    for row in enrolments:
+        if row.klass.course_id not in seen:
+            seen.add(row.klass.course_id)
+            latest.append(row)
+    evaluations = evaluate_many(latest, "member", member.id)
+    return [{"enrolment": row, "evaluation": evaluations[row.id]} for row in latest]
+
+
+def joinable_classes(member, limit: int = 10):
+    """Classes under way or starting in the next weeks that take requests
+    and the member is not in, soonest first."""
+    until = today() + dt.timedelta(weeks=JOINABLE_WEEKS)
+    return list(_JOINABLE.iterate(member=member.id, today=str(today()), until=str(until),
+                                  limit=limit))
+
+
+def live_enrolments(member) -> list[Enrolment]:
+    """The member's classes they are in or waiting for, soonest first."""
+    rows = [e for e in member_enrolments(member)
+            if e.status in LIVE and e.klass.cancelled_at is None]
+    return sorted(rows, key=lambda e: e.klass.start_date)
+
+
+def home_classes(member) -> HomeSection | None:
+    """"My classes" on /me: changes to sessions first, then the classes,
+    and the way to ask to join one."""
+    if member.status != "active":
+        return None
+    changes = session_changes(member)
+    order = 5 if changes else 30
+    return HomeSection("my_classes", "education/_home_classes.html",
+                       {"changes": changes, "rows": live_enrolments(member),
+                        "language": _language()}, order)
+
+
+def home_learning(member) -> HomeSection | None:
+    """"My learning": certificates to download, and the way to progress."""
+    certs = list(certificates.certificates_of_member(member))
+    if not certs:
+        return None
+    return HomeSection("my_learning", "education/_home_learning.html",
+                       {"certificates": certs}, 31)
+
+
+def home_study(member) -> HomeSection | None:
+    """"My study space bookings"."""
+    if member.status not in study.MAY_USE or not study.is_set_up():
+        return None
+    return HomeSection("my_study", "education/_home_study.html",
+                       {"bookings": study.member_bookings(member, limit=5),
+                        "language": _language()}, 32)
+
+
+# --- the member page (staff) ----------------------------------------------------------------
+
+def progress_for_member_page(user, member) -> HomeSection | None:
+    """Every course as a progress bar on the member page: a coordinator or
+    mentor sees all, a trainer only their own classes."""
+    if not user.can("education.progress"):
+        return None
+    from app.education.scope import classes_for, sees_all
+    query = (Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
+             .where((Enrolment.member == member) & (Enrolment.status != "withdrawn"))
+             .order_by(Enrolment.created_at.desc()))
+    if not sees_all(user) and user.can("education.teach") and not user.can("mentorship.view"):
+        query = query.where(TrainingClass.id.in_(classes_for(user).select(TrainingClass.id)))
+    rows = learning_rows(member, list(query))
+    return HomeSection("education_progress", "education/_member_progress.html",
+                       {"rows": rows, "member": member,
+                        "link": user.can("education.manage") or user.can("education.teach")}, 40)
+
+
+# --- data rights ------------------------------------------------------------------------------
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def export_learning(member) -> list[dict]:
+    rows = (Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
+            .where(Enrolment.member == member).order_by(Enrolment.created_at))
+    evaluations = evaluate_many(list(rows), "member", member.id)
+    language = member.language if member.language in ("en", "sw") else "sw"
+    result = []
+    for e in rows:
+        ev = evaluations[e.id]
+        result.append({
+            "course": e.klass.course.title(language), "class_start": _iso(e.klass.start_date),
+            "class_end": _iso(e.klass.end_date), "status": e.status,
+            "sessions_attended": ev.attended, "sessions_marked": ev.counted,
+            "units_done": ev.units_done, "units": ev.units_total,
+            "assessment_result": e.assessment_result, "assessment_score": e.assessment_score,
+            "completed_on": _iso(e.completed_on)})
+    for c in certificates.certificates_of_member(member, include_revoked=True):
+        result.append({"certificate": c.title, "code": certificates.display_code(c.code),
+                       "completed_on": _iso(c.completed_on),
+                       "revoked": c.revoked_at is not None})
+    return result
+
+
+def export_support(member) -> list[dict]:
+    result = []
+    profile = EducationProfile.get_or_none(EducationProfile.member == member)
+    if profile:
+        result.append({"highest_level": profile.highest_level})
+    for f in FormalEnrolment.select().where(FormalEnrolment.member == member):
+        result.append({"institution": f.institution, "programme": f.programme, "level": f.level,
+                       "year_of_study": f.year_of_study, "status": f.status,
+                       "expected_completion": _iso(f.expected_completion),
+                       "results": [{"term": r.term, "result": r.result_text, "grade": r.grade}
+                                   for r in f.results],
+                       "fees": [{"term": x.term, "fee_cents": x.fee_cents,
+                                 "support_cents": x.support_cents} for x in f.fees]})
+    for a in Application.select(Application, Opportunity).join(Opportunity).where(
+            Application.member == member):
+        result.append({"opportunity": a.opportunity.title, "provider": a.opportunity.provider,
+                       "status": a.status, "awarded_cents": a.awarded_cents})
+    for p in Placement.select().where(Placement.member == member):
+        result.append({"work": p.employer, "kind": p.kind, "role": p.role,
+                       "start_date": _iso(p.start_date), "ended_on": _iso(p.ended_on)})
+    for r in Referral.select().where(Referral.member == member):
+        result.append({"referred_to": r.to_name, "kind": r.kind, "date": _iso(r.referred_on),
+                       "outcome": r.outcome})
+    for b in StudyBooking.select(StudyBooking, StudyResource).join(StudyResource).where(
+            StudyBooking.member == member):
+        result.append({"study_space": b.resource.name(member.language),
+                       "starts_at": b.starts_at.isoformat(timespec="minutes") + "Z",
+                       "came": b.checked_in_at is not None, "cancelled": b.cancelled_at is not None})
+    return result
+
+
+def scrub_member(member: Member) -> None:
+    """Anonymisation (inside its transaction): the free text about them
+    goes; the pseudonymous records stay for statistics (attendance,
+    completions, placements by kind and band, amounts)."""
+    Enrolment.update(assessment_note="").where(Enrolment.member == member).execute()
+    from app.education.models import Certificate, UnitDone
+    UnitDone.update(note="").where(UnitDone.enrolment.in_(
+        Enrolment.select(Enrolment.id).where(Enrolment.member == member))).execute()
+    Certificate.update(initials="").where(Certificate.enrolment.in_(
+        Enrolment.select(Enrolment.id).where(Enrolment.member == member))).execute()
+    formal = FormalEnrolment.select(FormalEnrolment.id).where(FormalEnrolment.member == member)
+    FormalEnrolment.update(institution="—", programme="").where(
+        FormalEnrolment.member == member).execute()
+    TermResult.update(result_text="").where(TermResult.formal.in_(formal)).execute()
+    FeeRecord.update(note="").where(FeeRecord.formal.in_(formal)).execute()
+    Application.update(note="").where(Application.member == member).execute()
+    Placement.update(employer="", role="").where(Placement.member == member).execute()
+    FollowUp.update(note="").where(FollowUp.placement.in_(
+        Placement.select(Placement.id).where(Placement.member == member))).execute()
+    Referral.update(to_name="—", purpose="").where(Referral.member == member).execute()
+    StudyBooking.update(cancelled_at=utcnow()).where(
+        (StudyBooking.member == member) & StudyBooking.cancelled_at.is_null()
+        & (StudyBooking.starts_at > utcnow())).execute()
+    for certificate in Certificate.select().where(Certificate.enrolment.in_(
+            Enrolment.select(Enrolment.id).where(Enrolment.member == member))):
+        try:
+            certificates.pdf_path(certificate).unlink()
+        except FileNotFoundError:
+            pass
+    Certificate.update(pdf_ready_at=None).where(Certificate.enrolment.in_(
+        Enrolment.select(Enrolment.id).where(Enrolment.member == member))).execute()
+    from app.education.enrolment import withdraw
+    for row in Enrolment.select().where((Enrolment.member == member)
+                                        & Enrolment.status.in_(LIVE)):
+        withdraw(row)            # their place goes to the first person waiting

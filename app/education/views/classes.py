@@ -1,0 +1,284 @@
+"""Classes: the trainer's and coordinator's home, the class list, a class
+page (sessions, roster with progress, waiting list), planning a class,
+changing it, enrolling members, and moving, adding or cancelling sessions."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, render_template, request
+from flask_login import current_user
+
+from app.access import requires
+from app.education import (
+    attendance, bp, courses as course_rules, enrolment, figures, progress, scope, timetable)
+from app.education.forms import (
+    CancelSessionForm, ClassEditForm, ClassForm, ConfirmForm, EnrolForm, SessionForm, WithdrawForm)
+from app.education.models import ClassSession, Course, TrainingClass
+from app.education.views import found
+from app.forms import submit
+from app.htmx import render, see_other
+from app.i18n import gettext as _
+from app.members.services import visible_members
+from app.rules import RuleError, today
+from app.db import utcnow
+from app.urls import url_around_id, url_before_id
+
+PAGE = 30
+
+
+def _class(class_id: int):
+    return found(scope.visible_class(current_user, class_id))
+
+
+@bp.route("/education/")
+@requires("education.view")
+def home():
+    """Today's sessions and registers not taken (trainers), figures and
+    what needs doing (coordinators), and the classes under way."""
+    trainer = current_user.can("education.teach")
+    panel = figures.trainer_today(current_user) if trainer else None
+    classes = list(scope.classes_for(current_user)
+                   .where(TrainingClass.cancelled_at.is_null()
+                          & (TrainingClass.end_date >= today() - dt.timedelta(days=14)))
+                   .order_by(TrainingClass.start_date).limit(PAGE))
+    return render_template("education/home.html", panel=panel, classes=classes,
+                           counts=timetable.PLACES.counts(c.id for c in classes),
+                           figures=figures.coordinator_panel(current_user)
+                           if scope.sees_all(current_user) else None,
+                           class_url=url_before_id("education.show_class", "class_id"))
+
+
+@bp.route("/education/classes")
+@requires("education.view")
+def classes():
+    when = request.args.get("when", "current")
+    query = scope.classes_for(current_user)
+    if when == "past":
+        query = query.where(TrainingClass.end_date < today()).order_by(
+            TrainingClass.end_date.desc())
+    else:
+        when = "current"
+        query = query.where(TrainingClass.end_date >= today()).order_by(TrainingClass.start_date)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = list(query.paginate(page, PAGE + 1))
+    return render("education/classes.html", "education/_class_rows.html", when=when,
+                  rows=rows[:PAGE], has_next=len(rows) > PAGE, page=page,
+                  counts=timetable.PLACES.counts(c.id for c in rows[:PAGE]),
+                  class_url=url_before_id("education.show_class", "class_id"))
+
+
+def _course_choices():
+    language = current_language()
+    return [(c.id, c.title(language)) for c in course_rules.courses()]
+
+
+def _trainer_choices():
+    from app.auth.models import User, UserRole
+    return [(u.id, u.display_name) for u in User.select().join(
+        UserRole, on=(UserRole.user == User.id)).where(
+        (UserRole.role == "trainer") & (User.active == True)).order_by(User.display_name)]  # noqa: E712
+
+
+def current_language() -> str:
+    from app.i18n import lang_code
+    return lang_code()
+
+
+@bp.route("/education/classes/new", methods=["GET", "POST"])
+@requires("education.manage")
+def new_class():
+    form = ClassForm()
+    form.course.choices = _course_choices()
+    form.trainers.choices = _trainer_choices()
+    if request.method == "GET":
+        course = Course.get_or_none(Course.id == request.args.get("course", 0, type=int))
+        if course:
+            form.course.data, form.capacity.data = course.id, course.capacity
+            form.language.data = course.language
+    created = []
+    outcome = submit(form, lambda: created.append(timetable.create_class(timetable.ClassInput(
+        course_id=form.course.data, trainer_ids=form.trainers.data or [], place=form.place.data,
+        pattern=timetable.Pattern(form.weekdays.data or [], form.starts_time.data,
+                                  form.ends_time.data, form.start_date.data, form.end_date.data),
+        capacity=form.capacity.data, label=form.label.data, language=form.language.data,
+        open_to_requests=form.open_to_requests.data), current_user)), _("Class planned."))
+    if outcome:
+        return see_other("education.show_class", class_id=created[0].id)
+    return render_template("education/class_form.html", form=form), \
+        (422 if request.method == "POST" else 200)
+
+
+def _class_page(klass, status: int = 200, **forms):
+    enrolments = enrolment.enrolments_of_class(klass.id)
+    placed = [e for e in enrolments if e.status in ("enrolled", "completed", "did_not_complete")]
+    for row in placed:
+        row.klass = klass
+    evaluations = progress.evaluate_many(placed, "klass", klass.id)
+    sessions = timetable.sessions_of(klass.id)
+    manage = scope.sees_all(current_user)
+    teaches = scope.teaches(current_user, klass.id)
+    return render_template(
+        "education/class.html", klass=klass, course=klass.course, placed=placed,
+        evaluations=evaluations, waiting=[e for e in enrolments if e.status == "waitlisted"],
+        left=[e for e in enrolments if e.status == "withdrawn"], sessions=sessions,
+        trainers=timetable.trainer_names(klass.id), manage=manage, teaches=teaches,
+        today=today(), enrol_form=forms.get("enrol_form") or EnrolForm(formdata=None),
+        register_url=url_around_id("education.register", "session_id"), now_utc=utcnow(),
+        move_url=url_around_id("education.move_session", "session_id"),
+        cancel_url=url_around_id("education.cancel_session", "session_id"),
+        error=forms.get("error", ""),
+        enrolment_url=url_before_id("education.show_enrolment", "enrolment_id"),
+        open_for_enrolment=enrolment.open_for_enrolment(klass),
+        marks_taken=sum(1 for s in sessions if s.register_taken_at)), status
+
+
+@bp.route("/education/classes/<int:class_id>")
+@requires("education.view")
+def show_class(class_id: int):
+    return _class_page(_class(class_id))
+
+
+@bp.route("/education/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@requires("education.manage")
+def edit_class(class_id: int):
+    klass = _class(class_id)
+    form = ClassEditForm(obj=klass if request.method == "GET" else None)
+    form.trainers.choices = _trainer_choices()
+    if request.method == "GET":
+        form.trainers.data = timetable.trainer_ids_of(klass.id)
+    if submit(form, lambda: timetable.update_class(
+            klass, form.label.data, form.place.data, form.capacity.data, form.trainers.data or [],
+            form.open_to_requests.data, current_user), _("Changes saved.")):
+        return see_other("education.show_class", class_id=klass.id)
+    return render_template("education/class_edit.html", form=form, klass=klass), \
+        (422 if request.method == "POST" else 200)
+
+
+@bp.route("/education/classes/<int:class_id>/cancel", methods=["GET", "POST"])
+@requires("education.manage")
+def cancel_class(class_id: int):
+    klass = _class(class_id)
+    form = ConfirmForm()
+    if submit(form, lambda: timetable.cancel_class(klass, current_user), _("Class cancelled.")):
+        return see_other("education.show_class", class_id=klass.id)
+    return render_template("education/confirm.html", form=form, klass=klass,
+                           title=_("Cancel this class?"),
+                           question=_("Its sessions still ahead are cancelled and its members "
+                                      "see it on their home page.")), \
+        (422 if request.method == "POST" else 200)
+
+
+def member_for_code(code: str):
+    """A member this user may see, by the code typed; RuleError otherwise."""
+    from app.members.models import Member
+    code = (code or "").strip().upper()
+    member = visible_members(current_user).where(Member.code == code).first() if code else None
+    if member is None:
+        raise RuleError(_("No member with this code."), "member_code")
+    return member
+
+
+@bp.route("/education/classes/<int:class_id>/enrol", methods=["POST"])
+@requires("education.manage")
+def enrol(class_id: int):
+    klass = _class(class_id)
+    form = EnrolForm()
+
+    def act():
+        member = member_for_code(form.member_code.data)
+        try:
+            row = enrolment.enrol(klass, member, current_user)
+        except RuleError as refused:
+            raise RuleError(refused.message, "member_code") from None
+        if row.status == "waitlisted":
+            flash(_("The class is full: %(code)s is on the waiting list.", code=member.code),
+                  "info")
+        else:
+            flash(_("%(code)s is in the class.", code=member.code), "success")
+
+    if submit(form, act):
+        return see_other("education.show_class", class_id=klass.id, _anchor="roster")
+    return _class_page(klass, 422, enrol_form=form)
+
+
+@bp.route("/education/classes/<int:class_id>/withdraw", methods=["POST"])
+@requires("education.manage")
+def withdraw(class_id: int):
+    """Take someone off the class or its waiting list (one form for the
+    whole list: each person's button sends their enrolment)."""
+    klass = _class(class_id)
+    form = WithdrawForm()
+
+    def act():
+        row = enrolment.class_enrolment(klass.id, form.enrolment.data)
+        if row is None:
+            raise RuleError(_("Choose from the list."), "enrolment")
+        return enrolment.withdraw(row, current_user)
+
+    if submit(form, act, _("Taken off the class.")):
+        return see_other("education.show_class", class_id=klass.id, _anchor="roster")
+    return _class_page(klass, 422, error=" ".join(
+        str(e) for e in form.form_errors + form.enrolment.errors))
+
+
+# --- single sessions -----------------------------------------------------------------------
+
+def _session(session_id: int) -> ClassSession:
+    return found(scope.visible_session(current_user, session_id))
+
+
+@bp.route("/education/classes/<int:class_id>/sessions/new", methods=["GET", "POST"])
+@requires("education.manage")
+def add_session(class_id: int):
+    klass = _class(class_id)
+    form = SessionForm(data={"place": klass.place, "starts_time": klass.starts_time,
+                             "ends_time": klass.ends_time} if request.method == "GET" else None)
+    if submit(form, lambda: timetable.add_session(klass, form.day.data, form.starts_time.data,
+                                                  form.ends_time.data, form.place.data,
+                                                  current_user), _("Session added.")):
+        return see_other("education.show_class", class_id=klass.id, _anchor="sessions")
+    return render_template("education/session_form.html", form=form, klass=klass,
+                           session=None), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/education/sessions/<int:session_id>/move", methods=["GET", "POST"])
+@requires("education.manage")
+def move_session(session_id: int):
+    session = _session(session_id)
+    if request.method == "GET":
+        from app.filters import to_local
+        start = to_local(session.starts_at)
+        form = SessionForm(data={"day": start.date(), "starts_time": start.time(),
+                                 "ends_time": to_local(session.ends_at).time(),
+                                 "place": session.place})
+    else:
+        form = SessionForm()
+    if submit(form, lambda: timetable.move_session(session, form.day.data, form.starts_time.data,
+                                                   form.ends_time.data, form.place.data,
+                                                   current_user),
+              _("Session moved. Its members see the change on their home page.")):
+        return see_other("education.show_class", class_id=session.klass_id, _anchor="sessions")
+    return render_template("education/session_form.html", form=form, klass=session.klass,
+                           session=session), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/education/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@requires("education.manage")
+def cancel_session(session_id: int):
+    session = _session(session_id)
+    form = CancelSessionForm()
+    if submit(form, lambda: timetable.cancel_session(session, form.reason.data, current_user),
+              _("Session cancelled. Its members see it on their home page.")):
+        return see_other("education.show_class", class_id=session.klass_id, _anchor="sessions")
+    return render_template("education/session_cancel.html", form=form, session=session,
+                           klass=session.klass), (422 if request.method == "POST" else 200)
+
+
+def trainer_register_path() -> str:
+    """For scripts/bench: the demo trainer's register of their latest session."""
+    from app.auth.models import User
+    user = User.get(User.username == "fatuma")
+    session = (attendance.sessions_for_trainer(user, dt.datetime(2000, 1, 1),
+                                               dt.datetime.now() + dt.timedelta(hours=6))
+               .order_by(ClassSession.starts_at.desc()).first())
+    return f"/education/sessions/{session.id}/register"

@@ -1,0 +1,187 @@
+"""A member's education record (coordinators): courses with progress,
+formal education with results and fees, applications, placements and
+referrals, each with its form."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+
+from app.access import requires
+from app.education import bp, employment, formal, members_side, opportunities
+from app.education.forms_support import (
+    EndPlacementForm, FeeForm, FormalForm, LevelForm, PlacementForm, ReferralForm,
+    ReferralOutcomeForm, ResultForm)
+from app.education.support_models import FormalEnrolment, Placement, Referral
+from app.education.views import found
+from app.forms import submit
+from app.htmx import see_other
+from app.i18n import gettext as _
+from app.members.services import visible_member
+
+
+def _member(member_id: int):
+    member = found(visible_member(current_user, member_id))
+    return found(None) if member.anonymised_at else member
+
+
+def _course_choices():
+    from app.education import courses
+    from app.i18n import lang_code
+    return [(0, _("None"))] + [(c.id, c.title(lang_code())) for c in courses.courses()]
+
+
+def _page(member, status: int = 200, **forms):
+    formal_rows = formal.formal_of(member)
+    results, fees = formal.results_and_fees(f.id for f in formal_rows)
+    placements = employment.placements_of(member)
+    profile = formal.profile_of(member)
+    placement_form = forms.get("placement_form") or PlacementForm(formdata=None)
+    placement_form.course.choices = _course_choices()
+    context = dict(
+        member=member, learning=members_side.learning_rows(member),
+        profile=profile, formal_rows=formal_rows, results=results, fees=fees,
+        applications=list(opportunities.applications_of_member(member)),
+        placements=placements, follow_ups=employment.follow_ups_of(p.id for p in placements),
+        referrals=employment.referrals_of(member),
+        level_form=forms.get("level_form") or LevelForm(
+            formdata=None, highest_level=profile.highest_level if profile else "none"),
+        formal_form=forms.get("formal_form") or FormalForm(formdata=None),
+        result_forms={f.id: forms["result_form"] if forms.get("failed_formal") == f.id
+                      and "result_form" in forms else ResultForm(formdata=None, prefix=f"result{f.id}")
+                      for f in formal_rows},
+        fee_forms={f.id: forms["fee_form"] if forms.get("failed_formal") == f.id
+                   and "fee_form" in forms else FeeForm(formdata=None, prefix=f"fee{f.id}")
+                   for f in formal_rows},
+        failed_formal=forms.get("failed_formal"),
+        end_forms={p.id: EndPlacementForm(formdata=None, prefix=f"end{p.id}") for p in placements},
+        placement_form=placement_form,
+        referral_form=forms.get("referral_form") or ReferralForm(formdata=None),
+        )
+    return render_template("education/member.html", **context), status
+
+
+@bp.route("/education/members/<int:member_id>")
+@requires("education.manage")
+def member_record(member_id: int):
+    return _page(_member(member_id))
+
+
+@bp.route("/education/members/<int:member_id>/level", methods=["POST"])
+@requires("education.manage")
+def set_level(member_id: int):
+    member = _member(member_id)
+    form = LevelForm()
+    if submit(form, lambda: formal.set_highest_level(member, form.highest_level.data,
+                                                     current_user), _("Changes saved.")):
+        return see_other("education.member_record", member_id=member.id, _anchor="formal")
+    return _page(member, 422, level_form=form)
+
+
+@bp.route("/education/members/<int:member_id>/formal", methods=["POST"])
+@requires("education.manage")
+def add_formal(member_id: int):
+    member = _member(member_id)
+    form = FormalForm()
+    if submit(form, lambda: formal.save_formal(
+            member, None, form.institution.data, form.programme.data, form.level.data,
+            form.year_of_study.data, form.started_on.data, form.expected_completion.data,
+            form.status.data, current_user), _("Saved.")):
+        return see_other("education.member_record", member_id=member.id, _anchor="formal")
+    return _page(member, 422, formal_form=form)
+
+
+def _formal(formal_id: int) -> FormalEnrolment:
+    row = found(FormalEnrolment.get_or_none(FormalEnrolment.id == formal_id))
+    _member(row.member_id)
+    return row
+
+
+@bp.route("/education/formal/<int:formal_id>/edit", methods=["GET", "POST"])
+@requires("education.manage")
+def edit_formal(formal_id: int):
+    row = _formal(formal_id)
+    form = FormalForm(obj=row if request.method == "GET" else None)
+    if submit(form, lambda: formal.save_formal(
+            row.member, row, form.institution.data, form.programme.data, form.level.data,
+            form.year_of_study.data, form.started_on.data, form.expected_completion.data,
+            form.status.data, current_user), _("Changes saved.")):
+        return see_other("education.member_record", member_id=row.member_id, _anchor="formal")
+    return render_template("education/formal_form.html", form=form, row=row), \
+        (422 if request.method == "POST" else 200)
+
+
+@bp.route("/education/formal/<int:formal_id>/results", methods=["POST"])
+@requires("education.manage")
+def add_result(formal_id: int):
+    row = _formal(formal_id)
+    form = ResultForm(prefix=f"result{row.id}")
+    if submit(form, lambda: formal.add_result(row, form.term.data, form.result_text.data,
+                                              form.grade_scale.data, form.grade.data,
+                                              current_user), _("Saved.")):
+        return see_other("education.member_record", member_id=row.member_id,
+                         _anchor=f"formal-{row.id}")
+    return _page(row.member, 422, result_form=form, failed_formal=row.id)
+
+
+@bp.route("/education/formal/<int:formal_id>/fees", methods=["POST"])
+@requires("education.manage")
+def add_fee(formal_id: int):
+    row = _formal(formal_id)
+    form = FeeForm(prefix=f"fee{row.id}")
+    if submit(form, lambda: formal.add_fee(row, form.term.data, form.fee.data, form.support.data,
+                                           form.paid_on.data, form.note.data, current_user),
+              _("Saved.")):
+        return see_other("education.member_record", member_id=row.member_id,
+                         _anchor=f"formal-{row.id}")
+    return _page(row.member, 422, fee_form=form, failed_formal=row.id)
+
+
+@bp.route("/education/members/<int:member_id>/placements", methods=["POST"])
+@requires("education.manage")
+def add_placement(member_id: int):
+    member = _member(member_id)
+    form = PlacementForm()
+    form.course.choices = _course_choices()
+    if submit(form, lambda: employment.record_placement(member, employment.PlacementInput(
+            kind=form.kind.data, employer=form.employer.data, role=form.role.data,
+            start_date=form.start_date.data, income_band=form.income_band.data,
+            course_id=form.course.data or None), current_user),
+              _("Placement saved. Follow-ups at 3, 6 and 12 months are planned.")):
+        return see_other("education.member_record", member_id=member.id, _anchor="work")
+    return _page(member, 422, placement_form=form)
+
+
+@bp.route("/education/placements/<int:placement_id>/end", methods=["POST"])
+@requires("education.manage")
+def end_placement(placement_id: int):
+    placement = found(Placement.get_or_none(Placement.id == placement_id))
+    member = _member(placement.member_id)
+    form = EndPlacementForm(prefix=f"end{placement.id}")
+    if submit(form, lambda: employment.end_placement(placement, form.ended_on.data, current_user),
+              _("Saved.")):
+        return see_other("education.member_record", member_id=member.id, _anchor="work")
+    return _page(member, 422)
+
+
+@bp.route("/education/members/<int:member_id>/referrals", methods=["POST"])
+@requires("education.manage")
+def add_referral(member_id: int):
+    member = _member(member_id)
+    form = ReferralForm()
+    if submit(form, lambda: employment.record_referral(member, form.kind.data, form.to_name.data,
+                                                       form.referred_on.data, form.purpose.data,
+                                                       current_user), _("Referral saved.")):
+        return see_other("education.member_record", member_id=member.id, _anchor="referrals")
+    return _page(member, 422, referral_form=form)
+
+
+@bp.route("/education/referrals/<int:referral_id>/outcome", methods=["POST"])
+@requires("education.manage")
+def referral_outcome(referral_id: int):
+    referral = found(Referral.get_or_none(Referral.id == referral_id))
+    member = _member(referral.member_id)
+    form = ReferralOutcomeForm()
+    if submit(form, lambda: employment.set_referral_outcome(referral, form.outcome.data,
+                                                            current_user), _("Saved.")):
+        return see_other("education.member_record", member_id=member.id, _anchor="referrals")
+    return _page(member, 422)

@@ -1,0 +1,117 @@
+"""Education as people use it:
+1. a trainer on a 360 px phone takes today's register in a few taps
+   ("everyone present", then one absence), and a tap made while the Wi-Fi
+   drops shows as not saved until "Try again";
+2. a coordinator confirms the completion;
+3. the member downloads her certificate, in Kiswahili, from her home page;
+4. /verify/<code> shows the course, the month and initials, nothing else."""
+import datetime as dt
+import subprocess
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, _page, sign_in
+from tests.education_factories import make_class, make_course, make_member
+from tests.factories import PASSWORD, make_user
+
+
+def _setup(live_server):
+    from app.education import enrolment
+    from app.rules import today
+    with live_server.db():
+        trainer = make_user("trainer", username="fatuma")
+        make_user("coordinator", username="baraka")
+        course = make_course(title="Tailoring basics", title_sw="Ushonaji wa msingi",
+                             min_attendance_pct=75, units=())
+        klass = make_class(course=course, trainer=trainer, first=today(), weeks=2,
+                           weekdays=range(7), place="Training room")
+        login = make_user("member", username="zawadi", language="sw")
+        zawadi = make_member(user=login, preferred_name="Zawadi", language="sw",
+                             legal_name="Zawadi Wairimu Kamau")
+        for person in [zawadi] + [make_member(preferred_name=n)
+                                  for n in ("Amani", "Baraka", "Chiku", "Dalia")]:
+            enrolment.enrol(klass, person)
+    return klass
+
+
+def test_register_completion_certificate_and_verification(live_server, phone, desktop, shot,
+                                                          browser, outside_requests):
+    klass = _setup(live_server)
+
+    # 1. The trainer, on her phone: today's session, everyone present, one absent.
+    sign_in(phone, live_server.url, "fatuma", PASSWORD)
+    phone.get_by_role("link", name="Education").click()
+    taps = 1
+    phone.locator("a.big-button").first.click()
+    taps += 1
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Register")
+    expect(phone.locator("#register-count")).to_contain_text("0 of 5 marked")
+    shot(phone, "education-register-empty")
+    phone.get_by_role("button", name="Everyone present").click()
+    taps += 1
+    expect(phone.locator("#register-count")).to_contain_text("5 of 5 marked")
+    dalia = phone.locator(".register-row", has_text="Dalia")
+    dalia.get_by_role("button", name="Absent").click()
+    taps += 1
+    expect(dalia).to_have_attribute("data-state", "saved")
+    expect(dalia.get_by_role("button", name="Absent")).to_have_attribute("aria-pressed", "true")
+    assert taps < 10
+    assert "Kamau" not in phone.locator("#register").inner_text()      # no legal names
+
+    # ... the Wi-Fi drops during a tap: the row says so, and "Try again" saves it.
+    phone.route("**/register/*", lambda route: route.abort("internetdisconnected"))
+    chiku = phone.locator(".register-row", has_text="Chiku")
+    chiku.get_by_role("button", name="Late").click()
+    expect(chiku).to_have_attribute("data-state", "failed")
+    expect(chiku.locator(".state-failed")).to_be_visible()
+    expect(chiku.get_by_role("button", name="Late")).to_have_attribute("data-pending", "true")
+    expect(chiku.get_by_role("button", name="Present")).to_have_attribute("aria-pressed", "true")
+    shot(phone, "education-register-not-saved")
+    phone.unroute("**/register/*")
+    chiku.get_by_role("button", name="Try again").click()
+    expect(chiku).to_have_attribute("data-state", "saved")
+    expect(chiku.get_by_role("button", name="Late")).to_have_attribute("aria-pressed", "true")
+    shot(phone, "education-register-saved")
+    with live_server.db():
+        from app.education.models import Attendance
+        marks = sorted(a.status for a in Attendance.select())
+    assert marks == ["absent", "late", "present", "present", "present"]
+
+    # 2. The coordinator confirms Zawadi's completion.
+    sign_in(desktop, live_server.url, "baraka", PASSWORD)
+    desktop.goto(f"{live_server.url}/education/classes/{klass.id}")
+    desktop.locator("#roster a", has_text="Zawadi").click()
+    expect(desktop.locator("#rules")).to_contain_text("100%")
+    desktop.get_by_role("button", name="Confirm completion and issue the certificate").click()
+    expect(desktop.locator(".flash-success")).to_contain_text("Completion confirmed")
+    shot(desktop, "education-completion-confirmed")
+
+    # 3. Zawadi downloads her certificate, in Kiswahili, from her home page.
+    member_context, member = _page(browser, PHONE, live_server, outside_requests)
+    sign_in(member, live_server.url, "zawadi", PASSWORD)
+    expect(member.locator("#my-learning")).to_contain_text("Cheti: Ushonaji wa msingi")
+    shot(member, "education-member-home")
+    with member.expect_download() as download:
+        member.locator("#my-learning a", has_text="Ushonaji wa msingi").click()
+    pdf = open(download.value.path(), "rb").read()
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Cheti cha kukamilisha" in text and "Zawadi Wairimu Kamau" in text
+    assert "Ushonaji wa msingi" in text and "traffick" not in text.lower()
+    code = next(line.split(":")[-1].strip() for line in text.splitlines()
+                if "Msimbo wa uthibitisho" in line)
+    member_context.close()
+
+    # 4. An employer checks the code: course, month and initials only.
+    verify_context, verifier = _page(browser, PHONE, live_server, outside_requests)
+    verifier.goto(f"{live_server.url}/verify")
+    verifier.get_by_label("Code on the certificate").fill(code.lower())
+    verifier.get_by_role("button", name="Check").click()
+    result = verifier.locator(".verify-result")
+    expect(result).to_contain_text("This certificate is valid.")
+    expect(result).to_contain_text("Ushonaji wa msingi")
+    expect(result).to_contain_text("Z.W.K.")
+    shown = result.inner_text()
+    assert "Zawadi" not in shown and "AZ-" not in shown and "Kamau" not in shown
+    shot(verifier, "education-verify")
+    verify_context.close()

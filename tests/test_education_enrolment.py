@@ -1,0 +1,105 @@
+"""Enrolment with places and an automatically promoting waiting list."""
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from app.db import db
+from app.education import enrolment, timetable
+from app.education.models import Enrolment
+from app.rules import RuleError
+from tests.education_factories import make_class, make_member, next_weekday
+
+
+def _statuses(klass):
+    return [e.status for e in Enrolment.select().where(Enrolment.klass == klass)
+            .order_by(Enrolment.id)]
+
+
+def test_places_then_the_waiting_list_then_promotion_first_come(conn):
+    klass = make_class(first=next_weekday(0), capacity=2)
+    people = [make_member(preferred_name=f"P{i}") for i in range(4)]
+    rows = [enrolment.enrol(klass, p) for p in people]
+    assert _statuses(klass) == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
+    assert enrolment.waiting_position(rows[3]) == 2
+    promoted = enrolment.withdraw(rows[0])
+    assert [p.id for p in promoted] == [rows[2].id]
+    assert _statuses(klass) == ["withdrawn", "enrolled", "enrolled", "waitlisted"]
+    assert Enrolment.get_by_id(rows[2].id).promoted_at is not None
+    assert enrolment.waiting_position(Enrolment.get_by_id(rows[3].id)) == 1
+
+
+def test_leaving_the_waiting_list_promotes_nobody(conn):
+    klass = make_class(first=next_weekday(0), capacity=1)
+    first, second, third = (enrolment.enrol(klass, make_member()) for _ in range(3))
+    assert enrolment.withdraw(second) == []
+    assert _statuses(klass) == ["enrolled", "withdrawn", "waitlisted"]
+
+
+def test_more_places_move_people_up(conn):
+    klass = make_class(first=next_weekday(0), capacity=1)
+    for _ in range(3):
+        enrolment.enrol(klass, make_member())
+    timetable.update_class(klass, "", klass.place, 3, timetable.trainer_ids_of(klass.id), True)
+    assert _statuses(klass) == ["enrolled", "enrolled", "enrolled"]
+
+
+def test_only_active_members_enrol(conn):
+    klass = make_class(first=next_weekday(0))
+    for status in ("referred", "inducting", "alumni", "exited"):
+        with pytest.raises(RuleError) as refused:
+            enrolment.enrol(klass, make_member(status=status))
+        assert refused.value.field == "member"
+    assert Enrolment.select().count() == 0
+
+
+def test_no_second_enrolment_but_rejoining_after_leaving(conn):
+    klass = make_class(first=next_weekday(0))
+    member = make_member()
+    row = enrolment.enrol(klass, member)
+    with pytest.raises(RuleError):
+        enrolment.enrol(klass, member)
+    enrolment.withdraw(row)
+    again = enrolment.enrol(klass, member, by_member=True)
+    assert again.id == row.id and again.status == "enrolled" and again.by_member
+
+
+def test_a_class_closed_to_requests_refuses_members_asking(conn):
+    klass = make_class(first=next_weekday(0), open_to_requests=False)
+    with pytest.raises(RuleError):
+        enrolment.enrol(klass, make_member(), by_member=True)
+    assert enrolment.enrol(klass, make_member()).status == "enrolled"
+
+
+def test_an_ended_class_takes_nobody(conn):
+    klass = make_class(first=dt.date(2025, 1, 6), weeks=2)
+    with pytest.raises(RuleError):
+        enrolment.enrol(klass, make_member())
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(capacity=st.integers(1, 4),
+       actions=st.lists(st.tuples(st.sampled_from(["join", "leave"]), st.integers(0, 7)),
+                        max_size=25))
+def test_places_never_exceed_capacity_and_nobody_waits_while_a_place_is_free(
+        app, capacity, actions):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        with db.atomic() as transaction:
+            klass = make_class(first=next_weekday(0), capacity=capacity)
+            people = [make_member() for _ in range(8)]
+            for action, who in actions:
+                row = Enrolment.get_or_none((Enrolment.klass == klass)
+                                            & (Enrolment.member == people[who]))
+                try:
+                    if action == "join":
+                        enrolment.enrol(klass, people[who])
+                    elif row is not None:
+                        enrolment.withdraw(row)
+                except RuleError:
+                    pass
+                statuses = _statuses(klass)
+                placed, waiting = statuses.count("enrolled"), statuses.count("waitlisted")
+                assert placed <= capacity
+                assert waiting == 0 or placed == capacity
+            transaction.rollback()

@@ -1,0 +1,280 @@
+"""Education pages through the test client: the register taps (htmx and
+plain), refusals with 422 naming the field, /me, verification."""
+import datetime as dt
+
+from bs4 import BeautifulSoup
+
+from app.db import db
+from app.education import enrolment, progress, timetable
+from app.education.models import Attendance, Certificate, ClassSession, Enrolment, TrainingClass
+from app.filters import to_local
+from app.rules import today
+from tests.education_factories import make_class, make_course, make_member, next_weekday
+from tests.factories import PASSWORD, app_db, make_user
+
+HX = {"HX-Request": "true"}
+
+
+def page(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def _todays_register(app, trainer, people=("Amani", "Baraka")):
+    with app_db(app):
+        klass = make_class(trainer=trainer, first=today() - dt.timedelta(days=3), weeks=1,
+                           weekdays=range(7))
+        rows = [enrolment.enrol(klass, make_member(preferred_name=n)) for n in people]
+        session = next(s for s in timetable.sessions_of(klass.id)
+                       if to_local(s.starts_at).date() == today())
+    return klass, session, rows
+
+
+def test_a_tap_saves_and_returns_the_row_in_its_saved_state(app, client, login_as):
+    trainer = login_as("trainer")
+    _klass, session, rows = _todays_register(app, trainer)
+    url = f"/education/sessions/{session.id}/register/{rows[0].id}"
+    response = client.post(url, data={"status": "late"}, headers=HX)
+    assert response.status_code == 200
+    row = page(response).select_one(f"#row-{rows[0].id}")
+    assert row["data-state"] == "saved"
+    assert row.select_one('button[value="late"]')["aria-pressed"] == "true"
+    assert page(response).select_one("#register-count")["hx-swap-oob"] == "true"
+    with app_db(app):
+        assert Attendance.get().status == "late"
+    plain = client.post(url, data={"status": "present"})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith(f"#row-{rows[0].id}")
+
+
+def test_everyone_present_then_one_exception(app, client, login_as):
+    trainer = login_as("trainer")
+    _klass, session, rows = _todays_register(app, trainer, ("Amani", "Baraka", "Chiku"))
+    response = client.post(f"/education/sessions/{session.id}/register/everyone-present",
+                           headers=HX)
+    assert response.status_code == 200
+    assert "3 of 3 marked" in page(response).select_one("#register-count").get_text()
+    client.post(f"/education/sessions/{session.id}/register/{rows[1].id}",
+                data={"status": "absent"}, headers=HX)
+    with app_db(app):
+        marks = {a.enrolment_id: a.status for a in Attendance.select()}
+    assert marks == {rows[0].id: "present", rows[1].id: "absent", rows[2].id: "present"}
+
+
+def test_a_refused_tap_is_a_422_row_with_its_message(app, client, login_as):
+    trainer = login_as("trainer")
+    _klass, session, rows = _todays_register(app, trainer)
+    response = client.post(f"/education/sessions/{session.id}/register/{rows[0].id}",
+                           data={"status": "asleep"}, headers=HX)
+    assert response.status_code == 422
+    assert page(response).select_one(".row-state .field-error")
+    with app_db(app):
+        assert Attendance.select().count() == 0
+
+
+def test_the_register_shows_preferred_names_and_codes_only(app, client, login_as):
+    trainer = login_as("trainer")
+    _klass, session, rows = _todays_register(app, trainer)
+    text = page(client.get(f"/education/sessions/{session.id}/register")).get_text()
+    assert "Amani" in text and "Otieno" not in text      # legal name: Neema Akinyi Otieno
+
+
+def test_another_trainers_register_is_not_found(app, client, login_as):
+    with app_db(app):
+        owner = make_user("trainer")
+    _klass, session, rows = _todays_register(app, owner)
+    login_as("trainer")
+    assert client.get(f"/education/sessions/{session.id}/register").status_code == 404
+    response = client.post(f"/education/sessions/{session.id}/register/{rows[0].id}",
+                           data={"status": "present"}, headers=HX)
+    assert response.status_code == 404
+    with app_db(app):
+        assert Attendance.select().count() == 0
+
+
+def test_a_locked_register_offers_a_correction_with_a_reason(app, client, login_as):
+    trainer = login_as("trainer")
+    with app_db(app):
+        klass = make_class(trainer=trainer, first=today() - dt.timedelta(days=20), weeks=1,
+                           weekdays=(today().weekday(),))
+        row = Enrolment.create(klass=klass, member=make_member(), status="enrolled")
+        session = timetable.sessions_of(klass.id)[0]
+    register = page(client.get(f"/education/sessions/{session.id}/register"))
+    assert not register.select("form.marks")
+    link = register.select_one(f"#row-{row.id} a")["href"]
+    assert client.post(link, data={"status": "present", "reason": ""}).status_code == 422
+    response = client.post(link, data={"status": "present", "reason": "From the paper list"})
+    assert response.status_code == 303
+    with app_db(app):
+        assert Attendance.get().status == "present"
+
+
+def _class_form(course_id, trainer_id, **changes):
+    data = {"course": course_id, "trainers": [trainer_id], "place": "Room A",
+            "start_date": "2027-02-01", "end_date": "2027-03-28", "weekdays": ["1", "3"],
+            "starts_time": "10:00", "ends_time": "12:00", "capacity": "12", "language": "sw",
+            "open_to_requests": "y"}
+    data.update(changes)
+    return data
+
+
+def test_planning_a_class_and_its_refusals_name_the_field(app, client, login_as):
+    login_as("coordinator")
+    with app_db(app):
+        trainer = make_user("trainer", username="fatuma")
+        course = make_course()
+    cases = [({"end_date": "2027-01-01"}, "end_date", "before the start"),
+             ({"weekdays": ["4"], "start_date": "2026-12-21", "end_date": "2026-12-24"},
+              "weekdays", "no sessions"),
+             ({"start_date": "1999-02-01"}, "start_date", "between"),
+             ({"ends_time": "09:00"}, "ends_time", "before the start"),
+             ({"capacity": "0"}, "capacity", "")]
+    for change, field, words in cases:
+        response = client.post("/education/classes/new",
+                               data=_class_form(course.id, trainer.id, **change))
+        assert response.status_code == 422, change
+        error = page(response).select_one(f"#{field}-error")
+        assert error is not None and words in error.get_text(), (change, error)
+    response = client.post("/education/classes/new", data=_class_form(course.id, trainer.id))
+    assert response.status_code == 303
+    clash = client.post("/education/classes/new",
+                        data=_class_form(course.id, trainer.id, place="Room B"))
+    assert clash.status_code == 422
+    assert "Fatuma already teaches Tailoring basics on" in page(clash).select_one(
+        "#weekdays-error").get_text()
+    with app_db(app):
+        assert TrainingClass.select().count() == 1
+        assert ClassSession.select().count() == 16
+
+
+def test_places_below_the_people_enrolled_is_a_422_on_capacity(app, client, login_as):
+    login_as("coordinator")
+    with app_db(app):
+        klass = make_class(first=next_weekday(0), capacity=3)
+        for _ in range(3):
+            enrolment.enrol(klass, make_member())
+        trainers = timetable.trainer_ids_of(klass.id)
+    response = client.post(f"/education/classes/{klass.id}/edit", data={
+        "label": "", "trainers": trainers, "place": "Room A", "capacity": "2"})
+    assert response.status_code == 422
+    assert "fewer than the people" in page(response).select_one("#capacity-error").get_text()
+
+
+def test_enrolling_someone_not_active_is_a_422_on_the_code(app, client, login_as):
+    login_as("coordinator")
+    with app_db(app):
+        klass = make_class(first=next_weekday(0))
+        waiting = make_member(status="inducting")
+    response = client.post(f"/education/classes/{klass.id}/enrol",
+                           data={"member_code": waiting.code})
+    assert response.status_code == 422
+    assert "Only active members" in page(response).select_one("#member_code-error").get_text()
+    response = client.post(f"/education/classes/{klass.id}/enrol", data={"member_code": "ZZ-1"})
+    assert response.status_code == 422
+    with app_db(app):
+        assert Enrolment.select().count() == 0
+
+
+def test_a_grade_outside_its_scale_is_a_422_on_the_grade(app, client, login_as):
+    login_as("coordinator")
+    with app_db(app):
+        member = make_member()
+        from app.education import formal
+        row = formal.save_formal(member, None, "Mathare Secondary", "Form 3", "secondary", 3,
+                                 None, None)
+    url = f"/education/formal/{row.id}/results"
+    prefix = f"result{row.id}-"
+    for scale, grade in (("kcse", "F"), ("percent", "120"), ("gpa", "4.5")):
+        response = client.post(url, data={prefix + "term": "Term 1", prefix + "grade_scale": scale,
+                                          prefix + "grade": grade})
+        assert response.status_code == 422, (scale, grade)
+        assert page(response).select_one(f"#{prefix}grade-error")
+    ok = client.post(url, data={prefix + "term": "Term 1", prefix + "grade_scale": "kcse",
+                                prefix + "grade": "b+"})
+    assert ok.status_code == 303
+
+
+def _member_login(app, client, **fields):
+    with app_db(app):
+        user = make_user("member")
+        member = make_member(user=user, **fields)
+    assert client.post("/login", data={"username": user.username,
+                                       "password": PASSWORD}).status_code == 303
+    return member
+
+
+def test_a_member_asks_to_join_and_sees_the_class(app, client):
+    member = _member_login(app, client)
+    with app_db(app):
+        klass = make_class(first=next_weekday(0), capacity=1)
+        enrolment.enrol(klass, make_member())            # the class is full
+    learning = page(client.get("/me/learning"))
+    join = learning.select_one(f'form[action="/me/learning/classes/{klass.id}/join"]')
+    response = client.post(join["action"])
+    assert response.status_code == 303
+    with app_db(app):
+        row = Enrolment.get(Enrolment.member == member.id)
+    assert row.status == "waitlisted" and row.by_member
+    text = page(client.get("/me/learning")).get_text()
+    assert "number 1 on the waiting list" in text
+
+
+def test_a_member_sees_a_moved_session_on_me(app, client):
+    member = _member_login(app, client)
+    with app_db(app):
+        klass = make_class(first=next_weekday(0))
+        enrolment.enrol(klass, member)
+        session = timetable.sessions_of(klass.id)[1]
+        day = to_local(session.starts_at).date() + dt.timedelta(days=1)
+        timetable.move_session(session, day, dt.time(14), dt.time(16), "Hall")
+    home = page(client.get("/me"))
+    changes = home.select_one("#my-classes .notice-box").get_text()
+    assert "moves to" in changes and "Hall" in changes
+
+
+def test_verification_shows_only_what_is_allowed(app, client):
+    with app_db(app):
+        trainer = make_user("trainer")
+        klass = make_class(course=make_course(min_attendance_pct=0, units=()), trainer=trainer,
+                           first=today() - dt.timedelta(days=1))
+        row = enrolment.enrol(klass, make_member(language="en", legal_name="Amina Wanjiru",
+                                                 preferred_name="Mina"))
+        certificate = progress.confirm_completion(progress.load(row.id), trainer)
+        code = certificate.code
+    response = client.get(f"/verify/{code[:4]}-{code[4:]}".lower())
+    assert response.status_code == 200
+    text = page(response).select_one(".verify-result").get_text(" ")
+    assert "Tailoring basics" in text and "A.W." in text
+    assert "Amina" not in text and "Mina" not in text and "AZ-" not in text
+    assert client.get("/verify/ZZZZ-ZZZZ").status_code == 404
+    with app_db(app):
+        from app.education import certificates
+        certificates.revoke(Certificate.get(), "Wrong person", trainer)
+    revoked = client.get(f"/verify/{code}")
+    assert revoked.status_code == 404 and "Tailoring" not in revoked.get_data(as_text=True)
+
+
+def test_verification_is_rate_limited(app, client):
+    from app.education.certificates import VERIFY_LIMIT
+    for _ in range(VERIFY_LIMIT):
+        client.get("/verify/AAAA-AAAA")
+    assert client.get("/verify/AAAA-AAAA").status_code == 429
+
+
+def test_taking_someone_off_moves_the_first_waiting_up(app, client, login_as):
+    login_as("coordinator")
+    with app_db(app):
+        klass = make_class(first=next_weekday(0), capacity=1)
+        other = make_class(first=next_weekday(0), capacity=1, place="Hall", starts=dt.time(14),
+                           ends=dt.time(16))
+        first = enrolment.enrol(klass, make_member())
+        waiting = enrolment.enrol(klass, make_member())
+        elsewhere = enrolment.enrol(other, make_member())
+    form = page(client.get(f"/education/classes/{klass.id}")).select_one("form#withdraw")
+    assert form is not None
+    refused = client.post(form["action"], data={"enrolment": elsewhere.id})
+    assert refused.status_code == 422
+    response = client.post(form["action"], data={"enrolment": first.id})
+    assert response.status_code == 303
+    with app_db(app):
+        assert Enrolment.get_by_id(first.id).status == "withdrawn"
+        assert Enrolment.get_by_id(waiting.id).status == "enrolled"
+        assert Enrolment.get_by_id(elsewhere.id).status == "enrolled"
