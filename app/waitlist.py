@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from app.db import Prepared, utcnow
+from app.clock import utcnow
+from app.db import Prepared
 from app.i18n import lazy_gettext as _l
 from app.rules import RuleError
 

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 from app.education import courses, timetable
 from app.education.models import ProgrammeArea
 from app.members.models import Member
 from app.rules import today
+from tests import factories
 from tests.factories import make_user
 
-_numbers = itertools.count(7000)
 
-
-def make_member(user=None, preferred_name="Neema", status="active", **fields) -> Member:
-    number = next(_numbers)
-    fields.setdefault("legal_name", "Neema Akinyi Otieno")
-    return Member.create(number=number, code=f"AZ-{number:04d}", preferred_name=preferred_name,
-                         joined_on=dt.date(2025, 1, 1), status=status, user=user, **fields)
+def make_member(status="active", **fields) -> Member:
+    """The one member factory (tests/factories.py), active by default:
+    only active members take classes."""
+    return factories.make_member(status=status, **fields)
 
 
 def make_course(title="Tailoring basics", units=(("Measuring", "Kupima", True),

@@ -93,17 +93,6 @@ CLASS_SCOPED = {e for e, (_m, url) in ROUTES.items()
                                           "{old_session}"))} - MEMBER_ONLY
 
 
-@pytest.fixture
-def sign_in(client):
-    from tests.factories import PASSWORD
-
-    def sign(user):
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 303
-        return user
-    return sign
-
-
 def _world(app):
     """Trainer A's classes with member A in them (with a login), and one of
     everything else."""

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from app.db import db
 from app.education import enrolment, timetable
 from app.education.models import Enrolment
+from app.members.models import Member
 from app.rules import RuleError
 from tests.education_factories import make_class, make_member, next_weekday
 
@@ -45,10 +46,14 @@ def test_more_places_move_people_up(conn):
 
 
 def test_only_active_members_enrol(conn):
+    from app.members import services as members
     klass = make_class(first=next_weekday(0))
-    for status in ("referred", "inducting", "alumni", "exited"):
+    alumna = make_member()
+    members.change_status(alumna, "alumni")
+    for member in (make_member(status="referred"), make_member(status="inducting"),
+                   make_member(status="exited"), Member.get_by_id(alumna.id)):
         with pytest.raises(RuleError) as refused:
-            enrolment.enrol(klass, make_member(status=status))
+            enrolment.enrol(klass, member)
         assert refused.value.field == "member"
     assert Enrolment.select().count() == 0
 

@@ -3,8 +3,6 @@ units, opportunities and applications, follow-ups, the study space (door
 and member bookings), CSV downloads, a certificate made again."""
 import datetime as dt
 
-from bs4 import BeautifulSoup
-
 from app.audit import AuditEvent
 from app.education import certificates, employment, enrolment, progress, study
 from app.education.models import Certificate, Course, CourseUnit, ProgrammeArea
@@ -14,11 +12,7 @@ from tests.education_factories import make_class, make_course, make_member
 from tests.factories import PASSWORD, app_db, make_user
 
 
-def page(response):
-    return BeautifulSoup(response.data, "html.parser")
-
-
-def test_a_course_with_units_and_rules(app, client, login_as):
+def test_a_course_with_units_and_rules(app, client, login_as, html):
     login_as("trainer")
     with app_db(app):
         area = ProgrammeArea.get(ProgrammeArea.key == "entrepreneurship")
@@ -26,7 +20,7 @@ def test_a_course_with_units_and_rules(app, client, login_as):
             "language": "sw", "capacity": "15", "min_attendance_pct": "80",
             "assessment": "score", "pass_mark": "", "active": "y"}
     refused = client.post("/education/courses/new", data=data)
-    assert refused.status_code == 422 and page(refused).select_one("#pass_mark-error")
+    assert refused.status_code == 422 and html(refused).select_one("#pass_mark-error")
     data["pass_mark"] = "60"
     response = client.post("/education/courses/new", data=data)
     assert response.status_code == 303
@@ -42,11 +36,11 @@ def test_a_course_with_units_and_rules(app, client, login_as):
     with app_db(app):
         assert [u.title_en for u in CourseUnit.select().where(CourseUnit.course == course)
                 .order_by(CourseUnit.position)] == ["Stock", "Sales book"]
-    text = page(client.get(course_url)).get_text()
+    text = html(client.get(course_url)).get_text()
     assert "80% of the sessions marked" in text and "pass mark 60" in text
 
 
-def test_an_opportunity_and_an_application_through_its_statuses(app, client, login_as):
+def test_an_opportunity_and_an_application_through_its_statuses(app, client, login_as, html):
     login_as("coordinator")
     with app_db(app):
         member = make_member()
@@ -54,7 +48,7 @@ def test_an_opportunity_and_an_application_through_its_statuses(app, client, log
         "title": "County bursary", "provider": "Nairobi County", "kind": "bursary",
         "amount": "25,000", "deadline": (today() + dt.timedelta(days=5)).isoformat(),
         "documents": ["id_copy", "kcse_certificate"], "active": "y"})
-    assert response.status_code == 422 and "no commas" in page(response).select_one(
+    assert response.status_code == 422 and "no commas" in html(response).select_one(
         "#amount-error").get_text()
     response = client.post("/education/opportunities/new", data={
         "title": "County bursary", "provider": "Nairobi County", "kind": "bursary",
@@ -66,12 +60,12 @@ def test_an_opportunity_and_an_application_through_its_statuses(app, client, log
     assert started.status_code == 303
     application_url = started.headers["Location"]
     jump = client.post(application_url, data={"status": "awarded", "documents": ["id_copy"]})
-    assert jump.status_code == 422 and page(jump).select_one("#status-error")
+    assert jump.status_code == 422 and html(jump).select_one("#status-error")
     for status in ("preparing", "applied"):
         assert client.post(application_url, data={"status": status,
                                                   "documents": ["id_copy"]}).status_code == 303
     no_amount = client.post(application_url, data={"status": "awarded"})
-    assert no_amount.status_code == 422 and page(no_amount).select_one("#awarded-error")
+    assert no_amount.status_code == 422 and html(no_amount).select_one("#awarded-error")
     assert client.post(application_url, data={"status": "awarded", "awarded": "25000",
                                               "documents": ["id_copy", "kcse_certificate"]}
                        ).status_code == 303
@@ -79,17 +73,17 @@ def test_an_opportunity_and_an_application_through_its_statuses(app, client, log
         application = Application.get()
         assert (application.status, application.awarded_cents) == ("awarded", 2500000)
         assert Opportunity.get().amount_cents == 2500000
-    dashboard = page(client.get("/")).get_text()
+    dashboard = html(client.get("/")).get_text()
     assert "County bursary" in dashboard          # deadline within 14 days
 
 
-def test_a_follow_up_answered_from_the_list(app, client, login_as):
+def test_a_follow_up_answered_from_the_list(app, client, login_as, html):
     login_as("coordinator")
     with app_db(app):
         employment.record_placement(make_member(preferred_name="Rehema"), employment.PlacementInput(
             "formal", "Lakeview Hotel", "Cook", today() - dt.timedelta(days=100)))
         due = FollowUp.get(FollowUp.months == 3)
-    listing = page(client.get("/education/follow-ups"))
+    listing = html(client.get("/education/follow-ups"))
     assert "Rehema" in listing.get_text() and listing.select_one(f"#follow-up-{due.id}")
     assert client.post(f"/education/follow-ups/{due.id}", data={}).status_code == 422
     assert client.post(f"/education/follow-ups/{due.id}",
@@ -104,24 +98,24 @@ def _room(app):
                                    {d: (dt.time(0), dt.time(23, 59)) for d in range(7)})
 
 
-def test_a_member_books_and_cancels_a_seat(app, client):
+def test_a_member_books_and_cancels_a_seat(app, client, html):
     room = _room(app)
     with app_db(app):
         user = make_user("member")
         make_member(user=user)
     client.post("/login", data={"username": user.username, "password": PASSWORD})
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
-    slots = page(client.get(f"/me/study?place={room.id}&day={tomorrow}"))
+    slots = html(client.get(f"/me/study?place={room.id}&day={tomorrow}"))
     form = slots.select(".slots form")[3]
     starts_at = form.select_one('input[name="starts_at"]')["value"]
     assert client.post("/me/study/book", data={"resource": room.id,
                                                "starts_at": starts_at}).status_code == 303
     again = client.post("/me/study/book", data={"resource": room.id, "starts_at": starts_at})
-    assert again.status_code == 422 and "Already booked" in page(again).get_text()
+    assert again.status_code == 422 and "Already booked" in html(again).get_text()
     bad = client.post("/me/study/book", data={"resource": "99999999999999999999999",
                                               "starts_at": "tomorrow"})
     assert bad.status_code == 422
-    home = page(client.get("/me")).select_one("#my-study").get_text()
+    home = html(client.get("/me")).select_one("#my-study").get_text()
     assert "Study room" in home or "Chumba cha kusomea" in home
     with app_db(app):
         booking = StudyBooking.get()
@@ -130,7 +124,7 @@ def test_a_member_books_and_cancels_a_seat(app, client):
         assert StudyBooking.get().cancelled_at is not None
 
 
-def test_the_door_checks_in_and_takes_walk_ins(app, client, login_as):
+def test_the_door_checks_in_and_takes_walk_ins(app, client, login_as, html):
     room = _room(app)
     with app_db(app):
         booked = make_member(preferred_name="Neema")
@@ -142,7 +136,7 @@ def test_the_door_checks_in_and_takes_walk_ins(app, client, login_as):
     response = client.post(f"/education/study/{room.id}/door/walk-in",
                            data={"member_code": walker.code})
     assert response.status_code == 303
-    door = page(client.get(f"/education/study/{room.id}/door")).get_text()
+    door = html(client.get(f"/education/study/{room.id}/door")).get_text()
     assert "Zuri" in door and now_slot is not None
     refused = client.post(f"/education/study/{room.id}/door/{booking.id}/check-in")
     assert refused.status_code == 422                       # tomorrow's booking
@@ -170,7 +164,7 @@ def test_csv_downloads_are_audited_and_hold_no_member(app, client, login_as):
         assert AuditEvent.select().where(AuditEvent.action == "education.report_exported").count() == 1
 
 
-def test_a_missing_certificate_pdf_is_made_again_for_the_member(app, client):
+def test_a_missing_certificate_pdf_is_made_again_for_the_member(app, client, html):
     with app_db(app):
         trainer = make_user("trainer")
         user = make_user("member")
@@ -182,7 +176,7 @@ def test_a_missing_certificate_pdf_is_made_again_for_the_member(app, client):
         certificates.pdf_path(certificate).unlink()            # e.g. after a restore
     client.post("/login", data={"username": user.username, "password": PASSWORD})
     url = f"/me/learning/certificates/{certificate.id}.pdf"
-    prepare = page(client.get(url))
+    prepare = html(client.get(url))
     action = prepare.select_one("form")["action"]
     job = client.post(action)
     assert job.status_code == 303 and job.headers["Location"].startswith("/jobs/")

@@ -18,7 +18,6 @@ Capabilities:
 """
 from flask import Blueprint
 
-from app.access import grant
 from app.i18n import lazy_gettext as _l
 
 bp = Blueprint("education", __name__)
@@ -39,14 +38,14 @@ LABELS = {
 }
 
 
-def _grant_capabilities() -> None:
+def _grant_capabilities(reg) -> None:
     for role in ("admin", "coordinator"):
-        grant(role, "education.view", "education.courses", "education.manage",
-              "education.progress", "education.door", "education.reports", label=LABELS)
-    grant("trainer", "education.view", "education.teach", "education.courses",
-          "education.progress", "education.door")
-    grant("mentor", "education.progress")
-    grant("member", "education.learn")
+        reg.grant(role, "education.view", "education.courses", "education.manage",
+                  "education.progress", "education.door", "education.reports", label=LABELS)
+    reg.grant("trainer", "education.view", "education.teach", "education.courses",
+              "education.progress", "education.door")
+    reg.grant("mentor", "education.progress")
+    reg.grant("member", "education.learn")
 
 
 def _holds_real_data() -> bool:
@@ -76,7 +75,7 @@ def register(app) -> None:
     from app.education import support_models, tasks, views  # noqa: F401
     from app.registry import BenchPage, ExportSection, NavItem, Panel
     app.register_blueprint(bp)
-    _grant_capabilities()
+    _grant_capabilities(app.extensions["kituo"])
     from app.education.certificates import display_code
     app.jinja_env.globals.update(education_label=labels.education_label,
                                  weekday_label=labels.weekday_label, certificate_code=lambda c:

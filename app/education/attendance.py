@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from app import audit
 from peewee import JOIN, fn
 
-from app.db import Prepared, db, utcnow
+from app.clock import utcnow
+from app.db import Prepared, db
 from app.education.models import (
     MARKS, Attendance, AttendanceCorrection, ClassSession, ClassTrainer, Enrolment, TrainingClass)
-from app.filters import to_local
+from app.clock import to_local
 from app.i18n import lazy_gettext as _l
 from app.members.models import Member
 from app.rules import RuleError, today

@@ -14,7 +14,8 @@ from pathlib import Path
 from flask import current_app
 
 from app import audit
-from app.db import Prepared, db, utcnow
+from app.clock import utcnow
+from app.db import Prepared, db
 from app.education.models import Certificate, Enrolment, TrainingClass, VerifyThrottle
 from app.i18n import lazy_gettext as _l
 from app.members.models import Member

@@ -173,6 +173,10 @@ def move_unit(unit: CourseUnit, direction: int, actor=None) -> None:
         audit.record("education.unit_moved", "education_course", unit.course_id, actor=actor)
 
 
+def course_by_id(course_id: int | None) -> Course | None:
+    return Course.get_or_none(Course.id == course_id) if course_id else None
+
+
 def courses(area_id: int | None = None, include_retired: bool = False):
     query = (Course.select(Course, ProgrammeArea).join(ProgrammeArea)
              .order_by(ProgrammeArea.position, Course.title_en))

@@ -13,7 +13,8 @@ import datetime as dt
 from peewee import Case
 
 from app.auth.models import User, UserRole
-from app.db import BulkInsert, db, utcnow
+from app.clock import utcnow
+from app.db import BulkInsert, db
 from app.education import certificates, demo_data as D, timetable
 from app.education.employment import add_months
 from app.education.models import (

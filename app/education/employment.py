@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.education.models import Course
 from app.education.support_models import (
     FOLLOW_UP_MONTHS, INCOME_BANDS, PLACEMENT_KINDS, REFERRAL_KINDS, REFERRAL_OUTCOMES, FollowUp,

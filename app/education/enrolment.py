@@ -5,7 +5,8 @@ them, or they ask from their home page."""
 from __future__ import annotations
 
 from app import audit
-from app.db import Prepared, db, utcnow
+from app.clock import utcnow
+from app.db import Prepared, db
 from app.education.models import Enrolment, TrainingClass
 from app.education.timetable import PLACES
 from app.i18n import lazy_gettext as _l

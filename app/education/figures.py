@@ -9,7 +9,7 @@ import io
 
 from peewee import Case, fn
 
-from app.db import utcnow
+from app.clock import utcnow
 from app.education import attendance, employment, opportunities
 from app.education.models import (
     ATTENDED, Attendance, ClassSession, Course, Enrolment, ProgrammeArea, TrainingClass)

@@ -7,7 +7,8 @@ import datetime as dt
 import re
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.education.support_models import (
     FORMAL_STATUSES, GRADE_SCALES, LEVELS, EducationProfile, FeeRecord, FormalEnrolment,
     TermResult)

@@ -2,13 +2,13 @@
 progress, certificates (messages from app.forms: translated)."""
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField, validators
+from wtforms import BooleanField, StringField, TextAreaField, validators
 
 from app.education import labels as L
 from app.education.models import ASSESSMENTS, LANGUAGES, MARKS
 from app.forms import (
-    CheckboxList, Choice, DateInput, IntInput, KituoForm, Radio, TimeInput, length, optional,
-    required)
+    CheckboxList, Choice, DateInput, IdField, IntInput, KituoForm, Radio, TimeInput, length,
+    optional, required)
 from app.i18n import lazy_gettext as _l
 
 
@@ -26,7 +26,7 @@ class AreaForm(KituoForm):
 class CourseForm(KituoForm):
     title_en = StringField(_l("Title in English"), [required(), length(160)])
     title_sw = StringField(_l("Title in Kiswahili"), [required(), length(160)])
-    area = Choice(_l("Programme area"), coerce=int, choices=[])
+    area = IdField(_l("Programme area"), [required()], choices=[])
     description = TextAreaField(_l("Description"), [optional(), length(4000)])
     language = Choice(_l("Language it is taught in"),
                       choices=[(k, L.LANGUAGE_LABELS[k]) for k in LANGUAGES])
@@ -49,7 +49,7 @@ class UnitForm(KituoForm):
 
 
 class ClassForm(KituoForm):
-    course = Choice(_l("Course"), coerce=int, choices=[])
+    course = IdField(_l("Course"), [required()], choices=[])
     label = StringField(_l("Name of the class (optional)"), [optional(), length(80)],
                         description=_l("For example: Saturday group, or the month it starts."))
     trainers = CheckboxList(_l("Trainers"), coerce=int, choices=[])
@@ -93,7 +93,7 @@ class EnrolForm(KituoForm):
 
 
 class WithdrawForm(KituoForm):
-    enrolment = IntInput(_l("Person"), [required()])
+    enrolment = IdField(_l("Person"), [required()])
 
 
 class MarkForm(KituoForm):
@@ -133,8 +133,3 @@ class ReportRangeForm(KituoForm):
 
 class ConfirmForm(KituoForm):
     """A button that only needs its CSRF token (join, everyone present...)."""
-
-
-class ChooseResourceForm(KituoForm):
-    resource = SelectField(_l("Place"), coerce=int, choices=[])
-    day = DateInput(_l("Day"), [required()])

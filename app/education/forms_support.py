@@ -13,8 +13,8 @@ from app.education.support_models import (
     OPPORTUNITY_KINDS, PLACEMENT_KINDS, REFERRAL_KINDS, REFERRAL_OUTCOMES, RESOURCE_KINDS)
 from app.education.forms import number
 from app.forms import (
-    CheckboxList, Choice, DateInput, IntInput, KituoForm, Radio, TimeInput, length, optional,
-    required)
+    CheckboxList, Choice, DateInput, IdField, IntInput, KituoForm, Radio, TimeInput, length,
+    optional, required)
 from app.i18n import lazy_gettext as _l
 
 _AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
@@ -132,7 +132,7 @@ class ResourceForm(KituoForm):
 
 
 class BookForm(KituoForm):
-    resource = HiddenField()
+    resource = IdField()
     starts_at = HiddenField()
 
 
@@ -149,7 +149,7 @@ class PlacementForm(KituoForm):
     role = StringField(_l("Role"), [optional(), length(120)])
     start_date = DateInput(_l("Started"), [required()])
     income_band = Choice(_l("Monthly income"), choices=_choices(L.INCOME_BAND_LABELS, INCOME_BANDS))
-    course = Choice(_l("After the course (optional)"), coerce=int, choices=[])
+    course = IdField(_l("After the course (optional)"), choices=[])
 
 
 class EndPlacementForm(KituoForm):

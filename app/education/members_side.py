@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.db import Prepared, utcnow
+from app.clock import utcnow
+from app.db import Prepared
 from app.education import certificates, study
 from app.education.models import ClassSession, Course, Enrolment, TrainingClass
 from app.education.progress import evaluate_many

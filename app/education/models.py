@@ -12,7 +12,8 @@ from __future__ import annotations
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.clock import utcnow
+from app.db import BaseModel
 from app.members.models import Member
 
 LANGUAGES = ("sw", "en")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from peewee import JOIN, Case, fn
 
 from app import audit
-from app.db import db, utcnow
+from app.clock import utcnow
+from app.db import db
 from app.education.support_models import (
     APPLICATION_STATUSES, DOCUMENTS, OPEN_APPLICATION, OPPORTUNITY_KINDS, Application, Opportunity,
     mask_of)

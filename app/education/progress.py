@@ -9,7 +9,8 @@ from typing import NamedTuple
 from peewee import fn
 
 from app import audit
-from app.db import Prepared, db, utcnow
+from app.clock import utcnow
+from app.db import Prepared, db
 from app.education.models import (
     ATTENDED, Attendance, ClassSession, Course, CourseUnit, Enrolment, TrainingClass, UnitDone)
 from app.i18n import lazy_gettext as _l

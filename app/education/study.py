@@ -12,11 +12,12 @@ import peewee as pw
 from peewee import fn
 
 from app import audit
-from app.db import Prepared, db, utcnow
+from app.clock import utcnow
+from app.db import Prepared, db
 from app.education.support_models import (
     RESOURCE_KINDS, StudyBooking, StudyHours, StudyResource, StudySeat)
 from app.education.timetable import holidays_between, to_utc
-from app.filters import to_local
+from app.clock import to_local
 from app.i18n import lazy_gettext as _l
 from app.members.models import Member
 from app.rules import RuleError, today
@@ -41,6 +42,14 @@ class Slot:
 def resources(include_retired: bool = False):
     query = StudyResource.select().order_by(StudyResource.id)
     return query if include_retired else query.where(StudyResource.active == True)  # noqa: E712
+
+
+def open_resource(resource_id: int | None) -> StudyResource | None:
+    """A place members may book (None for anything else)."""
+    if not resource_id:
+        return None
+    return StudyResource.get_or_none((StudyResource.id == resource_id)
+                                     & (StudyResource.active == True))  # noqa: E712
 
 
 def hours_of(resource_id: int) -> dict[int, StudyHours]:

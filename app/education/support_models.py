@@ -7,7 +7,8 @@ from __future__ import annotations
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.clock import utcnow
+from app.db import BaseModel
 from app.education.models import Course, date_check, in_list
 from app.members.models import Member
 from app.mentorship.models import mask_of, values_of  # noqa: F401  (the one bit-mask helper)

@@ -12,10 +12,12 @@ import peewee as pw
 
 from app import audit
 from app.auth.models import User
-from app.db import Prepared, db, utcnow
+from app.clock import utcnow
+from app.db import Prepared, db
 from app.education.models import (
     HOLDING, ClassSession, ClassTrainer, Course, Enrolment, TrainingClass)
-from app.filters import NAIROBI, local_datetime
+from app import clock
+from app.filters import local_datetime
 from app.i18n import gettext as _, lazy_gettext as _l
 from app.rules import RuleError, today
 from app.waitlist import Waitlist
@@ -28,8 +30,8 @@ PLACES = Waitlist(Enrolment, "klass", holding=HOLDING, waiting="waitlisted", sea
 
 
 def to_utc(day: dt.date, at: dt.time) -> dt.datetime:
-    """A Nairobi wall-clock date and time as stored (naive UTC)."""
-    return dt.datetime.combine(day, at, NAIROBI).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    """A day and a time at the centre, as stored (naive UTC)."""
+    return clock.to_utc(dt.datetime.combine(day, at))
 
 
 def weekdays_of(mask: int) -> list[int]:

@@ -18,10 +18,10 @@ from app.education.views import found
 from app.forms import submit
 from app.htmx import render, see_other
 from app.i18n import gettext as _
-from app.members.services import visible_members
+from app.members.services import member_by_code
 from app.rules import RuleError, today
-from app.db import utcnow
-from app.urls import url_around_id, url_before_id
+from app.clock import utcnow
+from app.urls import int_arg, page_arg, url_around_id, url_before_id
 
 PAGE = 30
 
@@ -59,7 +59,7 @@ def classes():
     else:
         when = "current"
         query = query.where(TrainingClass.end_date >= today()).order_by(TrainingClass.start_date)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     rows = list(query.paginate(page, PAGE + 1))
     return render("education/classes.html", "education/_class_rows.html", when=when,
                   rows=rows[:PAGE], has_next=len(rows) > PAGE, page=page,
@@ -91,21 +91,20 @@ def new_class():
     form.course.choices = _course_choices()
     form.trainers.choices = _trainer_choices()
     if request.method == "GET":
-        course = Course.get_or_none(Course.id == request.args.get("course", 0, type=int))
+        course = course_rules.course_by_id(int_arg("course"))
         if course:
             form.course.data, form.capacity.data = course.id, course.capacity
             form.language.data = course.language
-    created = []
-    outcome = submit(form, lambda: created.append(timetable.create_class(timetable.ClassInput(
+    outcome = submit(form, lambda: (timetable.create_class(timetable.ClassInput(
         course_id=form.course.data, trainer_ids=form.trainers.data or [], place=form.place.data,
         pattern=timetable.Pattern(form.weekdays.data or [], form.starts_time.data,
                                   form.ends_time.data, form.start_date.data, form.end_date.data),
         capacity=form.capacity.data, label=form.label.data, language=form.language.data,
         open_to_requests=form.open_to_requests.data), current_user)), _("Class planned."))
     if outcome:
-        return see_other("education.show_class", class_id=created[0].id)
+        return see_other("education.show_class", class_id=outcome.result.id)
     return render_template("education/class_form.html", form=form), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 def _class_page(klass, status: int = 200, **forms):
@@ -146,12 +145,13 @@ def edit_class(class_id: int):
     form.trainers.choices = _trainer_choices()
     if request.method == "GET":
         form.trainers.data = timetable.trainer_ids_of(klass.id)
-    if submit(form, lambda: timetable.update_class(
+    outcome = submit(form, lambda: timetable.update_class(
             klass, form.label.data, form.place.data, form.capacity.data, form.trainers.data or [],
-            form.open_to_requests.data, current_user), _("Changes saved.")):
+            form.open_to_requests.data, current_user), _("Changes saved."))
+    if outcome:
         return see_other("education.show_class", class_id=klass.id)
     return render_template("education/class_edit.html", form=form, klass=klass), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 @bp.route("/education/classes/<int:class_id>/cancel", methods=["GET", "POST"])
@@ -159,20 +159,19 @@ def edit_class(class_id: int):
 def cancel_class(class_id: int):
     klass = _class(class_id)
     form = ConfirmForm()
-    if submit(form, lambda: timetable.cancel_class(klass, current_user), _("Class cancelled.")):
+    outcome = submit(form, lambda: timetable.cancel_class(klass, current_user), _("Class cancelled."))
+    if outcome:
         return see_other("education.show_class", class_id=klass.id)
     return render_template("education/confirm.html", form=form, klass=klass,
                            title=_("Cancel this class?"),
                            question=_("Its sessions still ahead are cancelled and its members "
                                       "see it on their home page.")), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 def member_for_code(code: str):
     """A member this user may see, by the code typed; RuleError otherwise."""
-    from app.members.models import Member
-    code = (code or "").strip().upper()
-    member = visible_members(current_user).where(Member.code == code).first() if code else None
+    member = member_by_code(code, current_user)
     if member is None:
         raise RuleError(_("No member with this code."), "member_code")
     return member
@@ -196,7 +195,8 @@ def enrol(class_id: int):
         else:
             flash(_("%(code)s is in the class.", code=member.code), "success")
 
-    if submit(form, act):
+    outcome = submit(form, act)
+    if outcome:
         return see_other("education.show_class", class_id=klass.id, _anchor="roster")
     return _class_page(klass, 422, enrol_form=form)
 
@@ -215,7 +215,8 @@ def withdraw(class_id: int):
             raise RuleError(_("Choose from the list."), "enrolment")
         return enrolment.withdraw(row, current_user)
 
-    if submit(form, act, _("Taken off the class.")):
+    outcome = submit(form, act, _("Taken off the class."))
+    if outcome:
         return see_other("education.show_class", class_id=klass.id, _anchor="roster")
     return _class_page(klass, 422, error=" ".join(
         str(e) for e in form.form_errors + form.enrolment.errors))
@@ -233,12 +234,13 @@ def add_session(class_id: int):
     klass = _class(class_id)
     form = SessionForm(data={"place": klass.place, "starts_time": klass.starts_time,
                              "ends_time": klass.ends_time} if request.method == "GET" else None)
-    if submit(form, lambda: timetable.add_session(klass, form.day.data, form.starts_time.data,
+    outcome = submit(form, lambda: timetable.add_session(klass, form.day.data, form.starts_time.data,
                                                   form.ends_time.data, form.place.data,
-                                                  current_user), _("Session added.")):
+                                                  current_user), _("Session added."))
+    if outcome:
         return see_other("education.show_class", class_id=klass.id, _anchor="sessions")
     return render_template("education/session_form.html", form=form, klass=klass,
-                           session=None), (422 if request.method == "POST" else 200)
+                           session=None), outcome.status
 
 
 @bp.route("/education/sessions/<int:session_id>/move", methods=["GET", "POST"])
@@ -246,20 +248,21 @@ def add_session(class_id: int):
 def move_session(session_id: int):
     session = _session(session_id)
     if request.method == "GET":
-        from app.filters import to_local
+        from app.clock import to_local
         start = to_local(session.starts_at)
         form = SessionForm(data={"day": start.date(), "starts_time": start.time(),
                                  "ends_time": to_local(session.ends_at).time(),
                                  "place": session.place})
     else:
         form = SessionForm()
-    if submit(form, lambda: timetable.move_session(session, form.day.data, form.starts_time.data,
+    outcome = submit(form, lambda: timetable.move_session(session, form.day.data, form.starts_time.data,
                                                    form.ends_time.data, form.place.data,
                                                    current_user),
-              _("Session moved. Its members see the change on their home page.")):
+              _("Session moved. Its members see the change on their home page."))
+    if outcome:
         return see_other("education.show_class", class_id=session.klass_id, _anchor="sessions")
     return render_template("education/session_form.html", form=form, klass=session.klass,
-                           session=session), (422 if request.method == "POST" else 200)
+                           session=session), outcome.status
 
 
 @bp.route("/education/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
@@ -267,11 +270,12 @@ def move_session(session_id: int):
 def cancel_session(session_id: int):
     session = _session(session_id)
     form = CancelSessionForm()
-    if submit(form, lambda: timetable.cancel_session(session, form.reason.data, current_user),
-              _("Session cancelled. Its members see it on their home page.")):
+    outcome = submit(form, lambda: timetable.cancel_session(session, form.reason.data, current_user),
+              _("Session cancelled. Its members see it on their home page."))
+    if outcome:
         return see_other("education.show_class", class_id=session.klass_id, _anchor="sessions")
     return render_template("education/session_cancel.html", form=form, session=session,
-                           klass=session.klass), (422 if request.method == "POST" else 200)
+                           klass=session.klass), outcome.status
 
 
 def trainer_register_path() -> str:

@@ -2,24 +2,25 @@
 completion rules and its classes, creating and changing them."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
 from app.education import bp, courses, scope, timetable
 from app.education.forms import AreaForm, ConfirmForm, CourseForm, UnitForm
 from app.education.models import Course, CourseUnit, ProgrammeArea, TrainingClass
+from app.db import get_or_404
 from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
-from app.urls import url_before_id
+from app.urls import int_arg, url_before_id
 
 
 @bp.route("/education/courses")
 @requires("education.view")
 def course_list():
-    area = request.args.get("area", 0, type=int)
+    area = int_arg("area", 0)
     return render_template("education/courses.html", areas=list(courses.areas()),
                            rows=list(courses.courses(area or None, include_retired=bool(
                                request.args.get("retired")))), area=area)
@@ -44,18 +45,17 @@ def _input(form) -> courses.CourseInput:
 def new_course():
     form = CourseForm()
     form.area.choices = _area_choices()
-    created = []
-    if submit(form, lambda: created.append(courses.create_course(_input(form), (),
+    outcome = submit(form, lambda: (courses.create_course(_input(form), (),
                                                                  current_user)),
-              _("Course saved. Add its units next.")):
-        return see_other("education.show_course", course_id=created[0].id)
+              _("Course saved. Add its units next."))
+    if outcome:
+        return see_other("education.show_course", course_id=outcome.result.id)
     return render_template("education/course_form.html", form=form, course=None), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 def _course(course_id: int) -> Course:
-    return found(Course.select(Course, ProgrammeArea).join(ProgrammeArea)
-                 .where(Course.id == course_id).first())
+    return get_or_404(courses.courses(include_retired=True), Course.id == course_id)
 
 
 def _course_page(course, status=200, unit_form=None):
@@ -83,11 +83,12 @@ def edit_course(course_id: int):
     form.area.choices = _area_choices()
     if request.method == "GET":
         form.area.data = course.area_id
-    if submit(form, lambda: courses.update_course(course, _input(form), current_user),
-              _("Changes saved.")):
+    outcome = submit(form, lambda: courses.update_course(course, _input(form), current_user),
+              _("Changes saved."))
+    if outcome:
         return see_other("education.show_course", course_id=course.id)
     return render_template("education/course_form.html", form=form, course=course), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 @bp.route("/education/courses/<int:course_id>/units", methods=["POST"])
@@ -95,15 +96,16 @@ def edit_course(course_id: int):
 def add_unit(course_id: int):
     course = _course(course_id)
     form = UnitForm()
-    if submit(form, lambda: courses.save_unit(course, None, form.title_en.data, form.title_sw.data,
+    outcome = submit(form, lambda: courses.save_unit(course, None, form.title_en.data, form.title_sw.data,
                                               form.required_unit.data, current_user),
-              _("Unit added.")):
+              _("Unit added."))
+    if outcome:
         return see_other("education.show_course", course_id=course.id, _anchor="units")
     return _course_page(course, 422, unit_form=form)
 
 
 def _unit(unit_id: int) -> CourseUnit:
-    return found(CourseUnit.get_or_none(CourseUnit.id == unit_id))
+    return get_or_404(CourseUnit, CourseUnit.id == unit_id)
 
 
 @bp.route("/education/units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -113,12 +115,13 @@ def edit_unit(unit_id: int):
     form = UnitForm(obj=unit if request.method == "GET" else None)
     if request.method == "GET":
         form.required_unit.data = unit.required
-    if submit(form, lambda: courses.save_unit(_course(unit.course_id), unit, form.title_en.data,
+    outcome = submit(form, lambda: courses.save_unit(_course(unit.course_id), unit, form.title_en.data,
                                               form.title_sw.data, form.required_unit.data,
-                                              current_user), _("Changes saved.")):
+                                              current_user), _("Changes saved."))
+    if outcome:
         return see_other("education.show_course", course_id=unit.course_id, _anchor="units")
     return render_template("education/unit_form.html", form=form, unit=unit), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 @bp.route("/education/units/<int:unit_id>/<any(up, down, retire, restore):action>",
@@ -135,7 +138,7 @@ def change_unit(unit_id: int, action: str):
             courses.set_unit_active(unit, action == "restore", current_user)
 
     if not submit(form, act):
-        found(None)
+        abort(404)
     return see_other("education.show_course", course_id=unit.course_id, _anchor="units")
 
 
@@ -143,22 +146,24 @@ def change_unit(unit_id: int, action: str):
 @requires("education.manage")
 def areas():
     form = AreaForm()
-    if submit(form, lambda: courses.save_area(None, form.name_en.data, form.name_sw.data,
-                                              actor=current_user), _("Programme area added.")):
+    outcome = submit(form, lambda: courses.save_area(None, form.name_en.data, form.name_sw.data,
+                                              actor=current_user), _("Programme area added."))
+    if outcome:
         return see_other("education.areas")
     return render_template("education/areas.html", form=form,
                            rows=list(courses.areas(include_retired=True))), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 @bp.route("/education/areas/<int:area_id>/edit", methods=["GET", "POST"])
 @requires("education.manage")
 def edit_area(area_id: int):
-    area = found(ProgrammeArea.get_or_none(ProgrammeArea.id == area_id))
+    area = get_or_404(ProgrammeArea, ProgrammeArea.id == area_id)
     form = AreaForm(obj=area if request.method == "GET" else None)
-    if submit(form, lambda: courses.save_area(area, form.name_en.data, form.name_sw.data,
+    outcome = submit(form, lambda: courses.save_area(area, form.name_en.data, form.name_sw.data,
                                               form.active.data, current_user),
-              _("Changes saved.")):
+              _("Changes saved."))
+    if outcome:
         return see_other("education.areas")
     return render_template("education/area_form.html", form=form, area=area), \
-        (422 if request.method == "POST" else 200)
+        outcome.status

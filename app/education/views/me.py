@@ -2,7 +2,7 @@
 the next sessions, certificates to download, classes they may ask to join."""
 from __future__ import annotations
 
-from flask import flash, render_template
+from flask import abort, flash, render_template
 from flask_login import current_user
 
 from app.access import requires
@@ -19,7 +19,7 @@ from app.members.services import member_for_user
 def _me():
     member = member_for_user(current_user)
     if member is None or member.anonymised_at:
-        found(None)
+        abort(404)
     return member
 
 
@@ -47,10 +47,10 @@ def join_class(class_id: int):
     member = _me()
     klass = found(enrolment.requestable_class(class_id))
     form = ConfirmForm()
-    joined = []
-    if submit(form, lambda: joined.append(enrolment.enrol(klass, member, current_user,
-                                                          by_member=True))):
-        if joined[0].status == "waitlisted":
+    outcome = submit(form, lambda: (enrolment.enrol(klass, member, current_user,
+                                                          by_member=True)))
+    if outcome:
+        if outcome.result.status == "waitlisted":
             flash(_("The class is full: you are on its waiting list. If a place becomes free, "
                     "it is yours and you will see it here."), "info")
         else:
@@ -65,7 +65,8 @@ def leave_class(enrolment_id: int):
     member = _me()
     row = found(enrolment.member_enrolment(member, enrolment_id))
     form = ConfirmForm()
-    if submit(form, lambda: enrolment.withdraw(row, current_user), _("You have left the class.")):
+    outcome = submit(form, lambda: enrolment.withdraw(row, current_user), _("You have left the class."))
+    if outcome:
         return see_other("education.my_learning")
     return _page(member, 422, " ".join(str(e) for e in form.form_errors))
 
@@ -88,8 +89,7 @@ def make_my_certificate(certificate_id: int):
     member = _me()
     certificate = found(certificates.member_certificate(member, certificate_id))
     form = ConfirmForm()
-    jobs = []
-    if not submit(form, lambda: jobs.append(certificates.make_pdf_later(certificate,
-                                                                        current_user))):
-        found(None)
-    return see_other("jobs.show", job_id=jobs[0].id)
+    outcome = submit(form, lambda: certificates.make_pdf_later(certificate, current_user))
+    if not outcome:
+        abort(outcome.status)
+    return see_other("jobs.show", job_id=outcome.result.id)

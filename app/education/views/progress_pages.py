@@ -3,13 +3,14 @@ confirming completion, and the certificate (download, make again, revoke).
 The class's trainers and coordinators only."""
 from __future__ import annotations
 
-from flask import render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from flask_login import current_user
 
 from app.access import requires
 from app.education import attendance, bp, certificates, progress, scope
 from app.education.forms import AssessmentForm, ConfirmForm, RevokeForm, UnitDoneForm
 from app.education.models import Attendance, Certificate, ClassSession, Enrolment
+from app.db import get_or_404
 from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
@@ -55,7 +56,7 @@ def show_enrolment(enrolment_id: int):
 def _recorder(enrolment_id: int) -> Enrolment:
     enrolment = _enrolment(enrolment_id)
     if not _may_record(enrolment):
-        found(None)
+        abort(404)
     return enrolment
 
 
@@ -64,9 +65,10 @@ def _recorder(enrolment_id: int) -> Enrolment:
 def unit_done(enrolment_id: int, unit_id: int):
     enrolment = _recorder(enrolment_id)
     form = UnitDoneForm()
-    if submit(form, lambda: progress.set_unit_done(enrolment, unit_id, form.done.data,
+    outcome = submit(form, lambda: progress.set_unit_done(enrolment, unit_id, form.done.data,
                                                    form.note.data, current_user),
-              _("Progress saved.")):
+              _("Progress saved."))
+    if outcome:
         return see_other("education.show_enrolment", enrolment_id=enrolment.id, _anchor="units")
     return _page(enrolment, 422)
 
@@ -76,9 +78,10 @@ def unit_done(enrolment_id: int, unit_id: int):
 def assessment(enrolment_id: int):
     enrolment = _recorder(enrolment_id)
     form = AssessmentForm()
-    if submit(form, lambda: progress.record_assessment(
+    outcome = submit(form, lambda: progress.record_assessment(
             enrolment, form.result.data or "", form.score.data, form.note.data, current_user),
-              _("Assessment saved.")):
+              _("Assessment saved."))
+    if outcome:
         return see_other("education.show_enrolment", enrolment_id=enrolment.id,
                          _anchor="assessment")
     return _page(enrolment, 422, assessment_form=form)
@@ -89,8 +92,9 @@ def assessment(enrolment_id: int):
 def confirm_completion(enrolment_id: int):
     enrolment = _recorder(enrolment_id)
     form = ConfirmForm()
-    if submit(form, lambda: progress.confirm_completion(enrolment, current_user),
-              _("Completion confirmed. The certificate is being made.")):
+    outcome = submit(form, lambda: progress.confirm_completion(enrolment, current_user),
+              _("Completion confirmed. The certificate is being made."))
+    if outcome:
         return see_other("education.show_enrolment", enrolment_id=enrolment.id)
     return _page(enrolment, 422)
 
@@ -100,8 +104,9 @@ def confirm_completion(enrolment_id: int):
 def not_completed(enrolment_id: int):
     enrolment = _recorder(enrolment_id)
     form = ConfirmForm()
-    if submit(form, lambda: progress.mark_not_completed(enrolment, current_user),
-              _("Saved: did not complete.")):
+    outcome = submit(form, lambda: progress.mark_not_completed(enrolment, current_user),
+              _("Saved: did not complete."))
+    if outcome:
         return see_other("education.show_enrolment", enrolment_id=enrolment.id)
     return _page(enrolment, 422)
 
@@ -109,10 +114,10 @@ def not_completed(enrolment_id: int):
 # --- certificates (staff) ----------------------------------------------------------------
 
 def _certificate(certificate_id: int) -> Certificate:
-    certificate = found(Certificate.get_or_none(Certificate.id == certificate_id))
+    certificate = get_or_404(Certificate, Certificate.id == certificate_id)
     enrolment = _enrolment(certificate.enrolment_id)
     if not _may_record(enrolment):
-        found(None)
+        abort(404)
     return certificate
 
 
@@ -143,11 +148,12 @@ def certificate_pdf(certificate_id: int):
 def make_certificate(certificate_id: int):
     certificate = _certificate(certificate_id)
     form = ConfirmForm()
-    jobs = []
-    if certificate.revoked_at or not submit(form, lambda: jobs.append(
-            certificates.make_pdf_later(certificate, current_user))):
-        found(None)
-    return see_other("jobs.show", job_id=jobs[0].id)
+    if certificate.revoked_at:
+        abort(404)
+    outcome = submit(form, lambda: certificates.make_pdf_later(certificate, current_user))
+    if not outcome:
+        abort(outcome.status)
+    return see_other("jobs.show", job_id=outcome.result.id)
 
 
 @bp.route("/education/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
@@ -155,8 +161,9 @@ def make_certificate(certificate_id: int):
 def revoke_certificate(certificate_id: int):
     certificate = _certificate(certificate_id)
     form = RevokeForm()
-    if submit(form, lambda: certificates.revoke(certificate, form.reason.data, current_user),
-              _("Certificate revoked.")):
+    outcome = submit(form, lambda: certificates.revoke(certificate, form.reason.data, current_user),
+              _("Certificate revoked."))
+    if outcome:
         return see_other("education.show_enrolment", enrolment_id=certificate.enrolment_id)
     return render_template("education/revoke.html", form=form, certificate=certificate), \
-        (422 if request.method == "POST" else 200)
+        outcome.status

@@ -3,7 +3,7 @@ formal education with results and fees, applications, placements and
 referrals, each with its form."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
@@ -12,6 +12,7 @@ from app.education.forms_support import (
     EndPlacementForm, FeeForm, FormalForm, LevelForm, PlacementForm, ReferralForm,
     ReferralOutcomeForm, ResultForm)
 from app.education.support_models import FormalEnrolment, Placement, Referral
+from app.db import get_or_404
 from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
@@ -21,13 +22,13 @@ from app.members.services import visible_member
 
 def _member(member_id: int):
     member = found(visible_member(current_user, member_id))
-    return found(None) if member.anonymised_at else member
+    return abort(404) if member.anonymised_at else member
 
 
 def _course_choices():
     from app.education import courses
     from app.i18n import lang_code
-    return [(0, _("None"))] + [(c.id, c.title(lang_code())) for c in courses.courses()]
+    return [("", _("None"))] + [(c.id, c.title(lang_code())) for c in courses.courses()]
 
 
 def _page(member, status: int = 200, **forms):
@@ -71,8 +72,9 @@ def member_record(member_id: int):
 def set_level(member_id: int):
     member = _member(member_id)
     form = LevelForm()
-    if submit(form, lambda: formal.set_highest_level(member, form.highest_level.data,
-                                                     current_user), _("Changes saved.")):
+    outcome = submit(form, lambda: formal.set_highest_level(member, form.highest_level.data,
+                                                     current_user), _("Changes saved."))
+    if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="formal")
     return _page(member, 422, level_form=form)
 
@@ -82,16 +84,17 @@ def set_level(member_id: int):
 def add_formal(member_id: int):
     member = _member(member_id)
     form = FormalForm()
-    if submit(form, lambda: formal.save_formal(
+    outcome = submit(form, lambda: formal.save_formal(
             member, None, form.institution.data, form.programme.data, form.level.data,
             form.year_of_study.data, form.started_on.data, form.expected_completion.data,
-            form.status.data, current_user), _("Saved.")):
+            form.status.data, current_user), _("Saved."))
+    if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="formal")
     return _page(member, 422, formal_form=form)
 
 
 def _formal(formal_id: int) -> FormalEnrolment:
-    row = found(FormalEnrolment.get_or_none(FormalEnrolment.id == formal_id))
+    row = get_or_404(FormalEnrolment, FormalEnrolment.id == formal_id)
     _member(row.member_id)
     return row
 
@@ -101,13 +104,14 @@ def _formal(formal_id: int) -> FormalEnrolment:
 def edit_formal(formal_id: int):
     row = _formal(formal_id)
     form = FormalForm(obj=row if request.method == "GET" else None)
-    if submit(form, lambda: formal.save_formal(
+    outcome = submit(form, lambda: formal.save_formal(
             row.member, row, form.institution.data, form.programme.data, form.level.data,
             form.year_of_study.data, form.started_on.data, form.expected_completion.data,
-            form.status.data, current_user), _("Changes saved.")):
+            form.status.data, current_user), _("Changes saved."))
+    if outcome:
         return see_other("education.member_record", member_id=row.member_id, _anchor="formal")
     return render_template("education/formal_form.html", form=form, row=row), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 @bp.route("/education/formal/<int:formal_id>/results", methods=["POST"])
@@ -115,9 +119,10 @@ def edit_formal(formal_id: int):
 def add_result(formal_id: int):
     row = _formal(formal_id)
     form = ResultForm(prefix=f"result{row.id}")
-    if submit(form, lambda: formal.add_result(row, form.term.data, form.result_text.data,
+    outcome = submit(form, lambda: formal.add_result(row, form.term.data, form.result_text.data,
                                               form.grade_scale.data, form.grade.data,
-                                              current_user), _("Saved.")):
+                                              current_user), _("Saved."))
+    if outcome:
         return see_other("education.member_record", member_id=row.member_id,
                          _anchor=f"formal-{row.id}")
     return _page(row.member, 422, result_form=form, failed_formal=row.id)
@@ -128,9 +133,10 @@ def add_result(formal_id: int):
 def add_fee(formal_id: int):
     row = _formal(formal_id)
     form = FeeForm(prefix=f"fee{row.id}")
-    if submit(form, lambda: formal.add_fee(row, form.term.data, form.fee.data, form.support.data,
+    outcome = submit(form, lambda: formal.add_fee(row, form.term.data, form.fee.data, form.support.data,
                                            form.paid_on.data, form.note.data, current_user),
-              _("Saved.")):
+              _("Saved."))
+    if outcome:
         return see_other("education.member_record", member_id=row.member_id,
                          _anchor=f"formal-{row.id}")
     return _page(row.member, 422, fee_form=form, failed_formal=row.id)
@@ -142,11 +148,12 @@ def add_placement(member_id: int):
     member = _member(member_id)
     form = PlacementForm()
     form.course.choices = _course_choices()
-    if submit(form, lambda: employment.record_placement(member, employment.PlacementInput(
+    outcome = submit(form, lambda: employment.record_placement(member, employment.PlacementInput(
             kind=form.kind.data, employer=form.employer.data, role=form.role.data,
             start_date=form.start_date.data, income_band=form.income_band.data,
-            course_id=form.course.data or None), current_user),
-              _("Placement saved. Follow-ups at 3, 6 and 12 months are planned.")):
+            course_id=form.course.data), current_user),
+              _("Placement saved. Follow-ups at 3, 6 and 12 months are planned."))
+    if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="work")
     return _page(member, 422, placement_form=form)
 
@@ -154,11 +161,12 @@ def add_placement(member_id: int):
 @bp.route("/education/placements/<int:placement_id>/end", methods=["POST"])
 @requires("education.manage")
 def end_placement(placement_id: int):
-    placement = found(Placement.get_or_none(Placement.id == placement_id))
+    placement = get_or_404(Placement, Placement.id == placement_id)
     member = _member(placement.member_id)
     form = EndPlacementForm(prefix=f"end{placement.id}")
-    if submit(form, lambda: employment.end_placement(placement, form.ended_on.data, current_user),
-              _("Saved.")):
+    outcome = submit(form, lambda: employment.end_placement(placement, form.ended_on.data, current_user),
+              _("Saved."))
+    if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="work")
     return _page(member, 422)
 
@@ -168,9 +176,10 @@ def end_placement(placement_id: int):
 def add_referral(member_id: int):
     member = _member(member_id)
     form = ReferralForm()
-    if submit(form, lambda: employment.record_referral(member, form.kind.data, form.to_name.data,
+    outcome = submit(form, lambda: employment.record_referral(member, form.kind.data, form.to_name.data,
                                                        form.referred_on.data, form.purpose.data,
-                                                       current_user), _("Referral saved.")):
+                                                       current_user), _("Referral saved."))
+    if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="referrals")
     return _page(member, 422, referral_form=form)
 
@@ -178,10 +187,11 @@ def add_referral(member_id: int):
 @bp.route("/education/referrals/<int:referral_id>/outcome", methods=["POST"])
 @requires("education.manage")
 def referral_outcome(referral_id: int):
-    referral = found(Referral.get_or_none(Referral.id == referral_id))
+    referral = get_or_404(Referral, Referral.id == referral_id)
     member = _member(referral.member_id)
     form = ReferralOutcomeForm()
-    if submit(form, lambda: employment.set_referral_outcome(referral, form.outcome.data,
-                                                            current_user), _("Saved.")):
+    outcome = submit(form, lambda: employment.set_referral_outcome(referral, form.outcome.data,
+                                                            current_user), _("Saved."))
+    if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="referrals")
     return _page(member, 422)

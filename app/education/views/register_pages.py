@@ -4,7 +4,7 @@ days a change is a correction with a reason. Without JavaScript every tap
 is a plain form post."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import requires
@@ -68,7 +68,8 @@ def mark(session_id: int, enrolment_id: int):
 def everyone_present(session_id: int):
     session = _session(session_id)
     form = ConfirmForm()
-    if submit(form, lambda: attendance.mark_everyone_present(session, current_user)):
+    outcome = submit(form, lambda: attendance.mark_everyone_present(session, current_user))
+    if outcome:
         if wants_partial():
             return render_template("education/_register.html", **_context(session))
         return redirect_after_post(url_for("education.register", session_id=session.id))
@@ -82,7 +83,7 @@ def everyone_present(session_id: int):
 def correct(session_id: int, enrolment_id: int):
     session = _session(session_id)
     if not attendance.may_correct(current_user, session):
-        return found(None)
+        return abort(404)
     row = found(attendance.roster_row(session, enrolment_id))
     form = CorrectionForm(data={"status": row.status} if request.method == "GET" else None)
     outcome = submit(form, lambda: attendance.correct(session, enrolment_id, form.status.data,
@@ -94,4 +95,4 @@ def correct(session_id: int, enrolment_id: int):
     return render_template("education/correct.html", form=form, row=row, session=session,
                            corrections=[c for c in attendance.corrections_of(session)
                                         if c.attendance.enrolment_id == enrolment_id]), \
-        (422 if request.method == "POST" else 200)
+        outcome.status

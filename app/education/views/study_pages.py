@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
-from app.db import utcnow
+from app.clock import utcnow
 from app.education import bp, study
 from app.education.forms import ConfirmForm
 from app.education.forms_support import WEEKDAY_FIELDS, BookForm, ResourceForm, WalkInForm
 from app.education.support_models import StudyResource
+from app.db import get_or_404
 from app.education.views import found
 from app.education.views.classes import member_for_code
 from app.forms import submit
@@ -21,6 +22,7 @@ from app.htmx import render, see_other
 from app.i18n import gettext as _
 from app.members.services import member_for_user
 from app.rules import RuleError, today
+from app.urls import int_arg
 
 
 @bp.route("/education/study")
@@ -43,14 +45,15 @@ def _save(resource, form):
 @requires("education.manage")
 def new_resource():
     form = ResourceForm()
-    if submit(form, lambda: _save(None, form), _("Saved.")):
+    outcome = submit(form, lambda: _save(None, form), _("Saved."))
+    if outcome:
         return see_other("education.study_home")
     return render_template("education/resource_form.html", form=form, resource=None,
-                           days=WEEKDAY_FIELDS), (422 if request.method == "POST" else 200)
+                           days=WEEKDAY_FIELDS), outcome.status
 
 
 def _resource(resource_id: int) -> StudyResource:
-    return found(StudyResource.get_or_none(StudyResource.id == resource_id))
+    return get_or_404(StudyResource, StudyResource.id == resource_id)
 
 
 @bp.route("/education/study/<int:resource_id>/edit", methods=["GET", "POST"])
@@ -62,10 +65,11 @@ def edit_resource(resource_id: int):
         for day, row in study.hours_of(resource.id).items():
             opens, closes = WEEKDAY_FIELDS[day]
             form[opens].data, form[closes].data = row.opens, row.closes
-    if submit(form, lambda: _save(resource, form), _("Changes saved.")):
+    outcome = submit(form, lambda: _save(resource, form), _("Changes saved."))
+    if outcome:
         return see_other("education.study_home")
     return render_template("education/resource_form.html", form=form, resource=resource,
-                           days=WEEKDAY_FIELDS), (422 if request.method == "POST" else 200)
+                           days=WEEKDAY_FIELDS), outcome.status
 
 
 def _door_page(resource, status=200, walk_in_form=None, error=""):
@@ -87,7 +91,8 @@ def check_in(resource_id: int, booking_id: int):
     resource = _resource(resource_id)
     booking = found(study.door_booking(resource, booking_id))
     form = ConfirmForm()
-    if submit(form, lambda: study.check_in(booking, current_user)):
+    outcome = submit(form, lambda: study.check_in(booking, current_user))
+    if outcome:
         return see_other("education.door", resource_id=resource.id)
     return _door_page(resource, 422, error=" ".join(str(e) for e in form.form_errors))
 
@@ -97,8 +102,9 @@ def check_in(resource_id: int, booking_id: int):
 def walk_in(resource_id: int):
     resource = _resource(resource_id)
     form = WalkInForm()
-    if submit(form, lambda: study.walk_in(resource, member_for_code(form.member_code.data),
-                                          current_user), _("Checked in.")):
+    outcome = submit(form, lambda: study.walk_in(resource, member_for_code(form.member_code.data),
+                                          current_user), _("Checked in."))
+    if outcome:
         return see_other("education.door", resource_id=resource.id)
     return _door_page(resource, 422, walk_in_form=form)
 
@@ -108,7 +114,7 @@ def walk_in(resource_id: int):
 def _me():
     member = member_for_user(current_user)
     if member is None or member.anonymised_at or member.status not in study.MAY_USE:
-        found(None)
+        abort(404)
     return member
 
 
@@ -118,7 +124,7 @@ def _days() -> list[dt.date]:
 
 def _my_study_page(member, status=200, error=""):
     resources = list(study.resources())
-    chosen = next((r for r in resources if r.id == request.args.get("place", 0, type=int)),
+    chosen = next((r for r in resources if r.id == int_arg("place")),
                   resources[0] if resources else None)
     day = request.args.get("day", "")
     try:
@@ -147,8 +153,7 @@ def book_study():
     form = BookForm()
 
     def act():
-        resource = StudyResource.get_or_none((StudyResource.id == _int(form.resource.data))
-                                             & (StudyResource.active == True))  # noqa: E712
+        resource = study.open_resource(form.resource.data)
         try:
             starts_at = dt.datetime.fromisoformat(form.starts_at.data or "")
         except ValueError:
@@ -157,19 +162,11 @@ def book_study():
             raise RuleError(_("Choose a place and a time from the list."), "starts_at")
         return study.book(resource, member, starts_at, current_user)
 
-    if submit(form, act, _("Booked. Show your code at the door.")):
+    outcome = submit(form, act, _("Booked. Show your code at the door."))
+    if outcome:
         return see_other("education.my_study")
-    return _my_study_page(member, 422, " ".join(str(e) for e in
-                                                form.form_errors + form.starts_at.errors))
-
-
-def _int(value) -> int:
-    """A positive id from a form field; 0 for anything else."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 0
-    return number if 0 < number < 2 ** 63 else 0
+    return _my_study_page(member, outcome.status, " ".join(
+        str(e) for e in form.form_errors + form.starts_at.errors + form.resource.errors))
 
 
 @bp.route("/me/study/bookings/<int:booking_id>/cancel", methods=["POST"])
@@ -178,6 +175,7 @@ def cancel_study(booking_id: int):
     member = _me()
     booking = found(study.member_booking(member, booking_id))
     form = ConfirmForm()
-    if submit(form, lambda: study.cancel_booking(booking, current_user), _("Booking cancelled.")):
+    outcome = submit(form, lambda: study.cancel_booking(booking, current_user), _("Booking cancelled."))
+    if outcome:
         return see_other("education.my_study")
     return _my_study_page(member, 422, " ".join(str(e) for e in form.form_errors))

@@ -15,6 +15,7 @@ from app.education.labels import education_label
 from app.education.forms_support import (
     ApplicationForm, ApplicationStartForm, FollowUpForm, OpportunityForm)
 from app.education.support_models import Application, FollowUp, Opportunity
+from app.db import get_or_404
 from app.education.views import found
 from app.education.views.classes import member_for_code
 from app.forms import submit
@@ -46,17 +47,17 @@ def _input(form) -> opportunities.OpportunityInput:
 @requires("education.manage")
 def new_opportunity():
     form = OpportunityForm()
-    created = []
-    if submit(form, lambda: created.append(opportunities.save_opportunity(None, _input(form),
+    outcome = submit(form, lambda: (opportunities.save_opportunity(None, _input(form),
                                                                            current_user)),
-              _("Saved.")):
-        return see_other("education.show_opportunity", opportunity_id=created[0].id)
+              _("Saved."))
+    if outcome:
+        return see_other("education.show_opportunity", opportunity_id=outcome.result.id)
     return render_template("education/opportunity_form.html", form=form, opportunity=None), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 def _opportunity(opportunity_id: int) -> Opportunity:
-    return found(Opportunity.get_or_none(Opportunity.id == opportunity_id))
+    return get_or_404(Opportunity, Opportunity.id == opportunity_id)
 
 
 def _opportunity_page(opportunity, status=200, start_form=None):
@@ -78,11 +79,12 @@ def edit_opportunity(opportunity_id: int):
     form = OpportunityForm(obj=opportunity if request.method == "GET" else None)
     if request.method == "GET":
         form.amount.data, form.documents.data = opportunity.amount_cents, opportunity.documents
-    if submit(form, lambda: opportunities.save_opportunity(opportunity, _input(form),
-                                                           current_user), _("Changes saved.")):
+    outcome = submit(form, lambda: opportunities.save_opportunity(opportunity, _input(form),
+                                                           current_user), _("Changes saved."))
+    if outcome:
         return see_other("education.show_opportunity", opportunity_id=opportunity.id)
     return render_template("education/opportunity_form.html", form=form,
-                           opportunity=opportunity), (422 if request.method == "POST" else 200)
+                           opportunity=opportunity), outcome.status
 
 
 @bp.route("/education/opportunities/<int:opportunity_id>/applications", methods=["POST"])
@@ -90,11 +92,11 @@ def edit_opportunity(opportunity_id: int):
 def start_application(opportunity_id: int):
     opportunity = _opportunity(opportunity_id)
     form = ApplicationStartForm()
-    created = []
-    if submit(form, lambda: created.append(opportunities.start_application(
+    outcome = submit(form, lambda: (opportunities.start_application(
             opportunity, member_for_code(form.member_code.data), current_user)),
-              _("Application started.")):
-        return see_other("education.show_application", application_id=created[0].id)
+              _("Application started."))
+    if outcome:
+        return see_other("education.show_application", application_id=outcome.result.id)
     return _opportunity_page(opportunity, 422, form)
 
 
@@ -108,15 +110,16 @@ def show_application(application_id: int):
     form = ApplicationForm(obj=application if request.method == "GET" else None)
     if request.method == "GET":
         form.documents.data, form.awarded.data = application.documents, application.awarded_cents
-    if submit(form, lambda: opportunities.update_application(
+    outcome = submit(form, lambda: opportunities.update_application(
             application, form.status.data, form.documents.data or [], form.awarded.data,
-            form.note.data, current_user), _("Changes saved.")):
+            form.note.data, current_user), _("Changes saved."))
+    if outcome:
         return see_other("education.show_application", application_id=application.id)
     return render_template("education/application.html", form=form, application=application,
                            opportunity=application.opportunity, member=member,
                            next_statuses=[education_label("application", key) for key in
                                           opportunities.NEXT[application.status]]), \
-        (422 if request.method == "POST" else 200)
+        outcome.status
 
 
 @bp.route("/education/follow-ups")
@@ -130,11 +133,12 @@ def follow_ups():
 @bp.route("/education/follow-ups/<int:follow_up_id>", methods=["POST"])
 @requires("education.manage")
 def answer_follow_up(follow_up_id: int):
-    row = found(FollowUp.get_or_none(FollowUp.id == follow_up_id))
+    row = get_or_404(FollowUp, FollowUp.id == follow_up_id)
     form = FollowUpForm()
-    if submit(form, lambda: employment.answer_follow_up(row, bool(form.still_working.data),
+    outcome = submit(form, lambda: employment.answer_follow_up(row, bool(form.still_working.data),
                                                         form.note.data, actor=current_user),
-              _("Saved.")):
+              _("Saved."))
+    if outcome:
         return see_other("education.follow_ups")
     return render_template("education/follow_ups.html",
                            rows=list(employment.due_follow_ups(limit=200)), form=form,
