@@ -8,7 +8,7 @@ import pytest
 from app.audit import AuditEvent
 from app.education import attendance as register, certificates, enrolment, progress, timetable
 from app.education.models import Attendance, AttendanceCorrection, Certificate, Enrolment
-from app.filters import to_local
+from app.clock import to_local
 from app.rules import RuleError, today
 from tests.education_factories import make_class, make_course, make_member
 from tests.factories import make_user

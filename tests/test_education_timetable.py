@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from app.education import timetable
 from app.education.models import ClassSession, TrainingClass
-from app.filters import to_local
+from app.clock import to_local
 from app.rules import RuleError
 from tests.education_factories import make_class, make_course, next_weekday
 from tests.factories import make_user

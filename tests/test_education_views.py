@@ -2,10 +2,9 @@
 plain), refusals with 422 naming the field, /me, verification."""
 import datetime as dt
 
-from app.db import db
 from app.education import enrolment, progress, timetable
 from app.education.models import Attendance, Certificate, ClassSession, Enrolment, TrainingClass
-from app.filters import to_local
+from app.clock import to_local
 from app.rules import today
 from tests.education_factories import make_class, make_course, make_member, next_weekday
 from tests.factories import PASSWORD, app_db, make_user

@@ -59,6 +59,20 @@ def _member_progress_path() -> str:
     return "/me/learning"
 
 
+def _register_path() -> str:
+    """The demo trainer's register of her latest session until now."""
+    import datetime as dt
+
+    from app.auth.models import User
+    from app.clock import utcnow
+    from app.education.attendance import sessions_for_trainer
+    from app.education.models import ClassSession
+    user = User.get(User.username == "fatuma")
+    session = (sessions_for_trainer(user, dt.datetime(2000, 1, 1), utcnow() + dt.timedelta(hours=6))
+               .order_by(ClassSession.starts_at.desc()).first())
+    return f"/education/sessions/{session.id}/register"
+
+
 def _class_page_path() -> str:
     """The busiest class running now (or the latest one)."""
     from app.education.models import TrainingClass
@@ -107,7 +121,7 @@ def register(app) -> None:
     ]
     reg.anonymisers.append(members_side.scrub_member)
     reg.bench_pages += [
-        BenchPage("trainer's register", "trainer", views.classes.trainer_register_path),
+        BenchPage("trainer's register", "trainer", _register_path),
         BenchPage("class page", "coordinator", _class_page_path),
         BenchPage("member's progress", "member", _member_progress_path),
     ]

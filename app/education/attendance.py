@@ -185,6 +185,12 @@ def correct(session: ClassSession, enrolment_id: int, status: str, reason: str,
     return correction
 
 
+def marks_of(enrolment: Enrolment) -> list[Attendance]:
+    """One person's marks in their class, session by session."""
+    return list(Attendance.select(Attendance, ClassSession).join(ClassSession)
+                .where(Attendance.enrolment == enrolment).order_by(ClassSession.starts_at))
+
+
 def corrections_of(session: ClassSession) -> list[AttendanceCorrection]:
     return list(AttendanceCorrection.select(AttendanceCorrection, Attendance)
                 .join(Attendance).where(Attendance.session == session)

@@ -73,6 +73,12 @@ def issue(enrolment: Enrolment, actor=None) -> Certificate:
     return certificate
 
 
+def latest_of(enrolment: Enrolment) -> Certificate | None:
+    """The enrolment's certificate (the newest, revoked or not)."""
+    return (Certificate.select().where(Certificate.enrolment == enrolment)
+            .order_by(Certificate.id.desc()).first())
+
+
 def folder() -> Path:
     path = Path(current_app.config.get("CERTIFICATES_DIR")
                 or Path(current_app.config["INSTANCE_PATH"]) / "certificates")

@@ -150,6 +150,11 @@ def update_application(application: Application, status: str, documents, awarded
     return application
 
 
+def application_by_id(application_id: int) -> Application | None:
+    return (Application.select(Application, Opportunity).join(Opportunity)
+            .where(Application.id == application_id).first())
+
+
 def applications_of(opportunity: Opportunity):
     return (Application.select(Application, Member).join(Member)
             .where(Application.opportunity == opportunity)

@@ -198,6 +198,15 @@ def check_capacity(capacity: int | None) -> None:
         raise RuleError(_l("Places are between 1 and %(most)d.", most=MOST_PLACES), "capacity")
 
 
+def trainers() -> list[User]:
+    """Everyone who may teach a class (active users with the trainer role)."""
+    from app.auth.models import UserRole
+    return list(User.select(User.id, User.display_name).join(
+        UserRole, on=(UserRole.user == User.id))
+        .where((UserRole.role == "trainer") & (User.active == True))  # noqa: E712
+        .order_by(User.display_name))
+
+
 def _check_trainers(ids) -> list[User]:
     from app.auth.models import UserRole
     trainers = list(User.select().join(UserRole, on=(UserRole.user == User.id))

@@ -5,7 +5,6 @@
 2. a coordinator confirms the completion;
 3. the member downloads her certificate, in Kiswahili, from her home page;
 4. /verify/<code> shows the course, the month and initials, nothing else."""
-import datetime as dt
 import subprocess
 
 from playwright.sync_api import expect

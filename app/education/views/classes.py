@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from app.access import requires
 from app.education import (
-    attendance, bp, courses as course_rules, enrolment, figures, progress, scope, timetable)
+    bp, courses as course_rules, enrolment, figures, progress, scope, timetable)
 from app.education.forms import (
     CancelSessionForm, ClassEditForm, ClassForm, ConfirmForm, EnrolForm, SessionForm, WithdrawForm)
-from app.education.models import ClassSession, Course, TrainingClass
+from app.education.models import ClassSession, TrainingClass
 from app.education.views import found
 from app.forms import submit
 from app.htmx import render, see_other
@@ -73,10 +73,7 @@ def _course_choices():
 
 
 def _trainer_choices():
-    from app.auth.models import User, UserRole
-    return [(u.id, u.display_name) for u in User.select().join(
-        UserRole, on=(UserRole.user == User.id)).where(
-        (UserRole.role == "trainer") & (User.active == True)).order_by(User.display_name)]  # noqa: E712
+    return [(u.id, u.display_name) for u in timetable.trainers()]
 
 
 def current_language() -> str:
@@ -276,13 +273,3 @@ def cancel_session(session_id: int):
         return see_other("education.show_class", class_id=session.klass_id, _anchor="sessions")
     return render_template("education/session_cancel.html", form=form, session=session,
                            klass=session.klass), outcome.status
-
-
-def trainer_register_path() -> str:
-    """For scripts/bench: the demo trainer's register of their latest session."""
-    from app.auth.models import User
-    user = User.get(User.username == "fatuma")
-    session = (attendance.sessions_for_trainer(user, dt.datetime(2000, 1, 1),
-                                               dt.datetime.now() + dt.timedelta(hours=6))
-               .order_by(ClassSession.starts_at.desc()).first())
-    return f"/education/sessions/{session.id}/register"

@@ -6,11 +6,10 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
 from app.education import bp, courses, scope, timetable
 from app.education.forms import AreaForm, ConfirmForm, CourseForm, UnitForm
 from app.education.models import Course, CourseUnit, ProgrammeArea, TrainingClass
-from app.db import get_or_404
-from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _

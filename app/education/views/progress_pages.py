@@ -3,14 +3,14 @@ confirming completion, and the certificate (download, make again, revoke).
 The class's trainers and coordinators only."""
 from __future__ import annotations
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, send_file
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
 from app.education import attendance, bp, certificates, progress, scope
 from app.education.forms import AssessmentForm, ConfirmForm, RevokeForm, UnitDoneForm
-from app.education.models import Attendance, Certificate, ClassSession, Enrolment
-from app.db import get_or_404
+from app.education.models import Certificate, Enrolment
 from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
@@ -31,10 +31,8 @@ def _page(enrolment, status: int = 200, **forms):
     evaluation = progress.evaluate_many([enrolment], "id", enrolment.id)[enrolment.id]
     units = progress.units_of_courses("id", enrolment.id).get(enrolment.klass.course_id, [])
     done = progress.units_done(enrolment.id)
-    marks = list(Attendance.select(Attendance, ClassSession).join(ClassSession)
-                 .where(Attendance.enrolment == enrolment).order_by(ClassSession.starts_at))
-    certificate = (Certificate.select().where((Certificate.enrolment == enrolment))
-                   .order_by(Certificate.id.desc()).first())
+    marks = attendance.marks_of(enrolment)
+    certificate = certificates.latest_of(enrolment)
     return render_template(
         "education/enrolment.html", enrolment=enrolment, klass=enrolment.klass,
         course=enrolment.klass.course, member=enrolment.member, evaluation=evaluation,

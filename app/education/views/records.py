@@ -7,12 +7,12 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
 from app.education import bp, employment, formal, members_side, opportunities
 from app.education.forms_support import (
     EndPlacementForm, FeeForm, FormalForm, LevelForm, PlacementForm, ReferralForm,
     ReferralOutcomeForm, ResultForm)
 from app.education.support_models import FormalEnrolment, Placement, Referral
-from app.db import get_or_404
 from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other

@@ -9,12 +9,12 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.access import requires
+from app.db import get_or_404
 from app.clock import utcnow
 from app.education import bp, study
 from app.education.forms import ConfirmForm
 from app.education.forms_support import WEEKDAY_FIELDS, BookForm, ResourceForm, WalkInForm
 from app.education.support_models import StudyResource
-from app.db import get_or_404
 from app.education.views import found
 from app.education.views.classes import member_for_code
 from app.forms import submit

@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from app import audit
 from app.access import requires
+from app.db import get_or_404
 from app.education import bp, employment, figures, opportunities
 from app.education.forms import ReportRangeForm
 from app.education.labels import education_label
 from app.education.forms_support import (
     ApplicationForm, ApplicationStartForm, FollowUpForm, OpportunityForm)
-from app.education.support_models import Application, FollowUp, Opportunity
-from app.db import get_or_404
+from app.education.support_models import FollowUp, Opportunity
 from app.education.views import found
 from app.education.views.classes import member_for_code
 from app.forms import submit
@@ -104,8 +104,7 @@ def start_application(opportunity_id: int):
 @requires("education.manage")
 def show_application(application_id: int):
     from app.members.services import visible_member
-    application = found(Application.select(Application, Opportunity).join(Opportunity)
-                        .where(Application.id == application_id).first())
+    application = found(opportunities.application_by_id(application_id))
     member = found(visible_member(current_user, application.member_id))
     form = ApplicationForm(obj=application if request.method == "GET" else None)
     if request.method == "GET":
