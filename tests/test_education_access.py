@@ -225,3 +225,22 @@ def test_a_mentor_sees_mentees_progress_without_assessment_notes(app, client, si
     text = response.get_data(as_text=True)
     assert "Tailoring basics" in text and "Struggles" not in text
     assert _call(client, "education.show_enrolment", ids).status_code == 403
+
+
+def test_a_trainer_sees_on_the_member_page_only_the_courses_they_teach(app, client, sign_in):
+    trainer, _member, ids = _world(app)
+    with app_db(app):
+        other_trainer = make_user("trainer")
+        from app.members.models import Member
+        member = Member.get_by_id(ids["member"])
+        hall = make_class(course=make_course(title="Bookkeeping", title_sw="Hesabu"),
+                          trainer=other_trainer, first=today() + dt.timedelta(days=3),
+                          place="Hall", starts=dt.time(16), ends=dt.time(17))
+        enrolment.enrol(hall, member)
+    sign_in(other_trainer)
+    section = client.get(f"/members/{ids['member']}").get_data(as_text=True)
+    assert "Bookkeeping" in section and "Tailoring basics" not in section
+    client.post("/logout")
+    sign_in(trainer)
+    section = client.get(f"/members/{ids['member']}").get_data(as_text=True)
+    assert "Tailoring basics" in section and "Bookkeeping" not in section

@@ -159,21 +159,31 @@ def home_study(member) -> HomeSection | None:
 
 # --- the member page (staff) ----------------------------------------------------------------
 
+def _sees_every_course_of(user, member) -> bool:
+    """Coordinators, and a mentor for their own mentees."""
+    from app.education.scope import sees_all
+    if sees_all(user):
+        return True
+    from app.mentorship.services import mentee_ids_of
+    mentees = mentee_ids_of(user)
+    return mentees is not None and mentees.where(
+        mentees.model.mentee == member.id).exists()
+
+
 def progress_for_member_page(user, member) -> HomeSection | None:
     """Every course as a progress bar on the member page: a coordinator or
-    mentor sees all, a trainer only their own classes."""
+    the member's mentor sees all, a trainer only their own classes."""
     if not user.can("education.progress"):
         return None
-    from app.education.scope import classes_for, sees_all
-    query = (Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
-             .where((Enrolment.member == member) & (Enrolment.status != "withdrawn"))
-             .order_by(Enrolment.created_at.desc()))
-    if not sees_all(user) and user.can("education.teach") and not user.can("mentorship.view"):
-        query = query.where(TrainingClass.id.in_(classes_for(user).select(TrainingClass.id)))
-    rows = learning_rows(member, list(query))
+    enrolments = member_enrolments(member)
+    if not _sees_every_course_of(user, member):
+        if not user.can("education.teach"):
+            return None
+        from app.education.scope import teaches
+        enrolments = [e for e in enrolments if teaches(user, e.klass_id)]
+    rows = learning_rows(member, enrolments)
     return HomeSection("education_progress", "education/_member_progress.html",
-                       {"rows": rows, "member": member,
-                        "link": user.can("education.manage") or user.can("education.teach")}, 40)
+                       {"rows": rows, "member": member}, 40)
 
 
 # --- data rights ------------------------------------------------------------------------------
