@@ -74,3 +74,10 @@ _TEACHES = Prepared(lambda p: ClassTrainer.select(ClassTrainer.id).where(
 
 def teaches(user, class_id: int) -> bool:
     return _TEACHES.first(klass=int(class_id), user=user.id) is not None
+
+
+def visible_member(user, member_id: int) -> Member | None:
+    """A member this user may see (members.visible_members: a coordinator
+    everyone, a mentor their mentees), or None."""
+    from app.members.services import visible_members
+    return visible_members(user).where(Member.id == member_id).first()

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.access import requires
 from app.db import get_or_404
 from app.education import bp, employment, formal, members_side, opportunities
+from app.education.scope import visible_member
 from app.education.forms_support import (
     EndPlacementForm, FeeForm, FormalForm, LevelForm, PlacementForm, ReferralForm,
     ReferralOutcomeForm, ResultForm)
@@ -17,7 +18,6 @@ from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
-from app.members.services import visible_member
 
 
 def _member(member_id: int):

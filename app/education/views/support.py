@@ -103,7 +103,7 @@ def start_application(opportunity_id: int):
 @bp.route("/education/applications/<int:application_id>", methods=["GET", "POST"])
 @requires("education.manage")
 def show_application(application_id: int):
-    from app.members.services import visible_member
+    from app.education.scope import visible_member
     application = found(opportunities.application_by_id(application_id))
     member = found(visible_member(current_user, application.member_id))
     form = ApplicationForm(obj=application if request.method == "GET" else None)
