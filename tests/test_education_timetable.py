@@ -46,8 +46,8 @@ def test_a_sunday_holiday_is_kept_on_the_monday(conn):
 
 
 def test_a_holiday_added_by_the_coordinator_counts(conn):
-    from app.counselling import services as counselling
-    counselling.add_holiday("Centre closed", dt.date(2027, 3, 2), every_year=False)
+    from app.counselling.holidays import add_holiday
+    add_holiday("Centre closed", dt.date(2027, 3, 2), every_year=False)
     klass = make_class(first=dt.date(2027, 3, 1), weeks=1, weekdays=(1, 3))
     assert _days(klass) == [dt.date(2027, 3, 4)]
 

@@ -92,7 +92,7 @@ def session_days(pattern: Pattern, holidays: set[dt.date]) -> list[dt.date]:
 
 
 def holidays_between(first: dt.date, last: dt.date) -> set[dt.date]:
-    from app.counselling.services import holidays_between as counselling_holidays
+    from app.counselling.holidays import holidays_between as counselling_holidays
     return counselling_holidays(first, last)
 
 
