@@ -69,13 +69,14 @@ class Waitlist:
         return waiting
 
     def refuse_fewer_than_held(self, parent_id: int, capacity: int,
-                               field: str = "capacity") -> None:
+                               field: str = "capacity", error: type = RuleError) -> None:
         """Refuse a number of places below the people who already hold one
-        (nobody loses a confirmed place because the number changed)."""
+        (nobody loses a confirmed place because the number changed), with
+        `error` (a RuleError: the module's own, such as CounsellingError)."""
         held = self.held(parent_id)
         if capacity < held:
-            raise RuleError(_l("Places cannot be fewer than the people who already have one "
-                               "(%(n)d). Remove someone from the list first.", n=held), field)
+            raise error(_l("Places cannot be fewer than the people who already have one "
+                           "(%(n)d). Remove someone from the list first.", n=held), field)
 
     def position(self, row) -> int | None:
         """1 for the first person waiting; None when the row is not waiting."""

@@ -23,8 +23,12 @@ from app.counselling.models import GroupFacilitator, GroupNotice, GroupSession, 
 from app.counselling.services import CounsellingError
 from app.db import db, utcnow
 from app.members.models import Member
+from app.waitlist import Waitlist
 
 BOOKED, WAITLISTED, CANCELLED = GroupSignup.BOOKED, GroupSignup.WAITLISTED, GroupSignup.CANCELLED
+# Seats and the first-come waiting list: the one implementation (app/waitlist.py),
+# which education's class enrolments use too.
+SEATS = Waitlist(GroupSignup, "session", holding=(BOOKED,), waiting=WAITLISTED, seated=BOOKED)
 
 # Limits, stated once (the forms take them from here).
 CAPACITY = (1, 200)
@@ -156,8 +160,7 @@ def signups(session: GroupSession):
 
 
 def booked_count(session: GroupSession) -> int:
-    return GroupSignup.select().where((GroupSignup.session == session)
-                                      & (GroupSignup.status == BOOKED)).count()
+    return SEATS.held(session.id)
 
 
 def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
@@ -169,7 +172,7 @@ def sign_up(session: GroupSession, member: Member, actor=None) -> GroupSignup:
         if member.anonymised_at or member.status == "exited":
             raise CounsellingError(_l("This member has left the centre: no new sign-ups."),
                                    "member")
-        status = BOOKED if booked_count(session) < session.capacity else WAITLISTED
+        status = SEATS.status_for_new(session.id, session.capacity)
         existing = GroupSignup.get_or_none((GroupSignup.session == session)
                                            & (GroupSignup.member == member))
         if existing and existing.status != CANCELLED:
@@ -210,28 +213,15 @@ def promote(session: GroupSession) -> list[GroupSignup]:
     """Move people from the waiting list into free seats, first come first."""
     if session.starts_at <= utcnow():
         return []
-    promoted = []
-    free = session.capacity - booked_count(session)
-    if free <= 0:
-        return promoted
-    waiting = (GroupSignup.select()
-               .where((GroupSignup.session == session) & (GroupSignup.status == WAITLISTED))
-               .order_by(GroupSignup.created_at, GroupSignup.id).limit(free))
-    for signup in waiting:
-        signup.status, signup.promoted_at = BOOKED, utcnow()
-        signup.save(only=[GroupSignup.status, GroupSignup.promoted_at])
+    promoted = SEATS.promote(session.id, session.capacity)
+    for _signup in promoted:
         audit.record("counselling.group_promoted", "group_session", session.id)
-        promoted.append(signup)
     return promoted
 
 
 def _check_capacity(session: GroupSession, capacity: int) -> None:
     _check_capacity_range(capacity)
-    booked = booked_count(session)
-    if capacity < booked:
-        raise CounsellingError(_l("Places cannot be fewer than the people who already have "
-                                  "one (%(n)d). Remove someone from the list first.", n=booked),
-                               "capacity")
+    SEATS.refuse_fewer_than_held(session.id, capacity, error=CounsellingError)
 
 
 def set_capacity(session: GroupSession, capacity: int, actor=None) -> None:
