@@ -12,7 +12,7 @@ ASSESSMENT_LABELS = {
 RESULT_LABELS = {"pass": _l("Passed"), "fail": _l("Not passed yet")}
 MARK_LABELS = {
     "present": _l("Present"),
-    "late": _l("Late"),
+    "late": lazy_pgettext("attendance", "Late"),
     "absent": _l("Absent"),
     "excused": _l("Excused"),
 }
@@ -57,7 +57,7 @@ APPLICATION_LABELS = {
     "shortlisted": _l("Shortlisted"),
     "awarded": _l("Awarded"),
     "not_awarded": _l("Not awarded"),
-    "withdrawn": _l("Withdrawn"),
+    "withdrawn": lazy_pgettext("application", "Withdrawn"),
 }
 DOCUMENT_LABELS = {
     "id_copy": _l("Copy of ID"),
