@@ -25,6 +25,8 @@ MODULES = [
     "app.education",
     "app.loans",
     "app.backups",
+    "app.wellbeing",
+    "app.reports",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     for name in MODULES:
         importlib.import_module(name).register(app)
+        app.extensions["kituo"].add_module_metrics(name)
     from app import cli, migrations  # noqa: F401  (registers schema steps)
     cli.init_app(app)
     return app

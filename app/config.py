@@ -152,4 +152,6 @@ def from_environment() -> dict:
         # overdue; a session log stays editable by its author this long
         "MENTORING_OVERDUE_DAYS": _env_int("KITUO_MENTORING_OVERDUE_DAYS", 30),
         "MENTORING_EDIT_DAYS": 7,
+        # reports: counts below this are hidden ("<5")
+        "REPORTS_SUPPRESS_BELOW": _env_int("KITUO_REPORTS_SUPPRESS_BELOW", 5),
     }

@@ -99,6 +99,102 @@ def hook(signature: str, doc: str):
     return field(default_factory=list, metadata={"signature": signature, "doc": doc})
 
 
+# What a metric counts: each member once in the period, or every row.
+PEOPLE, EVENTS = "people", "events"
+# The ways a metric may be split (app/reports/scope.py knows how); cohort:
+# the year the member joined the centre.
+BREAKDOWNS = ("gender", "age_band", "county", "referral_source", "programme", "cohort")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure the reports compute from a module's records (app/reports).
+
+    A module lists its metrics in `app/<module>/metrics.py` as
+    `METRICS = [Metric(...), ...]` (and, when it runs a programme that
+    members take part in, `PROGRAMMES = [Programme(...)]`); create_app
+    collects both after the module's `register(app)`.
+
+    `compute(period, scope) -> value`, computed in SQL, never by loading
+    rows into Python:
+      period  `.start`, `.end`: local calendar dates, both inclusive;
+              `period.contains(field)` is the WHERE clause for a DateField
+              or a (naive UTC) DateTimeField.
+      scope   the filters and breakdowns a report asks for. Build the query
+              of the rows the metric counts in the period and hand it on:
+                  return scope.count(query, member=Booking.member)
+                  return scope.total(query, Loan.amount_cents, member=Loan.member)
+              The scope adds the WHERE for the filters (gender, county,
+              programme...), counts each member once when `counts` is
+              PEOPLE (COUNT(DISTINCT member)), and groups by the breakdowns
+              a table asks for, in one query. Without `member=` the metric
+              cannot be broken down (declare `breakdowns=()`).
+    key         "module.name", stable: indicators and the cache refer to it.
+    label       lazy_gettext text, e.g. _l("One-to-one sessions held").
+    unit        lazy_gettext word after the number (_l("sessions")); with
+                `money=True` the value is KES cents, shown with the money filter.
+    counts      PEOPLE or EVENTS (say which; both are tested).
+    breakdowns  which of BREAKDOWNS it may be split by.
+    capability  who may see it (reports.view; loans: reports.loans;
+                education: reports.education).
+    sources     ((Model, ("date_field", ...)), ...): the tables whose rows
+                the value depends on and the columns that place a row in
+                time. A change to such a row clears the cached results of
+                every period from its earliest date up to today ("*": of
+                every period, e.g. a withdrawn consent hiding past data).
+    """
+    key: str
+    label: object
+    unit: object
+    counts: str
+    compute: Callable[[object, object], object]
+    breakdowns: tuple[str, ...] = ()
+    capability: str = "reports.view"
+    sources: tuple = ()
+    money: bool = False
+    order: int = 50
+
+    def __post_init__(self):
+        if self.counts not in (PEOPLE, EVENTS):
+            raise ValueError(f"metric {self.key}: counts must be PEOPLE or EVENTS")
+        unknown = set(self.breakdowns) - set(BREAKDOWNS)
+        if unknown:
+            raise ValueError(f"metric {self.key}: unknown breakdowns {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A programme members take part in (the "programme" breakdown):
+    `members(period)` returns a query selecting the ids of the members who
+    took part in it during the period (peewee, one column)."""
+    key: str
+    label: object
+    members: Callable[[object], object]
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    """Something that weakens the figures, on the data-quality page (e.g.
+    members without a gender). Listed in `app/<module>/metrics.py` as
+    `QUALITY_CHECKS = [...]`.
+      count()            how many records have the problem now (SQL count)
+      items(limit)       up to `limit` of them: [(text, url)], each linking
+                         to the page where it is fixed (codes, never names)
+      monthly(start, end) {"YYYY-MM": (complete, total)} of the records of
+                         each month from `start` to `end` (dates), for the
+                         completeness score; None when it has no months
+      capability         who may see and fix them"""
+    key: str
+    label: object
+    module: object
+    count: Callable[[], int]
+    items: Callable[[int], list]
+    capability: str
+    monthly: Callable | None = None
+    order: int = 50
+
+
 @dataclass
 class Registry:
     """What the modules plugged into this app. Hooks (lists a module appends
@@ -158,6 +254,19 @@ class Registry:
     member_export_sections: list[ExportSection] = hook(
         "ExportSection(key, collect(member) -> rows, template, order)",
         "The module's part of a member's own data export (JSON and PDF).")
+    metrics: list[Metric] = hook(
+        "Metric(key, label, unit, counts, compute(period, scope), breakdowns, capability, "
+        "sources)",
+        "A figure the reports count in SQL (people or events). Listed as METRICS in "
+        "app/<module>/metrics.py; create_app adds them.")
+    programmes: list[Programme] = hook(
+        "Programme(key, label, members(period) -> query of Member ids)",
+        "A programme members take part in: the reports' programme breakdown. PROGRAMMES "
+        "in app/<module>/metrics.py.")
+    quality_checks: list[QualityCheck] = hook(
+        "QualityCheck(key, label, module, count(), items(limit), capability, monthly)",
+        "A problem that weakens the figures, on the data-quality page with links to fix. "
+        "QUALITY_CHECKS in app/<module>/metrics.py.")
     member_page_sections: list[Callable] = hook(
         "(user, member) -> HomeSection | None",
         "A block on the member page (staff), e.g. every course with its progress "
@@ -187,6 +296,31 @@ class Registry:
         for role in roles:
             caps |= self.capabilities.get(role, set())
         return caps
+
+    def add_module_metrics(self, module_name: str) -> None:
+        """Collect `METRICS`, `PROGRAMMES` and `QUALITY_CHECKS` of
+        `<module>.metrics`, if the module has one (called by create_app after
+        `register(app)`)."""
+        import importlib
+        import importlib.util
+        if importlib.util.find_spec(f"{module_name}.metrics") is None:
+            return
+        module = importlib.import_module(f"{module_name}.metrics")
+        known = {m.key for m in self.metrics}
+        for metric in getattr(module, "METRICS", ()):
+            if metric.key in known:
+                raise ValueError(f"metric {metric.key} registered twice")
+            self.metrics.append(metric)
+        self.programmes.extend(getattr(module, "PROGRAMMES", ()))
+        self.quality_checks.extend(getattr(module, "QUALITY_CHECKS", ()))
+
+    def metric(self, key: str) -> Metric | None:
+        return next((m for m in self.metrics if m.key == key), None)
+
+    def metrics_for(self, user) -> list[Metric]:
+        caps = user.capabilities if getattr(user, "is_authenticated", False) else set()
+        return sorted((m for m in self.metrics if m.capability in caps),
+                      key=lambda m: (m.order, m.key))
 
     def nav_for(self, user) -> list[NavItem]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()

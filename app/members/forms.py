@@ -112,7 +112,7 @@ class StatusForm(KituoForm):
 class ConsentForm(KituoForm):
     purpose = Choice(_l("Purpose"), choices=list(PURPOSE_LABELS.items()))
     given = Radio(_l("Answer"), choices=[("yes", _l("Given")), ("no", _l("Withdrawn or refused"))])
-    method = Radio(_l("How it was explained"), choices=list(METHOD_LABELS.items()),
+    method = Radio(_l("How it was explained"), choices=[(k, v) for k, v in METHOD_LABELS.items() if k != "self"],
                    default="verbal")
     language = Choice(_l("Language of the explanation"), choices=list(LANGUAGE_LABELS.items()))
     recorded_on = DateInput(_l("Date"), [required()])

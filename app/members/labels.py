@@ -133,11 +133,24 @@ PURPOSES = {
         i_agree=_l("I agree that the centre may show my business in its directory of "
                    "survivor-led businesses."),
     ),
+    "wellbeing": ConsentPurpose(
+        label=_l("Answering the wellbeing check"),
+        title=_l("Wellbeing check"),
+        explanation=_l("Every three months you may answer five short questions about how you "
+                       "have felt. You and the counsellors can see your answers, to see how "
+                       "you are doing. Reports only ever show averages of at least five "
+                       "people, never you."),
+        agreed=_l("You agreed that you may answer the wellbeing check every three months."),
+        refused=_l("You said no to the wellbeing check. Your earlier answers are hidden from "
+                   "everyone; only your own data export still has your answers."),
+        i_agree=_l("I agree that I may answer the wellbeing check every three months."),
+    ),
 }
 assert tuple(PURPOSES) == CONSENT_PURPOSES, "one entry per consent purpose, in order"
 # Staff wording, by key (forms, staff pages, the data export).
 PURPOSE_LABELS = {key: purpose.label for key, purpose in PURPOSES.items()}
-METHOD_LABELS = {"verbal": _l("Explained and agreed verbally"), "signed": _l("Signed form")}
+METHOD_LABELS = {"verbal": _l("Explained and agreed verbally"), "signed": _l("Signed form"),
+                 "self": _l("Answered in Kituo by the member")}
 REFERRAL_LABELS = {
     "partner_ngo": _l("Partner NGO"),
     "government": _l("Government service"),

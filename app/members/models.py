@@ -18,8 +18,10 @@ GENDERS = ("female", "male", "other", "undisclosed")
 AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_plus")
 NEEDS = ("housing", "health", "livelihood", "education", "legal", "family")
 EXIT_REASONS = ("own_choice", "moved_away", "unreachable", "safety", "anonymised", "other")
-CONSENT_PURPOSES = ("processing", "media", "story", "research", "partners", "contact", "promote")
-CONSENT_METHODS = ("verbal", "signed")
+CONSENT_PURPOSES = ("processing", "media", "story", "research", "partners", "contact", "promote",
+                    "wellbeing")
+# "self": the member agreed in Kituo on their own phone (the wellbeing check).
+CONSENT_METHODS = ("verbal", "signed", "self")
 LANGUAGES = ("en", "sw")
 
 # The 47 counties of Kenya (proper names: the same in English and Swahili).

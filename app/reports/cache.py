@@ -1,0 +1,148 @@
+"""Computed figures are kept per metric, period and breakdown (ResultCache)
+and cleared when the period's data changes.
+
+How a change clears them: every table a metric reads (its `sources`) has
+database triggers (app/db.ensure_change_log) that log, for each inserted,
+changed or deleted row, the earliest date that row touches (DataChange);
+a trigger on that log deletes the cached figures of every period ending on
+or after that date, in the same transaction as the change. A figure being
+computed while data changes is not kept: it is stored only if no change
+touching its period was logged since the computation began.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from app.clock import utcnow
+from app.db import db, ensure_change_log
+from app.registry import registry
+from app.reports.models import ChartCache, DataChange, ResultCache
+
+_installed: set = set()
+
+
+def sources() -> dict[str, set[str]]:
+    """{table: date columns} read by the registered metrics."""
+    tables: dict[str, set[str]] = {}
+    for metric in registry().metrics:
+        for model, columns in metric.sources:
+            tables.setdefault(model._meta.table_name, set()).update(
+                c if c == "*" else model._meta.fields[c].column_name for c in columns)
+    return tables
+
+
+def ensure_triggers() -> None:
+    """Before the first figure is stored (once per process and database)."""
+    key = (db.obj.database, tuple(sorted((t, tuple(sorted(c))) for t, c in sources().items())))
+    if key in _installed:
+        return
+    ensure_change_log(sources(), DataChange._meta.table_name, "since", "at",
+                      ResultCache._meta.table_name, "period_end")
+    _installed.add(key)
+
+
+def last_change_id() -> int:
+    return DataChange.select(DataChange.id).order_by(DataChange.id.desc()).scalar() or 0
+
+
+def spec_of(filters: dict | None, by: tuple = ()) -> str:
+    """A stable text for filters and breakdowns: "by=gender,county;county=Kisumu"."""
+    parts = [f"by={','.join(by)}"] if by else []
+    parts += [f"{k}={'' if v is None else v}" for k, v in sorted((filters or {}).items())]
+    return ";".join(parts)
+
+
+def _encode(figure) -> str:
+    """(value, support) as JSON; breakdowns as rows [values..., value, support]."""
+    value, support = figure
+    if isinstance(value, dict):
+        return json.dumps([list(k) + [v, support.get(k, v)] for k, v in value.items()])
+    return json.dumps([value, support])
+
+
+def _decode(text: str, by: bool):
+    data = json.loads(text)
+    if by:
+        return ({tuple(row[:-2]): row[-2] for row in data},
+                {tuple(row[:-2]): row[-1] for row in data})
+    return tuple(data)
+
+
+def lookup(wanted: list[tuple[str, object, str]]) -> dict:
+    """{(metric key, period key, spec): value} of the cached ones among
+    `wanted` ((metric key, period, spec) triples), in one query."""
+    if not wanted:
+        return {}
+    keys = {(m, p.key, s) for m, p, s in wanted}
+    periods = {p.key for _m, p, _s in wanted}
+    metrics = {m for m, _p, _s in wanted}
+    rows = (ResultCache.select(ResultCache.metric, ResultCache.period_key, ResultCache.spec,
+                               ResultCache.value)
+            .where(ResultCache.metric.in_(metrics) & ResultCache.period_key.in_(periods))
+            .tuples())
+    return {(m, p, s): _decode(v, s.startswith("by=")) for m, p, s, v in rows
+            if (m, p, s) in keys}
+
+
+def store(results: list[tuple[str, object, str, object]], change_id: int) -> int:
+    """Keep computed figures ((metric key, period, spec, value)) unless the
+    data of their period changed after `change_id`. Returns how many kept."""
+    if not results:
+        return 0
+    ensure_triggers()
+    with db.atomic():
+        touched = DataChange.select(DataChange.since).where(DataChange.id > change_id)
+        earliest = touched.order_by(DataChange.since).scalar()
+        rows = [{"metric": m, "period_key": p.key, "spec": s, "period_end": p.end,
+                 "value": _encode(v), "change_id": change_id, "computed_at": utcnow()}
+                for m, p, s, v in results if earliest is None or p.end < earliest]
+        if rows:
+            (ResultCache.insert_many(rows)
+             .on_conflict_replace().execute())
+    return len(rows)
+
+
+def clear() -> int:
+    """Forget every figure (after a restore or an upgrade)."""
+    return ResultCache.delete().execute()
+
+
+def chart(digest: str) -> tuple[str, str] | None:
+    """(svg, spec) of a named chart; svg is "" until drawn."""
+    row = (ChartCache.select(ChartCache.svg, ChartCache.spec)
+           .where(ChartCache.digest == digest).tuples().first())
+    return tuple(row) if row else None
+
+
+def want_charts(specs: dict[str, str]) -> None:
+    """Name charts (digest -> spec JSON) that are not stored yet."""
+    if not specs:
+        return
+    have = {d for (d,) in ChartCache.select(ChartCache.digest)
+            .where(ChartCache.digest.in_(list(specs))).tuples()}
+    missing = [{"digest": d, "spec": s, "svg": "", "used_at": utcnow()}
+               for d, s in specs.items() if d not in have]
+    if missing:
+        with db.atomic():
+            ChartCache.insert_many(missing).on_conflict_ignore().execute()
+
+
+def want_chart(digest: str, spec: str) -> None:
+    want_charts({digest: spec})
+
+
+def keep_chart(digest: str, svg: str) -> None:
+    with db.atomic():
+        ChartCache.update(svg=svg, used_at=utcnow()).where(ChartCache.digest == digest).execute()
+
+
+def prune(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Hourly: the change log older than a day (no computation runs that
+    long) and charts not shown for 30 days."""
+    now = now or utcnow()
+    with db.atomic():
+        changes = DataChange.delete().where(DataChange.at < now - dt.timedelta(days=1)).execute()
+        charts_gone = ChartCache.delete().where(
+            ChartCache.used_at < now - dt.timedelta(days=30)).execute()
+    return changes, charts_gone

@@ -1,0 +1,75 @@
+"""From figures to what a report shows: suppressed counts ("<5"), money,
+percentages and averages of two figures ("—" when the denominator is 0),
+and the share of the target."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+
+from app.reports.models import SCALE
+
+HIDDEN = "<5"
+SECONDARY_MARK = "*"
+NO_VALUE = "—"
+
+
+def threshold() -> int:
+    return int(current_app.config.get("REPORTS_SUPPRESS_BELOW", 5))
+
+
+def hidden_text() -> str:
+    return f"<{threshold()}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value as a report shows it. `number` (Decimal, in the indicator's
+    unit: people, KES, percent, points) is None when hidden or undefined."""
+    number: Decimal | None
+    text: str
+    hidden: bool = False
+
+    @property
+    def blank(self) -> bool:
+        return self.number is None
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _one_decimal(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def show(kind: str, numerator, denominator=None) -> Shown:
+    """`numerator`/`denominator`: engine Figures (value and support)."""
+    k = threshold()
+    if kind in ("count", "money"):
+        if numerator.support < k:
+            return Shown(None, hidden_text(), hidden=True)
+        if kind == "money":
+            from app.filters import money
+            return Shown(Decimal(numerator.value) / 100, money(numerator.value))
+        return Shown(Decimal(numerator.value), _count(numerator.value))
+    if denominator is None or denominator.value == 0:
+        return Shown(None, NO_VALUE)
+    if numerator.support < k or denominator.support < k:
+        return Shown(None, hidden_text(), hidden=True)
+    ratio = Decimal(numerator.value) / Decimal(denominator.value)
+    if kind == "percent":
+        value = _one_decimal(ratio * 100)
+        return Shown(value, f"{value:,.1f}%".replace(".0%", "%"))
+    value = _one_decimal(ratio)
+    return Shown(value, f"{value:+,.1f}")
+
+
+def share_of_target(shown: Shown, target: int | None, kind: str) -> Shown:
+    """The value as a share of the target ("—" without a target or value)."""
+    if shown.number is None or not target:
+        return Shown(None, NO_VALUE)
+    target_value = Decimal(target) / SCALE[kind]
+    share = (shown.number / target_value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return Shown(share, f"{share:,}%")
