@@ -78,3 +78,18 @@ def test_pruning_keeps_recent_changes(conn):
     assert cache.prune() == (0, 0)
     from app.clock import utcnow
     assert cache.prune(utcnow() + dt.timedelta(days=2))[0] >= 1
+
+
+def test_a_lost_trigger_is_made_again_and_the_kept_figures_forgotten(conn):
+    """A migration that rebuilds a table drops its triggers: changes would
+    go unlogged, so when a trigger has to be made again nothing kept is trusted."""
+    from app.db import db
+    _figure("members.referred", "2025-Q1")
+    assert _cached("2025-Q1")
+    db.execute_sql('DROP TRIGGER "kituo_log_member_upd"')
+    cache._installed.clear()
+    cache.ensure_triggers()
+    assert not _cached("2025-Q1")
+    names = {r[0] for r in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
+    assert "kituo_log_member_upd" in names

@@ -161,3 +161,33 @@ def test_every_route_of_the_module_declares_its_access(app):
     for rule in rules:
         assert getattr(app.view_functions[rule.endpoint], "access_rule", None), rule.rule
     assert registry
+
+
+def test_finance_sees_loan_indicators_and_trainers_do_not(app, client, login_as):
+    """A module's metric with capability reports.loans (as app/loans will
+    register): finance and coordinators see its indicator, trainers not."""
+    from app.members.models import Member
+    from app.registry import EVENTS, Metric
+    from app.reports.models import Indicator
+
+    def members_as_loans(period, scope):
+        return scope.count(Member.select().where(period.contains(Member.joined_on)),
+                           member=Member.id)
+
+    app.extensions["kituo"].metrics.append(Metric(
+        "loans.test_disbursed", "Loans disbursed", "loans", EVENTS, members_as_loans,
+        ("gender",), capability="reports.loans"))
+    with app_db(app):
+        Indicator.create(key="loans_test", title_en="Loans disbursed (test)",
+                         title_sw="Mikopo iliyotolewa (jaribio)", numerator="loans.test_disbursed",
+                         objective=2, goal=2, activity=1)
+    for role, sees in (("finance", True), ("coordinator", True), ("trainer", False)):
+        other = app.test_client()
+        login_as(role, client_=other)
+        page = soup(other.get("/reports/?period=2025-Q1"))
+        titles = [c.header.a.get_text(strip=True) for c in page.select(".indicator-card")]
+        assert ("Loans disbursed (test)" in titles) is sees, role
+        status = other.get("/reports/indicators/loans_test?period=2025-Q1&by=gender").status_code
+        assert status == (200 if sees else 404), role
+        if role == "finance":
+            assert "Members referred" not in titles

@@ -37,8 +37,13 @@ def ensure_triggers() -> None:
     key = (db.obj.database, tuple(sorted((t, tuple(sorted(c))) for t, c in sources().items())))
     if key in _installed:
         return
-    ensure_change_log(sources(), DataChange._meta.table_name, "since", "at",
-                      ResultCache._meta.table_name, "period_end")
+    made = ensure_change_log(sources(), DataChange._meta.table_name, "since", "at",
+                             ResultCache._meta.table_name, "period_end")
+    if made:
+        # A trigger was missing (a new database, a new metric, or a migration
+        # that rebuilt a table and dropped it): changes may have gone unlogged,
+        # so no kept figure can be trusted.
+        clear()
     _installed.add(key)
 
 

@@ -43,7 +43,7 @@ def render(chart: dict) -> str:
     line = pygal.Line(width=WIDTH, height=HEIGHT, show_legend=False, js=[],
                       disable_xml_declaration=True, explicit_size=True, style=_style(),
                       margin=6, dots_size=3, stroke_style={"width": 2.5},
-                      allow_interruptions=True, no_prefix=True, include_x_axis=True,
+                      allow_interruptions=True, include_x_axis=True,
                       show_minor_x_labels=False, x_labels_major_every=2, truncate_label=-1,
                       y_labels_major_count=3, show_minor_y_labels=False, show_y_guides=True,
                       pretty_print=False,

@@ -11,10 +11,10 @@ from app.clock import today
 KINDS = ("month", "quarter", "year", "fy")
 
 
-def usual_periods(day=None) -> list:
+def usual_periods(day=None, kinds=KINDS) -> list:
     day = day or today()
     chosen = []
-    for kind in KINDS:
+    for kind in kinds:
         current = periods.containing(kind, day)
         for period in current.previous().trend(8) + [current]:
             if period not in chosen:
@@ -22,9 +22,8 @@ def usual_periods(day=None) -> list:
     return chosen
 
 
-def warm(day=None, progress=None) -> int:
-    """Returns how many figures were missing (and are now kept)."""
-    wanted = [Request(m.key, p) for p in usual_periods(day) for m in registry().metrics]
-    before = len(wanted)
-    found, _left = engine.figures(wanted, progress=progress)
-    return before if found else 0
+def warm(day=None, progress=None, kinds=KINDS) -> int:
+    """Compute (and keep) what is missing; returns how many figures there are."""
+    wanted = [Request(m.key, p) for p in usual_periods(day, kinds) for m in registry().metrics]
+    engine.figures(wanted, progress=progress)
+    return len(wanted)
