@@ -17,7 +17,7 @@ Capabilities:
 """
 from flask import Blueprint
 
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 from app.registry import BenchPage, NavItem
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -62,7 +62,7 @@ def _method_note(data):
 
 EXTRACT_STATUS_LABELS = {
     "pending": _l("Waiting for approval"), "approved": _l("Approved: ready to download once"),
-    "downloaded": _l("Downloaded"), "withdrawn": _l("Withdrawn"), "draft": _l("Draft"),
+    "downloaded": _l("Downloaded"), "withdrawn": lazy_pgettext("research extract", "Withdrawn"), "draft": _l("Draft"),
 }
 
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import NumberRange
 
 from app.forms import CheckboxList, Choice, KituoForm, length, optional, required
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 from app.members.forms import DateInput
 from app.reports import periods, workplan
 from app.reports.indicators import FREQUENCY_LABELS
@@ -24,7 +24,7 @@ class PeriodForm(KituoForm):
 
 
 class IndicatorForm(KituoForm):
-    title_en = StringField(_l("Title in English"), [required(), length(200)])
+    title_en = StringField(lazy_pgettext("indicator", "Title in English"), [required(), length(200)])
     title_sw = StringField(_l("Title in Swahili"), [required(), length(200)])
     objective = Choice(_l("Objective"), coerce=int,
                        choices=[(o, f"{o}. {t}") for o, t in workplan.OBJECTIVES.items()])

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from app import audit
 from app.clock import utcnow
 from app.db import db
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 from app.registry import registry
 from app.reports import periods, workplan
 from app.reports.models import FREQUENCIES, KINDS, SCALE, Indicator, IndicatorChange
@@ -366,7 +366,7 @@ def pw_max(field):
 
 
 FIELD_LABELS = {
-    "created": _l("Added"), "title_en": _l("Title in English"), "title_sw": _l("Title in Swahili"),
+    "created": _l("Added"), "title_en": lazy_pgettext("indicator", "Title in English"), "title_sw": _l("Title in Swahili"),
     "objective": _l("Objective"), "goal": _l("Goal"), "activity": _l("Activity"),
     "baseline": _l("Baseline"), "baseline_on": _l("Baseline measured on"),
     "target": _l("Target"), "target_period": _l("Target period"),

@@ -76,22 +76,25 @@ class Scope:
         a compound query (a UNION) already selects it as."""
         return self._run(query, member, None)
 
-    def total(self, query, amount, member=None):
-        """The sum of `amount` over the rows of `query` (e.g. KES cents)."""
+    def total(self, query, amount, member=None, people=None):
+        """The sum of `amount` over the rows of `query` (e.g. KES cents).
+        `people`: for rows that are kept figures rather than a person's
+        records (a daily portfolio summary), the column saying how many
+        people each row stands for; the suppression rule sums it."""
         if self.metric.counts == PEOPLE:
             raise ScopeError(f"{self.metric.key}: a total counts events, not people")
-        return self._run(query, member, amount)
+        return self._run(query, member, amount, people)
 
     # --- how -------------------------------------------------------------------
-    def _run(self, query, member, amount):
+    def _run(self, query, member, amount, people=None):
         needs_member = bool(self.filters or self.by) or self.metric.counts == PEOPLE
         if needs_member and member is None:
             raise ScopeError(f"{self.metric.key}: cannot filter or count people without member=")
         if "programme" in self.by:
-            return self._by_programme(query, member, amount)
-        return self._query(query, member, amount, self.filters, self.by)
+            return self._by_programme(query, member, amount, people)
+        return self._query(query, member, amount, self.filters, self.by, people)
 
-    def _by_programme(self, query, member, amount):
+    def _by_programme(self, query, member, amount, people=None):
         """One query per programme (a member may take part in several)."""
         position = self.by.index("programme")
         others = tuple(d for d in self.by if d != "programme")
@@ -105,7 +108,7 @@ class Scope:
 
         for key in self.programmes:
             filters = dict(self.filters, programme=key)
-            result = self._query(query, member, amount, filters, others)
+            result = self._query(query, member, amount, filters, others, people)
             if not others:
                 result = {(): result} if self.support.get((), 0) else {}
             for values, number in result.items():
@@ -115,7 +118,7 @@ class Scope:
         self.support = support
         return cells
 
-    def _query(self, query, member, amount, filters: dict, by: tuple):
+    def _query(self, query, member, amount, filters: dict, by: tuple, people=None):
         columns = []
         if isinstance(member, str):
             inner = query
@@ -124,6 +127,8 @@ class Scope:
                 columns.append(member.alias("member_id"))
             if amount is not None:
                 columns.append(amount.alias("amount"))
+            if people is not None:
+                columns.append(people.alias("people"))
             inner = query.select(*(columns or [pw.SQL("1")]))
         rows = inner.alias("r")
         from app.members.models import Member
@@ -139,8 +144,13 @@ class Scope:
             aggregate = pw.fn.COUNT(pw.SQL("*"))
         # How many people a sum rests on (a sum is not a count: it is shown
         # only when at least k people are behind it).
-        support = ([pw.fn.COUNT(rows.c.member_id.distinct()) if member is not None
-                    else pw.fn.COUNT(pw.SQL("*"))] if amount is not None else [])
+        if people is not None:
+            behind = pw.fn.COALESCE(pw.fn.SUM(rows.c.people), 0)
+        elif member is not None:
+            behind = pw.fn.COUNT(rows.c.member_id.distinct())
+        else:
+            behind = pw.fn.COUNT(pw.SQL("*"))
+        support = [behind] if amount is not None else []
         group = [dims[d] for d in by]
         select = pw.Select([rows], group + [aggregate] + support)
         if any(d in MEMBER_DIMENSIONS for d in list(filters) + list(by)):
