@@ -256,8 +256,11 @@ def test_overdue_days_come_from_configuration(tmp_path):
 
 
 def test_the_check_runs_once_a_day_and_catches_up_after_downtime(conn, app):
+    from app.clock import local_midnight
     days = app.config["MENTORING_OVERDUE_DAYS"]
-    now = utcnow()
+    # Noon in Nairobi today: an hour later is the same local day whatever
+    # the time the suite runs (at 23:30 in Nairobi it would be tomorrow).
+    now = local_midnight(services.today()) + dt.timedelta(hours=12)
     assert services.run_overdue_check_if_due(now) is not None          # first run ever
     assert services.run_overdue_check_if_due(now + dt.timedelta(minutes=60)) is None
     # The Pi was off for five days; a pairing went quiet meanwhile.

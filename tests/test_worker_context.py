@@ -103,7 +103,35 @@ def _examples():
             job_id=_job("loan_statement", admin), loan_id=_loan().id, language="sw"),
         "app.loans.tasks.daily_run": lambda admin: {},
         "app.loans.tasks.purge_unconfirmed_statements": lambda admin: {},
+        "app.education.tasks.render_certificate": lambda admin: dict(
+            job_id=_job("certificate", admin), certificate_id=_certificate().id),
+        "app.reports.tasks.compute_figures": lambda admin: dict(
+            job_id=_job("report_figures", admin), rows=_report_rows()),
+        "app.reports.tasks.render_export": lambda admin: dict(
+            job_id=_job("report_export", admin), user_id=admin.id, period_key="2025-Q1",
+            fmt="pdf", language="sw"),
+        "app.reports.tasks.warm_usual_periods": lambda admin: {},
+        "app.reports.tasks.prune_report_cache": lambda admin: {},
     }
+
+
+def _certificate():
+    import datetime as dt
+    from app.education.models import Certificate, Enrolment, TrainingClass
+    from tests.education_factories import make_course, make_member as make_learner
+    klass = TrainingClass.create(course=make_course(), start_date=dt.date(2025, 3, 1),
+                                 end_date=dt.date(2025, 4, 30), starts_time=dt.time(10),
+                                 ends_time=dt.time(12))
+    enrolment = Enrolment.create(klass=klass, member=make_learner(language="sw"),
+                                 status="completed", completed_on=dt.date(2025, 3, 28))
+    return Certificate.create(enrolment=enrolment, code="W1", title="Tailoring",
+                              completed_on=dt.date(2025, 3, 28))
+
+
+def _report_rows():
+    from app.reports import periods, tasks
+    from app.reports.engine import Request
+    return tasks.encode([Request("members.referred", periods.parse("2025-Q1"), (), ())])
 
 
 def _statement(owner):
