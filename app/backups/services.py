@@ -81,6 +81,17 @@ def put_back_interrupted() -> int:
 WAITING_JOB_MINUTES = 30
 
 
+def request_backup(user) -> None:
+    """"Back up now": audited in its own transaction, then the job the
+    worker runs (app.backups.tasks.backup_now)."""
+    from app import audit
+    from app.backups import tasks
+    from app.jobs import services as jobs
+    with database.db.atomic():
+        audit.record("backup.requested", "backup", summary="backup started from the admin page")
+    jobs.start("backup", user, tasks.backup_now, deadline=tasks.JOB_DEADLINE, user_id=user.id)
+
+
 def waiting_job():
     """A "Back up now" job the worker has not started yet (recent ones only:
     a job queued while the worker was stopped is not waited for forever)."""

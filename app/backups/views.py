@@ -5,14 +5,11 @@ from flask import current_app, flash, make_response, url_for
 from app.i18n import gettext as _
 from flask_login import current_user
 
-from app import audit
 from app.access import requires
-from app.backups import bp, labels, services, status, tasks
+from app.backups import bp, labels, services, status
 from app.backups.models import BackupRun, DestinationResult
 from app.backups.settings import SettingsError, current, recipients
-from app.db import db
 from app.htmx import redirect_after_post, render, wants_partial
-from app.jobs import services as jobs
 
 
 HISTORY_RUNS = 15
@@ -72,9 +69,6 @@ def run_now():
         flash(_("Backups are not set up yet: there is no public key to encrypt them to."),
               "error")
         return redirect_after_post(url_for("backups.index"))
-    with db.atomic():
-        audit.record("backup.requested", "backup", summary="backup started from the admin page")
-    jobs.start("backup", current_user, tasks.backup_now, deadline=tasks.JOB_DEADLINE,
-               user_id=current_user.id)
+    services.request_backup(current_user)
     flash(_("Backup started. You can leave this page: it carries on without you."), "success")
     return redirect_after_post(url_for("backups.index"))
