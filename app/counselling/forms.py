@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from app.i18n import lazy_gettext as _l, lazy_pgettext
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, HiddenField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms import validators
 from wtforms.widgets import HiddenInput
 
 from app.counselling import bookings, groups, holidays, notes, services
 from app.counselling import labels as L
 from app.counselling.models import EXCEPTION_KINDS
-from app.forms import CheckboxList, IdField, KituoForm, length, optional, required
+from app.forms import (CheckboxList, IdField, IntInput, KituoForm, TimeInput, length, optional,
+                       required)
 from app.members.models import Member
 
 CODE_MAX = Member.code.max_length
@@ -41,31 +42,12 @@ class SlotStart(HiddenField):
         return self.data.isoformat() if isinstance(self.data, dt.datetime) else ""
 
 
-class TimeInput(TimeField):
-    def __init__(self, label, validators_=None, **kwargs):
-        super().__init__(label, validators_, format="%H:%M", **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a time like 09:30."))
-
-
 class DateInput(DateField):
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Enter a date."))
-
-
-class IntInput(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a whole number."))
 
 
 class MultiChoice(SelectMultipleField):
