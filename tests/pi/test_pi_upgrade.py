@@ -1,5 +1,6 @@
 """Upgrade on a fresh Pi: the previous release (the last tag, else the
-parent of HEAD) installed with its own install.sh and given data, then this
+commit before the newest schema step, so the upgrade has a migration to
+apply) installed with its own install.sh and given data, then this
 checkout copied over it and `sudo deploy/pi/upgrade.sh`, as the README
 says. Migrations apply, the data stays, the services restart; a second
 run changes nothing."""
@@ -23,10 +24,22 @@ USB = "/media/usb-backup/kituo"
 
 
 def previous_release() -> str:
+    """The last tag; without tags, the parent of the newest commit that
+    added a schema step (an upgrade that applies no migration proves
+    little); HEAD^ only in a clone without that history."""
     tags = subprocess.run(["git", "describe", "--tags", "--abbrev=0", "HEAD^"], cwd=ROOT,
                           capture_output=True, text=True)
     if tags.returncode == 0 and tags.stdout.strip():
         return tags.stdout.strip()
+    newest_step = subprocess.run(
+        ["git", "log", "-1", "--format=%H", "-G@migration\\(", "HEAD", "--",
+         "app/migrations.py", "app/*/migrations.py"],
+        cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    if newest_step:
+        parent = subprocess.run(["git", "rev-parse", "--verify", "-q", f"{newest_step}^"],
+                                cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        if parent:
+            return parent
     return "HEAD^"
 
 
@@ -103,6 +116,7 @@ def test_upgrade_applies_migrations_and_keeps_the_data(upgraded, tmp_path):
     assert "Kituo is running" in first.stdout
     make_test_app(tmp_path)                 # this checkout's modules register their steps
     wanted = {step.version for step in MIGRATIONS}
+    assert wanted - before["versions"], f"{before['revision']} already had every schema step"
     assert schema_versions(pi) >= wanted, wanted - schema_versions(pi)
     assert database_rows(pi) == before["rows"]
     assert "Upgrade Three" in before["rows"]
