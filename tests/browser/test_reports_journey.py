@@ -45,9 +45,14 @@ def test_coordinator_reads_drills_down_and_downloads_the_donor_report(
     expect(page.locator("h2.report-period")).to_contain_text(quarter.label())
     card = page.locator(".indicator-card", has_text="Members referred").first
     expect(card.locator(".indicator-value strong")).to_have_text("16")
-    expect(card.locator("figure.trend img")).to_be_visible()
-    page.wait_for_function(
-        "document.querySelector('.indicator-card figure.trend img').naturalWidth > 0")
+    trend = card.locator("figure.trend img")
+    expect(trend).to_be_visible()
+    # The chart has loaded (not a broken image). Waited for with a property
+    # check: page.wait_for_function polls by evaluating a string, which the
+    # page's CSP (no 'unsafe-eval') refuses whenever the first check is false.
+    trend.scroll_into_view_if_needed()     # charts load lazily
+    expect(trend).to_have_js_property("complete", True, timeout=30_000)
+    assert trend.evaluate("img => img.naturalWidth") > 0
     shot(page, "report-quarter")
 
     # 2. Drill into it, by gender, then gender and county.
