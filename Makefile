@@ -11,7 +11,7 @@ export KITUO_INSTANCE ?= $(CURDIR)/instance
 # or `make test KITUO_TEST_PI=1` (as root) for both.
 export KITUO_TEST_PI ?= 0
 
-.PHONY: run test test-pi pi-tier-notice install install-dev static-gz chromium test-packages i18n-extract i18n-update i18n-compile i18n-check bench clean
+.PHONY: run test test-fast test-pi pi-tier-notice install install-dev static-gz chromium test-packages i18n-extract i18n-update i18n-compile i18n-check bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ pi-tier-notice:
 	elif [ "$$(id -u)" != 0 ]; then \
 	    echo "Emulated-Pi tier skipped: it needs root (systemd-nspawn). Run: sudo make test-pi"; \
 	fi
+
+## test-fast: the suite without the browser and deployment tiers (pytest
+## marks in pytest.ini): no Debian packages needed; the loop while working.
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not browser and not deployment" $(PYTEST_ARGS)
 
 chromium:
 	@scripts/ensure-chromium

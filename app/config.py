@@ -143,7 +143,8 @@ def from_environment() -> dict:
         "CERTIFICATES_DIR": os.environ.get("KITUO_CERTIFICATES_DIR", ""),   # "": instance/certificates
         "CERTIFICATE_VERIFY_URL": os.environ.get("KITUO_CERTIFICATE_VERIFY_URL", ""),
         "NEUTRAL_EXIT_PATH": "/recipes",
-        "PANEL_CACHE_SECONDS": 60,
+        # the backups banner reads the backup state at most this often per worker
+        "BACKUP_STATE_SECONDS": 30,
         # members: the prefix of pseudonymous codes (AZ-0042); the retention
         # review lists members who left more than this many years ago
         "MEMBER_PREFIX": os.environ.get("KITUO_MEMBER_PREFIX", "AZ"),

@@ -22,11 +22,18 @@ def local_datetime(value, fmt: str = "short") -> str:
 
 
 def local_date(value, fmt: str = "medium") -> str:
+    """A date (or the Nairobi day of a stored datetime) in the page's locale."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
         value = to_local(value).date()
-    return dates.format_date(value, fmt, locale=get_locale())
+    return _day(value, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _day(value: dt.date, fmt: str, locale: str) -> str:
+    """Babel's formatting of a day: a list shows the same few days many times."""
+    return dates.format_date(value, fmt, locale=locale)
 
 
 def local_time(value, fmt: str = "short") -> str:

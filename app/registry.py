@@ -7,7 +7,6 @@ providers, benchmark pages and demo seeders to it.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
@@ -27,16 +26,13 @@ class NavItem:
 @dataclass(frozen=True)
 class Panel:
     """A dashboard panel: shown when the user has `capability`.
-    `context(user)` returns the variables for `template`. Figures that may
-    be a minute old (counts, rates, capacity) set `cached=True`: each web
-    worker then reuses them for PANEL_CACHE_SECONDS per user. Anything that
-    must be live (an urgent safeguarding concern) leaves it False."""
+    `context(user)` returns the variables for `template`; it runs on every
+    dashboard view, so its figures are live."""
     key: str
     template: str
     capability: str
     context: Callable[[object], dict]
     order: int = 50
-    cached: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,13 +202,13 @@ class Registry:
         reg.grant("finance", "loans.view", label={"loans.view": _l("See loans")})
 
     Besides the hooks, the role -> capability table of this app
-    (`capabilities`, filled by `grant`) and two render caches."""
+    (`capabilities`, filled by `grant`) and the rendered section menus."""
 
     nav: list[NavItem] = hook(
         "NavItem(label, endpoint, capability, order)",
         "An entry of the section menu, shown to users with the capability.")
     panels: list[Panel] = hook(
-        "Panel(key, template, capability, context(user) -> dict, order, cached)",
+        "Panel(key, template, capability, context(user) -> dict, order)",
         "A dashboard panel, shown to users with the capability.")
     schedule_providers: list[Callable] = hook(
         "(member, start, end) -> [ScheduleItem]",
@@ -275,7 +271,6 @@ class Registry:
     capabilities: dict[str, set[str]] = field(default_factory=lambda: {
         role: set(caps) for role, caps in BASE_CAPABILITIES.items()})
     capability_labels: dict = field(default_factory=lambda: dict(BASE_CAPABILITY_LABELS))
-    panel_cache: dict = field(default_factory=dict)
     nav_cache: dict = field(default_factory=dict)
 
     @classmethod
@@ -342,32 +337,11 @@ class Registry:
         caps = user.capabilities
         return sorted((p for p in self.panels if p.capability in caps), key=lambda p: p.order)
 
-    def panel_html(self, panel: Panel, user, max_age: float, locale: str):
-        """A panel rendered. Cached panels are kept rendered per user and
-        language for `max_age` seconds: the figures may be a minute old and
-        their HTML depends on nothing else. A panel whose HTML holds the
-        session's CSRF token (a form) is never kept: another session of the
-        same user would post a token that is not theirs."""
+    def panel_html(self, panel: Panel, user):
+        """A panel rendered with its figures as they are now."""
         from flask import render_template
-        from flask_wtf.csrf import generate_csrf
         from markupsafe import Markup
-        if not panel.cached or max_age <= 0:
-            return Markup(render_template(panel.template, ctx=panel.context(user)))
-        now = time.monotonic()
-        key = (panel.key, user.id, locale)
-        hit = self.panel_cache.get(key)
-        if hit is None or now - hit[0] > max_age:
-            html = Markup(render_template(panel.template, ctx=panel.context(user)))
-            if generate_csrf() in html:
-                return html
-            self._forget_old_panels(now, max_age)
-            hit = self.panel_cache[key] = (now, html)
-        return hit[1]
-
-    def _forget_old_panels(self, now: float, max_age: float) -> None:
-        if len(self.panel_cache) > 1000:
-            for key in [k for k, (at, _html) in self.panel_cache.items() if now - at > max_age]:
-                del self.panel_cache[key]
+        return Markup(render_template(panel.template, ctx=panel.context(user)))
 
     def banners_for(self, user) -> list[Banner]:
         if not getattr(user, "is_authenticated", False):

@@ -7,9 +7,11 @@
 - `int_arg(name, default, lo, hi)` and `page_arg()`: integer query
   arguments (`?page=`, `?counsellor_id=`) read safely: a value that is not a
   number or out of range gives the default.
-- `fixed_url`, `url_around_id`, `id_url`: URLs that never change while the
-  app runs (static files, pages without arguments), built once per app:
-  base.html asks for ten of them on every request.
+- `fixed_url`: URLs that never change while the app runs (static files,
+  pages without arguments), built once per app: base.html asks for ten of
+  them on every request. `id_url` (through `url_around_id`) is left only
+  for counselling's agenda and goes with it (#11); a row's link is plain
+  `url_for`.
 """
 from __future__ import annotations
 
@@ -88,14 +90,6 @@ def url_around_id(endpoint: str, key: str, **values) -> tuple[str, str]:
             raise ValueError(f"{endpoint}: {key} is not in its url")
         parts = cache[cache_key] = (head, tail)
     return parts
-
-
-def url_before_id(endpoint: str, key: str, **values) -> str:
-    """The url of a route whose integer id comes last, without the id."""
-    head, tail = url_around_id(endpoint, key, **values)
-    if tail:
-        raise ValueError(f"{endpoint}: the id is not at the end of the url")
-    return head
 
 
 def id_url(endpoint: str, key: str, id_value: int, **values) -> str:

@@ -6,9 +6,23 @@ mode (tasks run inline), and one vocabulary for tests:
   (tests/factories.py), the same context for a few lines;
 - `html(response)`: the page parsed (BeautifulSoup);
 - `sign_in(user)`: sign an existing user in through the real form;
-- `login_as(*roles)`: make a user with these roles and sign them in.
+- `login_as(*roles)`: make a user with these roles and sign them in;
+- `pdf_text(pdf_bytes)`: the text of a PDF (Debian's pdftotext).
+
+Tiers (`make test` runs them all; `make test-fast` leaves out the two marks):
+- `browser`: everything under tests/browser (Debian's Chromium);
+- `deployment`: needs Debian packages of the Pi (rclone, age, sqlite3,
+  nginx, openssl, shellcheck, systemd-analyze, poppler's pdftotext) or runs
+  the deployment's programs; marked per module or test, and every test that
+  uses the `pdf_text` fixture.
 """
 from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -21,7 +35,37 @@ from tests.factories import PASSWORD, app_db, make_user
 huey.immediate = True
 
 
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if "pdf_text" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.deployment)
+
+
+_SCHEMA_TEMPLATE: list[Path] = []
+
+
+def schema_template() -> Path:
+    """A database file at the latest schema, built once per test process:
+    copying it costs a few milliseconds, building the schema ~60% of a
+    test's setup (measured on this machine: 1.9 s against 4 ms under a
+    load of 20, ~0.15 s against 1 ms idle)."""
+    if not _SCHEMA_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="kituo-schema-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        app = create_app({"TESTING": True, "SECRET_KEY": "schema-template",
+                          "DATABASE": str(folder / "kituo.db"), "INSTANCE_PATH": str(folder),
+                          "HOLD_DATABASE": False})
+        with app.app_context():
+            upgrade()
+        _SCHEMA_TEMPLATE.append(folder / "kituo.db")
+    return _SCHEMA_TEMPLATE[0]
+
+
 def make_test_app(tmp_path, **overrides):
+    """An app on tmp_path. A new database starts as a copy of the schema
+    template; an existing file (a migration test's old schema) is upgraded."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
@@ -29,9 +73,12 @@ def make_test_app(tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path),
         "JOBS_DIR": str(tmp_path / "jobs"),
         "WTF_CSRF_ENABLED": False,
-        "PANEL_CACHE_SECONDS": 0,  # tests/test_core.py covers the cache
+        "BACKUP_STATE_SECONDS": 0,   # the backups banner reads the state each time
     }
     config.update(overrides)
+    database = Path(config["DATABASE"])
+    if not database.exists():
+        shutil.copyfile(schema_template(), database)
     app = create_app(config)
     with app.app_context():
         upgrade()
@@ -87,3 +134,12 @@ def login_as(app, sign_in):
             user = make_user(*roles, username=username, language=language)
         return sign_in(user, client_)
     return login
+
+
+@pytest.fixture
+def pdf_text():
+    """pdf_text(pdf_bytes) -> its text, whitespace as pdftotext lays it out."""
+    def text(pdf: bytes) -> str:
+        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+    return text

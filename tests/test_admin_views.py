@@ -2,28 +2,24 @@
 import csv
 import io
 
-from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.auth.models import SetupCode, User, UserSession
 from app.db import db
 from app.jobs.models import Job
 from tests.factories import make_user
-
-
-def _page(response):
-    return BeautifulSoup(response.data, "html.parser")
+from tests.conftest import parse_html
 
 
 def test_admin_lists_and_filters_users(app, client, login_as):
     login_as("admin", username="amina")
     with app.app_context(), db.connection_context():
         make_user("mentor", username="daudi")
-    rows = _page(client.get("/admin/users?role=mentor")).select("#user-rows tr")
+    rows = parse_html(client.get("/admin/users?role=mentor")).select("#user-rows tr")
     assert [r.td.get_text(strip=True) for r in rows] == ["daudi"]
     partial = client.get("/admin/users?role=admin", headers={"HX-Request": "true"})
     assert partial.headers["Vary"] and "HX-Request" in partial.headers["Vary"]
-    assert _page(partial).find("html") is None  # just the rows
+    assert parse_html(partial).find("html") is None  # just the rows
 
 
 def test_users_page_searches_and_pages(app, client, login_as, monkeypatch):
@@ -33,12 +29,12 @@ def test_users_page_searches_and_pages(app, client, login_as, monkeypatch):
     with app.app_context(), db.connection_context():
         for name in ("baraka", "chiku", "daudi"):
             make_user("mentor", username=name)
-    page = _page(client.get("/admin/users"))
+    page = parse_html(client.get("/admin/users"))
     assert [r.td.get_text(strip=True) for r in page.select("#user-rows tr")] == ["amina", "baraka"]
     assert page.select_one("label[for=user-q]") and page.select_one(".pager a")["href"].endswith("page=2")
-    second = _page(client.get("/admin/users?page=2", headers={"HX-Request": "true"}))
+    second = parse_html(client.get("/admin/users?page=2", headers={"HX-Request": "true"}))
     assert [r.td.get_text(strip=True) for r in second.select("#user-rows tr")] == ["chiku", "daudi"]
-    found = _page(client.get("/admin/users?q=DAU&role=mentor"))
+    found = parse_html(client.get("/admin/users?q=DAU&role=mentor"))
     assert [r.td.get_text(strip=True) for r in found.select("#user-rows tr")] == ["daudi"]
     assert found.select_one("#user-q")["value"] == "DAU"
     assert client.get("/admin/users?page=-3&role=nonsense").status_code == 200
@@ -62,7 +58,7 @@ def test_create_user_invalid_keeps_values_and_writes_nothing(app, client, login_
     response = client.post("/admin/users/new", data={
         "username": "bad name!", "display_name": "Someone", "language": "en", "roles": []})
     assert response.status_code == 422
-    page = _page(response)
+    page = parse_html(response)
     assert page.select_one("#username-error") and page.select_one("#roles-error")
     assert page.find("input", {"name": "display_name"})["value"] == "Someone"
     with app.app_context(), db.connection_context():
@@ -73,7 +69,7 @@ def test_duplicate_username_is_refused_next_to_the_field(app, client, login_as):
     login_as("admin", username="amina")
     response = client.post("/admin/users/new", data={
         "username": "AMINA", "display_name": "x", "language": "en", "roles": ["mentor"]})
-    assert response.status_code == 422 and _page(response).select_one("#username-error")
+    assert response.status_code == 422 and parse_html(response).select_one("#username-error")
 
 
 def test_admin_edits_roles(app, client, login_as):
@@ -115,7 +111,7 @@ def test_setup_slip_is_rendered_by_a_job_and_downloadable(app, client, login_as)
         other = make_user("member", password=None, language="sw")
     response = client.post(f"/admin/users/{other.id}/setup-slip")
     assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")
-    job_page = _page(client.get(response.headers["Location"]))
+    job_page = parse_html(client.get(response.headers["Location"]))
     download = job_page.find("a", href=lambda h: h and h.endswith("/download"))
     pdf = client.get(download["href"])
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -139,7 +135,7 @@ def test_job_progress_partial_polls_until_done(app, client, login_as):
     user = login_as("admin")
     with app.app_context(), db.connection_context():
         job = Job.create(kind="test", owner=user.id, progress=40, status="running")
-    partial = _page(client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}))
+    partial = parse_html(client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}))
     box = partial.select_one(".job-progress")
     assert box["hx-trigger"] == "every 1s" and partial.find("progress")["value"] == "40"
 
@@ -153,7 +149,7 @@ def test_non_admin_cannot_manage_users(client, login_as):
 
 def test_audit_log_filters_and_csv(app, client, login_as):
     login_as("admin", username="amina")
-    page = _page(client.get("/admin/audit?action=login.success"))
+    page = parse_html(client.get("/admin/audit?action=login.success"))
     rows = page.select("#audit-rows tbody tr")
     assert rows and all("login.success" in r.get_text() for r in rows)
     response = client.get("/admin/audit.csv?action=login.success")
@@ -172,8 +168,8 @@ def test_audit_filter_bad_date_is_not_a_500(client, login_as):
 
 def test_dashboard_panels_for_admin_only(client, login_as, app):
     login_as("admin")
-    page = _page(client.get("/"))
+    page = parse_html(client.get("/"))
     assert page.select_one("#panel-users_by_role") and page.select_one("#panel-recent_sign_ins")
     other = app.test_client()
     login_as("mentor", client_=other)
-    assert _page(other.get("/")).select_one("#panel-users_by_role") is None
+    assert parse_html(other.get("/")).select_one("#panel-users_by_role") is None

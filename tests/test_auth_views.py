@@ -1,21 +1,17 @@
 """Sign in and out through HTTP, session handling, setup codes."""
 import re
 
-from bs4 import BeautifulSoup
 
 from app.auth import services
 from app.auth.models import UserSession
 from app.db import db
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_user
-
-
-def _page(response):
-    return BeautifulSoup(response.data, "html.parser")
+from tests.conftest import parse_html
 
 
 def test_login_page_has_labelled_fields(client):
-    page = _page(client.get("/login"))
+    page = parse_html(client.get("/login"))
     for name in ("username", "password"):
         field = page.find("input", {"name": name})
         assert page.find("label", {"for": field["id"]})
@@ -26,14 +22,14 @@ def test_wrong_password_shows_message_and_422(app, client):
         make_user("mentor", username="kamau")
     response = client.post("/login", data={"username": "kamau", "password": "wrong one!"})
     assert response.status_code == 422
-    assert "Wrong username or password" in _page(response).select_one(".form-error").text
-    assert _page(response).find("input", {"name": "username"})["value"] == "kamau"
+    assert "Wrong username or password" in parse_html(response).select_one(".form-error").text
+    assert parse_html(response).find("input", {"name": "username"})["value"] == "kamau"
 
 
 def test_empty_form_errors_next_to_fields(client):
     response = client.post("/login", data={"username": "", "password": ""})
     assert response.status_code == 422
-    assert _page(response).select_one("#username-error")
+    assert parse_html(response).select_one("#username-error")
 
 
 def test_login_regenerates_session_and_redirects_to_next(app, client):
@@ -56,7 +52,7 @@ def test_pages_after_login_do_not_rewrite_the_session_cookie(tmp_path):
     with app.app_context(), db.connection_context():
         make_user("admin", username="amina")
     client = app.test_client()
-    token = _page(client.get("/login")).find("input", {"name": "csrf_token"})["value"]
+    token = parse_html(client.get("/login")).find("input", {"name": "csrf_token"})["value"]
     with client.session_transaction() as session:
         before = session["csrf_token"]
     response = client.post("/login", data={"username": "amina", "password": PASSWORD,
@@ -100,7 +96,7 @@ def test_change_password_requires_current(client, login_as, app):
     response = client.post("/account/password", data={
         "current_password": "wrong", "password": "a new passphrase", "confirm": "a new passphrase"})
     assert response.status_code == 422
-    assert _page(response).select_one("#current_password-error")
+    assert parse_html(response).select_one("#current_password-error")
     response = client.post("/account/password", data={
         "current_password": PASSWORD, "password": "a new passphrase", "confirm": "a new passphrase"})
     assert response.status_code == 303
@@ -123,7 +119,7 @@ def test_setup_page_rejects_mismatch_and_common_password(client):
     response = client.post("/setup", data={"code": "AAAA-BBBB-CCCC", "password": "password1",
                                            "confirm": "password1"})
     assert response.status_code == 422
-    assert _page(response).select_one("#password-error")
+    assert parse_html(response).select_one("#password-error")
 
 
 def test_logout_is_post_only(client, login_as):

@@ -11,9 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from app.backups import archive, services
 from app.db import file_integrity_problems, file_row_counts
 from tests.backup_support import ROOT, backup_app, connected, require_tools
+
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
 
 BATCH = 10
 WRITER = r"""
@@ -22,6 +26,7 @@ from pathlib import Path
 from app.db import db, make_database
 from app.audit import AuditEvent
 from app.jobs.models import Job
+
 db.initialize(make_database(sys.argv[1]))
 stop = Path(sys.argv[2])
 batch = 0

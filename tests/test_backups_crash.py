@@ -22,6 +22,8 @@ from tests.backup_support import (MARKER, ROOT, VENV, instance_env, make_instanc
                                   plaintext_left, prepare_drive, require_tools, wait_for,
                                   write_identity)
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 
 @pytest.fixture
 def centre(tmp_path):

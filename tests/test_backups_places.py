@@ -15,6 +15,8 @@ from tests.backup_support import (BACKUP_PLACE_MARKER, backup_app, connected, on
                                   prepare_drive, require_tools)
 from tests.factories import PASSWORD, make_user
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 
 @pytest.fixture
 def app(tmp_path):
@@ -87,6 +89,7 @@ PROBE = """
 import json, sys
 from pathlib import Path
 from app.backups import places
+
 folder, data = Path(sys.argv[1]), Path(sys.argv[2])
 print(json.dumps({"mounted": places.problem(str(folder / "kituo"), {}, data),
                   "the data's own disk": places.problem(str(data / "kituo"), {}, data)}))

@@ -40,6 +40,7 @@ def app(tmp_path, usb):
     return app
 
 
+@pytest.mark.deployment
 def test_backup_reaches_a_local_rclone_remote_with_manifest(app, usb):
     with connected(app):
         audit.record("test.event", "thing", 1, MARKER)
@@ -69,6 +70,7 @@ def test_backup_reaches_a_local_rclone_remote_with_manifest(app, usb):
         assert manifest["created_at"].startswith(f"{run.started_at:%Y-%m-%dT%H:%M:%S}")
 
 
+@pytest.mark.deployment
 def test_backup_cannot_be_read_without_the_key(app, usb, tmp_path):
     with connected(app):
         audit.record("test.event", "thing", 1, MARKER)
@@ -91,6 +93,7 @@ def test_backup_cannot_be_read_without_the_key(app, usb, tmp_path):
     assert refused.returncode != 0 and refused.stdout == b""
 
 
+@pytest.mark.deployment
 def test_snapshot_failing_its_integrity_check_is_never_pushed(app, usb, monkeypatch):
     monkeypatch.setattr(services.database, "file_integrity_problems", lambda path: ["page 3 bad"])
     with connected(app):
@@ -100,6 +103,7 @@ def test_snapshot_failing_its_integrity_check_is_never_pushed(app, usb, monkeypa
         assert DestinationResult.select().count() == 0
 
 
+@pytest.mark.deployment
 def test_without_public_key_no_backup_is_made(tmp_path, usb):
     app = backup_app(tmp_path, destinations=[str(usb)], BACKUP_RECIPIENTS="")
     with connected(app):
@@ -123,6 +127,7 @@ def test_recipients_from_a_file_and_bad_keys(tmp_path):
     assert missing.value.code == "recipients_file_missing"
 
 
+@pytest.mark.deployment
 def test_several_recipients_can_each_decrypt(tmp_path, usb):
     second_key = tmp_path / "second.txt"
     second_public = write_identity(second_key)
@@ -149,6 +154,7 @@ def test_without_destinations_the_encrypted_copy_stays_local(tmp_path):
     assert len([k for k in kept if k.endswith(".age")]) <= 2
 
 
+@pytest.mark.deployment
 def test_failed_destination_is_retried_then_recorded(tmp_path, usb):
     app = backup_app(tmp_path, destinations=[str(usb), "nowhere:kituo"])
     waits = []
@@ -197,6 +203,7 @@ def test_the_lock_dies_with_its_holder(app, tmp_path):
         assert services.run_backup("manual").status == "ok"
 
 
+@pytest.mark.deployment
 def test_no_hourly_failures_recorded_without_a_public_key(tmp_path, usb):
     app = backup_app(tmp_path, destinations=[str(usb)], BACKUP_RECIPIENTS="")
     with connected(app):
@@ -250,6 +257,7 @@ def test_retention_never_touches_other_files_and_removes_checksums():
     assert len(doomed) == 2 * (40 - len(retention.to_keep(names, Retention(7, 4, 12))))
 
 
+@pytest.mark.deployment
 def test_pruning_on_a_real_remote_after_a_successful_push(app, usb):
     folder = usb / "kituo"
     folder.mkdir()
@@ -298,6 +306,7 @@ def _nairobi_time(hours_ago: float) -> str:
     return f"{local:%H:%M}"
 
 
+@pytest.mark.deployment
 def test_catch_up_after_the_pi_was_off_at_backup_time(app, usb):
     from app.backups import tasks
     app.config["BACKUP_TIME"] = _nairobi_time(5)     # tonight's slot was 5 hours ago
@@ -328,6 +337,7 @@ def test_failed_night_is_retried_hourly(tmp_path):
         assert services.run_if_due().trigger == "catch_up"
 
 
+@pytest.mark.deployment
 def test_backup_run_from_the_command_line(app, usb):
     result = app.test_cli_runner().invoke(args=["backup", "run"])
     assert result.exit_code == 0, result.output
@@ -346,6 +356,7 @@ def test_plain_snapshot_for_upgrades(app, tmp_path):
     assert (tmp_path / "pre-upgrade.db").stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.deployment
 def test_manifest_is_json_inside_the_encryption(app, usb):
     with connected(app):
         run = services.run_backup("manual")

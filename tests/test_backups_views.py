@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.backups.models import BackupRun, DestinationResult
@@ -13,6 +12,9 @@ from app.db import SchemaVersion, db, utcnow
 from app.jobs.models import Job
 from tests.backup_support import backup_app, require_tools
 from tests.factories import shift_time
+from tests.conftest import parse_html
+
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
 
 
 @pytest.fixture
@@ -21,19 +23,15 @@ def app(tmp_path):
     return backup_app(tmp_path, destinations=[str(tmp_path / "usb")])
 
 
-def _page(response):
-    return BeautifulSoup(response.data, "html.parser")
-
-
 def _banners(client, path="/"):
-    return [p.get_text(" ", strip=True) for p in _page(client.get(path)).select(".banner")]
+    return [p.get_text(" ", strip=True) for p in parse_html(client.get(path)).select(".banner")]
 
 
 def test_admin_sees_the_page_and_nav_item(client, login_as):
     login_as("admin")
     response = client.get("/admin/backups/")
     assert response.status_code == 200
-    page = _page(response)
+    page = parse_html(response)
     assert page.h1.get_text(strip=True) == "Backups"
     assert "/admin/backups/" in {a["href"] for a in page.select(".module-nav a")}
     assert page.select_one("#backup-now")
@@ -60,7 +58,7 @@ def test_back_up_now_runs_a_job_and_shows_the_result(app, client, login_as, tmp_
         assert job.status == "done" and str(job.id) == run.job_id and job.owner_id == user.id
         assert AuditEvent.get(AuditEvent.action == "backup.requested").actor == user.id
     assert (tmp_path / "usb" / run.filename).exists()
-    page = _page(client.get("/admin/backups/"))
+    page = parse_html(client.get("/admin/backups/"))
     assert "Succeeded" in page.select_one(".backup-runs tbody tr").get_text()
     place = page.select_one(".backup-destination").get_text()
     assert "Never" not in place and "checksum (SHA-256)" in place
@@ -72,7 +70,7 @@ def test_running_backup_shows_a_polling_progress_bar(app, client, login_as, monk
         BackupRun.create(trigger="scheduled", progress=40, phase="encrypt")
     from app.backups import services
     monkeypatch.setattr(services, "backup_running", lambda: True)
-    page = _page(client.get("/admin/backups/"))
+    page = parse_html(client.get("/admin/backups/"))
     status = page.select_one("#backup-status")
     assert status["hx-trigger"] == "every 1s"
     assert page.select_one("progress#backup-progress")["value"] == "40"
@@ -83,7 +81,7 @@ def test_running_backup_shows_a_polling_progress_bar(app, client, login_as, monk
         assert BackupRun.select().count() == 1
     # the poller gets the partial while running, a page refresh when done
     partial = client.get("/admin/backups/", headers={"HX-Request": "true"})
-    assert _page(partial).select_one("progress") and not _page(partial).select_one("h1")
+    assert parse_html(partial).select_one("progress") and not parse_html(partial).select_one("h1")
     monkeypatch.setattr(services, "backup_running", lambda: False)
     finished = client.get("/admin/backups/", headers={"HX-Request": "true"})
     assert finished.headers["HX-Refresh"] == "true"
@@ -95,7 +93,7 @@ def test_a_queued_backup_shows_while_it_waits_for_the_worker(app, client, login_
         Job.create(kind="backup", owner=user.id)
         old = Job.create(kind="backup", owner=user.id)
         shift_time(Job, "created_at", -dt.timedelta(hours=2), Job.id == old.id)
-    page = _page(client.get("/admin/backups/"))
+    page = parse_html(client.get("/admin/backups/"))
     assert page.select_one("#backup-status")["hx-trigger"] == "every 1s"
     assert "Waiting for the worker" in page.select_one("#backup-status").get_text()
     client.post("/admin/backups/run")               # no second backup queued
@@ -112,7 +110,7 @@ def test_missing_configuration_is_explained(tmp_path):
     with app.app_context(), db.connection_context():
         make_user("admin", username="boss")
     client.post("/login", data={"username": "boss", "password": PASSWORD})
-    text = _page(client.get("/admin/backups/")).get_text()
+    text = parse_html(client.get("/admin/backups/")).get_text()
     assert "No public key is set" in text and "No backup place is set" in text
 
 
@@ -132,7 +130,7 @@ def test_red_banner_after_36_hours_without_an_off_pi_backup(app, client, login_a
         _age_everything(-dt.timedelta(hours=2))
     banners = _banners(client)
     assert len(banners) == 1 and "37 hours" in banners[0]
-    assert _page(client.get("/")).select_one(".banner")["class"] == ["banner", "banner-danger"]
+    assert parse_html(client.get("/")).select_one(".banner")["class"] == ["banner", "banner-danger"]
     # coordinators see it too, mentors do not
     for role, expected in (("coordinator", 1), ("mentor", 0)):
         other = client.application.test_client()
@@ -221,7 +219,7 @@ def test_back_up_now_is_disabled_with_the_reason_while_no_key_is_set(tmp_path):
     with app.app_context(), db.connection_context():
         make_user("admin", username="boss")
     client.post("/login", data={"username": "boss", "password": PASSWORD})
-    page = _page(client.get("/admin/backups/"))
+    page = parse_html(client.get("/admin/backups/"))
     button = page.select_one("#backup-now")
     assert button.has_attr("disabled")
     assert "public key" in page.select_one("#" + button["aria-describedby"]).get_text()
@@ -232,7 +230,7 @@ def test_back_up_now_is_disabled_with_the_reason_while_no_key_is_set(tmp_path):
     assert response.status_code == 303
     with app.app_context(), db.connection_context():
         assert Job.select().count() == 0 and BackupRun.select().count() == 0
-    assert "not set up yet" in _page(client.get("/admin/backups/")).get_text()
+    assert "not set up yet" in parse_html(client.get("/admin/backups/")).get_text()
 
 
 def test_a_due_backup_without_a_key_is_said_once_and_calmly(tmp_path, caplog):

@@ -9,6 +9,8 @@ from app.backups import services
 from app.backups.models import DestinationResult
 from tests.backup_support import WebdavServer, backup_app, connected, require_tools
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 
 @pytest.fixture
 def server(tmp_path):

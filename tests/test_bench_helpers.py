@@ -52,6 +52,13 @@ def test_percentile_nearest_rank():
     assert math.isnan(bench.percentile([], 50))
 
 
+def test_median_of_the_key_pages():
+    assert bench.median([0.3, 0.1, 0.2]) == 0.2                # odd count, unsorted
+    assert bench.median([0.1, 0.2, 0.3, 0.5]) == pytest.approx(0.25)
+    assert math.isnan(bench.median([]))
+    assert math.isnan(bench.median([0.2, math.nan]))           # a page without a figure
+
+
 def test_wrk_durations_become_milliseconds():
     assert bench.wrk_time_ms("812.00us") == pytest.approx(0.812)
     assert bench.wrk_time_ms("4.51ms") == pytest.approx(4.51)

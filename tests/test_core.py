@@ -107,37 +107,6 @@ def test_create_user_refuses_duplicate(app):
     assert result.exit_code != 0
 
 
-def test_cached_panels_are_reused_for_a_minute_and_live_ones_are_not(app):
-    from app.registry import Panel, Registry
-    calls = []
-    reg = Registry()
-    templates = {"x.html": "<p>{{ ctx.n }} {{ _('Yes') }}</p>",
-                 "y.html": "<p>{{ ctx.n }}</p>",
-                 "form.html": "<form><input name=csrf_token value='{{ csrf_token() }}'></form>"}
-    from jinja2 import DictLoader, ChoiceLoader
-    app.jinja_loader  # noqa: B018 - build Flask's loader before wrapping it
-    app.jinja_env.loader = ChoiceLoader([DictLoader(templates), app.jinja_env.loader])
-    counted = Panel("counts", "x.html", "dashboard.view",
-                    lambda u: calls.append("c") or {"n": len(calls)}, cached=True)
-    live = Panel("urgent", "y.html", "dashboard.view", lambda u: calls.append("l") or {"n": len(calls)})
-    with_form = Panel("form", "form.html", "dashboard.view", lambda u: calls.append("f") or {}, cached=True)
-
-    class Viewer:
-        id = 7
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        shown = {reg.panel_html(counted, Viewer, 60, "en_KE") for _ in range(3)}
-        live_shown = [reg.panel_html(live, Viewer, 60, "en_KE") for _ in range(3)]
-        for _ in range(2):
-            reg.panel_html(with_form, Viewer, 60, "en_KE")
-    assert shown == {"<p>1 Yes</p>"} and len(set(live_shown)) == 3
-    assert calls.count("c") == 1 and calls.count("l") == 3
-    assert calls.count("f") == 2                      # a form is never kept
-    with app.test_request_context("/", headers={"Accept-Language": "sw"}):
-        swahili = reg.panel_html(counted, Viewer, 60, "sw_KE")  # kept per language
-        assert "Yes" not in swahili and calls.count("c") == 2
-        reg.panel_html(counted, Viewer, 0, "sw_KE")  # caching off
-    assert calls.count("c") == 3
-
 
 def test_gunicorn_master_compiles_every_template_before_forking(app):
     """app.wsgi (app.preload) compiles all templates (and loads both catalogues) once in

@@ -3,7 +3,6 @@ their home page when a session they joined is cancelled or moved."""
 import datetime as dt
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.counselling import groups, schedule, services
@@ -11,6 +10,7 @@ from app.counselling.models import GroupFacilitator, GroupNotice, GroupSession, 
 from app.db import utcnow
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import app_db, make_user, shift_time
+from tests.conftest import parse_html
 
 
 def _session(capacity=2, facilitator=None, day=5, hour=15, room="Hall"):
@@ -185,10 +185,6 @@ def test_notice_disappears_once_its_date_has_passed(conn):
 
 # --- pages --------------------------------------------------------------------------------------
 
-def _soup(response):
-    return BeautifulSoup(response.data, "html.parser")
-
-
 def _form(session, **changes):
     from app.clock import to_local
     start = to_local(session.starts_at)
@@ -206,9 +202,9 @@ def test_facilitator_edits_the_session_on_its_page(app, client, login_as):
         session = _session(facilitator=trainer)
         member = make_member()
         groups.sign_up(session, member)
-    page = _soup(client.get(f"/counselling/groups/{session.id}"))
+    page = parse_html(client.get(f"/counselling/groups/{session.id}"))
     assert page.select_one(f"a[href='/counselling/groups/{session.id}/edit']")
-    form = _soup(client.get(f"/counselling/groups/{session.id}/edit"))
+    form = parse_html(client.get(f"/counselling/groups/{session.id}/edit"))
     assert form.select_one("input[name=title]")["value"] == "Circle"
     assert form.select_one("input[name=capacity]")["value"] == "2"
     assert "At least 1" in form.select_one("#capacity-hint").get_text()
@@ -240,7 +236,7 @@ def test_invalid_edit_is_422_next_to_the_field_and_writes_nothing(app, client, l
     for changes, field in cases:
         response = client.post(f"/counselling/groups/{session.id}/edit", data={**data, **changes})
         assert response.status_code == 422, changes
-        page = _soup(response)
+        page = parse_html(response)
         assert page.select_one(f"#{field}-error"), (field, page.select(".field-error"))
         assert page.select_one("input[name=title]")["value"] == changes.get("title", "Circle")
     with app_db(app):
@@ -256,10 +252,10 @@ def test_cancelling_asks_first_then_tells_everyone_once(app, client, login_as):
         members = [make_member() for _ in range(3)]
         for member in members:
             groups.sign_up(session, member)
-    page = _soup(client.get(f"/counselling/groups/{session.id}"))
+    page = parse_html(client.get(f"/counselling/groups/{session.id}"))
     ask = page.select_one(f"a[href='/counselling/groups/{session.id}/cancel']")
     assert ask and not page.select(f"form[action='/counselling/groups/{session.id}/cancel']")
-    question = _soup(client.get(ask["href"]))
+    question = parse_html(client.get(ask["href"]))
     assert "1 with a place and 2 waiting" in question.select_one("main").get_text()
     with app_db(app):
         assert GroupSession.get_by_id(session.id).cancelled_at is None   # asking writes nothing
@@ -310,10 +306,10 @@ def test_member_sees_and_dismisses_the_notice_another_member_does_not(app, clien
         me = make_member(user=user)
         session = _session()
         groups.sign_up(session, me)
-    assert not _soup(client.get("/me")).select_one("#my-notices")
+    assert not parse_html(client.get("/me")).select_one("#my-notices")
     with app_db(app):
         groups.cancel_session(GroupSession.get_by_id(session.id))
-    page = _soup(client.get("/me"))
+    page = parse_html(client.get("/me"))
     notice = page.select_one("#my-notices .group-notice")
     assert "was cancelled" in notice.get_text()
     cards = [c.get("id") for c in page.select("main section")]
@@ -325,13 +321,13 @@ def test_member_sees_and_dismisses_the_notice_another_member_does_not(app, clien
     someone = login_as("member", client_=other_user)
     with app_db(app):
         make_member(user=someone)
-    assert not _soup(other_user.get("/me")).select_one("#my-notices")
+    assert not parse_html(other_user.get("/me")).select_one("#my-notices")
     action = notice.select_one("form")["action"]
     assert other_user.post(action).status_code == 404         # not theirs
 
     response = client.post(action)
     assert response.status_code == 303 and response.headers["Location"] == "/me"
-    assert not _soup(client.get("/me")).select_one("#my-notices")
+    assert not parse_html(client.get("/me")).select_one("#my-notices")
     with app_db(app):
         assert GroupNotice.get().dismissed_at is not None
 
@@ -343,7 +339,7 @@ def test_notice_is_in_swahili(app, client, login_as):
         session = _session()
         groups.sign_up(session, me)
         _edit(session, starts_at=session.starts_at + dt.timedelta(days=1))
-    text = _soup(client.get("/me")).select_one("#my-notices").get_text()
+    text = parse_html(client.get("/me")).select_one("#my-notices").get_text()
     assert "umehamishwa" in text and "moved" not in text
 
 
@@ -355,7 +351,7 @@ def test_places_form_on_the_session_page_keeps_the_same_rule(app, client, login_
             groups.sign_up(session, make_member())
     response = client.post(f"/counselling/groups/{session.id}/capacity", data={"capacity": "1"})
     assert response.status_code == 422
-    assert "cannot be fewer" in _soup(response).select_one("#capacity-error").get_text()
+    assert "cannot be fewer" in parse_html(response).select_one("#capacity-error").get_text()
     with app_db(app):
         assert GroupSession.get_by_id(session.id).capacity == 2
 
@@ -367,7 +363,7 @@ def test_unknown_facilitator_is_a_translated_field_error(app, client, login_as):
         data = _form(GroupSession.get_by_id(session.id), facilitators=["99999"])
     response = client.post(f"/counselling/groups/{session.id}/edit", data=data)
     assert response.status_code == 422
-    assert _soup(response).select_one("#facilitators-error").get_text() == \
+    assert parse_html(response).select_one("#facilitators-error").get_text() == \
         "Chagua kutoka kwenye orodha."
 
 
@@ -383,7 +379,7 @@ def test_member_taken_off_by_staff_is_told_but_not_when_they_leave_themselves(ap
         waiting = groups.sign_up(session, make_member())
         left = groups.sign_up(other_session, me)
     assert staff.post(f"/counselling/groups/{session.id}/signups/{mine.id}/cancel").status_code == 303
-    page = _soup(client.get("/me"))
+    page = parse_html(client.get("/me"))
     [notice] = page.select("#my-notices .group-notice")
     assert "no longer have a place" in notice.get_text()
     assert "ounsel" not in page.select_one("main").get_text() and "Circle" not in notice.get_text()

@@ -3,10 +3,8 @@ data export: who may decide, what the export then holds (date and text
 only), what it never holds, and the audit trail."""
 import datetime as dt
 import json
-import subprocess
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.counselling import bookings, notes
@@ -15,6 +13,7 @@ from app.clock import to_local
 from app.members import services as members
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import PASSWORD, app_db, make_user, shift_time
+from tests.conftest import parse_html
 
 SHARED = "We agreed on three small steps for the week."
 PRIVATE = "Mentions of the old employer in Mombasa."
@@ -136,53 +135,40 @@ def test_released_notes_stay_out_of_reports_search_and_panels(app, conn):
 
 # --- the PDF export -----------------------------------------------------------------------------
 
-def _pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
-
-
 @pytest.mark.parametrize("language, heading", [
     ("en", "Notes from your appointments at the centre"),
     ("sw", "Kumbukumbu za miadi yako kituoni")])
-def test_pdf_export_shows_released_notes_discreetly(app, client, login_as, language, heading):
+def test_pdf_export_shows_released_notes_discreetly(app, client, login_as, pdf_text, language,
+                                                    heading):
     with app_db(app):
         author, member, shared, _private = _two_notes()
         notes.set_release(author, shared, True)
     login_as("coordinator", language=language)
     response = client.post(f"/members/{member.id}/export.pdf")
     assert response.status_code == 303
-    text = _pdf_text(client.get(response.headers["Location"] + "/download").data)
+    text = pdf_text(client.get(response.headers["Location"] + "/download").data)
     assert heading in text
     assert "three small" in text
     for secret in ("Mombasa", "sleep", "safeguarding", "risk", "counsel", "ushauri", "hatari"):
         assert secret.lower() not in text.lower(), secret
 
 
-def test_pdf_export_without_released_notes_has_no_such_section(app, client, login_as):
+def test_pdf_export_without_released_notes_has_no_such_section(app, client, login_as, pdf_text):
     with app_db(app):
         _author, member, _shared, _private = _two_notes()
     login_as("coordinator")
     response = client.post(f"/members/{member.id}/export.pdf")
-    text = _pdf_text(client.get(response.headers["Location"] + "/download").data)
+    text = pdf_text(client.get(response.headers["Location"] + "/download").data)
     assert "appointments at the centre" not in text and "Mombasa" not in text
 
 
 # --- pages --------------------------------------------------------------------------------------
 
-def _soup(response):
-    return BeautifulSoup(response.data, "html.parser")
-
-
-def _sign_in(client, user):
-    assert client.post("/login", data={"username": user.username,
-                                       "password": PASSWORD}).status_code == 303
-
-
-def test_author_releases_and_withdraws_from_the_note_page(app, client):
+def test_author_releases_and_withdraws_from_the_note_page(app, client, sign_in):
     with app_db(app):
         author, member, shared, _private = _two_notes()
-    _sign_in(client, author)
-    page = _soup(client.get(f"/counselling/notes/{shared.id}"))
+    sign_in(author)
+    page = parse_html(client.get(f"/counselling/notes/{shared.id}"))
     assert page.select_one(".note-release .status-unreleased")
     button = page.select_one(".note-release button[name=action][value=release]")
     assert button.find_parent("form")["action"] == f"/counselling/notes/{shared.id}/release"
@@ -190,7 +176,7 @@ def test_author_releases_and_withdraws_from_the_note_page(app, client):
     response = client.post(f"/counselling/notes/{shared.id}/release", data={"action": "release"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/counselling/notes/{shared.id}"
-    page = _soup(client.get(response.headers["Location"]))
+    page = parse_html(client.get(response.headers["Location"]))
     assert author.display_name in page.select_one(".note-release .status-released").get_text()
     assert page.select_one(".note-release button[value=withdraw]")
     with app_db(app):
@@ -208,7 +194,7 @@ def test_supervisor_releases_through_supervision(app, client, login_as):
     with app_db(app):
         _author, _member, shared, _private = _two_notes()
     supervisor = login_as("counsellor", "counselling_supervisor")
-    page = _soup(client.get(f"/counselling/supervision/notes/{shared.id}"))
+    page = parse_html(client.get(f"/counselling/supervision/notes/{shared.id}"))
     form = page.select_one(".note-release form")
     assert form["action"] == f"/counselling/supervision/notes/{shared.id}/release"
     assert client.post(form["action"], data={"action": "release"}).status_code == 303
@@ -241,20 +227,20 @@ def test_nobody_else_reaches_the_release(app, client, login_as):
             AuditEvent.action == "counselling.note_released").exists()
 
 
-def test_note_form_warns_that_editing_withdraws(app, client):
+def test_note_form_warns_that_editing_withdraws(app, client, sign_in):
     with app_db(app):
         author, _member, shared, _private = _two_notes()
         notes.set_release(author, shared, True)
-    _sign_in(client, author)
-    page = _soup(client.get(f"/counselling/bookings/{shared.booking_id}/note"))
+    sign_in(author)
+    page = parse_html(client.get(f"/counselling/bookings/{shared.booking_id}/note"))
     assert page.select_one(".notice-released")
 
 
-def test_an_emptied_note_cannot_be_released(app, client):
+def test_an_emptied_note_cannot_be_released(app, client, sign_in):
     with app_db(app):
         author, member, shared, _private = _two_notes()
         members.anonymise(member, member.code, make_user("coordinator"))
-    _sign_in(client, author)
+    sign_in(author)
     response = client.post(f"/counselling/notes/{shared.id}/release", data={"action": "release"})
     assert response.status_code == 303
     with app_db(app):

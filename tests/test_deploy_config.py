@@ -11,6 +11,8 @@ import pytest
 from tests.backup_support import require_tools
 from tests.deploy_support import PI, ROOT, make_cert, nginx_main_conf, render_site
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 SCRIPTS = [PI / "install.sh", PI / "upgrade.sh", PI / "make-cert.sh", PI / "kituo",
            ROOT / "scripts" / "restore", ROOT / "scripts" / "ensure-test-packages",
            ROOT / "scripts" / "ensure-chromium"]

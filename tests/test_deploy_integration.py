@@ -29,6 +29,8 @@ from tests.backup_support import (free_port, prepare_drive, require_tools, wait_
 from tests.deploy_support import ROOT, make_cert, nginx_main_conf, render_site
 from tests.factories import PASSWORD, make_user
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 VENV = ROOT / ".venv" / "bin"
 
 

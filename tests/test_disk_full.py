@@ -15,6 +15,8 @@ from app.db import db
 from tests.backup_support import (VENV, instance_env, make_instance, on_a_small_disk,
                                   prepare_drive, require_tools, write_identity)
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 OUT_OF_SPACE = "The centre's computer is out of space."
 
 
@@ -69,6 +71,7 @@ def test_backup_run_with_a_full_backup_folder_says_one_line(centre):
 HOLD_OPEN = """
 import sqlite3, sys, time
 from pathlib import Path
+
 connections = [sqlite3.connect(p) for p in sys.argv[2:]]
 for c in connections:
     c.execute("select count(*) from sqlite_master").fetchall()

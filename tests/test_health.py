@@ -30,6 +30,7 @@ def backed_up(tmp_path):
     return backup_app(tmp_path, destinations=[prepare_drive(tmp_path / "usb")])
 
 
+@pytest.mark.deployment
 def test_a_failed_integrity_check_makes_healthz_degraded_until_one_passes(backed_up, monkeypatch):
     with connected(backed_up):
         assert services.run_backup("manual").status == "ok"
@@ -49,6 +50,7 @@ def test_a_failed_integrity_check_makes_healthz_degraded_until_one_passes(backed
     assert _health(backed_up)["status"] == "ok"
 
 
+@pytest.mark.deployment
 def test_a_backup_that_found_the_disk_full_makes_healthz_degraded(backed_up):
     with connected(backed_up):
         BackupRun.create(trigger="scheduled", status="failed", error="disk_full")

@@ -1,6 +1,5 @@
 """Other modules plug into the member pages through the registry: buttons on
 the member page, sections on the member's own home."""
-from bs4 import BeautifulSoup
 
 from app.auth import services as auth
 from app.db import db
@@ -9,17 +8,14 @@ from app.mentorship import services as mentoring
 from tests.factories import PASSWORD
 from tests.factories import make_member
 from tests.mentorship_factories import make_pairing
-
-
-def _page(response):
-    return BeautifulSoup(response.data, "html.parser")
+from tests.conftest import parse_html
 
 
 def test_member_page_offers_raise_a_concern(app, client, login_as):
     login_as("coordinator")
     with app.app_context(), db.connection_context():
         member = make_member()
-    page = _page(client.get(f"/members/{member.id}"))
+    page = parse_html(client.get(f"/members/{member.id}"))
     link = page.find("a", href=lambda h: h and h.startswith("/safeguarding/concerns/new"))
     assert link and f"member={member.id}" in link["href"] and "source=member_page" in link["href"]
 
@@ -32,5 +28,5 @@ def test_member_home_shows_mentoring_section(app, client):
         user = members.create_account(member)
         auth._store_password(user, PASSWORD)
     client.post("/login", data={"username": user.username, "password": PASSWORD})
-    section = _page(client.get("/me")).select_one("#my-mentoring")
+    section = parse_html(client.get("/me")).select_one("#my-mentoring")
     assert section is not None and "Open a savings account" in section.get_text()

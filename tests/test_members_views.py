@@ -4,7 +4,6 @@ import io
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.auth.models import User
@@ -14,12 +13,9 @@ from app.members import services
 from app.members.models import ConsentEvent, InductionStep, Member, MemberImport
 from tests.factories import PASSWORD, app_db, make_user
 from tests.factories import make_member
+from tests.conftest import parse_html
 
 IDENTITY_VALUES = ("Wanjiku Kamau", "0712 345678", "Kawangware", "Sleeps at her aunt")
-
-
-def _page(response):
-    return BeautifulSoup(response.data, "html.parser")
 
 
 @pytest.fixture
@@ -57,7 +53,7 @@ def test_invalid_registration_keeps_values_and_writes_nothing(app, client, login
         "preferred_name": "Akinyi", "gender": "female", "birth_year": "97",
         "phone": "not a phone", "language": "sw", "joined_on": "2026-01-10"})
     assert response.status_code == 422
-    page = _page(response)
+    page = parse_html(response)
     assert page.select_one("#birth_year-error")
     assert page.find("input", {"name": "preferred_name"})["value"] == "Akinyi"
     with app_db(app):
@@ -70,7 +66,7 @@ def test_phone_error_is_next_to_the_phone_field(app, client, login_as):
         "preferred_name": "Akinyi", "gender": "female", "phone": "call me",
         "language": "sw", "joined_on": "2026-01-10"})
     assert response.status_code == 422
-    assert _page(response).select_one("#phone-error")
+    assert parse_html(response).select_one("#phone-error")
 
 
 def test_list_search_and_filters(app, client, login_as):
@@ -79,13 +75,13 @@ def test_list_search_and_filters(app, client, login_as):
         b = make_member(preferred_name="Neema", needs=["health"])
         services.complete_step(b, services.checklist()[0])
     login_as("coordinator")
-    rows = _page(client.get("/members/?q=neema")).select("#member-results tbody tr")
+    rows = parse_html(client.get("/members/?q=neema")).select("#member-results tbody tr")
     assert [r.td.get_text(strip=True) for r in rows] == ["AZ-0002"]
-    rows = _page(client.get("/members/?q=otieno")).select("tbody tr a")
+    rows = parse_html(client.get("/members/?q=otieno")).select("tbody tr a")
     assert [a.get_text() for a in rows] == ["AZ-0001"]            # legal name: identity holder
-    rows = _page(client.get("/members/?status=inducting")).select("tbody tr a")
+    rows = parse_html(client.get("/members/?status=inducting")).select("tbody tr a")
     assert [a.get_text() for a in rows] == ["AZ-0002"]
-    rows = _page(client.get("/members/?need=health")).select("tbody tr a")
+    rows = parse_html(client.get("/members/?need=health")).select("tbody tr a")
     assert [a.get_text() for a in rows] == ["AZ-0002"]
     partial = client.get("/members/?q=AZ-0001", headers={"HX-Request": "true"})
     assert partial.status_code == 200 and b"<html" not in partial.data
@@ -97,10 +93,10 @@ def test_pagination_counts_cheaply(app, client, login_as):
         for i in range(30):
             services.create_member({"preferred_name": f"M{i}"})
     login_as("coordinator")
-    page = _page(client.get("/members/"))
+    page = parse_html(client.get("/members/"))
     assert len(page.select("tbody tr")) == services.PAGE_SIZE
     assert "30" in page.select_one(".result-count").get_text()
-    page2 = _page(client.get("/members/?page=2"))
+    page2 = parse_html(client.get("/members/?page=2"))
     assert len(page2.select("tbody tr")) == 5
 
 
@@ -109,9 +105,9 @@ def test_identity_search_is_audited_and_others_cannot_search_identity(app, clien
         make_member()
         app.extensions["kituo"].member_scopes.append(lambda user: Member.select(Member.id))
     login_as("mentor")
-    assert _page(client.get("/members/?q=Kamau")).select("tbody tr a") == []
-    assert _page(client.get("/members/?q=0712")).select("tbody tr a") == []
-    assert [a.get_text() for a in _page(client.get("/members/?q=wanjiku")).select("tbody a")] \
+    assert parse_html(client.get("/members/?q=Kamau")).select("tbody tr a") == []
+    assert parse_html(client.get("/members/?q=0712")).select("tbody tr a") == []
+    assert [a.get_text() for a in parse_html(client.get("/members/?q=wanjiku")).select("tbody a")] \
         == ["AZ-0001"]
 
 
@@ -160,7 +156,7 @@ def test_mentors_and_counsellors_only_see_members_scoped_to_them(app, client, lo
         app.extensions["kituo"].member_scopes.append(
             lambda user: Member.select(Member.id).where(Member.id == mine.id))
     login_as(role)
-    codes = [a.get_text() for a in _page(client.get("/members/")).select("tbody a")]
+    codes = [a.get_text() for a in parse_html(client.get("/members/")).select("tbody a")]
     assert codes == [mine.code]
     assert client.get(f"/members/{mine.id}").status_code == 200
     assert client.get(f"/members/{other.id}").status_code == 404
@@ -169,13 +165,13 @@ def test_mentors_and_counsellors_only_see_members_scoped_to_them(app, client, lo
 
 def test_mentor_without_any_scope_sees_nobody(app, client, login_as, member):
     login_as("mentor")
-    assert _page(client.get("/members/")).select("tbody a") == []
+    assert parse_html(client.get("/members/")).select("tbody a") == []
     assert client.get(f"/members/{member.id}").status_code == 404
 
 
 def test_edit_records_history_shown_to_coordinator(app, client, login_as, member):
     login_as("coordinator")
-    form = _page(client.get(f"/members/{member.id}/edit"))
+    form = parse_html(client.get(f"/members/{member.id}/edit"))
     assert form.find("input", {"name": "legal_name"})["value"] == "Wanjiku Kamau"
     data = {i["name"]: i.get("value", "") for i in form.select("input[name]")
             if i.get("type") not in ("checkbox",)}
@@ -185,7 +181,7 @@ def test_edit_records_history_shown_to_coordinator(app, client, login_as, member
     data["phone"] = "0733 000999"
     response = client.post(f"/members/{member.id}/edit", data=data)
     assert response.status_code == 303
-    history = _page(client.get(f"/members/{member.id}/history"))
+    history = parse_html(client.get(f"/members/{member.id}/history"))
     cells = [td.get_text(strip=True) for td in history.select("tbody td")]
     assert "0712 345678" in cells and "0733 000999" in cells
 
@@ -196,7 +192,7 @@ def test_exit_needs_a_reason(app, client, login_as, member):
     login_as("coordinator")
     response = client.post(f"/members/{member.id}/status", data={"status": "exited"})
     assert response.status_code == 422
-    assert _page(response).select_one("#exit_reason-error")
+    assert parse_html(response).select_one("#exit_reason-error")
     response = client.post(f"/members/{member.id}/status",
                            data={"status": "exited", "exit_reason": "moved_away"})
     assert response.status_code == 303
@@ -216,7 +212,7 @@ def test_consent_recorded_and_withdrawn_through_the_form(app, client, login_as, 
     with app_db(app):
         assert not services.may(member.id, "contact")
         assert ConsentEvent.select().where(ConsentEvent.purpose == "contact").count() == 2
-    page = _page(client.get(f"/members/{member.id}/consents"))
+    page = parse_html(client.get(f"/members/{member.id}/consents"))
     assert len(page.select("table")[1].select("tbody tr")) == 3
     bad = client.post(f"/members/{member.id}/consents", data={**data, "purpose": "gossip"})
     assert bad.status_code == 422
@@ -229,7 +225,7 @@ def test_induction_through_http_to_active(app, client, login_as, member):
     for step_id in steps:
         response = client.post(f"/members/{member.id}/induction/{step_id}", data={"note": "ok"})
         assert response.status_code == 303
-    page = _page(client.get(f"/members/{member.id}"))
+    page = parse_html(client.get(f"/members/{member.id}"))
     assert page.select_one("#induction-progress")["value"] == "100"
     assert client.post(f"/members/{member.id}/induction/confirm").status_code == 303
     with app_db(app):
@@ -243,7 +239,7 @@ def test_step_without_consent_is_refused_with_422(app, client, login_as):
     login_as("coordinator")
     response = client.post(f"/members/{member.id}/induction/{step}", data={"note": ""})
     assert response.status_code == 422
-    assert "consent" in _page(response).select_one(".form-error").get_text()
+    assert "consent" in parse_html(response).select_one(".form-error").get_text()
 
 
 def test_pdfs_run_as_jobs_in_the_members_language(app, client, login_as, member):
@@ -259,19 +255,13 @@ def test_pdfs_run_as_jobs_in_the_members_language(app, client, login_as, member)
     assert names[0] == "fomu-ya-ridhaa-AZ-0001.pdf"       # member's language: sw
 
 
-def test_pdf_text_is_in_swahili_and_discreet(app, conn):
-    import subprocess
-    import tempfile
+def test_pdf_text_is_in_swahili_and_discreet(app, conn, pdf_text):
     from app.pdf import render_pdf
     member = make_member()
     pdf = render_pdf("members/pdf/induction_pack.html", locale="sw", member=member,
                      consents=services.latest_consents(member), buddy=None, meetings=[],
                      today=services.today())
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(pdf)
-        handle.flush()
-        text = subprocess.run(["pdftotext", handle.name, "-"], capture_output=True,
-                              text=True, check=True).stdout
+    text = pdf_text(pdf)
     assert "Karibu" in text and "Rafiki rika wako" in text
     assert "traffick" not in text.lower() and "counsel" not in text.lower()
 
@@ -281,7 +271,7 @@ def test_buddy_and_meeting_forms(app, client, login_as, member):
         buddy = make_member(status="active", preferred_name="Neema")
     login_as("coordinator")
     bad = client.post(f"/members/{member.id}/buddy", data={"buddy_code": "AZ-9999"})
-    assert bad.status_code == 422 and _page(bad).select_one("#buddy_code-error")
+    assert bad.status_code == 422 and parse_html(bad).select_one("#buddy_code-error")
     assert client.post(f"/members/{member.id}/buddy",
                        data={"buddy_code": buddy.code}).status_code == 303
     when = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
@@ -322,7 +312,7 @@ def test_member_home_shows_only_themself(app, client):
     client.post("/login", data={"username": user.username, "password": PASSWORD})
     response = client.get("/")
     assert response.status_code == 303 and response.headers["Location"] == "/me"
-    page = _page(client.get("/me"))
+    page = parse_html(client.get("/me"))
     assert page.h1.get_text(strip=True) == "Habari, Halima"           # member language: sw
     assert "Mkutano na rafiki rika wako" in page.select_one("#my-schedule").get_text()
     assert other.code in page.select_one("#my-buddy").get_text()
@@ -367,7 +357,7 @@ def test_member_cannot_reach_any_member_scoped_url(app, client):
 
 def test_member_without_record_gets_a_plain_message(app, client, login_as):
     login_as("member")
-    page = _page(client.get("/me"))
+    page = parse_html(client.get("/me"))
     assert page.h1.get_text(strip=True) == "Welcome"
 
 
@@ -384,7 +374,7 @@ def test_export_json_is_audited(app, client, login_as, member):
 def test_anonymise_needs_the_typed_code(app, client, login_as, member):
     login_as("coordinator")
     wrong = client.post(f"/members/{member.id}/anonymise", data={"confirm": "yes"})
-    assert wrong.status_code == 422 and _page(wrong).select_one("#confirm-error")
+    assert wrong.status_code == 422 and parse_html(wrong).select_one("#confirm-error")
     with app_db(app):
         assert Member.get_by_id(member.id).legal_name == "Wanjiku Kamau"
     right = client.post(f"/members/{member.id}/anonymise", data={"confirm": "az-0001"})
@@ -400,7 +390,7 @@ def test_retention_page_lists_due_members(app, client, login_as):
         old = make_member(status="exited")
         shift_time(Member, "exited_on", -dt.timedelta(days=2000), Member.id == old.id)
     login_as("coordinator")
-    page = _page(client.get("/members/retention"))
+    page = parse_html(client.get("/members/retention"))
     assert [a.get_text() for a in page.select("tbody td:first-child a")] == [old.code]
 
 
@@ -416,7 +406,7 @@ def test_import_dry_run_then_confirm(app, client, login_as):
                            content_type="multipart/form-data")
     assert response.status_code == 303
     show = client.get(response.headers["Location"])
-    page = _page(show)
+    page = parse_html(show)
     rows = page.select(".import-problems tbody tr")
     assert {r.td.get_text() for r in rows} == {"3", "4"}
     assert len(rows) == 3            # row 3: name; row 4: status and phone
@@ -461,25 +451,23 @@ def test_admin_edits_the_checklist_coordinator_cannot(app, client, login_as):
 
 def test_dashboard_panels_for_coordinator(app, client, login_as, member):
     login_as("coordinator")
-    page = _page(client.get("/"))
+    page = parse_html(client.get("/"))
     for key in ("inductions", "members_by_status", "new_members"):
         assert page.select_one(f"#panel-{key}"), key
     client.post("/logout")
     login_as("mentor")
-    assert not _page(client.get("/")).select_one("#panel-members_by_status")
+    assert not parse_html(client.get("/")).select_one("#panel-members_by_status")
 
 
 def test_members_nav_follows_roles(client, login_as):
     login_as("coordinator")
-    links = {a["href"] for a in _page(client.get("/")).select(".module-nav a")}
+    links = {a["href"] for a in parse_html(client.get("/")).select(".module-nav a")}
     assert "/members/" in links and "/me" not in links
 
 
-def test_export_pdf_speaks_to_the_member_in_their_time(app, conn):
+def test_export_pdf_speaks_to_the_member_in_their_time(app, conn, pdf_text):
     """The data-export PDF is handed to the member: consents under the
     titles the member reads on /me, meetings in Nairobi time, not UTC."""
-    import subprocess
-    import tempfile
     from app.members.models import InductionMeeting
     from app.pdf import render_pdf
     member = make_member()
@@ -488,11 +476,7 @@ def test_export_pdf_speaks_to_the_member_in_their_time(app, conn):
                             with_buddy=True)       # 00:30 on 2 December in Nairobi
     pdf = render_pdf("members/pdf/export.html", locale="en", member=member,
                      data=services.export_data(member))
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(pdf)
-        handle.flush()
-        text = subprocess.run(["pdftotext", handle.name, "-"], capture_output=True,
-                              text=True, check=True).stdout
+    text = pdf_text(pdf)
     assert "Your story" in text and "Sharing their story" not in text
     assert "02/12/2026, 00:30" in text and "UTC" not in text
     assert "with your peer buddy" in text

@@ -3,7 +3,6 @@ coordinator's pairing flow, the mentee's page and the dashboard panels."""
 import datetime as dt
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.members import services as members
@@ -13,15 +12,7 @@ from app.mentorship.models import Goal, GoalNote, Pairing, SessionCorrection, Se
 from tests.factories import PASSWORD, app_db, make_user, shift_time
 from tests.factories import make_member
 from tests.mentorship_factories import make_mentor, make_pairing, session_input
-
-
-def _page(response):
-    return BeautifulSoup(response.data, "html.parser")
-
-
-def _sign_in(client, user):
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 303
+from tests.conftest import parse_html
 
 
 @pytest.fixture
@@ -37,9 +28,9 @@ def two_mentors(app):
         return a, pairing, log, b
 
 
-def test_a_mentor_cannot_open_another_mentors_pairings_or_logs(app, client, two_mentors):
+def test_a_mentor_cannot_open_another_mentors_pairings_or_logs(app, client, two_mentors, sign_in):
     _a, pairing, log, b = two_mentors
-    _sign_in(client, b)
+    sign_in(b)
     with app_db(app):
         goal_id = Goal.get(Goal.pairing == pairing.id).id
     for url in (f"/mentoring/pairings/{pairing.id}", f"/mentoring/sessions/{log.id}",
@@ -58,7 +49,7 @@ def test_a_mentor_cannot_open_another_mentors_pairings_or_logs(app, client, two_
                            else "GET").status_code == 403, url
     with app_db(app):
         assert Goal.select().count() == 1 and SessionCorrection.select().count() == 0
-    home = _page(client.get("/mentoring/"))
+    home = parse_html(client.get("/mentoring/"))
     assert "Private notes of A" not in home.get_text()
     assert pairing.mentee.code not in home.get_text()
 
@@ -77,19 +68,19 @@ def test_counsellor_without_mentoring_sees_nothing(app, client, login_as, two_me
     assert client.get(f"/mentoring/pairings/{pairing.id}").status_code == 403
 
 
-def test_mentor_home_lists_own_mentees_and_the_log_button(app, client, two_mentors):
+def test_mentor_home_lists_own_mentees_and_the_log_button(app, client, two_mentors, sign_in):
     a, pairing, _log, _b = two_mentors
-    _sign_in(client, a)
-    page = _page(client.get("/mentoring/"))
+    sign_in(a)
+    page = parse_html(client.get("/mentoring/"))
     assert pairing.mentee.code in page.select_one("#mentees").get_text()
     assert page.find("a", href=f"/mentoring/pairings/{pairing.id}/sessions/new")
     assert page.select_one("#recent")
 
 
-def test_log_a_session_through_the_form(app, client, two_mentors):
+def test_log_a_session_through_the_form(app, client, two_mentors, sign_in):
     a, pairing, _log, _b = two_mentors
-    _sign_in(client, a)
-    form = _page(client.get(f"/mentoring/pairings/{pairing.id}/sessions/new"))
+    sign_in(a)
+    form = parse_html(client.get(f"/mentoring/pairings/{pairing.id}/sessions/new"))
     assert form.find("input", {"name": "held_on"})["value"] == services.today().isoformat()
     with app_db(app):
         goal = Goal.get(Goal.pairing == pairing.id)
@@ -108,23 +99,23 @@ def test_log_a_session_through_the_form(app, client, two_mentors):
         assert Pairing.get_by_id(pairing.id).next_meeting_at is not None
 
 
-def test_invalid_session_keeps_values_writes_nothing(app, client, two_mentors):
+def test_invalid_session_keeps_values_writes_nothing(app, client, two_mentors, sign_in):
     a, pairing, _log, _b = two_mentors
-    _sign_in(client, a)
+    sign_in(a)
     response = client.post(f"/mentoring/pairings/{pairing.id}/sessions/new", data={
         "held_on": (services.today() + dt.timedelta(days=2)).isoformat(),
         "duration_minutes": "45", "mode": "phone", "notes": "Keep me"})
     assert response.status_code == 422
-    page = _page(response)
+    page = parse_html(response)
     assert page.find("textarea", {"name": "notes"}).get_text().strip() == "Keep me"
     assert page.select_one("#held_on-error")
     with app_db(app):
         assert SessionLog.select().count() == 1
 
 
-def test_worried_mentor_goes_straight_to_a_prefilled_concern(app, client, two_mentors):
+def test_worried_mentor_goes_straight_to_a_prefilled_concern(app, client, two_mentors, sign_in):
     a, pairing, _log, _b = two_mentors
-    _sign_in(client, a)
+    sign_in(a)
     response = client.post(f"/mentoring/pairings/{pairing.id}/sessions/new", data={
         "held_on": services.today().isoformat(), "duration_minutes": "30", "mode": "in_person",
         "notes": "She was scared", "worried": "y"})
@@ -132,16 +123,16 @@ def test_worried_mentor_goes_straight_to_a_prefilled_concern(app, client, two_me
     location = response.headers["Location"]
     assert location.startswith("/safeguarding/concerns/new?")
     assert f"member={pairing.mentee_id}" in location and "source=session_log" in location
-    page = _page(client.get(location))
+    page = parse_html(client.get(location))
     assert pairing.mentee.code in page.select_one(".concern-about").get_text()
     assert page.find("input", {"name": "source"})["value"] == "session_log"
 
 
-def test_locked_log_redirects_and_takes_corrections(app, client, two_mentors):
+def test_locked_log_redirects_and_takes_corrections(app, client, two_mentors, sign_in):
     a, _pairing, log, _b = two_mentors
     with app_db(app):
         shift_time(SessionLog, "created_at", -dt.timedelta(days=8), SessionLog.id == log.id)
-    _sign_in(client, a)
+    sign_in(a)
     response = client.get(f"/mentoring/sessions/{log.id}/edit")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/mentoring/sessions/{log.id}"
@@ -152,15 +143,15 @@ def test_locked_log_redirects_and_takes_corrections(app, client, two_mentors):
                        data={"text": ""}).status_code == 422
     assert client.post(f"/mentoring/sessions/{log.id}/corrections",
                        data={"text": "It was on Tuesday"}).status_code == 303
-    page = _page(client.get(f"/mentoring/sessions/{log.id}"))
+    page = parse_html(client.get(f"/mentoring/sessions/{log.id}"))
     assert "It was on Tuesday" in page.select_one("#corrections").get_text()
     assert "Private notes of A" in page.get_text()
 
 
-def test_edit_within_the_window(app, client, two_mentors):
+def test_edit_within_the_window(app, client, two_mentors, sign_in):
     a, _pairing, log, _b = two_mentors
-    _sign_in(client, a)
-    form = _page(client.get(f"/mentoring/sessions/{log.id}/edit"))
+    sign_in(a)
+    form = parse_html(client.get(f"/mentoring/sessions/{log.id}/edit"))
     assert form.find("textarea", {"name": "notes"}).get_text().strip() == "Private notes of A"
     response = client.post(f"/mentoring/sessions/{log.id}/edit", data={
         "held_on": services.today().isoformat(), "duration_minutes": "90", "mode": "group",
@@ -178,15 +169,15 @@ def _edit_data(goal_id, status, note, **changes):
     return data
 
 
-def test_editing_a_log_shows_and_changes_its_goal_progress(app, client, two_mentors):
+def test_editing_a_log_shows_and_changes_its_goal_progress(app, client, two_mentors, sign_in):
     a, pairing, _log, b = two_mentors
     with app_db(app):
         goal = Goal.get(Goal.pairing == pairing.id)
         log = services.log_session(pairing, a, session_input(
             goal_updates={goal.id: ("in_progress", "Two interviews")}))
-    _sign_in(client, a)
+    sign_in(a)
     url = f"/mentoring/sessions/{log.id}/edit"
-    form = _page(client.get(url))
+    form = parse_html(client.get(url))
     select = form.find("select", {"name": f"goal-{goal.id}-status"})
     assert select.find("option", selected=True)["value"] == "in_progress"
     assert "Not started" in select.find("option", {"value": ""}).get_text()
@@ -196,7 +187,7 @@ def test_editing_a_log_shows_and_changes_its_goal_progress(app, client, two_ment
     response = client.post(url, data=_edit_data(goal.id, "achieved", "Got the job",
                                                 duration_minutes="7"))
     assert response.status_code == 422
-    page = _page(response)
+    page = parse_html(response)
     assert page.find("select", {"name": f"goal-{goal.id}-status"}).find(
         "option", selected=True)["value"] == "achieved"
     assert page.find("input", {"name": f"goal-{goal.id}-note"})["value"] == "Got the job"
@@ -210,13 +201,13 @@ def test_editing_a_log_shows_and_changes_its_goal_progress(app, client, two_ment
         assert Goal.get_by_id(goal.id).status == "achieved"
         note = GoalNote.get(GoalNote.session == log.id)
         assert (note.status, note.text) == ("achieved", "Got the job") and note.edited_at
-    shown = _page(client.get(f"/mentoring/sessions/{log.id}")).select_one(".goal-notes")
+    shown = parse_html(client.get(f"/mentoring/sessions/{log.id}")).select_one(".goal-notes")
     assert "Got the job" in shown.get_text() and shown.select_one(".edited")
-    card = _page(client.get(f"/mentoring/pairings/{pairing.id}")).select_one(f"#goal-{goal.id}")
+    card = parse_html(client.get(f"/mentoring/pairings/{pairing.id}")).select_one(f"#goal-{goal.id}")
     assert "Achieved" in card.header.get_text() and card.select_one(".progress-notes .edited")
 
     # The achieved goal is still offered on the form: this log recorded it.
-    form = _page(client.get(url))
+    form = parse_html(client.get(url))
     assert form.find("select", {"name": f"goal-{goal.id}-status"}).find(
         "option", selected=True)["value"] == "achieved"
     # Taking it back: the goal returns to where it was before this log.
@@ -227,30 +218,30 @@ def test_editing_a_log_shows_and_changes_its_goal_progress(app, client, two_ment
 
     # Another mentor can neither see nor change it.
     client.post("/logout")
-    _sign_in(client, b)
+    sign_in(b)
     assert client.get(url).status_code == 404
     assert client.post(url, data=_edit_data(goal.id, "dropped", "x")).status_code == 404
     with app_db(app):
         assert Goal.get_by_id(goal.id).status == "open"
 
 
-def test_a_locked_log_points_to_adding_progress_on_the_goal(app, client, two_mentors):
+def test_a_locked_log_points_to_adding_progress_on_the_goal(app, client, two_mentors, sign_in):
     a, pairing, log, _b = two_mentors
     with app_db(app):
         shift_time(SessionLog, "created_at", -dt.timedelta(days=8), SessionLog.id == log.id)
-    _sign_in(client, a)
-    page = _page(client.get(f"/mentoring/sessions/{log.id}"))
+    sign_in(a)
+    page = parse_html(client.get(f"/mentoring/sessions/{log.id}"))
     link = page.find("a", href=f"/mentoring/pairings/{pairing.id}#goals")
     assert link and page.find("form", action=f"/mentoring/sessions/{log.id}/corrections")
 
 
-def test_phone_shown_to_the_mentor_only_with_contact_consent(app, client, two_mentors):
+def test_phone_shown_to_the_mentor_only_with_contact_consent(app, client, two_mentors, sign_in):
     a, pairing, _log, _b = two_mentors
-    _sign_in(client, a)
+    sign_in(a)
     assert "0712" not in client.get(f"/mentoring/pairings/{pairing.id}/phone").get_data(True)
     with app_db(app):
         members.record_consent(pairing.mentee, "contact", True, "signed", "sw")
-    page = _page(client.get(f"/mentoring/pairings/{pairing.id}/phone",
+    page = parse_html(client.get(f"/mentoring/pairings/{pairing.id}/phone",
                             headers={"HX-Request": "true"}))
     assert page.find("a", href="tel:0712345678")
     assert "0712" not in client.get(f"/mentoring/pairings/{pairing.id}").get_data(True)
@@ -262,7 +253,7 @@ def test_coordinator_proposes_from_suggestions_and_starts_and_ends(app, client, 
         make_mentor(areas=["education"], username="teacher")
         make_mentor(areas=["business"], languages=["en"], username="trader")
     login_as("coordinator")
-    page = _page(client.get(f"/mentoring/pairings/new?member_code={mentee.code}"))
+    page = parse_html(client.get(f"/mentoring/pairings/new?member_code={mentee.code}"))
     names = [li.strong.get_text() for li in page.select("ol.suggestions > li")]
     assert names == ["Teacher", "Trader"]
     teacher_id = page.select("ol.suggestions form input[name=mentor]")[0]["value"]
@@ -291,14 +282,14 @@ def test_second_active_pairing_needs_the_override_box(app, client, login_as):
     data = {"start_date": services.today().isoformat()}
     response = client.post(f"/mentoring/pairings/{second.id}/activate", data=data)
     assert response.status_code == 422
-    assert _page(response).find("input", {"name": "override"})
+    assert parse_html(response).find("input", {"name": "override"})
     data["override"] = "y"
     assert client.post(f"/mentoring/pairings/{second.id}/activate", data=data).status_code == 303
 
 
 def test_unknown_member_code_is_an_error_next_to_the_field(client, login_as):
     login_as("coordinator")
-    page = _page(client.get("/mentoring/pairings/new?member_code=ZZ-9999"))
+    page = parse_html(client.get("/mentoring/pairings/new?member_code=ZZ-9999"))
     assert page.select_one("#member_code-error")
 
 
@@ -317,10 +308,10 @@ def test_coordinator_edits_a_mentor_profile(app, client, login_as):
         "areas": ["education"], "languages": [], "capacity": "4"}).status_code == 422
 
 
-def test_mentor_edits_own_profile_but_not_capacity(app, client):
+def test_mentor_edits_own_profile_but_not_capacity(app, client, sign_in):
     with app_db(app):
         mentor = make_mentor(capacity=2)
-    _sign_in(client, mentor)
+    sign_in(mentor)
     response = client.post("/mentoring/profile", data={
         "areas": ["leadership"], "languages": ["sw"], "capacity": "15",
         "availability": "Evenings"})
@@ -331,7 +322,7 @@ def test_mentor_edits_own_profile_but_not_capacity(app, client):
             ["leadership"], 2, "Evenings")
 
 
-def test_mentee_sees_next_meeting_and_goals_read_only(app, client):
+def test_mentee_sees_next_meeting_and_goals_read_only(app, client, sign_in):
     with app_db(app):
         pairing = make_pairing()
         services.add_goal(pairing, "Apply for a scholarship", "education", None)
@@ -340,23 +331,23 @@ def test_mentee_sees_next_meeting_and_goals_read_only(app, client):
                 microsecond=0) + dt.timedelta(days=2)))
         user = make_user("member", username="mentee1")
         Member.update(user=user.id).where(Member.id == pairing.mentee_id).execute()
-    _sign_in(client, user)
-    page = _page(client.get("/me/mentoring"))
+    sign_in(user)
+    page = parse_html(client.get("/me/mentoring"))
     text = page.get_text()
     assert "Apply for a scholarship" in text and "Confidential notes" not in text
     assert page.select_one("#my-mentoring") and not page.find("form", method="post",
                                                                  action=lambda a: a and "mentoring" in a)
-    me = _page(client.get("/me"))
+    me = parse_html(client.get("/me"))
     assert "Meeting with your mentor" in me.select_one("#my-schedule").get_text()
 
 
 def test_dashboard_panels(app, client, login_as, two_mentors):
     login_as("coordinator")
-    page = _page(client.get("/"))
+    page = parse_html(client.get("/"))
     assert page.select_one("#panel-mentoring_figures")
     assert page.select_one("#panel-mentoring_overdue")
     assert page.select_one("#panel-mentors_at_capacity")
-    overview = _page(client.get("/mentoring/overview"))
+    overview = parse_html(client.get("/mentoring/overview"))
     assert len(overview.select("#pairing-rows tr")) == 2
 
 
@@ -366,35 +357,35 @@ def test_overview_overdue_filter(app, client, login_as):
         make_pairing()
         services.flag_overdue(services.today())
     login_as("coordinator")
-    rows = _page(client.get("/mentoring/overview?status=active&overdue=1")).select(
+    rows = parse_html(client.get("/mentoring/overview?status=active&overdue=1")).select(
         "#pairing-rows tr")
     assert len(rows) == 1 and quiet.mentee.code in rows[0].get_text()
 
 
-def test_phone_reveal_is_audited(app, client, two_mentors):
+def test_phone_reveal_is_audited(app, client, two_mentors, sign_in):
     a, pairing, _log, _b = two_mentors
     with app_db(app):
         members.record_consent(pairing.mentee, "contact", True, "signed", "sw")
-    _sign_in(client, a)
+    sign_in(a)
     client.get(f"/mentoring/pairings/{pairing.id}/phone")
     with app_db(app):
         assert AuditEvent.select().where(AuditEvent.action == "mentorship.phone_shown").count() == 1
 
 
-def test_pages_speak_swahili(app, client, two_mentors):
+def test_pages_speak_swahili(app, client, two_mentors, sign_in):
     a, pairing, log, _b = two_mentors
     with app_db(app):
         from app.auth import services as auth
         auth.set_language(a, "sw")
-    _sign_in(client, a)
+    sign_in(a)
     for url, english in (("/mentoring/", "My mentees"),
                          (f"/mentoring/pairings/{pairing.id}/sessions/new", "Log a session"),
                          (f"/mentoring/sessions/{log.id}", "Session on"),
                          ("/safeguarding/concerns/new", "Raise a safeguarding concern")):
-        page = _page(client.get(url))
+        page = parse_html(client.get(url))
         assert page.html["lang"] == "sw"
         assert english not in page.h1.get_text(), url
-    form = _page(client.get(f"/mentoring/pairings/{pairing.id}/sessions/new"))
+    form = parse_html(client.get(f"/mentoring/pairings/{pairing.id}/sessions/new"))
     assert "Ana kwa ana" in form.get_text()
 
 

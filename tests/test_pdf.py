@@ -6,18 +6,13 @@ import pytest
 from app.pdf import render_pdf
 
 
-def _text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
-
-
-def test_setup_slip_in_swahili(conn):
+def test_setup_slip_in_swahili(conn, pdf_text):
     from tests.factories import make_user
     user = make_user("member", language="sw", username="zawadi")
     import datetime as dt
     pdf = render_pdf("pdf/setup_slip.html", locale="sw", user=user, code="ABCD-EFGH-JKMN",
                      expires_at=dt.datetime(2026, 12, 1, 9, 0))
-    text = _text(pdf)
+    text = pdf_text(pdf)
     assert "Kituo: kuingia kwako kwa mara ya kwanza" in text
     assert "ABCD-EFGH-JKMN" in text and "zawadi" in text
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()

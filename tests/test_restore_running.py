@@ -20,6 +20,8 @@ from tests.backup_support import (ROOT, VENV, free_port, instance_env, make_inst
                                   write_identity)
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
+
 
 class Browser:
     """A browser on loopback (urllib): cookies, the CSRF token, redirects."""

@@ -29,7 +29,7 @@ def register(app) -> None:
     reg.bench_pages.append(BenchPage("admin users", "admin", "/admin/users"))
     reg.panels += [
         Panel("users_by_role", "admin/_panel_users_by_role.html", "users.manage",
-              _users_by_role_panel, 80, cached=True),
+              _users_by_role_panel, 80),
         Panel("recent_sign_ins", "admin/_panel_recent_sign_ins.html", "users.manage",
               _recent_sign_ins_panel, 81),
     ]

@@ -19,14 +19,12 @@ from app.registry import Banner
 STALE_ROLES = {"admin", "coordinator"}
 DISK_ROLES = {"admin"}
 
-STATE_SECONDS = 30  # banners sit on every page: look at the backups twice a minute
-
-
 def _freshness() -> status.Freshness:
-    """status.freshness(), refreshed at most every 30 s per process."""
+    """status.freshness(), refreshed at most every BACKUP_STATE_SECONDS per
+    process: banners sit on every page."""
     cache = current_app.extensions.setdefault("kituo_backups_banner", {})
     now = time.monotonic()
-    max_age = min(STATE_SECONDS, current_app.config["PANEL_CACHE_SECONDS"])  # 0 in tests
+    max_age = current_app.config["BACKUP_STATE_SECONDS"]  # 0 in tests
     if now - cache.get("at", -1e9) > max_age or max_age <= 0:
         cache["state"] = status.freshness()
         cache["at"] = now

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from app.db import BaseModel, Prepared, utcnow
+from app.db import BaseModel, utcnow
 
 
 class BackupRun(BaseModel):
@@ -39,20 +39,21 @@ class BackupRun(BaseModel):
 
     @classmethod
     def latest(cls, limit: int = 20):
-        return list(_LATEST_RUNS.iterate(limit=limit))
+        return list(cls.select().order_by(cls.started_at.desc(), cls.id.desc()).limit(limit))
 
     @classmethod
     def running(cls):
-        return _RUNNING_RUN.first()
+        return cls.select().where(cls.status == cls.RUNNING).order_by(cls.id.desc()).first()
 
     @classmethod
     def last_checked(cls):
         """The latest run whose snapshot went through the integrity check."""
-        return _LAST_CHECKED_RUN.first()
+        return cls.select().where(cls.integrity != "").order_by(cls.started_at.desc()).first()
 
     @classmethod
     def last_finished(cls):
-        return _LAST_FINISHED_RUN.first()
+        return (cls.select().where(cls.status != cls.RUNNING)
+                .order_by(cls.started_at.desc()).first())
 
 
 class DestinationResult(BaseModel):
@@ -78,51 +79,22 @@ class DestinationResult(BaseModel):
     def last_success(cls, destination: str | None = None, before=None):
         """The latest success (at `destination`, or anywhere not after
         `before`, a naive UTC datetime)."""
+        query = cls.select().where(cls.status == cls.OK)
         if destination is not None:
-            return _LAST_SUCCESS_AT.first(destination=destination)
-        if before is not None:
-            return _LAST_SUCCESS_BEFORE.first(before=before.isoformat(" "))
-        return _LAST_SUCCESS_ANYWHERE.first()
+            query = query.where(cls.destination == destination)
+        elif before is not None:
+            query = query.where(cls.finished_at <= before)
+        return query.order_by(cls.finished_at.desc()).first()
 
     @classmethod
     def last_attempt(cls, destination: str):
-        return _LAST_ATTEMPT_AT.first(destination=destination)
+        return (cls.select().where(cls.destination == destination)
+                .order_by(cls.started_at.desc(), cls.id.desc()).first())
 
     @classmethod
     def for_latest_runs(cls, limit: int):
         """The results of the latest `limit` runs (as BackupRun.latest), in
         one query, by run."""
-        return _RESULTS_OF_LATEST_RUNS.iterate(limit=limit)
-
-
-# The backups page's reads, built once (app.db.Prepared): it is a key page.
-def _latest(p):
-    return BackupRun.select().order_by(BackupRun.started_at.desc(), BackupRun.id.desc()).limit(p("limit"))
-
-
-_LATEST_RUNS = Prepared(_latest)
-_RUNNING_RUN = Prepared(lambda p: BackupRun.select().where(BackupRun.status == BackupRun.RUNNING)
-                        .order_by(BackupRun.id.desc()).limit(1))
-_RESULTS_OF_LATEST_RUNS = Prepared(lambda p: DestinationResult.select().where(
-    DestinationResult.run.in_(_latest(p).select(BackupRun.id)))
-    .order_by(DestinationResult.run, DestinationResult.id))
-_LAST_SUCCESS_ANYWHERE = Prepared(lambda p: DestinationResult.select()
-                                  .where(DestinationResult.status == DestinationResult.OK)
-                                  .order_by(DestinationResult.finished_at.desc()).limit(1))
-_LAST_SUCCESS_BEFORE = Prepared(lambda p: DestinationResult.select()
-                                 .where((DestinationResult.status == DestinationResult.OK)
-                                        & (DestinationResult.finished_at <= p("before")))
-                                 .order_by(DestinationResult.finished_at.desc()).limit(1))
-_LAST_CHECKED_RUN = Prepared(lambda p: BackupRun.select().where(BackupRun.integrity != "")
-                             .order_by(BackupRun.started_at.desc()).limit(1))
-_LAST_FINISHED_RUN = Prepared(lambda p: BackupRun.select()
-                              .where(BackupRun.status != BackupRun.RUNNING)
-                              .order_by(BackupRun.started_at.desc()).limit(1))
-_LAST_SUCCESS_AT = Prepared(lambda p: DestinationResult.select()
-                            .where((DestinationResult.status == DestinationResult.OK)
-                                   & (DestinationResult.destination == p("destination")))
-                            .order_by(DestinationResult.finished_at.desc()).limit(1))
-_LAST_ATTEMPT_AT = Prepared(lambda p: DestinationResult.select()
-                            .where(DestinationResult.destination == p("destination"))
-                            .order_by(DestinationResult.started_at.desc(), DestinationResult.id.desc())
-                            .limit(1))
+        latest = (BackupRun.select(BackupRun.id)
+                  .order_by(BackupRun.started_at.desc(), BackupRun.id.desc()).limit(limit))
+        return cls.select().where(cls.run.in_(latest)).order_by(cls.run, cls.id)

@@ -31,7 +31,6 @@ from app.backups.models import BackupRun, DestinationResult
 from app.backups.rclone import Rclone, RcloneError, join, label, scrub
 from app.backups.settings import Settings, SettingsError, current, recipients
 from app.clock import utcnow
-from app.db import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +95,11 @@ def waiting_job():
     """A "Back up now" job the worker has not started yet (recent ones only:
     a job queued while the worker was stopped is not waited for forever)."""
     since = utcnow() - dt.timedelta(minutes=WAITING_JOB_MINUTES)
-    return _WAITING_JOB.first(since=since.isoformat(" "))
-
-
-def _waiting_job_query(p):
     from app.jobs.models import Job
     return (Job.select().where((Job.kind == "backup")
                                & Job.status.in_([Job.QUEUED, Job.RUNNING])
-                               & (Job.created_at >= p("since")))
-            .order_by(Job.created_at.desc()).limit(1))
-
-
-_WAITING_JOB = Prepared(_waiting_job_query)
+                               & (Job.created_at >= since))
+            .order_by(Job.created_at.desc()).first())
 
 
 # --- one run ----------------------------------------------------------------

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 
 from app.access import public, requires
@@ -22,9 +21,8 @@ def home():
         if not items:
             abort(403)
         return redirect(url_for(items[0].endpoint), code=303)
-    reg, max_age = registry(), current_app.config["PANEL_CACHE_SECONDS"]
-    locale = str(get_locale())
-    panels = [(p, reg.panel_html(p, current_user, max_age, locale)) for p in reg.panels_for(current_user)]
+    reg = registry()
+    panels = [(p, reg.panel_html(p, current_user)) for p in reg.panels_for(current_user)]
     return render_template("core/dashboard.html", panels=panels)
 
 

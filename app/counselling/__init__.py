@@ -69,11 +69,11 @@ def register(app) -> None:
     ]
     reg.panels += [
         Panel("counselling_sessions", "counselling/_panel_sessions.html",
-              "counselling.dashboard", panels.sessions_panel, 20, cached=True),
+              "counselling.dashboard", panels.sessions_panel, 20),
         Panel("counselling_capacity", "counselling/_panel_capacity.html",
-              "counselling.dashboard", panels.capacity_panel, 21, cached=True),
+              "counselling.dashboard", panels.capacity_panel, 21),
         Panel("counselling_waitlists", "counselling/_panel_waitlists.html",
-              "counselling.dashboard", panels.waitlists_panel, 22, cached=True),
+              "counselling.dashboard", panels.waitlists_panel, 22),
     ]
     reg.schedule_providers += [schedule.appointments, schedule.group_sessions]
     reg.member_home_sections.append(schedule.group_notices)

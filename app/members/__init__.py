@@ -131,11 +131,11 @@ def register(app) -> None:
     ]
     reg.panels += [
         Panel("inductions", "members/_panel_inductions.html", "members.view_all",
-              _inductions_panel, 10, cached=True),
+              _inductions_panel, 10),
         Panel("members_by_status", "members/_panel_status.html", "members.view_all",
-              _status_panel, 11, cached=True),
+              _status_panel, 11),
         Panel("new_members", "members/_panel_new.html", "members.view_all",
-              _new_members_panel, 12, cached=True),
+              _new_members_panel, 12),
     ]
     reg.schedule_providers += [schedule.induction_meetings, schedule.buddy_meetings]
     reg.bench_pages += [

@@ -19,12 +19,11 @@ from app.jobs import services as jobs
 from app.members import bp, imports, labels, services, tasks
 from app.members.labels import source_label
 from app.members.forms import (
-    EXIT_REASON_CHOICES, PROFILE_LABELS, AnonymiseForm, BuddyForm, ConsentForm, FilterForm,
-    ImportForm, MeetingForm, MemberForm, SourceForm, StatusForm, StepDoneForm, StepForm,
-    status_choices)
+    AnonymiseForm, BuddyForm, ConsentForm, FilterForm, ImportForm, MeetingForm,
+    MemberForm, SourceForm, StatusForm, StepDoneForm, StepForm)
 from app.members.models import InductionMeeting, InductionStep, Member, MemberImport, ReferralSource
 from app.registry import registry
-from app.urls import page_arg, url_before_id
+from app.urls import page_arg
 
 
 def _member_or_404(member_id: int):
@@ -58,8 +57,7 @@ def index():
                      f"{page['total']} results")
     return render("members/list.html", "members/_results.html", form=form,
                   status_names=labels.names(labels.STATUS_LABELS),
-                  need_names=labels.names(labels.NEED_LABELS),
-                  member_url=url_before_id("members.show", "member_id"), **page)
+                  need_names=labels.names(labels.NEED_LABELS), **page)
 
 
 # --- register and edit ------------------------------------------------------------------
@@ -112,15 +110,12 @@ def edit(member_id: int):
 # --- profile --------------------------------------------------------------------------------
 
 def _profile(member, status: int = 200, **forms):
-    """The member page. The status, meeting and buddy forms are built only
-    when one was submitted (to show its errors); otherwise the template
-    shows them as plain HTML, the same markup without WTForms' cost."""
+    """The member page; a form that was submitted comes back with its errors."""
     progress = services.induction_progress(member)
     allowed = [s for s in services.allowed_transitions(member)
                if s != "active" or member.status == "alumni"]
-    status_form = forms.get("status_form")
-    if status_form is not None:
-        status_form.set_choices(allowed)
+    status_form = forms.get("status_form") or StatusForm(formdata=None)
+    status_form.set_choices(allowed)
     consents = services.latest_consents(member)
     context = dict(
         member=member, progress=progress, consents=consents,
@@ -129,10 +124,10 @@ def _profile(member, status: int = 200, **forms):
         buddy_of=services.buddies_of(member),
         meetings=services.planned_meetings(member),
         source=services.referral_source_label(member.referral_source_id),
-        status_form=status_form, status_choices=status_choices(allowed),
-        meeting_form=forms.get("meeting_form"), buddy_form=forms.get("buddy_form"),
+        status_form=status_form,
+        meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
+        buddy_form=forms.get("buddy_form") or BuddyForm(formdata=None),
         step_form=forms.get("step_form"), failed_step=forms.get("failed_step"),
-        profile_labels=PROFILE_LABELS, exit_reason_choices=EXIT_REASON_CHOICES,
         account=services.account_summary(member.user_id) if member.user_id else None,
     )
     return render_template("members/show.html", **context), status

@@ -113,11 +113,11 @@ def register(app) -> None:
     ]
     reg.panels += [
         Panel("mentoring_figures", "mentorship/_panel_figures.html", "mentorship.manage",
-              _figures_panel, 20, cached=True),
+              _figures_panel, 20),
         Panel("mentoring_overdue", "mentorship/_panel_overdue.html", "mentorship.manage",
-              _overdue_panel, 21, cached=True),
+              _overdue_panel, 21),
         Panel("mentors_at_capacity", "mentorship/_panel_capacity.html", "mentorship.manage",
-              _capacity_panel, 22, cached=True),
+              _capacity_panel, 22),
         Panel("my_mentees", "mentorship/_panel_my_mentees.html", "mentorship.view_own",
               _my_mentees_panel, 23),
     ]

@@ -1,11 +1,5 @@
 """Translated labels for the stored keys of mentorship."""
-import datetime as dt
-from functools import lru_cache
-
-from flask_babel import get_locale
 from app.i18n import lazy_gettext as _l, lazy_pgettext
-
-from app.filters import local_date
 
 AREA_LABELS = {
     "livelihood": _l("Livelihood"),
@@ -72,25 +66,6 @@ def duration_label(minutes: int) -> str:
 
 
 # --- per-request helpers for the lists (format once, not once per row) ------------------
-
-@lru_cache(maxsize=4096)
-def _date_label(locale: str, value: dt.date, fmt: str) -> str:
-    # A pure function of (language, day, format): the same text |date gives.
-    return local_date(value, fmt)
-
-
-def date_labels(values, fmt: str = "medium") -> dict:
-    """{day: text} for the days a page shows, in the current language: the
-    text of the |date filter, formatted once per day and language; None
-    gives "—"."""
-    locale = str(get_locale())
-    labels = {None: "—"}
-    for value in values:
-        if value not in labels:
-            labels[value] = (_date_label(locale, value, fmt) if type(value) is dt.date
-                             else local_date(value, fmt))   # datetimes: time zone
-    return labels
-
 
 def labels_of(kind: str) -> dict[str, str]:
     """Every label of one kind in the current language (mentoring_label)."""

@@ -20,7 +20,7 @@ from app.mentorship.forms import (
     ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
 from app.mentorship.models import Goal, Pairing, SessionLog
-from app.urls import page_arg, url_around_id, url_before_id
+from app.urls import page_arg
 
 
 def _pairing_or_404(pairing_id: int):
@@ -35,12 +35,10 @@ def _own_pairing_or_404(pairing_id: int):
 
 # --- mentor home and coordinator overview --------------------------------------------------
 
-def _list_helpers(days) -> dict:
-    """Labels, dates and links of the list pages, prepared once per page."""
+def _list_helpers() -> dict:
+    """The labels of the list pages in the page's language."""
     return dict(status_labels=labels.labels_of("pairing"),
-                goal_labels=labels.labels_of("goal"),
-                dates=labels.date_labels(days),
-                pairing_url=url_before_id("mentorship.show_pairing", "pairing_id"))
+                goal_labels=labels.labels_of("goal"))
 
 
 @bp.route("/mentoring/")
@@ -59,10 +57,7 @@ def mentor_home():
                            profile=services.profile_for(current_user),
                            days=services.overdue_days(),
                            durations=labels.duration_labels(s.duration_minutes for s in recent),
-                           session_url=url_before_id("mentorship.show_session", "session_id"),
-                           log_url=url_around_id("mentorship.new_session", "pairing_id"),
-                           **_list_helpers([p.last_session_on for p in pairings]
-                                           + [s.held_on for s in recent]))
+                           **_list_helpers())
 
 
 @bp.route("/mentoring/overview")
@@ -77,8 +72,7 @@ def overview():
     return render("mentorship/overview.html", "mentorship/_pairing_rows.html", filter_status=status,
                   overdue_only=overdue_only, counts=counts, overdue_count=overdue_count,
                   last_check=services.last_overdue_check(), overview_url=url_for("mentorship.overview"),
-                  **page, **_list_helpers(
-                      [d for p in page["pairings"] for d in (p.start_date, p.last_session_on)]))
+                  **page, **_list_helpers())
 
 
 # --- mentor profiles ----------------------------------------------------------------------

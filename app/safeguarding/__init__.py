@@ -84,7 +84,7 @@ def register(app) -> None:
         Panel("urgent_concerns", "safeguarding/_panel_urgent.html", "safeguarding.manage",
               _urgent_panel, 0),
         Panel("concerns_summary", "safeguarding/_panel_summary.html", "safeguarding.manage",
-              _summary_panel, 1, cached=True),
+              _summary_panel, 1),
     ]
     reg.banner_providers.append(_urgent_banner)
     reg.member_actions.append(_member_actions)

@@ -19,7 +19,7 @@ from app.rules import RuleError, clean_text, today
 from app import audit
 from app.access import user_can
 from app.auth.models import User
-from app.db import Prepared, db, utcnow
+from app.db import db, utcnow
 from app.members.models import Member
 from app.safeguarding.models import (
     CATEGORIES, LIMITS, SOURCES, STATUSES, URGENCIES, Concern, ConcernAction)
@@ -215,14 +215,10 @@ def set_review(concern: Concern, actor, review_on: dt.date | None) -> Concern:
 
 # --- dashboard figures (cheap indexed counts) ----------------------------------------------------
 
-# Every lead's dashboard polls this every few seconds: built once, one index.
-_urgent_waiting_count = Prepared(lambda p: Concern.select(fn.COUNT(Concern.id).alias("n")).where(
-    (Concern.urgency == "urgent") & Concern.acknowledged_at.is_null()
-    & (Concern.status != "closed")))
-
-
 def urgent_waiting_count() -> int:
-    return _urgent_waiting_count.first().n
+    """Every lead's dashboard polls this every few seconds: one index."""
+    return Concern.select().where((Concern.urgency == "urgent") & Concern.acknowledged_at.is_null()
+                                  & (Concern.status != "closed")).count()
 
 
 def summary() -> dict:
