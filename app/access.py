@@ -65,6 +65,19 @@ def user_can(user, capability: str) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and capability in user.capabilities
 
 
+def scoped(query, user, every: str, own: str, owner_field):
+    """`query` cut to what `user` may see: every row with the capability
+    `every`, the rows whose `owner_field` is the user with `own`, else none.
+
+        scoped(Pairing.select(), user, "mentorship.manage", "mentorship.view_own", Pairing.mentor)
+    """
+    if user_can(user, every):
+        return query
+    if user_can(user, own):
+        return query.where(owner_field == user.id)
+    return query.where(False)
+
+
 def requires(*capabilities: str):
     """Declare the capabilities a view needs (all of them)."""
     def decorate(view):

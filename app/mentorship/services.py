@@ -16,7 +16,7 @@ from flask import current_app
 from peewee import fn
 
 from app import audit
-from app.access import user_can
+from app.access import scoped, user_can
 from app.auth.models import User, UserRole
 from app.clock import utcnow
 from app.db import db
@@ -153,12 +153,8 @@ def suggest_mentors(mentee: Member, limit: int = 10) -> list[Suggestion]:
 
 def visible_pairings(user):
     """Coordinators see every pairing; a mentor only their own."""
-    query = Pairing.select(Pairing, Member).join(Member, on=(Pairing.mentee == Member.id))
-    if user_can(user, "mentorship.manage"):
-        return query
-    if user_can(user, "mentorship.view_own"):
-        return query.where(Pairing.mentor == user.id)
-    return query.where(False)
+    return scoped(Pairing.select(Pairing, Member).join(Member, on=(Pairing.mentee == Member.id)),
+                  user, "mentorship.manage", "mentorship.view_own", Pairing.mentor)
 
 
 def visible_sessions(user):

@@ -17,7 +17,7 @@ from peewee import JOIN, fn
 from app.clock import local_midnight
 from app.rules import RuleError, clean_text, today
 from app import audit
-from app.access import user_can
+from app.access import scoped, user_can
 from app.auth.models import User
 from app.db import db, utcnow
 from app.members.models import Member
@@ -81,12 +81,8 @@ def raise_concern(member: Member, raised_by, category: str, urgency: str, what_h
 
 def visible_concerns(user):
     """Safeguarding leads see every concern; whoever raised one sees their own."""
-    query = Concern.select(Concern, Member).join(Member, on=(Concern.member == Member.id))
-    if user_can(user, "safeguarding.manage"):
-        return query
-    if user_can(user, "safeguarding.raise"):
-        return query.where(Concern.raised_by == user.id)
-    return query.where(False)
+    return scoped(Concern.select(Concern, Member).join(Member, on=(Concern.member == Member.id)),
+                  user, "safeguarding.manage", "safeguarding.raise", Concern.raised_by)
 
 
 def record_read(concern: Concern, user) -> None:
