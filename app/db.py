@@ -109,7 +109,7 @@ def init_app(app) -> None:
 
 
 class _Slot:
-    """A named parameter value, filled in when a prepared query runs."""
+    """A named parameter of BulkInsert's INSERT, filled in for each row."""
     __slots__ = ("name",)
 
     def __init__(self, name: str):
@@ -122,41 +122,6 @@ class _SlotNode(pw.Node):
 
     def __sql__(self, ctx):
         return ctx.value(_Slot(self.name), converter=False)
-
-
-class Prepared:
-    """A peewee query built once and re-run with new values.
-
-    Building SQL with peewee costs ~0.2-0.5 ms per query on this hardware,
-    running it a few microseconds; for the queries every request makes,
-    build once:
-
-        by_token = Prepared(lambda p: User.select().where(User.token == p("token")))
-        row = by_token.first(token="...")
-
-    Values are passed to the driver as they are: give them in database form
-    (str, int, float, None), not dates or model instances.
-    """
-
-    def __init__(self, build):
-        self._build = build
-        self._compiled = {}
-
-    def _compiled_for_database(self):
-        key = type(db.obj)
-        if key not in self._compiled:
-            query = self._build(_SlotNode)
-            sql, params = query.sql()
-            self._compiled[key] = (query, sql, params)
-        return self._compiled[key]
-
-    def iterate(self, **values):
-        query, sql, params = self._compiled_for_database()
-        args = [values[p.name] if isinstance(p, _Slot) else p for p in params]
-        return iter(query._get_cursor_wrapper(db.execute_sql(sql, args)))
-
-    def first(self, **values):
-        return next(self.iterate(**values), None)
 
 
 class BulkInsert:

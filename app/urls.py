@@ -9,9 +9,7 @@
   number or out of range gives the default.
 - `fixed_url`: URLs that never change while the app runs (static files,
   pages without arguments), built once per app: base.html asks for ten of
-  them on every request. `id_url` (through `url_around_id`) is left only
-  for counselling's agenda and goes with it (#11); a row's link is plain
-  `url_for`.
+  them on every request. A row's link is plain `url_for` (~15 µs).
 """
 from __future__ import annotations
 
@@ -73,31 +71,6 @@ def fixed_url(endpoint: str, **values) -> str:
     return url
 
 
-_SENTINEL_ID = 2147483647
-
-
-def url_around_id(endpoint: str, key: str, **values) -> tuple[str, str]:
-    """(head, tail) of the url of a route with an integer id `key`: its url
-    is head + id + tail. Built once per app, so a list of 50 rows does not
-    build 50 urls (each ~15 µs); pages may pass head and tail to templates."""
-    cache = current_app.extensions.setdefault("kituo_fixed_urls", {})
-    cache_key = ("id", request.script_root, endpoint, key, *sorted(values.items()))
-    parts = cache.get(cache_key)
-    if parts is None:
-        head, found, tail = url_for(endpoint, **{key: _SENTINEL_ID}, **values).partition(
-            str(_SENTINEL_ID))
-        if not found:
-            raise ValueError(f"{endpoint}: {key} is not in its url")
-        parts = cache[cache_key] = (head, tail)
-    return parts
-
-
-def id_url(endpoint: str, key: str, id_value: int, **values) -> str:
-    """url_for(endpoint, **{key: id_value}, **values), from url_around_id."""
-    head, tail = url_around_id(endpoint, key, **values)
-    return f"{head}{int(id_value)}{tail}"
-
-
 def external_url(endpoint: str, **values) -> str:
     """The absolute URL of a page for use outside the browser (a calendar
     app, a printed slip): https://KITUO_HOSTNAME/... (http:// unless
@@ -113,4 +86,3 @@ def external_url(endpoint: str, **values) -> str:
 def init_app(app) -> None:
     app.url_map.converters["int"] = IdConverter   # every integer in a path is an id here
     app.jinja_env.globals["fixed_url"] = fixed_url
-    app.jinja_env.globals["id_url"] = id_url

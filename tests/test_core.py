@@ -125,14 +125,3 @@ def test_pages_name_their_icon_so_browsers_do_not_ask_for_favicon_ico(client):
     response = client.get(icon["href"])
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data and len(response.data) < 1024
-
-
-def test_id_url_is_url_for_built_once_per_route(app):
-    from flask import url_for
-    from app.urls import id_url
-    with app.test_request_context("/"):
-        assert id_url("counselling.booking", "booking_id", 42) == url_for("counselling.booking", booking_id=42)
-        assert id_url("counselling.booking", "booking_id", 7) == url_for("counselling.booking", booking_id=7)
-        import pytest
-        with pytest.raises(ValueError):
-            id_url("counselling.booking", "booking_id", "7; drop")

@@ -29,7 +29,7 @@ from app.counselling.labels import KENYA_FIXED_HOLIDAYS
 from app.counselling.models import (
     EXCEPTION_KINDS, HOLDING, AvailabilityException, AvailabilityTemplate, Booking,
     CounsellingSettings, GroupFacilitator, GroupSession, Holiday, SlotsVersion)
-from app.db import Prepared, db, utcnow
+from app.db import db, utcnow
 
 # Limits, stated once: the rules below refuse what is outside them and the
 # forms (forms.py) take their ranges and lengths from here.
@@ -47,14 +47,10 @@ class CounsellingError(RuleError):
 
 # --- booking rules (settings) --------------------------------------------------------
 
-_SETTINGS_ROW = Prepared(lambda p: CounsellingSettings.select().order_by(CounsellingSettings.id)
-                         .limit(1))
-
-
 def ensure_defaults() -> CounsellingSettings:
     """The settings row and Kenya's fixed public holidays, created once
     (by init-db: migration 44)."""
-    row = _SETTINGS_ROW.first()
+    row = CounsellingSettings.select().order_by(CounsellingSettings.id).first()
     if row is None:
         with db.atomic():
             row = CounsellingSettings.create()
@@ -105,12 +101,9 @@ def counsellors():
             .order_by(User.display_name))
 
 
-_COUNSELLORS = Prepared(lambda p: counsellors())
-
-
 def counsellor_list() -> list[User]:
-    """counsellors() as a list, from a query built once."""
-    return list(_COUNSELLORS.iterate())
+    """counsellors() as a list."""
+    return list(counsellors())
 
 
 def manageable_counsellors(user):
@@ -316,8 +309,6 @@ class _SlotCache:
 
 
 _slot_cache: _SlotCache | None = None
-_TOKEN = Prepared(lambda p: SlotsVersion.select(SlotsVersion.token)
-                  .where(SlotsVersion.id == 1).tuples())
 
 
 def slots_changed() -> None:
@@ -330,7 +321,7 @@ def slots_changed() -> None:
 
 
 def _current_token() -> str | None:
-    row = _TOKEN.first()
+    row = SlotsVersion.select(SlotsVersion.token).where(SlotsVersion.id == 1).tuples().first()
     return row[0] if row else None
 
 
@@ -353,15 +344,11 @@ def _cached_slots(start: dt.datetime, end: dt.datetime) -> list[S.Slot] | None:
                        bisect.bisect_right(cache.starts, end)]
 
 
-_COUNSELLOR_IDS = Prepared(lambda p: User.select(User.id)
-                           .join(UserRole, on=(UserRole.user == User.id))
-                           .where((UserRole.role == "counsellor")
-                                  & (User.active == True))  # noqa: E712
-                           .tuples())
-
-
 def active_counsellor_ids() -> list[int]:
-    return [row[0] for row in _COUNSELLOR_IDS.iterate()]
+    return [row[0] for row in User.select(User.id)
+            .join(UserRole, on=(UserRole.user == User.id))
+            .where((UserRole.role == "counsellor") & (User.active == True))  # noqa: E712
+            .tuples()]
 
 
 def free_slots(counsellor_ids=None, start: dt.datetime | None = None,
