@@ -24,6 +24,12 @@ class ConcernForm(KituoForm):
 class StatusForm(KituoForm):
     status = SelectField(_l("New status"), choices=[
         (k, v) for k, v in STATUS_LABELS.items() if k != "open"])
+
+    def offer(self, statuses) -> "StatusForm":
+        """Show only the statuses a concern can move to now (the rule
+        itself is services.TRANSITIONS, checked by set_status)."""
+        self.status.choices = [(k, v) for k, v in self.status.choices if k in statuses]
+        return self
     outcome = TextAreaField(_l("Outcome"), [optional(), length(LIMITS["outcome"])],
                             description=_l("Needed to close the concern."))
 

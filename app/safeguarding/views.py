@@ -86,7 +86,8 @@ def _concern_page(concern, status: int = 200, **forms):
     if manage:
         context.update(
             actions=list(services.actions_of(concern)),
-            status_form=forms.get("status_form") or StatusForm(formdata=None),
+            status_form=(forms.get("status_form") or StatusForm(formdata=None)).offer(
+                services.TRANSITIONS[concern.status]),
             note_form=forms.get("note_form") or NoteForm(formdata=None),
             review_form=forms.get("review_form") or ReviewForm(formdata=None,
                                                                review_on=concern.review_on),
