@@ -82,9 +82,7 @@ class MemberForm(KituoForm):
         self.needs.choices = _choices(NEED_LABELS)
 
 
-# The member page shows the status, meeting and buddy forms as plain HTML
-# until one is submitted (WTForms field rendering is slow on a key page):
-# these labels and choices are shared by both renderings.
+# Labels of the member page's status, meeting and buddy forms.
 PROFILE_LABELS = {
     "status": _l("New status"),
     "exit_reason": _l("Reason for leaving"),
