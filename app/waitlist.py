@@ -23,12 +23,8 @@ from dataclasses import dataclass
 from peewee import fn
 
 from app.clock import utcnow
-from app.db import Prepared
 from app.i18n import lazy_gettext as _l
 from app.rules import RuleError
-
-
-_POSITION: dict = {}     # (model, parent, status) -> Prepared count of those ahead
 
 
 @dataclass(frozen=True)
@@ -82,16 +78,11 @@ class Waitlist:
         """1 for the first person waiting; None when the row is not waiting."""
         if row.status != self.waiting:
             return None
-        key = (self.model, self.parent, self.waiting)
-        query = _POSITION.get(key)
-        if query is None:
-            m = self.model
-            query = _POSITION[key] = Prepared(lambda p: m.select(fn.COUNT(m.id)).where(
-                (self._parent_field() == p("parent")) & (m.status == self.waiting)
-                & ((m.created_at < p("at")) | ((m.created_at == p("at")) & (m.id < p("id")))))
-                .tuples())
-        ahead = query.first(parent=getattr(row, self._parent_field().object_id_name),
-                            at=str(row.created_at), id=row.id)[0]
+        m, parent = self.model, self._parent_field()
+        ahead = m.select().where(
+            (parent == getattr(row, parent.object_id_name)) & (m.status == self.waiting)
+            & ((m.created_at < row.created_at)
+               | ((m.created_at == row.created_at) & (m.id < row.id)))).count()
         return ahead + 1
 
     def counts(self, parent_ids) -> dict[int, tuple[int, int]]:

@@ -103,11 +103,11 @@ def register(app) -> None:
         Panel("education_today", "education/_panel_today.html", "education.teach",
               figures.trainer_today, 15),
         Panel("education_figures", "education/_panel_figures.html", "education.manage",
-              figures.coordinator_panel, 25, cached=True),
+              figures.coordinator_panel, 25),
         Panel("education_deadlines", "education/_panel_deadlines.html", "education.manage",
-              figures.deadlines_panel, 26, cached=True),
+              figures.deadlines_panel, 26),
         Panel("education_follow_ups", "education/_panel_follow_ups.html", "education.manage",
-              figures.follow_ups_panel, 27, cached=True),
+              figures.follow_ups_panel, 27),
     ]
     reg.schedule_providers.append(members_side.class_sessions)
     reg.member_home_sections += [members_side.home_classes, members_side.home_learning,

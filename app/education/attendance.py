@@ -12,7 +12,7 @@ from app import audit
 from peewee import JOIN, fn
 
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import db
 from app.education.models import (
     MARKS, Attendance, AttendanceCorrection, ClassSession, ClassTrainer, Enrolment, TrainingClass)
 from app.clock import to_local
@@ -56,7 +56,7 @@ class RosterRow:
     corrected: bool = False
 
 
-def _roster_query(p):
+def _roster_query(session: ClassSession):
     mark = Attendance.alias()
     corrected = fn.EXISTS(AttendanceCorrection.select(AttendanceCorrection.id)
                           .where(AttendanceCorrection.attendance == mark.id))
@@ -65,13 +65,10 @@ def _roster_query(p):
             .join(Member)
             .switch(Enrolment)
             .join(mark, JOIN.LEFT_OUTER, on=((mark.enrolment == Enrolment.id)
-                                             & (mark.session == p("session"))))
-            .where((Enrolment.klass == p("klass"))
+                                             & (mark.session == session.id)))
+            .where((Enrolment.klass == session.klass_id)
                    & (Enrolment.status.in_(ON_ROSTER) | mark.id.is_null(False)))
             .order_by(Member.preferred_name, Member.code).tuples())
-
-
-_ROSTER = Prepared(_roster_query)
 
 
 def roster(session: ClassSession) -> list[RosterRow]:
@@ -80,7 +77,7 @@ def roster(session: ClassSession) -> list[RosterRow]:
     register of a session where they were marked."""
     return [RosterRow(enrolment_id, code, name, status or "", marked_at, mark_id, bool(corrected))
             for enrolment_id, code, name, status, marked_at, mark_id, corrected
-            in _ROSTER.iterate(session=session.id, klass=session.klass_id)]
+            in _roster_query(session)]
 
 
 def roster_row(session: ClassSession, enrolment_id: int) -> RosterRow | None:

@@ -15,7 +15,7 @@ from flask import current_app
 
 from app import audit
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import db
 from app.education.models import Certificate, Enrolment, TrainingClass, VerifyThrottle
 from app.i18n import lazy_gettext as _l
 from app.members.models import Member
@@ -177,18 +177,11 @@ def verify_allowed(address: str) -> bool:
         return True
 
 
-def _of_member(p, include_revoked: bool):
-    query = (Certificate.select(Certificate).join(Enrolment)
-             .where(Enrolment.member == p("member")).order_by(Certificate.issued_at.desc()))
-    return query if include_revoked else query.where(Certificate.revoked_at.is_null())
-
-
-_OF_MEMBER = {flag: Prepared(lambda p, flag=flag: _of_member(p, flag)) for flag in (False, True)}
-
-
 def certificates_of_member(member: Member, include_revoked: bool = False) -> list[Certificate]:
     """The member's certificates, newest first (valid ones unless asked)."""
-    return list(_OF_MEMBER[include_revoked].iterate(member=member.id))
+    query = (Certificate.select(Certificate).join(Enrolment)
+             .where(Enrolment.member == member.id).order_by(Certificate.issued_at.desc()))
+    return list(query if include_revoked else query.where(Certificate.revoked_at.is_null()))
 
 
 def member_certificate(member: Member, certificate_id: int) -> Certificate | None:

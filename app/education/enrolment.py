@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app import audit
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import db
 from app.education.models import Enrolment, TrainingClass
 from app.education.timetable import PLACES
 from app.i18n import lazy_gettext as _l
@@ -66,19 +66,17 @@ def withdraw(enrolment: Enrolment, actor=None) -> list[Enrolment]:
     return promoted
 
 
-_OF_CLASS = Prepared(lambda p: Enrolment.select(
-    Enrolment.id, Enrolment.klass, Enrolment.member, Enrolment.status, Enrolment.by_member,
-    Enrolment.created_at, Enrolment.assessment_result, Enrolment.assessment_score,
-    Member.id, Member.code, Member.preferred_name)
-    .join(Member).where(Enrolment.klass == p("klass")).order_by(Enrolment.created_at, Enrolment.id))
-
-
 def enrolments_of_class(klass_id: int):
     """Everyone in the class (and waiting), place holders first, in the
     order they came (code and preferred name of each: nothing more)."""
     order = {"enrolled": 0, "completed": 0, "did_not_complete": 0, "waitlisted": 1,
              "withdrawn": 2}
-    return sorted(_OF_CLASS.iterate(klass=int(klass_id)), key=lambda e: order[e.status])
+    rows = (Enrolment.select(
+        Enrolment.id, Enrolment.klass, Enrolment.member, Enrolment.status, Enrolment.by_member,
+        Enrolment.created_at, Enrolment.assessment_result, Enrolment.assessment_score,
+        Member.id, Member.code, Member.preferred_name)
+        .join(Member).where(Enrolment.klass == klass_id).order_by(Enrolment.created_at, Enrolment.id))
+    return sorted(rows, key=lambda e: order[e.status])
 
 
 def class_enrolment(klass_id: int, enrolment_id: int | None) -> Enrolment | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 from app.clock import utcnow
-from app.db import Prepared
 from app.education import certificates, study
 from app.education.models import ClassSession, Course, Enrolment, TrainingClass
 from app.education.progress import evaluate_many
@@ -29,39 +28,20 @@ def _language() -> str:
     return lang_code()
 
 
-# The member's pages are key pages: their queries are built once.
-_SCHEDULE = Prepared(lambda p: (
-    ClassSession.select(ClassSession.starts_at, ClassSession.place,
-                        ClassSession.original_starts_at, Course.title_en, Course.title_sw,
-                        Enrolment.status)
-    .join(TrainingClass).join(Course)
-    .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
-    .where((Enrolment.member == p("member")) & Enrolment.status.in_(LIVE)
-           & ClassSession.cancelled_at.is_null() & TrainingClass.cancelled_at.is_null()
-           & (ClassSession.starts_at >= p("start")) & (ClassSession.starts_at < p("end")))
-    .order_by(ClassSession.starts_at).tuples()))
-_CHANGES = Prepared(lambda p: (
-    ClassSession.select(ClassSession, TrainingClass.id, Course.id, Course.title_en, Course.title_sw)
-    .join(TrainingClass).join(Course)
-    .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
-    .where((Enrolment.member == p("member")) & Enrolment.status.in_(LIVE)
-           & ClassSession.changed_at.is_null(False)
-           & ((ClassSession.starts_at > p("now")) | (ClassSession.original_starts_at > p("now")))
-           & (ClassSession.starts_at < p("until")))
-    .order_by(ClassSession.starts_at)))
-
-
-def _db_time(value: dt.datetime) -> str:
-    """A stored (naive UTC) time as the database compares it."""
-    return str(ClassSession.starts_at.db_value(value))
-
-
 def class_sessions(member, start, end) -> list[ScheduleItem]:
     """Schedule provider: the next sessions of the member's classes."""
     sw = _language() == "sw"
     items = []
-    for starts_at, place, original, title_en, title_sw, status in _SCHEDULE.iterate(
-            member=member.id, start=_db_time(start), end=_db_time(end)):
+    rows = (ClassSession.select(ClassSession.starts_at, ClassSession.place,
+                                ClassSession.original_starts_at, Course.title_en, Course.title_sw,
+                                Enrolment.status)
+            .join(TrainingClass).join(Course)
+            .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
+            .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
+                   & ClassSession.cancelled_at.is_null() & TrainingClass.cancelled_at.is_null()
+                   & (ClassSession.starts_at >= start) & (ClassSession.starts_at < end))
+            .order_by(ClassSession.starts_at).tuples())
+    for starts_at, place, original, title_en, title_sw, status in rows:
         detail = (_("You are on the waiting list.") if status == "waitlisted"
                   else _("New time") if original else "")
         items.append(ScheduleItem(starts_at, _("Class: %(title)s", title=title_sw if sw
@@ -74,29 +54,27 @@ def session_changes(member) -> list[dict]:
     place, while the old or new time is still ahead (shown until then)."""
     now = utcnow()
     sw = _language() == "sw"
+    changed = (ClassSession.select(ClassSession, TrainingClass.id, Course.id, Course.title_en,
+                                   Course.title_sw)
+               .join(TrainingClass).join(Course)
+               .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
+               .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
+                      & ClassSession.changed_at.is_null(False)
+                      & ((ClassSession.starts_at > now) | (ClassSession.original_starts_at > now))
+                      & (ClassSession.starts_at < now + CHANGES_AHEAD))
+               .order_by(ClassSession.starts_at))
     return [{"session": s, "title": s.klass.course.title_sw if sw else s.klass.course.title_en}
-            for s in _CHANGES.iterate(member=member.id, now=_db_time(now),
-                                      until=_db_time(now + CHANGES_AHEAD))]
+            for s in changed]
 
 
-_MEMBER_ENROLMENTS = Prepared(lambda p: (
-    Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
-    .where((Enrolment.member == p("member")) & (Enrolment.status != "withdrawn"))
-    .order_by(Enrolment.created_at.desc())))
-_JOINABLE = Prepared(lambda p: (
-    TrainingClass.select(TrainingClass, Course).join(Course)
-    .where((TrainingClass.open_to_requests == True)  # noqa: E712
-           & TrainingClass.cancelled_at.is_null() & (TrainingClass.end_date >= p("today"))
-           & (TrainingClass.start_date <= p("until"))
-           & TrainingClass.id.not_in(Enrolment.select(Enrolment.klass).where(
-               (Enrolment.member == p("member")) & (Enrolment.status != "withdrawn"))))
-    .order_by(TrainingClass.start_date).limit(p("limit"))))
 JOINABLE_WEEKS = 8
 
 
 def member_enrolments(member) -> list[Enrolment]:
     """The member's classes (not those they left), newest first."""
-    return list(_MEMBER_ENROLMENTS.iterate(member=member.id))
+    return list(Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
+                .where((Enrolment.member == member.id) & (Enrolment.status != "withdrawn"))
+                .order_by(Enrolment.created_at.desc()))
 
 
 def learning_rows(member, enrolments=None) -> list[dict]:
@@ -116,8 +94,13 @@ def joinable_classes(member, limit: int = 10):
     """Classes under way or starting in the next weeks that take requests
     and the member is not in, soonest first."""
     until = today() + dt.timedelta(weeks=JOINABLE_WEEKS)
-    return list(_JOINABLE.iterate(member=member.id, today=str(today()), until=str(until),
-                                  limit=limit))
+    theirs = Enrolment.select(Enrolment.klass).where(
+        (Enrolment.member == member.id) & (Enrolment.status != "withdrawn"))
+    return list(TrainingClass.select(TrainingClass, Course).join(Course)
+                .where((TrainingClass.open_to_requests == True)  # noqa: E712
+                       & TrainingClass.cancelled_at.is_null() & (TrainingClass.end_date >= today())
+                       & (TrainingClass.start_date <= until) & TrainingClass.id.not_in(theirs))
+                .order_by(TrainingClass.start_date).limit(limit))
 
 
 def live_enrolments(member) -> list[Enrolment]:

@@ -10,7 +10,7 @@ from peewee import fn
 
 from app import audit
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import db
 from app.education.models import (
     ATTENDED, Attendance, ClassSession, Course, CourseUnit, Enrolment, TrainingClass, UnitDone)
 from app.i18n import lazy_gettext as _l
@@ -53,37 +53,28 @@ class Evaluation:
 
 
 # Evaluations of the enrolments of a class, of a member, or one enrolment:
-# the same four queries, each built once per key (app.db.Prepared).
+# the same four queries, on the column of the key.
 KEYS = {"klass": Enrolment.klass, "member": Enrolment.member, "id": Enrolment.id}
 
 
-def _by_key(build) -> dict[str, Prepared]:
-    return {key: Prepared(lambda p, column=column: build(p, column)) for key, column in KEYS.items()}
+def _attendance(column, value):
+    return (Attendance.select(Attendance.enrolment, Attendance.status, fn.COUNT(Attendance.id))
+            .join(Enrolment).switch(Attendance).join(ClassSession)
+            .where((column == value) & ClassSession.cancelled_at.is_null()
+                   & (Attendance.status != "excused"))
+            .group_by(Attendance.enrolment, Attendance.status).tuples())
 
 
-_ATTENDANCE = _by_key(lambda p, column: (
-    Attendance.select(Attendance.enrolment, Attendance.status, fn.COUNT(Attendance.id))
-    .join(Enrolment).switch(Attendance).join(ClassSession)
-    .where((column == p("key")) & ClassSession.cancelled_at.is_null()
-           & (Attendance.status != "excused"))
-    .group_by(Attendance.enrolment, Attendance.status).tuples()))
-_PLANNED = _by_key(lambda p, column: (
-    ClassSession.select(ClassSession.klass, fn.COUNT(fn.DISTINCT(ClassSession.id)))
-    .join(Enrolment, on=(Enrolment.klass == ClassSession.klass))
-    .where((column == p("key")) & ClassSession.cancelled_at.is_null())
-    .group_by(ClassSession.klass).tuples()))
-_DONE = _by_key(lambda p, column: (
-    UnitDone.select(UnitDone.enrolment, UnitDone.unit).join(Enrolment)
-    .where(column == p("key")).tuples()))
-_DONE_DETAILS = Prepared(lambda p: (
-    UnitDone.select(UnitDone.unit, UnitDone.done_at, UnitDone.note)
-    .where(UnitDone.enrolment == p("enrolment")).tuples()))
-_UNITS = _by_key(lambda p, column: (
-    CourseUnit.select(CourseUnit.id, CourseUnit.course, CourseUnit.position, CourseUnit.title_en,
-                      CourseUnit.title_sw, CourseUnit.required)
-    .where((CourseUnit.active == True) & CourseUnit.course.in_(  # noqa: E712
-        TrainingClass.select(TrainingClass.course).join(Enrolment).where(column == p("key"))))
-    .order_by(CourseUnit.position, CourseUnit.id)))
+def _planned(column, value):
+    return (ClassSession.select(ClassSession.klass, fn.COUNT(fn.DISTINCT(ClassSession.id)))
+            .join(Enrolment, on=(Enrolment.klass == ClassSession.klass))
+            .where((column == value) & ClassSession.cancelled_at.is_null())
+            .group_by(ClassSession.klass).tuples())
+
+
+def _done(column, value):
+    return (UnitDone.select(UnitDone.enrolment, UnitDone.unit).join(Enrolment)
+            .where(column == value).tuples())
 
 
 class Done(NamedTuple):
@@ -95,13 +86,19 @@ class Done(NamedTuple):
 def units_done(enrolment_id: int) -> dict[int, Done]:
     """unit id -> Done, for one enrolment."""
     return {unit_id: Done(done_at, note)
-            for unit_id, done_at, note in _DONE_DETAILS.iterate(enrolment=enrolment_id)}
+            for unit_id, done_at, note in
+            UnitDone.select(UnitDone.unit, UnitDone.done_at, UnitDone.note)
+            .where(UnitDone.enrolment == enrolment_id).tuples()}
 
 
 def units_of_courses(key: str, value: int) -> dict[int, list[CourseUnit]]:
     """course id -> its units in order (the courses of these enrolments)."""
     result: dict[int, list[CourseUnit]] = {}
-    for unit in _UNITS[key].iterate(key=value):
+    courses = TrainingClass.select(TrainingClass.course).join(Enrolment).where(KEYS[key] == value)
+    for unit in (CourseUnit.select(CourseUnit.id, CourseUnit.course, CourseUnit.position,
+                                   CourseUnit.title_en, CourseUnit.title_sw, CourseUnit.required)
+                 .where((CourseUnit.active == True) & CourseUnit.course.in_(courses))  # noqa: E712
+                 .order_by(CourseUnit.position, CourseUnit.id)):
         result.setdefault(unit.course_id, []).append(unit)
     return result
 
@@ -120,14 +117,17 @@ def evaluate_many(enrolments, key: str, value: int) -> dict[int, Evaluation]:
     enrolments of a class (key "klass"), of a member ("member") or one
     ("id"), in four queries whatever their number."""
     enrolments = list(enrolments)
+    if not enrolments:
+        return {}
+    column = KEYS[key]
     counts: dict[int, list[int]] = {}
-    for enrolment_id, status, n in _ATTENDANCE[key].iterate(key=value):
+    for enrolment_id, status, n in _attendance(column, value):
         pair = counts.setdefault(enrolment_id, [0, 0])
         pair[0] += n if status in ATTENDED else 0
         pair[1] += n
-    planned = dict(_PLANNED[key].iterate(key=value))
+    planned = dict(_planned(column, value))
     done: dict[int, set[int]] = {}
-    for enrolment_id, unit_id in _DONE[key].iterate(key=value):
+    for enrolment_id, unit_id in _done(column, value):
         done.setdefault(enrolment_id, set()).add(unit_id)
     units = units_of_courses(key, value)
     result = {}
@@ -145,12 +145,9 @@ def evaluate_many(enrolments, key: str, value: int) -> dict[int, Evaluation]:
     return result
 
 
-_LOAD = Prepared(lambda p: Enrolment.select(Enrolment, TrainingClass, Course)
-                 .join(TrainingClass).join(Course).where(Enrolment.id == p("id")).limit(1))
-
-
 def load(enrolment_id: int) -> Enrolment | None:
-    return _LOAD.first(id=int(enrolment_id))
+    return (Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
+            .where(Enrolment.id == enrolment_id).first())
 
 
 def evaluate(enrolment: Enrolment) -> Evaluation:

@@ -1,13 +1,9 @@
 """Who sees which classes, sessions and enrolments: a coordinator every
 one, a trainer only their own classes. Every lookup by id goes through
-here, so another trainer's register is a 404, not a page.
-
-The lookups every register and class page makes are built once
-(app.db.Prepared): one query each, whoever asks."""
+here, so another trainer's register is a 404, not a page."""
 from __future__ import annotations
 
 from app.access import user_can
-from app.db import Prepared
 from app.education.models import (
     ClassSession, ClassTrainer, Course, Enrolment, TrainingClass)
 from app.members.models import Member
@@ -17,9 +13,9 @@ def sees_all(user) -> bool:
     return user_can(user, "education.manage")
 
 
-def _taught_by(p):
+def _taught_by(user):
     return TrainingClass.id.in_(ClassTrainer.select(ClassTrainer.klass)
-                                .where(ClassTrainer.user == p("user")))
+                                .where(ClassTrainer.user == user.id))
 
 
 def classes_for(user):
@@ -28,52 +24,38 @@ def classes_for(user):
         return query
     if not user_can(user, "education.teach"):
         return query.where(False)
-    return query.where(TrainingClass.id.in_(
-        ClassTrainer.select(ClassTrainer.klass).where(ClassTrainer.user == user.id)))
+    return query.where(_taught_by(user))
 
 
-def _both(build) -> tuple[Prepared, Prepared]:
-    """(anyone's, a trainer's own) versions of a lookup by id."""
-    return (Prepared(lambda p: build(p).limit(1)),
-            Prepared(lambda p: build(p).where(_taught_by(p)).limit(1)))
-
-
-_CLASS = _both(lambda p: TrainingClass.select(TrainingClass, Course).join(Course)
-               .where(TrainingClass.id == p("id")))
-_SESSION = _both(lambda p: ClassSession.select(ClassSession, TrainingClass, Course)
-                 .join(TrainingClass).join(Course).where(ClassSession.id == p("id")))
-_ENROLMENT = _both(lambda p: Enrolment.select(Enrolment, TrainingClass, Course, Member.id,
-                                               Member.code, Member.preferred_name)
-                   .join(TrainingClass).join(Course)
-                   .switch(Enrolment).join(Member).where(Enrolment.id == p("id")))
-
-
-def _lookup(user, queries: tuple[Prepared, Prepared], row_id: int):
+def _lookup(user, query):
+    """The row `query` finds, if this user may see its class."""
     if sees_all(user):
-        return queries[0].first(id=int(row_id))
+        return query.first()
     if not user_can(user, "education.teach"):
         return None
-    return queries[1].first(id=int(row_id), user=user.id)
+    return query.where(_taught_by(user)).first()
 
 
 def visible_class(user, class_id: int) -> TrainingClass | None:
-    return _lookup(user, _CLASS, class_id)
+    return _lookup(user, TrainingClass.select(TrainingClass, Course).join(Course)
+                   .where(TrainingClass.id == class_id))
 
 
 def visible_session(user, session_id: int) -> ClassSession | None:
-    return _lookup(user, _SESSION, session_id)
+    return _lookup(user, ClassSession.select(ClassSession, TrainingClass, Course)
+                   .join(TrainingClass).join(Course).where(ClassSession.id == session_id))
 
 
 def visible_enrolment(user, enrolment_id: int) -> Enrolment | None:
-    return _lookup(user, _ENROLMENT, enrolment_id)
-
-
-_TEACHES = Prepared(lambda p: ClassTrainer.select(ClassTrainer.id).where(
-    (ClassTrainer.klass == p("klass")) & (ClassTrainer.user == p("user"))).limit(1))
+    return _lookup(user, Enrolment.select(Enrolment, TrainingClass, Course, Member.id,
+                                          Member.code, Member.preferred_name)
+                   .join(TrainingClass).join(Course)
+                   .switch(Enrolment).join(Member).where(Enrolment.id == enrolment_id))
 
 
 def teaches(user, class_id: int) -> bool:
-    return _TEACHES.first(klass=int(class_id), user=user.id) is not None
+    return ClassTrainer.select(ClassTrainer.id).where(
+        (ClassTrainer.klass == class_id) & (ClassTrainer.user == user.id)).exists()
 
 
 def visible_member(user, member_id: int) -> Member | None:

@@ -13,7 +13,7 @@ from peewee import fn
 
 from app import audit
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import db
 from app.education.support_models import (
     RESOURCE_KINDS, StudyBooking, StudyHours, StudyResource, StudySeat)
 from app.education.timetable import holidays_between, to_utc
@@ -301,24 +301,19 @@ def door_booking(resource: StudyResource, booking_id: int) -> StudyBooking | Non
                                     & (StudyBooking.resource == resource))
 
 
-_MEMBER_BOOKINGS = Prepared(lambda p: (
-    StudyBooking.select(StudyBooking, StudyResource)
-    .join(StudyResource, on=(StudyBooking.resource == StudyResource.id))
-    .where((StudyBooking.member == p("member")) & StudyBooking.cancelled_at.is_null()
-           & (StudyBooking.ends_at > p("now")))
-    .order_by(StudyBooking.starts_at).limit(p("limit"))))
-_ANY_OPEN = Prepared(lambda p: StudyResource.select(StudyResource.id).where(
-    StudyResource.active == True).limit(1))  # noqa: E712
-
-
 def member_bookings(member: Member, limit: int = 20) -> list[StudyBooking]:
     """The member's bookings still ahead (or under way)."""
-    return list(_MEMBER_BOOKINGS.iterate(member=member.id, now=str(utcnow()), limit=limit))
+    return list(StudyBooking.select(StudyBooking, StudyResource)
+                .join(StudyResource, on=(StudyBooking.resource == StudyResource.id))
+                .where((StudyBooking.member == member.id) & StudyBooking.cancelled_at.is_null()
+                       & (StudyBooking.ends_at > utcnow()))
+                .order_by(StudyBooking.starts_at).limit(limit))
 
 
 def is_set_up() -> bool:
     """Is there a study space to book?"""
-    return _ANY_OPEN.first() is not None
+    return StudyResource.select(StudyResource.id).where(
+        StudyResource.active == True).exists()  # noqa: E712
 
 
 def member_booking(member: Member, booking_id: int) -> StudyBooking | None:

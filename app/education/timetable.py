@@ -13,7 +13,7 @@ import peewee as pw
 from app import audit
 from app.auth.models import User
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import db
 from app.education.models import (
     HOLDING, ClassSession, ClassTrainer, Course, Enrolment, TrainingClass)
 from app import clock
@@ -389,15 +389,12 @@ def add_session(klass: TrainingClass, day: dt.date, starts: dt.time, ends: dt.ti
     return session
 
 
-_SESSIONS_OF = Prepared(lambda p: ClassSession.select(
-    ClassSession.id, ClassSession.klass, ClassSession.starts_at, ClassSession.ends_at,
-    ClassSession.place, ClassSession.original_starts_at, ClassSession.cancelled_at,
-    ClassSession.register_taken_at)
-    .where(ClassSession.klass == p("klass")).order_by(ClassSession.starts_at))
-
-
 def sessions_of(klass_id: int) -> list[ClassSession]:
-    return list(_SESSIONS_OF.iterate(klass=int(klass_id)))
+    return list(ClassSession.select(
+        ClassSession.id, ClassSession.klass, ClassSession.starts_at, ClassSession.ends_at,
+        ClassSession.place, ClassSession.original_starts_at, ClassSession.cancelled_at,
+        ClassSession.register_taken_at)
+        .where(ClassSession.klass == klass_id).order_by(ClassSession.starts_at))
 
 
 def trainer_names(klass_id: int) -> list[str]:

@@ -125,7 +125,7 @@ def register(app) -> None:
         NavItem(_l("My payments"), "loans.my_loans", "loans.own", 3),
     ]
     reg.panels.append(Panel("loans_finance", "loans/_panel_finance.html", "loans.book",
-                            _finance_panel, 30, cached=True))
+                            _finance_panel, 30))
     reg.member_home_sections.append(_home_section)
     reg.member_actions.append(_member_actions)
     reg.member_export_sections.append(ExportSection(

@@ -21,7 +21,7 @@ from app.i18n import gettext as _
 from app.members.services import member_by_code
 from app.rules import RuleError, today
 from app.clock import utcnow
-from app.urls import int_arg, page_arg, url_around_id, url_before_id
+from app.urls import int_arg, page_arg
 
 PAGE = 30
 
@@ -44,8 +44,7 @@ def home():
     return render_template("education/home.html", panel=panel, classes=classes,
                            counts=timetable.PLACES.counts(c.id for c in classes),
                            figures=figures.coordinator_panel(current_user)
-                           if scope.sees_all(current_user) else None,
-                           class_url=url_before_id("education.show_class", "class_id"))
+                           if scope.sees_all(current_user) else None)
 
 
 @bp.route("/education/classes")
@@ -63,8 +62,7 @@ def classes():
     rows = list(query.paginate(page, PAGE + 1))
     return render("education/classes.html", "education/_class_rows.html", when=when,
                   rows=rows[:PAGE], has_next=len(rows) > PAGE, page=page,
-                  counts=timetable.PLACES.counts(c.id for c in rows[:PAGE]),
-                  class_url=url_before_id("education.show_class", "class_id"))
+                  counts=timetable.PLACES.counts(c.id for c in rows[:PAGE]))
 
 
 def _course_choices():
@@ -119,11 +117,8 @@ def _class_page(klass, status: int = 200, **forms):
         left=[e for e in enrolments if e.status == "withdrawn"], sessions=sessions,
         trainers=timetable.trainer_names(klass.id), manage=manage, teaches=teaches,
         today=today(), enrol_form=forms.get("enrol_form") or EnrolForm(formdata=None),
-        register_url=url_around_id("education.register", "session_id"), now_utc=utcnow(),
-        move_url=url_around_id("education.move_session", "session_id"),
-        cancel_url=url_around_id("education.cancel_session", "session_id"),
+        now_utc=utcnow(),
         error=forms.get("error", ""),
-        enrolment_url=url_before_id("education.show_enrolment", "enrolment_id"),
         open_for_enrolment=enrolment.open_for_enrolment(klass),
         marks_taken=sum(1 for s in sessions if s.register_taken_at)), status
 

@@ -13,7 +13,7 @@ from app.education.models import Course, CourseUnit, ProgrammeArea, TrainingClas
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
-from app.urls import int_arg, url_before_id
+from app.urls import int_arg
 
 
 @bp.route("/education/courses")
@@ -64,7 +64,6 @@ def _course_page(course, status=200, unit_form=None):
                            units=courses.units_of(course.id, include_retired=True),
                            classes=classes, counts=timetable.PLACES.counts(c.id for c in classes),
                            unit_form=unit_form or UnitForm(formdata=None),
-                           class_url=url_before_id("education.show_class", "class_id"),
                            may_edit=current_user.can("education.courses")), status
 
 

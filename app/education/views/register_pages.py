@@ -14,7 +14,6 @@ from app.education.views import found
 from app.forms import submit
 from app.htmx import redirect_after_post, render, wants_partial
 from app.i18n import gettext as _
-from app.urls import url_around_id
 
 
 def _session(session_id: int):
@@ -26,10 +25,7 @@ def _context(session, **extra) -> dict:
     return dict(session=session, klass=session.klass, course=session.klass.course, rows=rows,
                 marked=sum(1 for r in rows if r.status), is_open=attendance.is_open(session),
                 may_mark=attendance.may_mark(current_user, session),
-                may_correct=attendance.may_correct(current_user, session),
-                mark_url=url_around_id("education.mark", "enrolment_id", session_id=session.id),
-                correct_url=url_around_id("education.correct", "enrolment_id",
-                                          session_id=session.id), **extra)
+                may_correct=attendance.may_correct(current_user, session), **extra)
 
 
 @bp.route("/education/sessions/<int:session_id>/register")

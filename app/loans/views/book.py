@@ -12,7 +12,6 @@ from app.loans import book, bp, exports, labels, portfolio
 from app.loans import forms as F
 from app.loans.scope import sights
 from app.clock import today
-from app.urls import url_before_id
 
 
 @bp.route("/loans/")
@@ -26,7 +25,6 @@ def index():
     return render("loans/index.html", "loans/_rows.html", filter_status=status, q=q,
                   sights=sights(current_user, page["rows"]),
                   status_names=labels.names("status"),
-                  loan_url=url_before_id("loans.show", "loan_id"),
                   may_apply=user_can(current_user, "loans.apply"),
                   book_view=user_can(current_user, "loans.book"), **page)
 
@@ -51,7 +49,7 @@ def portfolio_page():
 @requires("loans.visits")
 def visits():
     return render_template("loans/visits.html", rows=book.visit_list(current_user),
-                           today=today(), loan_url=url_before_id("loans.show", "loan_id"))
+                           today=today())
 
 
 @bp.route("/loans/export/book.csv")

@@ -16,7 +16,6 @@ from app.loans.models import SECTORS, Business
 from app.loans.scope import sight
 from app.members.services import member_by_code
 from app.clock import today
-from app.urls import url_before_id
 
 
 def _business_or_404(business_id: int):
@@ -35,8 +34,7 @@ def _input(form) -> businesses.BusinessInput:
 def business_list():
     status = request.args.get("status", "")
     page = businesses.list_page(current_user, status, request.args.get("page", 1, type=int))
-    return render("loans/businesses.html", "loans/_business_rows.html", filter_status=status,
-                  business_url=url_before_id("loans.business", "business_id"), **page)
+    return render("loans/businesses.html", "loans/_business_rows.html", filter_status=status, **page)
 
 
 @bp.route("/businesses/new", methods=["GET", "POST"])
@@ -67,8 +65,7 @@ def _business_page(business, status: int = 200, figures_form=None):
         chart_src=chart.data_uri(chart.business_svg(rows)),
         loans=[(loan, sight(current_user, loan)) for loan in loans],
         may_view_loans=user_can(current_user, "loans.view"),
-        figures_form=figures_form or F.FiguresForm(formdata=None, month=today()),
-        loan_url=url_before_id("loans.show", "loan_id")), status
+        figures_form=figures_form or F.FiguresForm(formdata=None, month=today())), status
 
 
 @bp.route("/businesses/<int:business_id>")
