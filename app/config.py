@@ -145,6 +145,9 @@ def from_environment() -> dict:
         "NEUTRAL_EXIT_PATH": "/recipes",
         # the backups banner reads the backup state at most this often per worker
         "BACKUP_STATE_SECONDS": 30,
+        # centre-wide counts of the dashboard panels are kept this long per
+        # worker (app/figures.py: numbers only, never per user)
+        "FIGURES_SECONDS": 60,
         # members: the prefix of pseudonymous codes (AZ-0042); the retention
         # review lists members who left more than this many years ago
         "MEMBER_PREFIX": os.environ.get("KITUO_MEMBER_PREFIX", "AZ"),

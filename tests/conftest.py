@@ -11,7 +11,7 @@ mode (tasks run inline), and one vocabulary for tests:
 
 Tiers (`make test` runs them all; `make test-fast` leaves out the two marks):
 - `browser`: everything under tests/browser (Debian's Chromium);
-- `deployment`: needs Debian packages of the Pi (rclone, age, sqlite3,
+- `deployment`: everything under tests/pi, and what needs Debian packages of the Pi (rclone, age, sqlite3,
   nginx, openssl, shellcheck, systemd-analyze, poppler's pdftotext) or runs
   the deployment's programs; marked per module or test, and every test that
   uses the `pdf_text` fixture.
@@ -35,10 +35,16 @@ from tests.factories import PASSWORD, app_db, make_user
 huey.immediate = True
 
 
+_TESTS = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "browser" in item.path.parts:
+        tier = item.path.resolve().relative_to(_TESTS).parts[0]
+        if tier == "browser":
             item.add_marker(pytest.mark.browser)
+        if tier == "pi":                 # the emulated Pi (also skipped unless KITUO_TEST_PI=1)
+            item.add_marker(pytest.mark.deployment)
         if "pdf_text" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.deployment)
 
@@ -74,6 +80,7 @@ def make_test_app(tmp_path, **overrides):
         "JOBS_DIR": str(tmp_path / "jobs"),
         "WTF_CSRF_ENABLED": False,
         "BACKUP_STATE_SECONDS": 0,   # the backups banner reads the state each time
+        "FIGURES_SECONDS": 0,        # panels' figures computed each time (tests/test_figures.py)
     }
     config.update(overrides)
     database = Path(config["DATABASE"])

@@ -2,7 +2,6 @@
 database state, parsed HTML."""
 import datetime as dt
 
-from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from app.audit import AuditEvent
@@ -13,10 +12,7 @@ from app.db import db
 from app.members.models import ConsentEvent
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import make_user, shift_time
-
-
-def soup(response):
-    return BeautifulSoup(response.data, "html.parser")
+from tests.conftest import parse_html
 
 
 def setup_booking(app, attended=False, member_user=None):
@@ -41,7 +37,7 @@ def test_counsellor_sets_availability_and_invalid_input_writes_nothing(app, clie
         "weekday": "1", "start_time": "nine", "end_time": "12:00", "session_minutes": "50",
         "buffer_minutes": "10"})
     assert bad.status_code == 422
-    assert soup(bad).select_one("#start_time-error")
+    assert parse_html(bad).select_one("#start_time-error")
     with app.app_context(), db.connection_context():
         assert AvailabilityTemplate.select().count() == 1
 
@@ -62,9 +58,9 @@ def test_coordinator_books_through_the_slot_finder(app, client, login_as):
         person = counsellor_every_day()
         member = make_member()
     login_as("coordinator")
-    page = soup(client.get(f"/counselling/slots?member={member.code}"))
+    page = parse_html(client.get(f"/counselling/slots?member={member.code}"))
     link = page.select_one(".slot-list a[role=button]")["href"]
-    form = soup(client.get(link))
+    form = parse_html(client.get(link))
     data = {i["name"]: i.get("value", "") for i in form.select("form input[name]")}
     assert data["member_code"] == member.code
     response = client.post("/counselling/bookings/new", data=data)
@@ -74,7 +70,7 @@ def test_coordinator_books_through_the_slot_finder(app, client, login_as):
         assert booking.member_id == member.id and booking.counsellor_id == person.id
     taken = client.post("/counselling/bookings/new", data=data)
     assert taken.status_code == 409
-    assert "just taken" in soup(taken).select_one(".form-error").get_text()
+    assert "just taken" in parse_html(taken).select_one(".form-error").get_text()
 
 
 def test_unknown_member_code_is_a_field_error(app, client, login_as):
@@ -85,7 +81,7 @@ def test_unknown_member_code_is_a_field_error(app, client, login_as):
     response = client.post("/counselling/bookings/new", data={
         "member_code": "AZ-9999", "counsellor_id": person.id,
         "starts_at": local(days_ahead(3), 10).isoformat()})
-    assert response.status_code == 422 and soup(response).select_one("#member_code-error")
+    assert response.status_code == 422 and parse_html(response).select_one("#member_code-error")
 
 
 def test_counsellor_sees_only_own_bookings(app, client, login_as):
@@ -111,7 +107,7 @@ def test_note_is_unreachable_for_others(app, client, login_as):
             assert b"Private words" not in response.data
         booking_page = other.get(f"/counselling/bookings/{booking.id}")   # coordinators: 200
         assert b"Private words" not in booking_page.data
-        assert not soup(booking_page).select(f"a[href*='/notes/{note.id}']")
+        assert not parse_html(booking_page).select(f"a[href*='/notes/{note.id}']")
     with app.app_context(), db.connection_context():
         assert not AuditEvent.select().where(AuditEvent.action == "counselling.note_read").exists()
 
@@ -121,10 +117,10 @@ def test_supervisor_reads_and_the_read_is_audited(app, client, login_as):
     with app.app_context(), app.test_request_context(), db.connection_context():
         note = notes.save(person, Booking.get_by_id(booking.id), "Private words", risk_level="low")
     login_as("counsellor", "counselling_supervisor")
-    listing = soup(client.get("/counselling/supervision"))
+    listing = parse_html(client.get("/counselling/supervision"))
     assert listing.select_one(f"a[href='/counselling/supervision/notes/{note.id}']")
     assert "Private words" not in listing.get_text()
-    page = soup(client.get(f"/counselling/supervision/notes/{note.id}"))
+    page = parse_html(client.get(f"/counselling/supervision/notes/{note.id}"))
     assert "Private words" in page.select_one(".notes").get_text()
     with app.app_context(), db.connection_context():
         assert AuditEvent.select().where(AuditEvent.action == "counselling.note_read").count() == 1
@@ -137,10 +133,10 @@ def test_counsellor_writes_note_and_high_risk_prompts_a_concern(app, client):
     response = client.post(f"/counselling/bookings/{booking.id}/note", data={
         "text": "Spoke about threats.", "risk_level": "high", "concerns": "", "follow_up": ""})
     assert response.status_code == 303
-    page = soup(client.get(response.headers["Location"]))
+    page = parse_html(client.get(response.headers["Location"]))
     link = page.select_one(".concern-prompt a[role=button]")["href"]
     assert link.startswith("/safeguarding/concerns/new?") and "category=self_harm" in link
-    form = soup(client.get(link))                 # the counsellor may open the pre-filled form
+    form = parse_html(client.get(link))                 # the counsellor may open the pre-filled form
     assert form.select_one("input[name=category][checked]")["value"] == "self_harm"
     empty = client.post(f"/counselling/bookings/{booking.id}/note", data={"text": ""})
     assert empty.status_code == 422
@@ -160,7 +156,7 @@ def test_tomorrow_list_shows_phone_only_with_contact_consent(app, client, login_
         bookings.book(agreed, person.id, local(tomorrow, 10))
         bookings.book(refused, person.id, local(tomorrow, 12))
     login_as("coordinator")
-    page = soup(client.get("/counselling/tomorrow"))
+    page = parse_html(client.get("/counselling/tomorrow"))
     rows = [r.get_text(" ", strip=True) for r in page.select("tbody tr")]
     assert "0712000001" in rows[0] and "Agreed" in rows[0]
     assert "0712000002" not in page.get_text() and "Refused" in rows[1]
@@ -177,7 +173,7 @@ def test_member_self_books_cancels_and_is_stopped_inside_the_cutoff(app, client,
         no_holidays()
         person = counsellor_every_day()
         member = make_member(user=user)
-    page = soup(client.get("/counselling/me/book"))
+    page = parse_html(client.get("/counselling/me/book"))
     form = page.select_one(".slot-list form")
     data = {i["name"]: i["value"] for i in form.select("input[name]")}
     assert client.post("/counselling/me/book", data=data).status_code == 303
@@ -188,7 +184,7 @@ def test_member_self_books_cancels_and_is_stopped_inside_the_cutoff(app, client,
     refused = client.post(f"/counselling/me/appointments/{booking.id}/cancel",
                           data={"reason": "cannot_come"})
     assert refused.status_code == 409
-    assert "contact the centre" in soup(refused).select_one(".form-error").get_text()
+    assert "contact the centre" in parse_html(refused).select_one(".form-error").get_text()
     with app.app_context(), db.connection_context():
         shift_time(Booking, "starts_at", dt.timedelta(days=3))
         shift_time(Booking, "ends_at", dt.timedelta(days=3))
@@ -211,7 +207,7 @@ def test_member_cannot_touch_someone_elses_booking(app, client, login_as):
 def test_member_home_page_is_discreet(app, client, login_as):
     user = login_as("member")
     setup_booking(app, member_user=user)
-    page = soup(client.get("/counselling/me"))
+    page = parse_html(client.get("/counselling/me"))
     assert "Appointment at the centre" in page.get_text()
     assert "ounsel" not in page.select_one("main").get_text()
 
@@ -230,7 +226,7 @@ def test_member_joins_a_full_group_and_sees_the_promotion(app, client, login_as)
     with app.app_context(), app.test_request_context(), db.connection_context():
         assert GroupSignup.get(GroupSignup.member == me).status == "waitlisted"
         groups.cancel_signup(GroupSignup.get(GroupSignup.member == first))
-    page = soup(client.get("/counselling/me"))
+    page = parse_html(client.get("/counselling/me"))
     assert "a place became free" in page.get_text()
     assert page.select_one(".banner-info")
 
@@ -239,7 +235,7 @@ def test_calendar_feed_url_works_until_revoked(app, client, login_as):
     person, member, booking = setup_booking(app)
     client.post("/login", data={"username": person.username,
                                 "password": "a long enough test passphrase"})
-    page = soup(client.post("/counselling/calendar/new"))
+    page = parse_html(client.post("/counselling/calendar/new"))
     url = page.select_one("#feed-url")["value"]
     assert url.startswith("http://kituo.local/calendar/")   # KITUO_HOSTNAME's default
     path = url.removeprefix("http://kituo.local")
@@ -256,7 +252,7 @@ def test_calendar_feed_url_works_until_revoked(app, client, login_as):
 def test_dashboard_panels(app, client, login_as):
     setup_booking(app)
     login_as("coordinator")
-    page = soup(client.get("/"))
+    page = parse_html(client.get("/"))
     assert page.select_one("#panel-counselling_sessions")
     assert page.select_one("#panel-counselling_capacity")
     assert page.select_one("#panel-counselling_waitlists")
@@ -293,13 +289,13 @@ def test_member_booking_a_time_just_taken_gets_409_and_the_next_times(app, clien
         no_holidays()
         person = counsellor_every_day()
         make_member(user=user)
-    form = soup(client.get("/counselling/me/book")).select_one(".slot-list form")
+    form = parse_html(client.get("/counselling/me/book")).select_one(".slot-list form")
     data = {i["name"]: i["value"] for i in form.select("input[name]")}
     with app.app_context(), app.test_request_context(), db.connection_context():
         bookings.book(make_member(), person.id, dt.datetime.fromisoformat(data["starts_at"]))
     taken = client.post("/counselling/me/book", data=data)
     assert taken.status_code == 409
-    page = soup(taken)
+    page = parse_html(taken)
     assert "just taken" in page.select_one(".form-error").get_text()
     offered = [i["value"] for i in page.select(".slot-list input[name=starts_at]")]
     assert offered and data["starts_at"] not in offered
@@ -314,13 +310,13 @@ def test_a_slot_form_with_a_bad_time_or_counsellor_says_so_and_writes_nothing(ap
     bad_time = client.post("/counselling/me/book",
                            data={"counsellor_id": person.id, "starts_at": "tomorrow at ten"})
     assert bad_time.status_code == 422
-    assert "Choose a time." in soup(bad_time).select_one(".form-error").get_text()
+    assert "Choose a time." in parse_html(bad_time).select_one(".form-error").get_text()
     start = local(days_ahead(3), 10).isoformat()
     for counsellor in ("9" * 30, "-1", "abc"):
         bad = client.post("/counselling/me/book", data={"counsellor_id": counsellor,
                                                         "starts_at": start})
         assert bad.status_code == 422, counsellor
-        assert "Choose from the list." in soup(bad).select_one(".form-error").get_text()
+        assert "Choose from the list." in parse_html(bad).select_one(".form-error").get_text()
     with app.app_context(), db.connection_context():
         assert not Booking.select().exists()
 
@@ -334,7 +330,7 @@ def test_the_register_takes_only_people_with_a_place(app, client, login_as):
         seated = groups.sign_up(session, make_member())
         waiting = groups.sign_up(session, make_member())
         shift_time(groups.GroupSession, "starts_at", -dt.timedelta(days=2))
-    page = soup(client.get(f"/counselling/groups/{session.id}"))
+    page = parse_html(client.get(f"/counselling/groups/{session.id}"))
     assert [box["value"] for box in page.select("input[name=present]")] == [str(seated.id)]
     refused = client.post(f"/counselling/groups/{session.id}/register",
                           data={"present": [str(waiting.id)]}, follow_redirects=True)

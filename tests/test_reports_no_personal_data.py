@@ -3,7 +3,6 @@ name, phone number or code: the pages, every drill-down, the donor report
 (PDF, as text), the CSV and the Excel workbook."""
 import io
 import re
-import subprocess
 
 import pytest
 from bs4 import BeautifulSoup
@@ -13,6 +12,7 @@ from app.members.models import Member
 from app.reports import breakdowns, indicators, periods
 from app.rules import today
 from tests.factories import app_db
+from tests.conftest import parse_html
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def demo(app):
 
 
 def _text_of(response) -> str:
-    return BeautifulSoup(response.data, "html.parser").get_text(" ")
+    return parse_html(response).get_text(" ")
 
 
 def _leaks(text: str, forbidden) -> list[str]:
@@ -49,7 +49,7 @@ def _download(client, url) -> bytes:
     return client.get(link["href"]).data
 
 
-def test_no_report_or_export_names_anyone(app, client, login_as, demo, tmp_path):
+def test_no_report_or_export_names_anyone(app, client, login_as, demo, pdf_text):
     login_as("coordinator")
     last_quarter = periods.last_complete("quarter", today())
     texts = {}
@@ -71,10 +71,7 @@ def test_no_report_or_export_names_anyone(app, client, login_as, demo, tmp_path)
                 f"/reports/narratives?period={last_quarter.key}"):
         texts[url] = _text_of(client.get(url))
     export = f"/reports/export?period={last_quarter.key}"
-    pdf = tmp_path / "donor.pdf"
-    pdf.write_bytes(_download(client, f"{export}&format=pdf&language=sw"))
-    texts["pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                  text=True, check=True).stdout
+    texts["pdf"] = pdf_text(_download(client, f"{export}&format=pdf&language=sw"))
     assert "Mwaka" in texts["pdf"] or "Robo" in texts["pdf"]       # in Swahili
     texts["csv"] = _download(client, f"{export}&format=csv&language=en").decode("utf-8-sig")
     from openpyxl import load_workbook

@@ -3,11 +3,11 @@ taking over long computations, charts, drill-down tables."""
 import datetime as dt
 
 import pytest
-from bs4 import BeautifulSoup
 
 from app.registry import registry
 from tests.factories import app_db
 from tests.reports_helpers import booking, member
+from tests.conftest import parse_html
 
 D = dt.date
 
@@ -17,10 +17,6 @@ def patient(app):
     """A loaded test machine must not hand the page's work to the worker
     (the worker test below sets it to 0)."""
     app.config["REPORTS_INLINE_SECONDS"] = 120
-
-
-def soup(response):
-    return BeautifulSoup(response.data, "html.parser")
 
 
 @pytest.fixture
@@ -40,7 +36,7 @@ def test_who_may_open_the_reports(client, login_as, role, status):
 
 def test_finance_and_trainers_see_only_their_indicators(client, login_as, referred):
     login_as("finance")
-    page = soup(client.get("/reports/?period=2025-Q1"))
+    page = parse_html(client.get("/reports/?period=2025-Q1"))
     shown = {card.header.a["href"].split("?")[0].rsplit("/", 1)[1]
              for card in page.select(".indicator-card")}
     assert shown == {"loans_disbursed", "loans_disbursed_kes", "loans_repaid_kes", "loans_par30",
@@ -51,7 +47,7 @@ def test_finance_and_trainers_see_only_their_indicators(client, login_as, referr
 
 def test_report_page_shows_values_targets_and_suppression(client, login_as, referred):
     login_as("coordinator")
-    page = soup(client.get("/reports/?period=2025-Q1"))
+    page = parse_html(client.get("/reports/?period=2025-Q1"))
     cards = {c.header.a.get_text(strip=True): c for c in page.select(".indicator-card")}
     assert cards["Members referred"].select_one(".indicator-value strong").get_text() == "8"
     assert cards["Inductions completed"].select_one(".indicator-value strong").get_text() == "<5"
@@ -65,7 +61,7 @@ def test_drill_down_by_gender_and_county(client, login_as, referred):
     login_as("coordinator")
     response = client.get("/reports/indicators/referred?period=2025-Q1&by=gender,county")
     assert response.status_code == 200
-    table = soup(response).select_one("figure.breakdown table")
+    table = parse_html(response).select_one("figure.breakdown table")
     header = [th.get_text(strip=True) for th in table.thead.select("th")]
     assert header[1] == "Baringo" and header[-1] == "Total"
     rows = {tr.th.get_text(strip=True): [td.get_text() for td in tr.select("td")]
@@ -125,20 +121,20 @@ def test_a_period_with_no_data_says_so(client, login_as):
 def test_heavy_work_goes_to_the_worker_and_the_page_follows_it(app, client, login_as, referred):
     app.config["REPORTS_INLINE_SECONDS"] = 0     # nothing is computed in the page
     login_as("coordinator")
-    page = soup(client.get("/reports/?period=2025-Q2"))
+    page = parse_html(client.get("/reports/?period=2025-Q2"))
     progress = page.select_one("#report-progress")
     assert progress is not None and progress.select_one("progress")
     poll = client.get(progress["hx-get"], headers={"HX-Request": "true"})
     assert poll.headers.get("HX-Refresh") == "true"      # huey immediate: already done
     app.config["REPORTS_INLINE_SECONDS"] = 0
-    page = soup(client.get("/reports/?period=2025-Q2"))
+    page = parse_html(client.get("/reports/?period=2025-Q2"))
     assert page.select_one("#report-progress") is None   # everything now comes from the cache
 
 
 def test_someone_elses_progress_is_not_found(app, client, login_as, referred):
     app.config["REPORTS_INLINE_SECONDS"] = 0
     login_as("coordinator")
-    url = soup(client.get("/reports/?period=2025-Q3")).select_one("#report-progress")["hx-get"]
+    url = parse_html(client.get("/reports/?period=2025-Q3")).select_one("#report-progress")["hx-get"]
     other = app.test_client()
     login_as("coordinator", client_=other)
     assert other.get(url).status_code == 404
@@ -146,7 +142,7 @@ def test_someone_elses_progress_is_not_found(app, client, login_as, referred):
 
 def test_trend_charts_are_svg_without_script(client, login_as, referred):
     login_as("coordinator")
-    page = soup(client.get("/reports/?period=2025-Q1"))
+    page = parse_html(client.get("/reports/?period=2025-Q1"))
     image = page.select_one(".indicator-card figure.trend img")
     assert "Trend over the last 8 periods" in image["alt"]
     chart = client.get(image["src"])
@@ -186,7 +182,7 @@ def test_finance_sees_loan_indicators_and_trainers_do_not(app, client, login_as)
     for role, sees in (("finance", True), ("coordinator", True), ("trainer", False)):
         other = app.test_client()
         login_as(role, client_=other)
-        page = soup(other.get("/reports/?period=2025-Q1"))
+        page = parse_html(other.get("/reports/?period=2025-Q1"))
         titles = [c.header.a.get_text(strip=True) for c in page.select(".indicator-card")]
         assert ("Loans disbursed (test)" in titles) is sees, role
         status = other.get("/reports/indicators/loans_test?period=2025-Q1&by=gender").status_code

@@ -2,7 +2,6 @@
 registered huey task and every demo seeder runs in a plain app context, as
 the worker and the command line run them; the locale selector works with
 no request; tasks name their language."""
-import subprocess
 
 import pytest
 from flask import has_request_context
@@ -173,7 +172,7 @@ def test_every_task_runs_without_a_request(app, name):
                 job.status, job.message)
 
 
-def test_the_member_export_is_in_the_members_language_without_a_request(app):
+def test_the_member_export_is_in_the_members_language_without_a_request(app, pdf_text):
     """The issue's case: a member with a consent and a referral source; the
     worker raised "Working outside of request context"."""
     with _plain(app):
@@ -183,8 +182,7 @@ def test_the_member_export_is_in_the_members_language_without_a_request(app):
         job = Job.get_by_id(kwargs["job_id"])
         assert job.status == Job.DONE
         with open(job.result_path, "rb") as handle:
-            text = subprocess.run(["pdftotext", "-", "-"], input=handle.read(),
-                                  capture_output=True, check=True).stdout.decode()
+            text = pdf_text(handle.read())
         from app.members.labels import REFERRAL_LABELS
         with in_language("sw"):
             partner = str(REFERRAL_LABELS["partner_ngo"])

@@ -120,9 +120,10 @@ def answer_follow_up(follow_up: FollowUp, still_working: bool, note: str = "",
                      f"{follow_up.months} months", actor=actor)
 
 
-def due_follow_ups(limit: int = 50):
-    """Every follow-up due and not answered, oldest first."""
-    return (FollowUp.select(FollowUp, Placement, Member)
+def due_follow_ups(limit: int = 50, *columns):
+    """Every follow-up due and not answered, oldest first (with `columns`
+    only when given, e.g. what the dashboard panel shows)."""
+    return (FollowUp.select(*(columns or (FollowUp, Placement, Member)))
             .join(Placement).join(Member)
             .where((FollowUp.closed == False) & FollowUp.answered_at.is_null()  # noqa: E712
                    & (FollowUp.due_on <= today()) & Member.anonymised_at.is_null())

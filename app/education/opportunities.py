@@ -171,7 +171,8 @@ def deadlines_soon(days: int = DEADLINE_DAYS, limit: int = 10):
     applications are still being prepared."""
     first, last = today(), today() + dt.timedelta(days=days)
     preparing = fn.SUM(Case(None, [(Application.status.in_(("interested", "preparing")), 1)], 0))
-    return list(Opportunity.select(Opportunity, fn.COALESCE(preparing, 0).alias("preparing"))
+    return list(Opportunity.select(Opportunity.id, Opportunity.title, Opportunity.deadline,
+                                   fn.COALESCE(preparing, 0).alias("preparing"))
                 .join(Application, on=(Application.opportunity == Opportunity.id),
                       join_type=JOIN.LEFT_OUTER)
                 .where((Opportunity.active == True) & (Opportunity.deadline >= first)  # noqa: E712

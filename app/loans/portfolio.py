@@ -23,6 +23,7 @@ from peewee import Case, fn
 
 from app.clock import utcnow
 from app.db import db
+from app.figures import kept
 from app.loans import ledger
 from app.loans.allocation import Due, allocate
 from app.loans.models import Installment, LedgerEntry, Loan, PortfolioDay, Schedule
@@ -317,24 +318,12 @@ def month_figures(on: dt.date | None = None) -> dict:
             "approved": waiting.get("approved", 0)}
 
 
-_RECENT: dict = {}
-
-
 def recent_figures() -> tuple[Figures, dict]:
     """(today's figures, this month's) as the portfolio page and the finance
-    panel show them: computed at most once a minute per web worker
-    (PANEL_CACHE_SECONDS, the dashboard panels' rule: totals may be a minute
-    old; nothing personal is kept). It saves about half the page's time."""
-    from time import monotonic
-
-    from flask import current_app
-    max_age = current_app.config.get("PANEL_CACHE_SECONDS", 60)
-    on = today()
-    hit = _RECENT.get(current_app.name)
-    if max_age <= 0 or hit is None or hit[0] != on or monotonic() - hit[1] > max_age:
-        hit = _RECENT[current_app.name] = (on, monotonic(), figures_today(on),
-                                           month_figures(on))
-    return hit[2], hit[3]
+    panel show them: totals of the whole book, computed at most once a
+    minute per web worker (app.figures.kept: numbers only). It saves about
+    half the page's time."""
+    return kept("loans.portfolio", lambda: (figures_today(), month_figures()))
 
 
 def trend(weeks: int = 13) -> list[PortfolioDay]:

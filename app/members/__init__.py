@@ -12,6 +12,7 @@ Capabilities (see the labels below and the admin access table):
 """
 from flask import Blueprint
 
+from app.figures import kept
 from app.i18n import lazy_gettext as _l
 from app.registry import BenchPage, NavItem, Panel
 
@@ -57,17 +58,20 @@ def _grant_capabilities(reg) -> None:
 
 def _inductions_panel(user) -> dict:
     from app.members import services
-    return services.inductions_in_progress()
+    return {"count": kept("members.inducting", services.inducting_count),
+            "oldest": services.oldest_waiting()}
 
 
 def _status_panel(user) -> dict:
     from app.members import services
-    return {"rows": services.counts_by_status()}
+    counts = kept("members.by_status", lambda: dict(services.counts_by_status()))
+    return {"rows": list(counts.items())}
 
 
 def _new_members_panel(user) -> dict:
     from app.members import services
-    return {"count": services.new_this_month(), "month": services.today()}
+    return {"count": kept("members.new_this_month", services.new_this_month),
+            "month": services.today()}
 
 
 def _profile_bench_path() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from peewee import fn
 
 from app.access import user_can
-from app.members.induction import oldest_waiting
 from app.members.models import LIMITS, NEEDS, STATUSES, Member
 from app.members.services import visible_members
 from app.rules import today
@@ -77,6 +76,5 @@ def new_this_month() -> int:
     return Member.select().where(Member.joined_on >= first).count()
 
 
-def inductions_in_progress() -> dict:
-    return {"count": Member.select().where(Member.status == "inducting").count(),
-            "oldest": oldest_waiting()}
+def inducting_count() -> int:
+    return Member.select().where(Member.status == "inducting").count()

@@ -66,8 +66,10 @@ def visible_members(user):
 
 
 def member_by_id(member_id: int) -> Member | None:
-    """Any member by id, unscoped (e.g. the buddy shown on a visible member's page)."""
-    return Member.get_or_none(Member.id == member_id)
+    """Any member by id, unscoped, as a link shows them (id, code, preferred
+    name): the buddy shown on a visible member's page or on /me."""
+    return (Member.select(Member.id, Member.code, Member.preferred_name)
+            .where(Member.id == member_id).first())
 
 
 def account_summary(user_id: int):
@@ -367,7 +369,7 @@ from app.members.induction import (  # noqa: E402,F401
     referral_sources, save_step, schedule_meeting, set_source_active, set_step_active,
     upcoming_meetings)
 from app.members.listing import (  # noqa: E402,F401
-    COUNT_CAP, PAGE_SIZE, counts_by_status, inductions_in_progress, list_page, new_this_month,
+    COUNT_CAP, PAGE_SIZE, counts_by_status, inducting_count, list_page, new_this_month,
     page_of, search)
 from app.members.data_rights import (  # noqa: E402,F401
     anonymise, export_data, record_export, retention_due)

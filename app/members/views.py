@@ -110,12 +110,20 @@ def edit(member_id: int):
 # --- profile --------------------------------------------------------------------------------
 
 def _profile(member, status: int = 200, **forms):
-    """The member page; a form that was submitted comes back with its errors."""
+    """The member page; a form that was submitted comes back with its
+    errors. Only the forms the page shows are built: status, meeting and
+    buddy for those who see the whole record and may use them."""
     progress = services.induction_progress(member)
-    allowed = [s for s in services.allowed_transitions(member)
-               if s != "active" or member.status == "alumni"]
-    status_form = forms.get("status_form") or StatusForm(formdata=None)
-    status_form.set_choices(allowed)
+    full = user_can(current_user, "members.view_all")
+    status_form = meeting_form = buddy_form = None
+    if full and user_can(current_user, "members.edit"):
+        status_form = forms.get("status_form") or StatusForm(formdata=None)
+        status_form.set_choices([s for s in services.allowed_transitions(member)
+                                 if s != "active" or member.status == "alumni"])
+    if (full and user_can(current_user, "members.induction") and member.status != "exited"
+            and not member.anonymised_at):
+        meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
+        buddy_form = forms.get("buddy_form") or BuddyForm(formdata=None)
     consents = services.latest_consents(member)
     context = dict(
         member=member, progress=progress, consents=consents,
@@ -124,9 +132,7 @@ def _profile(member, status: int = 200, **forms):
         buddy_of=services.buddies_of(member),
         meetings=services.planned_meetings(member),
         source=services.referral_source_label(member.referral_source_id),
-        status_form=status_form,
-        meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
-        buddy_form=forms.get("buddy_form") or BuddyForm(formdata=None),
+        status_form=status_form, meeting_form=meeting_form, buddy_form=buddy_form,
         step_form=forms.get("step_form"), failed_step=forms.get("failed_step"),
         account=services.account_summary(member.user_id) if member.user_id else None,
     )

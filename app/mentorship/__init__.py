@@ -10,6 +10,7 @@ Capabilities:
 """
 from flask import Blueprint
 
+from app.figures import kept
 from app.i18n import lazy_gettext as _l
 from app.registry import BenchPage, NavItem, Panel
 
@@ -35,16 +36,21 @@ def _grant_capabilities(reg) -> None:
     reg.grant("member", "mentorship.mentee")
 
 
-def _figures_panel(user) -> dict:
-    from app.mentorship import services
+def _figures(services) -> dict:
     return {"active": services.active_pairings_count(),
             "sessions": services.sessions_this_month(),
             "overdue": services.overdue_count()}
 
 
+def _figures_panel(user) -> dict:
+    from app.mentorship import services
+    return kept("mentorship.figures", lambda: _figures(services))
+
+
 def _overdue_panel(user) -> dict:
     from app.mentorship import services
-    return {"rows": list(services.overdue_pairings(limit=8)), "count": services.overdue_count(),
+    return {"rows": list(services.overdue_pairings(limit=8)),
+            "count": kept("mentorship.figures", lambda: _figures(services))["overdue"],
             "days": services.overdue_days()}
 
 

@@ -65,7 +65,10 @@ def last_overdue_check() -> dt.datetime | None:
 
 
 def overdue_pairings(mentor=None, limit: int = 20):
-    query = (Pairing.select(Pairing, Member, User)
+    """Overdue active pairings, longest without a session first: what a
+    list shows of each (mentee's code and preferred name, mentor's name)."""
+    query = (Pairing.select(Pairing.id, Pairing.last_session_on, Pairing.start_date, Member.id,
+                            Member.code, Member.preferred_name, User.id, User.display_name)
              .join(Member, on=(Pairing.mentee == Member.id))
              .switch(Pairing).join(User, on=(Pairing.mentor == User.id))
              .where((Pairing.status == "active") & Pairing.overdue_since.is_null(False)))

@@ -111,7 +111,15 @@ def mentor_rows() -> list[MentorRow]:
 
 
 def mentors_at_capacity() -> list[MentorRow]:
-    return [row for row in mentor_rows() if row.free == 0]
+    """Mentors without a free place (the dashboard panel): one query."""
+    load = (Pairing.select(fn.COUNT(Pairing.id))
+            .where((Pairing.mentor == User.id) & Pairing.status.in_(OPEN_STATUSES)))
+    capacity = fn.COALESCE(MentorProfile.capacity, MentorProfile.capacity.default)
+    users = (mentor_users().select(User.id, User.username, User.display_name).switch(User)
+             .join(MentorProfile, pw.JOIN.LEFT_OUTER, on=(MentorProfile.user == User.id))
+             .select_extend(capacity.alias("places"), load.alias("load"))
+             .where(load >= capacity).objects())
+    return [MentorRow(u, MentorProfile(user=u.id, capacity=u.places), u.load) for u in users]
 
 
 # --- suggestions -------------------------------------------------------------------

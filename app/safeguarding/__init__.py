@@ -11,6 +11,7 @@ from app.i18n import lazy_gettext as _l
 from app.i18n import ngettext
 
 from app.access import STAFF_ROLES
+from app.figures import kept
 from app.registry import Banner, NavItem, Panel
 
 bp = Blueprint("safeguarding", __name__, url_prefix="/safeguarding")
@@ -29,7 +30,7 @@ def _urgent_panel(user) -> dict:
 
 def _summary_panel(user) -> dict:
     from app.safeguarding import services
-    return services.summary()
+    return kept("safeguarding.summary", services.summary)
 
 
 def _urgent_banner(user) -> list:
