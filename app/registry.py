@@ -26,8 +26,10 @@ class NavItem:
 @dataclass(frozen=True)
 class Panel:
     """A dashboard panel: shown when the user has `capability`.
-    `context(user)` returns the variables for `template`; it runs on every
-    dashboard view, so its figures are live."""
+    `context(user)` returns a dict, which `template` reads as `ctx` (the
+    dashboard includes it). It runs on every dashboard view: rows are
+    live; centre-wide counts may come from app.figures.kept (numbers only,
+    a minute old at most, never per user)."""
     key: str
     template: str
     capability: str
@@ -336,12 +338,6 @@ class Registry:
     def panels_for(self, user) -> list[Panel]:
         caps = user.capabilities
         return sorted((p for p in self.panels if p.capability in caps), key=lambda p: p.order)
-
-    def panel_html(self, panel: Panel, user):
-        """A panel rendered with its figures as they are now."""
-        from flask import render_template
-        from markupsafe import Markup
-        return Markup(render_template(panel.template, ctx=panel.context(user)))
 
     def banners_for(self, user) -> list[Banner]:
         if not getattr(user, "is_authenticated", False):

@@ -22,7 +22,7 @@ def home():
             abort(403)
         return redirect(url_for(items[0].endpoint), code=303)
     reg = registry()
-    panels = [(p, reg.panel_html(p, current_user)) for p in reg.panels_for(current_user)]
+    panels = [(p, p.context(current_user)) for p in reg.panels_for(current_user)]
     return render_template("core/dashboard.html", panels=panels)
 
 

@@ -47,14 +47,25 @@ def sessions_panel(user) -> dict:
     return {**_session_figures(user.id), "own_only": True}
 
 
-def capacity_panel(user) -> dict:
-    """Free slots per counsellor in the next 7 days."""
-    people = list(services.manageable_counsellors(user))
+def _free_slot_counts(counsellor_ids: list[int]) -> dict[int, int]:
+    """counsellor id -> free slots in the next 7 days."""
     now = utcnow()
-    free = services.free_slots([p.id for p in people], now, now + dt.timedelta(days=7))
-    per = {p.id: 0 for p in people}
-    for slot in free:
+    per = dict.fromkeys(counsellor_ids, 0)
+    for slot in services.free_slots(counsellor_ids, now, now + dt.timedelta(days=7)):
         per[slot.counsellor_id] = per.get(slot.counsellor_id, 0) + 1
+    return per
+
+
+def capacity_panel(user) -> dict:
+    """Free slots per counsellor in the next 7 days: every counsellor's
+    counts kept for a minute (app.figures) for those who manage counselling,
+    a counsellor's own live; names always live."""
+    people = list(services.manageable_counsellors(user))
+    ids = [p.id for p in people]
+    if user_can(user, "counselling.manage"):
+        per = kept("counselling.free_slots", lambda: _free_slot_counts(ids))
+    else:
+        per = _free_slot_counts(ids)
     return {"rows": [(p, per.get(p.id, 0)) for p in people]}
 
 

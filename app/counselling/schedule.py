@@ -49,13 +49,11 @@ def promotion_banner(user) -> list[Banner]:
     """Tell a member when a waiting-list place became theirs."""
     if "counselling.group_signup" not in user.capabilities:
         return []
-    from app.members.services import member_for_user
-    member = member_for_user(user)
-    if member is None:
-        return []
+    from app.members.models import Member
+    own = Member.select(Member.id).where(Member.user == user.id)     # on every page: no extra query
     promoted = (GroupSignup.select(GroupSession.starts_at)
                 .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
-                .where((GroupSignup.member == member) & (GroupSignup.status == GroupSignup.BOOKED)
+                .where(GroupSignup.member.in_(own) & (GroupSignup.status == GroupSignup.BOOKED)
                        & GroupSignup.promoted_at.is_null(False)
                        & GroupSession.cancelled_at.is_null()
                        & (GroupSession.starts_at > utcnow()))

@@ -19,10 +19,12 @@ def induction_meetings(member, start, end) -> list[ScheduleItem]:
             .where((InductionMeeting.member == member) & InductionMeeting.cancelled_at.is_null()
                    & (InductionMeeting.starts_at >= start) & (InductionMeeting.starts_at < end))
             .order_by(InductionMeeting.starts_at))
-    items = []
+    items, buddy = [], None
     for meeting in rows:
         if meeting.with_buddy and member.buddy_id:
-            buddy = member.buddy
+            if buddy is None:
+                from app.members.services import member_by_id
+                buddy = member_by_id(member.buddy_id)
             items.append(ScheduleItem(meeting.starts_at, _("Meeting with your buddy"), _centre(),
                                       _("Your buddy: %(name)s", name=buddy.display)))
         else:
