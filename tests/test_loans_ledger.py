@@ -63,6 +63,31 @@ def test_guarantors_are_other_active_members_named_by_code(conn):
                                                                         second.code])
 
 
+def test_every_refused_guarantor_code_gets_the_same_message(conn):
+    """Whoever records an application (a mentor, on a phone) cannot probe
+    the guarantor field for which codes exist, who is anonymised, who left
+    or who has not consented: one message for each, naming only the code
+    they typed."""
+    from app.members.consent import record_consent
+    from app.members.data_rights import anonymise
+    member = make_member(status="active")
+    gone = make_member(status="active")
+    anonymise(gone, gone.code)
+    withdrew = make_member(status="active")
+    record_consent(withdrew, "processing", False, "verbal", "sw")
+    refused = {"unknown": "AZ-9999", "exited": make_member(status="exited").code,
+               "inducting": make_member().code, "anonymised": gone.code,
+               "no consent": withdrew.code}
+    messages = {}
+    for why, code in refused.items():
+        with pytest.raises(applications.ApplicationError) as error:
+            make_application(member=member, guarantor_codes=[code.lower()])
+        assert error.value.field == "guarantors", why
+        messages[why] = str(error.value.message).replace(code, "<code>")
+    assert len(set(messages.values())) == 1, messages
+    assert not Loan.select().where(Loan.member == member.id).exists()
+
+
 def test_one_application_waiting_per_member(conn):
     member = make_member(status="active")
     make_application(member=member)

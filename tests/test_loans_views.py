@@ -305,6 +305,23 @@ def test_statement_pdf_is_discreet_and_in_the_members_language(app, pdf_text):
     assert not re.search(r"arrears|malimbikizo|overdue|deni", text, re.I)
 
 
+def test_a_mentor_cannot_tell_unknown_guarantor_codes_from_refused_members(app, client,
+                                                                         login_as):
+    mentor = login_as("mentor")
+    with app_db(app):
+        mentee = make_member(status="active")
+        Pairing.create(mentee=mentee.id, mentor=mentor.id, status="active")
+        exited = make_member(status="exited")
+    said = []
+    for code in ("AZ-9999", exited.code):
+        response = client.post("/loans/apply", data=_apply_form(mentee, guarantors=code))
+        assert response.status_code == 422
+        said.append(errors(response)["guarantors"].replace(code, "<code>"))
+    assert said[0] == said[1]
+    with app_db(app):
+        assert Loan.select().count() == 0
+
+
 def test_idor_businesses_of_other_members(app, client, login_as):
     mentor = login_as("mentor")
     with app_db(app):

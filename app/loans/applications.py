@@ -25,7 +25,7 @@ from app.loans.models import (
     METHODS_OF_PAYMENT, OPEN_STATUSES, Business, Guarantor, Installment, Loan, LoanProduct,
     Schedule)
 from app.members.models import Member
-from app.members.services import may
+from app.members.services import may, member_by_code
 from app.rules import RuleError, today
 
 PURPOSE_MAX = 255
@@ -82,6 +82,11 @@ def _check_member(member: Member) -> None:
 
 
 def _guarantors(member: Member, codes) -> list[Member]:
+    """The members named as guarantors, looked up through member_by_code.
+    A code that matches nobody, an anonymised record, a member who is not
+    active or has not consented to keeping their information all get the
+    same message, so whoever records an application cannot use the field to
+    learn which codes exist or where a member stands."""
     wanted = []
     for raw in codes:
         code = (raw or "").strip().upper()
@@ -91,15 +96,14 @@ def _guarantors(member: Member, codes) -> list[Member]:
         raise ApplicationError(_l("At most %(n)d guarantors.", n=MAX_GUARANTORS), "guarantors")
     found = []
     for code in wanted:
-        other = Member.get_or_none(Member.code == code)
-        if other is None:
-            raise ApplicationError(_l("No member has the code %(code)s.", code=code[:24]),
-                                   "guarantors")
-        if other.id == member.id:
+        other = member_by_code(code)
+        if other is not None and other.id == member.id:
             raise ApplicationError(_l("A member cannot guarantee their own loan."), "guarantors")
-        if other.status != "active" or other.anonymised_at:
-            raise ApplicationError(_l("A guarantor must be an active member (%(code)s is not).",
-                                      code=other.code), "guarantors")
+        if other is None or other.status != "active" or not may(other, "processing"):
+            raise ApplicationError(_l("%(code)s cannot be named as a guarantor. A guarantor "
+                                      "must be an active member who has agreed to the centre "
+                                      "keeping their information; check the code with the "
+                                      "member.", code=code[:24]), "guarantors")
         found.append(other)
     return found
 
