@@ -11,7 +11,7 @@ from app.education.models import (
     ATTENDED, HOLDING, Attendance, Certificate, ClassSession, Enrolment, TrainingClass)
 from app.education.support_models import Application, FollowUp, Opportunity, Placement
 from app.i18n import lazy_gettext as _l
-from app.registry import BREAKDOWNS, EVENTS, PEOPLE, Metric, Programme
+from app.registry import BREAKDOWNS, EVENTS, PEOPLE, Metric, Programme, QualityCheck
 
 CAPABILITY = "reports.education"
 SCHOLARSHIP_KINDS = ("scholarship", "bursary")
@@ -125,3 +125,66 @@ METRICS = [
             employed_6_months, _PLACEMENTS, 67),
 ]
 PROGRAMMES = [Programme("education", _l("Education and skills training"), programme_members, 30)]
+
+
+# --- data quality (QualityCheck hook) -------------------------------------------
+
+def _past_sessions():
+    """Sessions that ended (not cancelled, in a class not cancelled) with
+    someone on the class's roster: each should have its register taken."""
+    from app.clock import utcnow
+    from app.education.attendance import ON_ROSTER
+    roster = Enrolment.select(Enrolment.klass).where(Enrolment.status.in_(ON_ROSTER))
+    return (ClassSession.select().join(TrainingClass)
+            .where(ClassSession.cancelled_at.is_null() & TrainingClass.cancelled_at.is_null()
+                   & (ClassSession.ends_at < utcnow()) & TrainingClass.id.in_(roster)))
+
+
+def _unregistered():
+    """Past sessions without a register: their attendance is missing from every figure."""
+    return _past_sessions().where(ClassSession.register_taken_at.is_null())
+
+
+def unregistered_count() -> int:
+    return _unregistered().count()
+
+
+def unregistered_items(limit: int) -> list:
+    from flask import url_for
+
+    from app.education.models import Course
+    from app.filters import local_datetime
+    from app.i18n import gettext as _
+    from app.i18n import lang_code
+    language = lang_code()
+    rows = (_unregistered().select(ClassSession.id, ClassSession.starts_at, TrainingClass.id,
+                                   Course.title_en, Course.title_sw)
+            .switch(TrainingClass).join(Course)
+            .order_by(ClassSession.starts_at.desc()).limit(limit))
+    return [(_("%(course)s, %(when)s", course=row.klass.course.title(language),
+               when=local_datetime(row.starts_at)),
+             url_for("education.register", session_id=row.id)) for row in rows]
+
+
+def unregistered_monthly(start, end) -> dict:
+    """Past sessions of each month (in Nairobi) from `start` to `end`
+    (dates): how many have their register taken."""
+    import datetime as dt
+
+    from app.db import month_of
+    from app.education.timetable import to_utc
+    month = month_of(ClassSession.starts_at, utc_offset_hours=3)
+    taken = pw.Case(None, [(ClassSession.register_taken_at.is_null(False), 1)], 0)
+    rows = (_past_sessions()
+            .where((ClassSession.starts_at >= to_utc(start, dt.time(0)))
+                   & (ClassSession.starts_at < to_utc(end + dt.timedelta(days=1), dt.time(0))))
+            .select(month, pw.fn.SUM(taken), pw.fn.COUNT(ClassSession.id))
+            .group_by(month).tuples())
+    return {m: (int(c or 0), int(t)) for m, c, t in rows}
+
+
+QUALITY_CHECKS = [
+    QualityCheck("education.unregistered", _l("Past class sessions without a register"),
+                 _l("Education"), unregistered_count, unregistered_items, "education.manage",
+                 unregistered_monthly, order=25),
+]

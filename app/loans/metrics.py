@@ -8,8 +8,9 @@ from __future__ import annotations
 import peewee as pw
 
 from app.i18n import lazy_gettext as _l
-from app.loans.models import Business, BusinessFigure, LedgerEntry, Loan, PortfolioDay
-from app.registry import BREAKDOWNS, EVENTS, Metric, Programme
+from app.loans.models import (
+    Business, BusinessFigure, Installment, LedgerEntry, Loan, PortfolioDay, Schedule)
+from app.registry import BREAKDOWNS, EVENTS, Metric, Programme, QualityCheck
 
 CAPABILITY = "reports.loans"
 LOANS = ((Loan, ("disbursed_on", "closed_on")),)
@@ -101,3 +102,55 @@ METRICS = [
             businesses_running, BUSINESSES, 75),
 ]
 PROGRAMMES = [Programme("loans", _l("Microloans"), programme_members, 50)]
+
+
+# --- data quality (QualityCheck hook) -------------------------------------------
+
+def _current_installments():
+    """The installments of the loan's current schedule (correlated with Loan)."""
+    return (Installment.select(Installment.id).join(Schedule)
+            .where((Schedule.loan == Loan.id) & (Schedule.version == Loan.schedule_version)))
+
+
+def _paid_out():
+    return Loan.select().where(Loan.disbursed_on.is_null(False))
+
+
+def _unscheduled():
+    """Loans paid out with no installment in their current schedule: what
+    is due, arrears and PAR cannot be computed for them."""
+    return _paid_out().where(~pw.fn.EXISTS(_current_installments()))
+
+
+def unscheduled_count() -> int:
+    return _unscheduled().count()
+
+
+def unscheduled_items(limit: int) -> list:
+    from flask import url_for
+
+    from app.filters import local_date
+    from app.i18n import gettext as _
+    rows = (_unscheduled().select(Loan.id, Loan.account_ref, Loan.disbursed_on)
+            .order_by(Loan.disbursed_on.desc(), Loan.id.desc()).limit(limit))
+    return [(_("%(ref)s, paid out %(day)s", ref=row.account_ref, day=local_date(row.disbursed_on)),
+             url_for("loans.show", loan_id=row.id)) for row in rows]
+
+
+def unscheduled_monthly(start, end) -> dict:
+    """Loans paid out in each month from `start` to `end` (dates): how many
+    have a schedule."""
+    from app.db import month_of
+    month = month_of(Loan.disbursed_on)
+    scheduled = pw.Case(None, [(pw.fn.EXISTS(_current_installments()), 1)], 0)
+    rows = (_paid_out().where((Loan.disbursed_on >= start) & (Loan.disbursed_on <= end))
+            .select(month, pw.fn.SUM(scheduled), pw.fn.COUNT(Loan.id))
+            .group_by(month).tuples())
+    return {m: (int(c or 0), int(t)) for m, c, t in rows}
+
+
+QUALITY_CHECKS = [
+    QualityCheck("loans.unscheduled", _l("Loans paid out without a repayment schedule"),
+                 _l("Microloans"), unscheduled_count, unscheduled_items, "loans.view",
+                 unscheduled_monthly, order=50),
+]
