@@ -57,6 +57,27 @@ def test_placement_refusals_name_the_field(conn):
                                                                    today()))
 
 
+def test_self_employed_work_names_one_of_the_members_own_businesses(conn):
+    from app.loans.models import Business
+    member, other = make_member(), make_member()
+    own = Business.create(member=member.id, name="Mama Rehema Tailoring", status="running")
+    theirs = Business.create(member=other.id, name="Other Kiosk", status="running")
+    assert [b.id for b in employment.businesses_to_choose(member)] == [own.id]
+    for data, field in (
+            (employment.PlacementInput("self_employed", "", "", today(), business_id=theirs.id),
+             "business"),
+            (employment.PlacementInput("formal", "Hotel", "", today(), business_id=own.id),
+             "business")):
+        with pytest.raises(RuleError) as refused:
+            employment.record_placement(member, data)
+        assert refused.value.field == field
+    assert Placement.select().count() == 0
+    placement = employment.record_placement(member, employment.PlacementInput(
+        "self_employed", "", "Tailor", today(), business_id=own.id))
+    assert Placement.get_by_id(placement.id).business_id == own.id
+    assert employment.business_names([placement]) == {placement.id: "Mama Rehema Tailoring"}
+
+
 def _learner_with_everything(trainer):
     member = make_member(preferred_name="Zawadi", legal_name="Zawadi Wairimu", language="en")
     klass = make_class(course=make_course(min_attendance_pct=0, units=()), trainer=trainer,

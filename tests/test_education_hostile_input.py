@@ -40,7 +40,7 @@ def _forms(ids):
                                                         "expected_completion", "status"]),
         (f"/education/members/{ids['member']}/placements", ["kind", "employer", "role",
                                                             "start_date", "income_band",
-                                                            "course"]),
+                                                            "course", "business"]),
         (f"/education/members/{ids['member']}/referrals", ["kind", "to_name", "referred_on",
                                                            "purpose"]),
         ("/education/opportunities/new", ["title", "provider", "kind", "amount", "deadline",

@@ -204,3 +204,25 @@ def test_the_certificate_pdf_in_the_members_language_under_the_issuer(conn, app,
         assert word in text
     for never in ("traffick", "usafirishaji", "ulanguzi", "Azadi", "survivor", "walionusurika"):
         assert never.lower() not in text.lower()
+
+
+def test_the_certificate_prints_where_to_check_it(conn, app):
+    """Without KITUO_CERTIFICATE_VERIFY_URL the certificate prints this Pi's
+    own /verify address (from KITUO_HOSTNAME, never a request's Host) and
+    says it opens on the issuer's network; with it, the public address."""
+    app.config.update(HOSTNAME="kituo.local", HTTPS=False, CERTIFICATE_VERIFY_URL="",
+                      CERTIFICATE_ISSUER="Tumaini Skills Centre")
+    assert certificates.verify_address() == ("http://kituo.local/verify", False)
+    trainer = make_user("trainer")
+    klass = make_class(course=make_course(min_attendance_pct=0, units=()), trainer=trainer,
+                       first=today() - dt.timedelta(days=1))
+    row = enrolment.enrol(klass, make_member(language="en"))
+    certificate = progress.confirm_completion(progress.load(row.id), trainer)
+    text = " ".join(_pdf_text(certificates.render(certificate)).split())
+    assert "http://kituo.local/verify" in text and "issuer's own network" in text
+    assert "ask Tumaini Skills Centre" in text
+    app.config["CERTIFICATE_VERIFY_URL"] = "https://skills.example.org/verify"
+    assert certificates.verify_address() == ("https://skills.example.org/verify", True)
+    text = " ".join(_pdf_text(certificates.render(certificate)).split())
+    assert "open https://skills.example.org/verify and type the code" in text
+    assert "kituo.local" not in text and "network" not in text

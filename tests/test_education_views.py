@@ -185,6 +185,53 @@ def test_a_grade_outside_its_scale_is_a_422_on_the_grade(app, client, login_as, 
     assert ok.status_code == 303
 
 
+def test_a_placement_links_only_the_members_own_business(app, client, login_as, html):
+    login_as("coordinator")
+    with app_db(app):
+        from app.loans.models import Business
+        from app.education.support_models import Placement
+        member, other = make_member(), make_member()
+        own = Business.create(member=member.id, name="Mama Rehema Tailoring", status="running")
+        theirs = Business.create(member=other.id, name="Other Kiosk", status="running")
+    url = f"/education/members/{member.id}"
+    options = [o.get_text(strip=True) for o in html(client.get(url)).select(
+        "select[name=business] option")]
+    assert options == ["None", "Mama Rehema Tailoring"]
+    work = {"kind": "self_employed", "employer": "", "role": "Tailor",
+            "start_date": today().isoformat(), "income_band": "none", "course": ""}
+    refused = client.post(f"{url}/placements", data={**work, "business": str(theirs.id)})
+    assert refused.status_code == 422 and html(refused).select_one("#business-error")
+    wrong_kind = client.post(f"{url}/placements", data={**work, "kind": "formal",
+                                                         "employer": "Hotel",
+                                                         "business": str(own.id)})
+    assert wrong_kind.status_code == 422 and html(wrong_kind).select_one("#business-error")
+    with app_db(app):
+        assert Placement.select().count() == 0
+    saved = client.post(f"{url}/placements", data={**work, "business": str(own.id)})
+    assert saved.status_code == 303
+    link = html(client.get(url)).select_one("#work a[href='/businesses/%d']" % own.id)
+    assert link and link.get_text(strip=True) == "Mama Rehema Tailoring"
+    assert client.get(link["href"]).status_code == 200
+    assert "Other Kiosk" not in client.get(url).get_data(as_text=True)
+
+
+def test_the_certificate_page_says_where_employers_can_check_it(app, client, login_as, html):
+    app.config.update(HOSTNAME="kituo.local", HTTPS=False, CERTIFICATE_VERIFY_URL="")
+    trainer = login_as("trainer")
+    with app_db(app):
+        klass = make_class(course=make_course(min_attendance_pct=0, units=()), trainer=trainer,
+                           first=today() - dt.timedelta(days=1))
+        row = enrolment.enrol(klass, make_member())
+        progress.confirm_completion(progress.load(row.id), trainer)
+    note = html(client.get(f"/education/enrolments/{row.id}")).select_one("#verify-note")
+    assert "http://kituo.local/verify" in note.get_text() and "only inside" in note.get_text()
+    assert "KITUO_CERTIFICATE_VERIFY_URL" in note.get_text()
+    app.config["CERTIFICATE_VERIFY_URL"] = "https://skills.example.org/verify"
+    note = html(client.get(f"/education/enrolments/{row.id}")).select_one("#verify-note")
+    assert "https://skills.example.org/verify" in note.get_text()
+    assert "only inside" not in note.get_text()
+
+
 def _member_login(app, client, **fields):
     with app_db(app):
         user = make_user("member")

@@ -102,6 +102,18 @@ def make_pdf_later(certificate: Certificate, actor=None):
                       certificate_id=certificate.id)
 
 
+def verify_address() -> tuple[str, bool]:
+    """(the address printed on certificates for checking a code, whether
+    anyone can open it). KITUO_CERTIFICATE_VERIFY_URL when set (a public
+    address that forwards to /verify); else this Pi's own /verify page from
+    KITUO_HOSTNAME, which opens only inside the centre's network."""
+    from app.urls import external_url
+    configured = current_app.config.get("CERTIFICATE_VERIFY_URL", "")
+    if configured:
+        return configured, True
+    return external_url("education.verify_form"), False
+
+
 def render(certificate: Certificate) -> bytes:
     """The PDF, in the certificate's language, from what it says."""
     from app.pdf import render_pdf
@@ -111,7 +123,7 @@ def render(certificate: Certificate) -> bytes:
                       certificate=certificate, holder=holder_name(member),
                       issuer=current_app.config["CERTIFICATE_ISSUER"],
                       code=display_code(certificate.code),
-                      verify_url=current_app.config.get("CERTIFICATE_VERIFY_URL", ""))
+                      verify=verify_address())
 
 
 def write_pdf(certificate: Certificate, data: bytes) -> Path:

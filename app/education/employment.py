@@ -52,6 +52,35 @@ def _check_date(value, field: str, required: bool = True) -> None:
                         field)
 
 
+def businesses_to_choose(member: Member) -> list:
+    """The member's own businesses (microloans module), which a
+    self-employed placement may name."""
+    from app.loans.businesses import of_member
+    return of_member(member)
+
+
+def business_names(placements) -> dict[int, str]:
+    """placement id -> the name of the member's business it names."""
+    from app.loans.models import Business
+    wanted = {p.business_id: p.id for p in placements if p.business_id}
+    if not wanted:
+        return {}
+    names = dict(Business.select(Business.id, Business.name)
+                 .where(Business.id.in_(list(wanted))).tuples())
+    return {p.id: names[p.business_id] for p in placements if p.business_id in names}
+
+
+def _check_business(member: Member, data: PlacementInput) -> None:
+    """Only one of this member's own businesses, and only for self-employment."""
+    if not data.business_id:
+        return
+    if data.kind != "self_employed":
+        raise RuleError(_l("A business of the member's own goes with self-employed work."),
+                        "business")
+    if data.business_id not in {b.id for b in businesses_to_choose(member)}:
+        raise RuleError(_l("Choose from the list."), "business")
+
+
 def record_placement(member: Member, data: PlacementInput, actor=None) -> Placement:
     if member.anonymised_at:
         raise RuleError(_l("This member is anonymised."), "member")
@@ -70,6 +99,7 @@ def record_placement(member: Member, data: PlacementInput, actor=None) -> Placem
         course = Course.get_or_none(Course.id == data.course_id)
         if course is None:
             raise RuleError(_l("Choose from the list."), "course")
+    _check_business(member, data)
     with db.atomic():
         placement = Placement.create(member=member, kind=data.kind, employer=employer[:120],
                                      role=(data.role or "").strip()[:120],

@@ -150,6 +150,9 @@ class PlacementForm(KituoForm):
     start_date = DateInput(_l("Started"), [required()])
     income_band = Choice(_l("Monthly income"), choices=_choices(L.INCOME_BAND_LABELS, INCOME_BANDS))
     course = IdField(_l("After the course (optional)"), choices=[])
+    business = IdField(_l("Their own business (optional)"), choices=[],
+                       description=_l("For self-employed work: one of the member's businesses "
+                                      "recorded with microloans."))
 
 
 class EndPlacementForm(KituoForm):

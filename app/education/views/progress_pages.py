@@ -37,6 +37,7 @@ def _page(enrolment, status: int = 200, **forms):
         "education/enrolment.html", enrolment=enrolment, klass=enrolment.klass,
         course=enrolment.klass.course, member=enrolment.member, evaluation=evaluation,
         units=units, done=done, marks=marks, certificate=certificate,
+        verify=certificates.verify_address() if certificate else None,
         may_record=_may_record(enrolment) and enrolment.status == "enrolled",
         manage=scope.sees_all(current_user), today_date=today(),
         assessment_form=forms.get("assessment_form") or AssessmentForm(

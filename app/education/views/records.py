@@ -31,18 +31,29 @@ def _course_choices():
     return [("", _("None"))] + [(c.id, c.title(lang_code())) for c in courses.courses()]
 
 
+def _business_choices(member):
+    return [("", _("None"))] + [(b.id, b.name) for b in employment.businesses_to_choose(member)]
+
+
+def _placement_form(member, **kwargs) -> PlacementForm:
+    form = PlacementForm(**kwargs)
+    form.course.choices = _course_choices()
+    form.business.choices = _business_choices(member)
+    return form
+
+
 def _page(member, status: int = 200, **forms):
     formal_rows = formal.formal_of(member)
     results, fees = formal.results_and_fees(f.id for f in formal_rows)
     placements = employment.placements_of(member)
     profile = formal.profile_of(member)
-    placement_form = forms.get("placement_form") or PlacementForm(formdata=None)
-    placement_form.course.choices = _course_choices()
+    placement_form = forms.get("placement_form") or _placement_form(member, formdata=None)
     context = dict(
         member=member, learning=members_side.learning_rows(member),
         profile=profile, formal_rows=formal_rows, results=results, fees=fees,
         applications=list(opportunities.applications_of_member(member)),
         placements=placements, follow_ups=employment.follow_ups_of(p.id for p in placements),
+        business_names=employment.business_names(placements),
         referrals=employment.referrals_of(member),
         level_form=forms.get("level_form") or LevelForm(
             formdata=None, highest_level=profile.highest_level if profile else "none"),
@@ -146,12 +157,11 @@ def add_fee(formal_id: int):
 @requires("education.manage")
 def add_placement(member_id: int):
     member = _member(member_id)
-    form = PlacementForm()
-    form.course.choices = _course_choices()
+    form = _placement_form(member)
     outcome = submit(form, lambda: employment.record_placement(member, employment.PlacementInput(
             kind=form.kind.data, employer=form.employer.data, role=form.role.data,
             start_date=form.start_date.data, income_band=form.income_band.data,
-            course_id=form.course.data), current_user),
+            course_id=form.course.data, business_id=form.business.data), current_user),
               _("Placement saved. Follow-ups at 3, 6 and 12 months are planned."))
     if outcome:
         return see_other("education.member_record", member_id=member.id, _anchor="work")
