@@ -19,7 +19,7 @@ from tests.factories import make_member
 # Every route of the module and the capability it needs (the route inventory).
 ROUTES = {
     "loans.index": "loans.view", "loans.show": "loans.view", "loans.apply": "loans.apply",
-    "loans.ledger_view": "loans.book",
+    "loans.ledger_view": "loans.book", "loans.schedule_view": "loans.view",
     "loans.changes_view": "loans.view",
     "loans.decide": "loans.decide", "loans.withdraw": "loans.view",
     "loans.disburse": "loans.decide", "loans.repay": "loans.decide",
@@ -122,6 +122,9 @@ def test_a_mentor_sees_only_their_mentees_loans_and_no_amounts_unless_shared(app
         if ROUTES[endpoint] == "loans.view" and "loan_id" in url_rule_args(app, endpoint):
             assert client.open(url, method=method).status_code == 404, url
     assert client.get(f"/loans/{mine.id}/changes").status_code == 404   # amounts: finance's
+    assert client.get(f"/loans/{mine.id}/schedule").status_code == 404  # amounts: not shared
+    assert len(html(client.get(f"/loans/{shared.id}/schedule")).select(
+        ".schedule-table tbody tr")) == 3
 
 
 def test_a_coordinator_sees_applications_and_statuses_not_the_ledger_nor_others_notes(
@@ -464,3 +467,23 @@ def test_the_audit_export_neutralises_formulas_too(app, client, login_as):
                           summary='=HYPERLINK("http://example.invalid")')
     text = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text and "'@someone" in text
+
+
+def test_the_loan_page_shows_installments_still_to_pay_and_links_the_whole_schedule(
+        app, client, login_as):
+    """A key page whose cost does not grow with the loan: at most 12
+    installments still to pay, how many more, and the whole schedule (paid
+    ones too) one link away."""
+    with app_db(app):
+        loan = make_loan(amount_cents=1_500_000, term=15)
+        pay(loan, 100_000)                                   # the first installment, in full
+    login_as("finance")
+    page = html(client.get(f"/loans/{loan.id}"))
+    rows = page.select("#schedule .schedule-table tbody tr")
+    assert len(rows) == 12 and rows[0].td.get_text() == "2"
+    schedule = page.select_one("#schedule")
+    assert "2 more installments to pay" in schedule.get_text(" ", strip=True)
+    link = schedule.find("a", href=f"/loans/{loan.id}/schedule")
+    whole = html(client.get(link["href"])).select(".schedule-table tbody tr")
+    assert [r.td.get_text() for r in whole] == [str(n) for n in range(1, 16)]
+    assert "Paid" in whole[0].get_text()

@@ -37,30 +37,36 @@ def _payment(form) -> ledger.Payment:
                           form.request_key.data or None)
 
 
-def _forms_for(loan, forms: dict) -> dict:
-    """The forms the loan page shows for its status (built only when shown);
+def _forms_for(loan, seen, forms: dict) -> dict:
+    """The forms the loan page shows this user for the loan's status (built
+    only when shown: templates/loans/loan.html and _loan_actions.html);
     `forms` holds the one that came back with errors."""
-    wanted = {"note_form": lambda: F.NoteForm(formdata=None),
-              "sharing_form": lambda: F.SharingForm(
-                  formdata=None, share_with_mentor=loan.share_with_mentor)}
-    if loan.status == "applied":
+    wanted = {}
+    if seen.terms:
+        wanted["note_form"] = lambda: F.NoteForm(formdata=None)
+        wanted["sharing_form"] = lambda: F.SharingForm(
+            formdata=None, share_with_mentor=loan.share_with_mentor)
+    finance = seen.ledger and user_can(current_user, "loans.decide")
+    recorder = loan.recorded_by_id == current_user.id
+    if finance and loan.status == "applied" and not recorder:
         wanted["decision_form"] = lambda: F.DecisionForm(formdata=None)
-    if loan.status in ("applied", "approved"):
+    if loan.status in ("applied", "approved") and (finance or recorder):
         wanted["withdraw_form"] = lambda: F.WithdrawForm(formdata=None)
-    if loan.status == "approved":
+    if finance and loan.status == "approved":
         wanted["disburse_form"] = lambda: F.DisburseForm(formdata=None, paid_on=today(),
                                                          method="mpesa")
-    if loan.status == "active":
+    if finance and loan.status == "active":
         wanted["repay_form"] = lambda: F.RepaymentForm(
             formdata=None, paid_on=today(), method="mpesa", request_key=str(uuid.uuid4()))
-        wanted["close_form"] = lambda: F.CloseForm(formdata=None, method="mpesa")
+        if loan.balance_cents <= 0:
+            wanted["close_form"] = lambda: F.CloseForm(formdata=None, method="mpesa")
     return {name: forms.get(name) or make() for name, make in wanted.items()}
 
 
 def loan_page(loan, status: int = 200, **forms):
     """The loan page, with the forms of the action that comes next."""
     context = pages.loan_page(current_user, loan)
-    shown = _forms_for(loan, forms)
+    shown = _forms_for(loan, context["sight"], forms)
     # A refusal whose form this status does not show (say, approving what
     # was just approved by someone else) is said at the top of the page.
     context["refusals"] = [message for name, form in forms.items() if name not in shown
@@ -110,6 +116,15 @@ def _act(loan, form_name: str, form, action, done, page=loan_page):
     if submit(form, action, done):
         return see_other("loans.show", loan_id=loan.id)
     return page(loan, 422, **{form_name: form})
+
+
+@bp.route("/loans/<int:loan_id>/schedule")
+@requires("loans.view")
+def schedule_view(loan_id: int):
+    loan = loan_or_404(loan_id)
+    if not sight(current_user, loan).terms:
+        abort(404)
+    return render_template("loans/schedule.html", **pages.schedule_page(loan))
 
 
 @bp.route("/loans/<int:loan_id>/ledger")
