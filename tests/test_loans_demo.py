@@ -37,3 +37,26 @@ def test_seed_demo_builds_a_consistent_book(app):
         outcomes = Counter(line.outcome for line in StatementLine.select())
         assert outcomes["matched"] == 2 and outcomes["unmatched"] == 2
         assert outcomes["refused"] == 1
+
+
+def test_the_demo_book_is_sized_for_the_bench(conn):
+    """The bench's book (issue #14): 5,000 loans at 20,000 members with
+    about 100,000 ledger entries, i.e. about 20 per loan. Built here in
+    memory for 1,000 loans (nothing is inserted)."""
+    import datetime as dt
+    import random
+
+    from app.clock import today
+    from app.loans import demo
+    from app.loans.holidays import holiday_checker
+    users = {role: make_user(role) for role in ("finance", "coordinator", "mentor", "admin")}
+    rng, offered, on = random.Random(7), demo._products(), today()
+    holidays = holiday_checker(on - dt.timedelta(days=3 * 365), on + dt.timedelta(days=2 * 365))
+    book, next_ids = demo.Book(), {"schedule": 1, "entry": 1}
+    for i in range(1000):
+        state = demo._weighted(rng, demo.STATE_WEIGHTS)
+        product = demo._weighted(rng, [(p, demo.PRODUCT_WEIGHTS.get(p.name, 10))
+                                       for p in offered])
+        demo._one_loan(rng, book, i + 1, (i + 1, f"AZ-{i + 1:05d}", 1), product, state, on,
+                       users, holidays, next_ids)
+    assert 18_000 <= len(book.entries) <= 22_000, len(book.entries)
