@@ -206,7 +206,7 @@ def test_the_certificate_pdf_in_the_members_language_under_the_issuer(conn, app,
         assert never.lower() not in text.lower()
 
 
-def test_the_certificate_prints_where_to_check_it(conn, app):
+def test_the_certificate_prints_where_to_check_it(conn, app, pdf_text):
     """Without KITUO_CERTIFICATE_VERIFY_URL the certificate prints this Pi's
     own /verify address (from KITUO_HOSTNAME, never a request's Host) and
     says it opens on the issuer's network; with it, the public address."""
@@ -218,11 +218,11 @@ def test_the_certificate_prints_where_to_check_it(conn, app):
                        first=today() - dt.timedelta(days=1))
     row = enrolment.enrol(klass, make_member(language="en"))
     certificate = progress.confirm_completion(progress.load(row.id), trainer)
-    text = " ".join(_pdf_text(certificates.render(certificate)).split())
+    text = " ".join(pdf_text(certificates.render(certificate)).split())
     assert "http://kituo.local/verify" in text and "issuer's own network" in text
     assert "ask Tumaini Skills Centre" in text
     app.config["CERTIFICATE_VERIFY_URL"] = "https://skills.example.org/verify"
     assert certificates.verify_address() == ("https://skills.example.org/verify", True)
-    text = " ".join(_pdf_text(certificates.render(certificate)).split())
+    text = " ".join(pdf_text(certificates.render(certificate)).split())
     assert "open https://skills.example.org/verify and type the code" in text
     assert "kituo.local" not in text and "network" not in text
