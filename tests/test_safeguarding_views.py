@@ -264,3 +264,21 @@ def test_no_banner_for_those_who_do_not_handle_concerns(app, client, raised, sig
     mentor, _pairing, _concern = raised
     sign_in(mentor)
     assert not parse_html(client.get("/safeguarding/mine")).select_one(".banner-danger")
+
+
+def _labels_point_at_their_controls(page) -> None:
+    """No id twice on the page, and each label's `for` names a form control
+    (a label pointing at a section is no label: screen readers and
+    get_by_label find nothing)."""
+    ids = [tag["id"] for tag in page.find_all(id=True)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for label in page.find_all("label", attrs={"for": True}):
+        target = page.find(id=label["for"])
+        assert target is not None and target.name in ("input", "select", "textarea", "progress", "meter", "output"), label
+
+
+def test_the_concern_and_member_pages_label_their_status_fields(app, client, raised, login_as):
+    _mentor, pairing, concern = raised
+    login_as("safeguarding_lead", "coordinator")
+    _labels_point_at_their_controls(parse_html(client.get(f"/safeguarding/concerns/{concern.id}")))
+    _labels_point_at_their_controls(parse_html(client.get(f"/members/{pairing.mentee_id}")))

@@ -22,7 +22,7 @@ class ConcernForm(KituoForm):
 
 
 class StatusForm(KituoForm):
-    status = SelectField(_l("New status"), choices=[
+    status = SelectField(_l("New status"), id="new-status", choices=[   # the section is #status
         (k, v) for k, v in STATUS_LABELS.items() if k != "open"])
 
     def offer(self, statuses) -> "StatusForm":
