@@ -25,7 +25,7 @@ def appointments(member, start, end) -> list[ScheduleItem]:
 
 
 def group_sessions(member, start, end) -> list[ScheduleItem]:
-    rows = (GroupSignup.select(GroupSignup, GroupSession)
+    rows = (GroupSignup.select(GroupSignup.status, GroupSignup.promoted_at, GroupSession.starts_at)
             .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
             .where((GroupSignup.member == member)
                    & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])

@@ -137,6 +137,8 @@ def loans_of(member: Member):
 
 
 def next_payments(member: Member) -> list[Loan]:
-    """The member's loans being repaid (for their home page)."""
-    return list(Loan.select().where((Loan.member == member.id) & (Loan.status == "active"))
+    """The member's loans being repaid, as their home page shows them."""
+    return list(Loan.select(Loan.id, Loan.account_ref, Loan.balance_cents, Loan.first_unpaid_on,
+                            Loan.next_due_on, Loan.next_due_cents)
+                .where((Loan.member == member.id) & (Loan.status == "active"))
                 .order_by(Loan.next_due_on))

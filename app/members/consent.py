@@ -24,16 +24,22 @@ def latest_consents(member) -> dict[str, ConsentEvent | None]:
     return {purpose: rows.get(purpose) for purpose in CONSENT_PURPOSES}
 
 
-def may(member, purpose: str) -> bool:
-    """May the centre do `purpose` for this member right now? The one
-    question every module asks; a withdrawal counts from the moment it is
-    recorded."""
+def answer(member, purpose: str) -> bool | None:
+    """The member's latest answer for `purpose`: True (yes), False (no or
+    withdrawn), None (never asked). One narrow query."""
     if purpose not in CONSENT_PURPOSES:
         raise ValueError(f"unknown consent purpose {purpose!r}")
     row = (ConsentEvent.select(ConsentEvent.given)
            .where((ConsentEvent.member == member_id(member)) & (ConsentEvent.purpose == purpose))
            .order_by(ConsentEvent.id.desc()).first())
-    return bool(row and row.given)
+    return None if row is None else bool(row.given)
+
+
+def may(member, purpose: str) -> bool:
+    """May the centre do `purpose` for this member right now? The one
+    question every module asks; a withdrawal counts from the moment it is
+    recorded."""
+    return answer(member, purpose) is True
 
 
 def members_who_may(purpose: str):

@@ -35,7 +35,7 @@ def induction_meetings(member, start, end) -> list[ScheduleItem]:
 
 def buddy_meetings(member, start, end) -> list[ScheduleItem]:
     """Meetings of the members this member is buddy to."""
-    rows = (InductionMeeting.select(InductionMeeting, Member)
+    rows = (InductionMeeting.select(InductionMeeting.starts_at, Member.code, Member.preferred_name)
             .join(Member, on=(InductionMeeting.member == Member.id))
             .where((Member.buddy == member) & InductionMeeting.with_buddy
                    & InductionMeeting.cancelled_at.is_null()

@@ -360,8 +360,8 @@ def history(member: Member):
 # parts import from this module, so they come last.
 from app.members import consent  # noqa: E402
 from app.members.consent import (  # noqa: E402,F401  (public imports)
-    consent_history, contact_phone, latest_consents, may, members_who_may, record_consent,
-    require_processing_consent)
+    answer as consent_answer, consent_history, contact_phone, latest_consents, may,
+    members_who_may, record_consent, require_processing_consent)
 from app.members.induction import (  # noqa: E402,F401
     DEFAULT_SOURCES, DEFAULT_STEPS, add_source, assign_buddy, buddies_of, cancel_meeting,
     checklist, complete_step, confirm_induction, ensure_defaults, induction_progress,

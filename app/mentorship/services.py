@@ -294,7 +294,9 @@ def active_pairings_count() -> int:
 def mentee_view(member: Member) -> dict:
     """What a member sees of their own mentoring: mentors, next meeting,
     goals. Read-only; session notes are never shown."""
-    pairings = list(Pairing.select(Pairing, User).join(User, on=(Pairing.mentor == User.id))
+    pairings = list(Pairing.select(Pairing.id, Pairing.next_meeting_at, Pairing.start_date,
+                                   User.id, User.display_name)
+                    .join(User, on=(Pairing.mentor == User.id))
                     .where((Pairing.mentee == member.id) & (Pairing.status == "active"))
                     .order_by(Pairing.start_date))
     goals = goals_of([p.id for p in pairings])

@@ -52,7 +52,7 @@ def consented(member) -> bool:
 
 
 def asked(member) -> bool:
-    return members.latest_consents(member).get(PURPOSE) is not None
+    return members.consent_answer(member, PURPOSE) is not None
 
 
 def _checks(member):
@@ -70,8 +70,7 @@ def due(member, day: dt.date | None = None) -> bool:
     member is in induction or active and has not said no."""
     if member.anonymised_at or member.status not in ("inducting", "active"):
         return False
-    consents = members.latest_consents(member).get(PURPOSE)
-    if consents is not None and not consents.given:
+    if members.consent_answer(member, PURPOSE) is False:
         return False
     last = last_check(member)
     return last is None or (day or today()) - last.taken_on >= dt.timedelta(days=EVERY_DAYS)
