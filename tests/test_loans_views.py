@@ -208,6 +208,19 @@ def test_preview_writes_nothing_and_record_needs_a_second_person(app, client, lo
     assert recorder
 
 
+def test_finance_sees_an_application_with_both_decision_and_withdraw_forms(app, client, login_as):
+    """The decision and withdraw forms both have a reason: one id each (the
+    page check fails on a duplicate id; it did on id="reason")."""
+    with app_db(app):
+        loan = make_application()
+    login_as("finance")
+    page = client.get(f"/loans/{loan.id}")
+    assert page.status_code == 200
+    assert html(page).select_one("#reason") and html(page).select_one("#withdraw_reason")
+    refused = client.post(f"/loans/{loan.id}/withdraw", data={"reason": ""})
+    assert refused.status_code == 422 and "withdraw_reason" in errors(refused)
+
+
 def test_finance_approves_pays_out_records_and_a_colleague_reverses(app, client, login_as):
     with app_db(app):
         loan = make_application(amount_cents=600_000, term=3)

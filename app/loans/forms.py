@@ -41,7 +41,9 @@ class DecisionForm(KituoForm):
 
 
 class WithdrawForm(KituoForm):
-    reason = StringField(_l("Reason"), [required(), length(applications.REASON_MAX)])
+    # its own element id: the decision form on the same page has a "reason" too
+    reason = StringField(_l("Reason"), [required(), length(applications.REASON_MAX)],
+                         id="withdraw_reason")
 
 
 class DisburseForm(KituoForm):
