@@ -12,6 +12,10 @@ rules, forms and every module.
                           (what a datetime-local input shows)
     to_utc(local)         naive Nairobi wall-clock (or aware) -> naive UTC
     local_midnight(day)   00:00 in Nairobi on `day`, as naive UTC
+    date_bounds(near)     the range of a date a person types: the calendar
+                          (2000-2100, also a CHECK in the database), or
+                          near today (appointments, leave, meetings)
+    parse_day(text, near) a typed ISO date within those bounds, else None
 """
 from __future__ import annotations
 
@@ -21,6 +25,19 @@ from zoneinfo import ZoneInfo
 ZONE_NAME = "Africa/Nairobi"
 NAIROBI = ZoneInfo(ZONE_NAME)
 UTC = dt.timezone.utc
+
+# The range of any date a person types, checked by the forms
+# (app.forms.DateInput), the query arguments (app.urls.date_arg) and the
+# database (app.db.in_calendar; loans' and education's date CHECKs).
+CALENDAR_FIRST = dt.date(2000, 1, 1)
+CALENDAR_LAST = dt.date(2100, 12, 31)
+# A year stored on its own (a year of birth, a holiday's year) lies within
+# YEAR_FIRST..CALENDAR_LAST.year (app.db.years_in_calendar): people at the
+# centre were born long before its records begin.
+YEAR_FIRST = 1900
+# Dates about appointments, leave, holidays and meetings lie within this
+# many years of today.
+NEAR_YEARS = 3
 
 
 def utcnow() -> dt.datetime:
@@ -34,7 +51,10 @@ def to_local(value: dt.datetime | None, zone=NAIROBI) -> dt.datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone)
+    try:
+        return value.astimezone(zone)
+    except OverflowError:   # at the very edge of the calendar (year 1 or 9999)
+        return _edge(value).replace(tzinfo=zone)
 
 
 def local_naive(value: dt.datetime | None) -> dt.datetime | None:
@@ -50,7 +70,17 @@ def to_utc(value: dt.datetime | None, zone=NAIROBI) -> dt.datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:   # at the very edge of the calendar (year 1 or 9999)
+        return _edge(value)
+
+
+def _edge(value: dt.datetime) -> dt.datetime:
+    """The end of Python's calendar nearest to `value` (naive): a stored
+    time out at the edge is shown as it is, never an error for the page
+    (forms and the database keep new ones within 2000-2100)."""
+    return dt.datetime.max if value.year > 5000 else dt.datetime.min
 
 
 def today() -> dt.date:
@@ -62,3 +92,36 @@ def local_midnight(day: dt.date, zone=NAIROBI) -> dt.datetime:
     """The start of `day` in Nairobi, as naive UTC (for "on or after this
     day" queries on stored times)."""
     return to_utc(dt.datetime.combine(day, dt.time(0)), zone)
+
+
+def date_bounds(near: bool = False) -> tuple[dt.date, dt.date]:
+    """First and last date a person may type: the calendar range, or with
+    `near` within NEAR_YEARS of today at the centre."""
+    if not near:
+        return CALENDAR_FIRST, CALENDAR_LAST
+    now = today()
+    day = min(now.day, 28)
+    return (now.replace(year=now.year - NEAR_YEARS, day=day),
+            now.replace(year=now.year + NEAR_YEARS, day=day))
+
+
+def parse_day(text, near: bool = False) -> dt.date | None:
+    """`text` as an ISO date (2026-11-23) within date_bounds(near), else None."""
+    try:
+        day = dt.date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        return None
+    first, last = date_bounds(near)
+    return day if first <= day <= last else None
+
+
+def parse_local_start(text, near: bool = True) -> dt.datetime | None:
+    """`text` as an ISO Nairobi wall-clock time (2026-11-23T10:00) whose day
+    lies within date_bounds(near), else None: a start time from a link or a
+    hidden field, before anything is booked at it."""
+    try:
+        start = dt.datetime.fromisoformat(str(text or "").strip())
+    except ValueError:
+        return None
+    first, last = date_bounds(near)
+    return start if first <= start.date() <= last else None

@@ -6,6 +6,7 @@ else uses peewee's query API so the code can move to PostgreSQL later.
 """
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import fcntl
 import os
@@ -17,6 +18,7 @@ from typing import Callable
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
 
+from app.clock import CALENDAR_FIRST, CALENDAR_LAST, YEAR_FIRST
 from app.clock import utcnow  # noqa: F401  (the stored form of "now"; import it from app.clock)
 
 db = pw.DatabaseProxy()
@@ -31,6 +33,7 @@ SQLITE_PRAGMAS = {
 }
 
 ALL_MODELS: list[type[pw.Model]] = []
+
 
 # The largest integer SQLite stores (signed 64 bits): ids and numbers from
 # URLs, forms and query strings are checked against it before any query.
@@ -190,6 +193,23 @@ def retry_when_locked(write: Callable[[], object], attempts: int = 6, first_wait
     return None
 
 
+def in_calendar(*columns: str) -> list[pw.SQL]:
+    """CHECK constraints for a model's Meta.constraints: each date or
+    datetime column (NULL allowed) lies within CALENDAR_FIRST..CALENDAR_LAST.
+    Stored dates are ISO text here, so the comparison is the text's; a real
+    DATE column (PostgreSQL) casts the literals."""
+    first, after = CALENDAR_FIRST.isoformat(), (CALENDAR_LAST + dt.timedelta(days=1)).isoformat()
+    return [pw.SQL(f"CHECK ({c} IS NULL OR ({c} >= '{first}' AND {c} < '{after}'))")
+            for c in columns]
+
+
+def years_in_calendar(*columns: str) -> list[pw.SQL]:
+    """CHECK constraints: each integer year column (NULL allowed) lies in
+    YEAR_FIRST..CALENDAR_LAST.year."""
+    return [pw.SQL(f"CHECK ({c} IS NULL OR {c} BETWEEN {YEAR_FIRST} "
+                   f"AND {CALENDAR_LAST.year})") for c in columns]
+
+
 def string_agg(field, separator: str = ","):
     """Aggregate strings of a group into one (GROUP_CONCAT on SQLite,
     STRING_AGG on PostgreSQL)."""
@@ -307,6 +327,78 @@ def upgrade() -> list[str]:
                     SchemaVersion.create(version=step.version)
                 done.append(f"{step.version:04d} {step.name}")
     return done
+
+
+def rebuild_table(model) -> None:
+    """Recreate `model`'s table from the model as it is now, keeping its
+    rows and indexes: how a migration adds CHECK constraints to an existing
+    table on SQLite, which cannot ALTER them in (SQLite's documented
+    create-copy-drop-rename procedure; upgrade() runs steps with foreign
+    keys off and checks them before commit). Rows the new constraints
+    refuse must be repaired first (clamp_to_calendar)."""
+    table = model._meta.table_name
+    new = f"{table}__rebuilt"
+    existing = {column.name for column in db.get_columns(table)}
+    columns = ", ".join(f'"{f.column_name}"' for f in model._meta.sorted_fields
+                        if f.column_name in existing)
+    sql, params = model._schema._create_table(safe=False).query()
+    db.execute_sql(sql.replace(f'"{table}"', f'"{new}"', 1), params)
+    db.execute_sql(f'INSERT INTO "{new}" ({columns}) SELECT {columns} FROM "{table}"')
+    db.execute_sql(f'DROP TABLE "{table}"')
+    db.execute_sql(f'ALTER TABLE "{new}" RENAME TO "{table}"')
+    model._schema.create_indexes(safe=True)
+
+
+def add_calendar_checks(model, *field_names: str) -> None:
+    """A migration step: the model now declares in_calendar (or
+    years_in_calendar) constraints on these fields; repair the rows they
+    would refuse, then rebuild the table with them."""
+    clamp_to_calendar(model, *field_names)
+    rebuild_table(model)
+
+
+def clamp_to_calendar(model, *field_names: str) -> int:
+    """Before in_calendar constraints are added: a stored date outside the
+    calendar range (a leave typed as starting 0002-01-01) is moved to the
+    nearest end of the range, and each change is audited with the value it
+    had, so nothing is lost silently. Returns how many values moved."""
+    from app import audit
+    moved = 0
+    for name in field_names:
+        field = model._meta.fields[name]
+        if isinstance(field, pw.IntegerField):   # a year
+            moved += _unknown_years(model, field)
+            continue
+        with_time = isinstance(field, pw.DateTimeField)
+        first = dt.datetime.combine(CALENDAR_FIRST, dt.time()) if with_time else CALENDAR_FIRST
+        last = dt.datetime.combine(CALENDAR_LAST, dt.time(23, 59)) if with_time else CALENDAR_LAST
+        column = pw.SQL(f'"{field.column_name}"')
+        low, high = CALENDAR_FIRST.isoformat(), (CALENDAR_LAST + dt.timedelta(days=1)).isoformat()
+        odd = (model.select(model._meta.primary_key, column.alias("odd"))
+               .where(column.is_null(False) & ((column < low) | (column >= high))).dicts())
+        for row in list(odd):
+            key = row[model._meta.primary_key.name]
+            value = first if str(row["odd"]) < low else last
+            model.update({field: value}).where(model._meta.primary_key == key).execute()
+            audit.record("data.repaired", model._meta.table_name, key,
+                         f"{name} was {str(row['odd'])[:40]}, outside the calendar: "
+                         f"set to {value}")
+            moved += 1
+    return moved
+
+
+def _unknown_years(model, field) -> int:
+    """A year outside the calendar (birth year 19 or 20266) is not known."""
+    from app import audit
+    key = model._meta.primary_key
+    odd = list(model.select(key, field).where(
+        field.is_null(False) & ((field < YEAR_FIRST) | (field > CALENDAR_LAST.year)))
+        .tuples())
+    for row_id, year in odd:
+        model.update({field: None}).where(key == row_id).execute()
+        audit.record("data.repaired", model._meta.table_name, row_id,
+                     f"{field.name} was {year}, outside the calendar: set to unknown")
+    return len(odd)
 
 
 @contextmanager

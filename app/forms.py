@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 from app.i18n import lazy_gettext as _l
-from wtforms import DateField, IntegerField, TimeField
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, FieldList, MonthField as _MonthField, RadioField, SelectField,
-    SelectMultipleField, StringField, validators, widgets)
+    DateField, DateTimeLocalField, FieldList, IntegerField, MonthField as _MonthField, RadioField,
+    SelectField, SelectMultipleField, StringField, TimeField, validators, widgets)
 from wtforms.utils import unset_value
+
+from app.clock import date_bounds
 
 
 class KituoForm(FlaskForm):
@@ -71,24 +72,6 @@ def field_attrs(field, described_by: str | None) -> dict:
 
 
 # Typed values with translated messages (WTForms' own are English only).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-class DateInput(DateField):
-    """A date a person types, in a sane range (the models' CHECK
-    constraints say the same)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date."))
-
-    def pre_validate(self, form):
-        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
-            raise validators.StopValidation(_l("Give a date between %(first)d and %(last)d.",
-                                               first=FIRST_YEAR, last=LAST_YEAR))
-
 
 class TimeInput(TimeField):
     def __init__(self, label=None, validators_=None, **kwargs):
@@ -260,27 +243,64 @@ class KeyedList(FieldList):
                 self._add_entry(None, row, index=row[self.key_name])
 
 
-# Dates people type: a sane range, the same the database CHECKs allow.
-FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+# --- dates people type -------------------------------------------------------
+# One range for every date a person types (app.clock.date_bounds: the
+# calendar, 2000-2100, or near today), the same the database CHECKs allow.
+
+def _check_date_range(field, day: dt.date | None, near: bool) -> None:
+    if day is None:
+        return
+    first, last = date_bounds(near)
+    if not first <= day <= last:
+        field.data = None
+        raise validators.StopValidation(_l(
+            "Enter a date between %(first)s and %(last)s.",
+            first=first.isoformat(), last=last.isoformat()))
 
 
-class DateInRange(DateField):
-    """A date with a translated message, refused outside FIRST_DATE..LAST_DATE."""
+class DateInput(DateField):
+    """A date a person types (2026-11-23): an unreadable one is refused
+    with a message, and so is one outside a sane range: the calendar range
+    (app.clock.CALENDAR_FIRST..LAST, 2000 to 2100), or with `near=True`
+    (appointments, leave, holidays, meetings) within app.clock.NEAR_YEARS of
+    today."""
+
+    def __init__(self, label=None, validators=None, near: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.near = near
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(str(_l("Enter a date like 2026-11-23."))) from None
+            raise ValueError(_l("Enter a date like 2026-11-23.")) from None
 
     def pre_validate(self, form):
-        if self.data and not FIRST_DATE <= self.data <= LAST_DATE:
-            raise validators.StopValidation(_l("Enter a date between %(low)s and %(high)s.",
-                                               low=FIRST_DATE.year, high=LAST_DATE.year))
+        _check_date_range(self, self.data, self.near)
+
+
+class DateTimeInput(DateTimeLocalField):
+    """A date and time a person types (Nairobi wall-clock time, as a
+    datetime-local input sends it), in the same ranges as DateInput."""
+
+    def __init__(self, label=None, validators=None, near: bool = False, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(label, validators, **kwargs)
+        self.near = near
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date and time.")) from None
+
+    def pre_validate(self, form):
+        _check_date_range(self, self.data.date() if self.data else None, self.near)
 
 
 class MonthField(_MonthField):
-    """A month (<input type=month>, 2026-11) as the first day of that month."""
+    """A month (<input type=month>, 2026-11) as the first day of that month,
+    in the calendar range."""
 
     def process_formdata(self, valuelist):
         try:
@@ -289,9 +309,7 @@ class MonthField(_MonthField):
             raise ValueError(str(_l("Enter a month like 2026-11."))) from None
 
     def pre_validate(self, form):
-        if self.data and not FIRST_DATE <= self.data <= LAST_DATE:
-            raise validators.StopValidation(_l("Enter a date between %(low)s and %(high)s.",
-                                               low=FIRST_DATE.year, high=LAST_DATE.year))
+        _check_date_range(self, self.data, near=False)
 
 
 class MoneyField(StringField):

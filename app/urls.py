@@ -6,7 +6,8 @@
   is a 404 before the view runs, never a 500.
 - `int_arg(name, default, lo, hi)` and `page_arg()`: integer query
   arguments (`?page=`, `?counsellor_id=`) read safely: a value that is not a
-  number or out of range gives the default.
+  number or out of range gives the default; `date_arg(name, default)`
+  the same for a date (`?day=`, `?week=`), within app.clock.date_bounds.
 - `fixed_url`: URLs that never change while the app runs (static files,
   pages without arguments), built once per app: base.html asks for ten of
   them on every request. A row's link is plain `url_for` (~15 µs).
@@ -53,6 +54,16 @@ def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_IN
     filter: the page falls back rather than refuses)."""
     number = parse_int(request.args.get(name), lo, hi)
     return default if number is None else number
+
+
+def date_arg(name: str, default, near: bool = True):
+    """The query argument `name` as an ISO date within app.clock.date_bounds
+    (near today unless `near` is False), or `default` when it is missing,
+    unreadable or out at the edge of the calendar (browsing to year 9999
+    shows today's page instead of failing)."""
+    from app.clock import parse_day
+    day = parse_day(request.args.get(name), near)
+    return default if day is None else day
 
 
 def page_arg(name: str = "page") -> int:

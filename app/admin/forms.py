@@ -1,9 +1,9 @@
 from app.i18n import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from app.access import ROLES
-from app.forms import CheckboxList, KituoForm, length, optional, pattern, required
+from app.forms import CheckboxList, DateInput, KituoForm, length, optional, pattern, required
 from app.i18n import LANGUAGE_NAMES
 
 
@@ -42,5 +42,5 @@ class AuditFilterForm(KituoForm):
     action = SelectField(_l("Action"), [optional()], choices=[])
     actor = StringField(_l("User"), [optional(), length(64)])
     object_type = StringField(_l("Object type"), [optional(), length(32)])
-    since = DateField(_l("From"), [optional()])
-    until = DateField(_l("Until"), [optional()])
+    since = DateInput(_l("From"), [optional()])
+    until = DateInput(_l("Until"), [optional()])

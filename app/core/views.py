@@ -22,8 +22,20 @@ def home():
             abort(403)
         return redirect(url_for(items[0].endpoint), code=303)
     reg = registry()
-    panels = [(p, p.context(current_user)) for p in reg.panels_for(current_user)]
+    panels = [(p, _panel_context(p)) for p in reg.panels_for(current_user)]
     return render_template("core/dashboard.html", panels=panels)
+
+
+def _panel_context(panel):
+    """A panel's figures, or None when they fail (a module's bug, one odd
+    row in its data): logged, and the panel shows a short notice instead
+    (the dashboard is every staff member's first page; one module never
+    takes it down for everyone)."""
+    try:
+        return panel.context(current_user)
+    except Exception:  # noqa: BLE001 - logged with its traceback; the page goes on
+        current_app.logger.exception("dashboard panel %s failed", panel.key)
+        return None
 
 
 @bp.route("/healthz")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.i18n import lazy_gettext as _l, lazy_pgettext
-from wtforms import (BooleanField, DateField, HiddenField, RadioField,
+from wtforms import (BooleanField, HiddenField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms import validators
 from wtforms.widgets import HiddenInput
@@ -14,8 +14,9 @@ from wtforms.widgets import HiddenInput
 from app.counselling import bookings, groups, holidays, notes, services
 from app.counselling import labels as L
 from app.counselling.models import EXCEPTION_KINDS
-from app.forms import (CheckboxList, IdField, IntInput, KituoForm, TimeInput, length, optional,
-                       required)
+from app.clock import date_bounds
+from app.forms import (CheckboxList, DateInput, IdField, IntInput, KituoForm, TimeInput, length,
+                       optional, required)
 from app.members.models import Member
 
 CODE_MAX = Member.code.max_length
@@ -28,26 +29,24 @@ def number(limits: tuple[int, int]):
 
 
 class SlotStart(HiddenField):
-    """A slot's start as the slot lists send it (ISO, naive UTC)."""
+    """A slot's start as the slot lists send it (ISO, naive UTC), on a day
+    within a few years of today (app.clock.date_bounds): a link or a
+    tampered field cannot book at year 9999."""
 
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0]:
             try:
-                self.data = dt.datetime.fromisoformat(valuelist[0])
+                start = dt.datetime.fromisoformat(valuelist[0])
             except ValueError:
                 raise ValueError(_l("Choose a time."))
+            first, last = date_bounds(near=True)
+            if not first <= start.date() <= last:
+                raise ValueError(_l("Choose a time."))
+            self.data = start
 
     def _value(self):
         return self.data.isoformat() if isinstance(self.data, dt.datetime) else ""
-
-
-class DateInput(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date."))
 
 
 class MultiChoice(SelectMultipleField):
@@ -75,8 +74,8 @@ class TemplateForm(KituoForm):
 
 
 class ExceptionForm(KituoForm):
-    first_day = DateInput(_l("First day"), [required()])
-    last_day = DateInput(_l("Last day"), [required()])
+    first_day = DateInput(_l("First day"), [required()], near=True)
+    last_day = DateInput(_l("Last day"), [required()], near=True)
     start_time = TimeInput(_l("From (optional)"), [optional()],
                            description=_l("Leave the times empty for whole days."))
     end_time = TimeInput(_l("Until (optional)"), [optional()])
@@ -99,7 +98,7 @@ class SettingsForm(KituoForm):
 
 class HolidayForm(KituoForm):
     name = StringField(_l("Holiday"), [required(), length(holidays.NAME_MAX)])
-    day = DateInput(_l("Date"), [required()])
+    day = DateInput(_l("Date"), [required()], near=True)
     every_year = BooleanField(_l("Every year on this date"))
 
 
@@ -139,7 +138,7 @@ class GroupEditForm(KituoForm):
     title = StringField(_l("Title"), [required(), length(groups.TITLE_MAX)])
     description = TextAreaField(_l("What it is about (optional)"),
                                 [optional(), length(groups.DESCRIPTION_MAX)])
-    day = DateInput(_l("Date"), [required()])
+    day = DateInput(_l("Date"), [required()], near=True)
     start_time = TimeInput(_l("Starts at"), [required()])
     minutes = IntInput(_l("Length (minutes)"), [required(), number(groups.MINUTES)])
     room = StringField(_l("Room"), [optional(), length(groups.ROOM_MAX)])
@@ -149,7 +148,7 @@ class GroupEditForm(KituoForm):
 
 class GroupForm(GroupEditForm):
     """Plan one session, or a weekly series."""
-    day = DateInput(_l("Date of the first session"), [required()])
+    day = DateInput(_l("Date of the first session"), [required()], near=True)
     minutes = IntInput(_l("Length (minutes)"), [required(), number(groups.MINUTES)], default=90)
     capacity = IntInput(_l("Places"), [required(), number(groups.CAPACITY)], default=12)
     weeks = IntInput(_l("Repeat weekly for how many weeks"), [required(), number(groups.WEEKS)],

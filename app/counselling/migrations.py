@@ -1,6 +1,7 @@
 """Schema steps of the counselling module after its first (40, in
 app/migrations.py); versions 41-49 (42: note release, 43: group notices,
-44: default rules and holidays in new databases, 45: removal notices)."""
+44: default rules and holidays in new databases, 45: removal notices,
+48: dates within the calendar)."""
 from app.db import add_column_if_missing, create_tables, migration
 
 
@@ -38,3 +39,16 @@ def _default_rules(migrator):
 def _removal_notices(migrator):
     from app.counselling.models import GroupNotice
     add_column_if_missing(migrator, GroupNotice, "removed_at")
+
+
+@migration(48, "counselling: time away, bookings, group sessions and holidays lie within "
+               "2000-2100 (CHECK constraints)")
+def _dates_in_calendar(migrator):
+    """Stored dates outside the range (leave typed as from 0002-01-01) are
+    moved to its nearest end and audited before the checks."""
+    from app.db import add_calendar_checks
+    from app.counselling.models import AvailabilityException, Booking, GroupSession, Holiday
+    add_calendar_checks(AvailabilityException, "starts_at", "ends_at")
+    add_calendar_checks(Booking, "starts_at", "ends_at")
+    add_calendar_checks(GroupSession, "starts_at", "ends_at")
+    add_calendar_checks(Holiday, "year")

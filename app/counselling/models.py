@@ -10,7 +10,7 @@ from __future__ import annotations
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.db import BaseModel, in_calendar, utcnow, years_in_calendar
 from app.members.models import Member
 
 # booked -> attended | no_show | cancelled_member | cancelled_centre
@@ -42,6 +42,9 @@ class Holiday(BaseModel):
     year = pw.IntegerField(null=True)
     active = pw.BooleanField(default=True)
 
+    class Meta:
+        constraints = years_in_calendar("year")
+
 
 class AvailabilityTemplate(BaseModel):
     counsellor = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE")
@@ -70,6 +73,7 @@ class AvailabilityException(BaseModel):
 
     class Meta:
         indexes = ((("counsellor", "ends_at"), False),)
+        constraints = in_calendar("starts_at", "ends_at")
 
 
 class Booking(BaseModel):
@@ -99,6 +103,7 @@ class Booking(BaseModel):
             (("member", "starts_at"), False),
             (("starts_at", "status"), False),
         )
+        constraints = in_calendar("starts_at", "ends_at")
 
     @property
     def holds_time(self) -> bool:
@@ -137,6 +142,7 @@ class GroupSession(BaseModel):
 
     class Meta:
         indexes = ((("starts_at",), False),)
+        constraints = in_calendar("starts_at", "ends_at")
 
 
 class GroupFacilitator(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import peewee as pw
 
 from app.auth.models import User
-from app.clock import utcnow
+from app.clock import CALENDAR_FIRST, CALENDAR_LAST, utcnow
 from app.db import BaseModel
 from app.members.models import Member
 
@@ -23,7 +23,8 @@ ENROLMENT_STATUSES = ("waitlisted", "enrolled", "completed", "withdrawn", "did_n
 HOLDING = ("enrolled", "completed", "did_not_complete")
 MARKS = ("present", "late", "absent", "excused")
 ATTENDED = ("present", "late")
-FIRST_DATE, LAST_DATE = "2000-01-01", "2100-12-31"
+# The calendar range of app.clock (the forms' app.forms.DateInput checks the same).
+FIRST_DATE, LAST_DATE = CALENDAR_FIRST.isoformat(), CALENDAR_LAST.isoformat()
 
 
 def date_check(column: str) -> pw.Check:

@@ -24,7 +24,7 @@ from app.waitlist import Waitlist
 
 MAX_WEEKS = 104
 MOST_PLACES = 200
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = clock.CALENDAR_FIRST.year, clock.CALENDAR_LAST.year
 
 PLACES = Waitlist(Enrolment, "klass", holding=HOLDING, waiting="waitlisted", seated="enrolled")
 

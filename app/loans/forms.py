@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from app.forms import Choice, DateInRange, KituoForm, MoneyField, MonthField, length, optional, required
+from app.forms import Choice, DateInput, KituoForm, MoneyField, MonthField, length, optional, required
 from app.i18n import lazy_gettext as _l
 from app.loans import applications, book, businesses, changes, ledger, products
 from app.loans.labels import choices
@@ -47,7 +47,7 @@ class WithdrawForm(KituoForm):
 
 
 class DisburseForm(KituoForm):
-    paid_on = DateInRange(_l("Paid out on"), [required()])
+    paid_on = DateInput(_l("Paid out on"), [required()])
     method = Choice(_l("How"), choices=choices("method"))
     reference = StringField(_l("M-Pesa or bank reference"),
                             [optional(), length(ledger.REFERENCE_MAX)])
@@ -55,7 +55,7 @@ class DisburseForm(KituoForm):
 
 class RepaymentForm(KituoForm):
     amount = MoneyField(_l("Amount (KES)"), [required()])
-    paid_on = DateInRange(_l("Paid on"), [required()])
+    paid_on = DateInput(_l("Paid on"), [required()])
     method = Choice(_l("How"), choices=choices("method"))
     receipt = StringField(_l("M-Pesa receipt"), [optional(), length(12)],
                           render_kw={"autocapitalize": "characters", "autocomplete": "off"})
@@ -75,7 +75,7 @@ class ReverseForm(KituoForm):
 class RescheduleForm(KituoForm):
     term = _term(_l("New number of installments"))
     frequency = Choice(_l("How often"), choices=choices("frequency"))
-    first_due_on = DateInRange(_l("First new installment on"), [required()])
+    first_due_on = DateInput(_l("First new installment on"), [required()])
     reason = TextAreaField(_l("Why"), [required(), length(changes.REASON_MAX)])
 
 
@@ -148,7 +148,7 @@ class BusinessForm(KituoForm):
     name = StringField(_l("Name of the business"), [required(), length(businesses.NAME_MAX)])
     sector = Choice(_l("Kind of business"), choices=choices("sector"))
     status = Choice(_l("Status"), choices=choices("business_status"))
-    started_on = DateInRange(_l("Started on"), [optional()])
+    started_on = DateInput(_l("Started on"), [optional()])
     employees = IntegerField(_l("People working in it besides the owner"),
                              [optional(), NumberRange(0, 10_000,
                                                       message=_l("Between 0 and 10,000 people."))],
@@ -171,4 +171,4 @@ class FiguresForm(KituoForm):
 
 
 class AsOfForm(KituoForm):
-    as_of = DateInRange(_l("As of"), [optional()])
+    as_of = DateInput(_l("As of"), [optional()])

@@ -19,7 +19,7 @@ import uuid
 import peewee as pw
 
 from app.auth.models import User
-from app.clock import utcnow
+from app.clock import CALENDAR_FIRST, CALENDAR_LAST, utcnow
 from app.db import BaseModel
 from app.loans.allocation import ORDERS
 from app.loans.schedule import FREQUENCIES, MAX_RATE_BP, MAX_TERM, METHODS
@@ -43,7 +43,8 @@ REQUEST_STATUSES = ("pending", "approved", "rejected")
 BUSINESS_STATUSES = ("idea", "running", "paused", "closed")
 SECTORS = ("retail", "food", "tailoring", "beauty", "farming", "crafts", "services",
            "transport", "other")
-FIRST_DATE, LAST_DATE = "2000-01-01", "2100-12-31"
+# The calendar range of app.clock (the forms' app.forms.DateInput checks the same).
+FIRST_DATE, LAST_DATE = CALENDAR_FIRST.isoformat(), CALENDAR_LAST.isoformat()
 
 
 def _in(column: str, values) -> pw.SQL:

@@ -3,31 +3,15 @@ from __future__ import annotations
 
 from app.i18n import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.forms import CheckboxList, Choice, KituoForm, Radio, length, optional, required
+from app.forms import (CheckboxList, Choice, DateInput, DateTimeInput, KituoForm, Radio, length,
+                       optional, required)
 from app.members.labels import (
     AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
     NEED_LABELS, PURPOSE_LABELS, STATUS_LABELS)
 from app.members.models import COUNTIES, EXIT_REASONS, LIMITS, STATUSES
-
-
-class DateInput(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date like 2026-11-23.")) from None
-
-
-class DateTimeInput(DateTimeLocalField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date and time.")) from None
 
 
 def _choices(mapping, blank=None):
@@ -122,7 +106,7 @@ class StepDoneForm(KituoForm):
 
 
 class MeetingForm(KituoForm):
-    starts_at = DateTimeInput(PROFILE_LABELS["starts_at"], [required()], format="%Y-%m-%dT%H:%M")
+    starts_at = DateTimeInput(PROFILE_LABELS["starts_at"], [required()], near=True)
     with_buddy = BooleanField(PROFILE_LABELS["with_buddy"])
 
 

@@ -34,6 +34,7 @@ from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 
 from app import audit
+from app.clock import CALENDAR_FIRST
 from app.db import BulkInsert, db, utcnow
 from app.security import clean_text
 from app.members import services
@@ -323,6 +324,10 @@ class Checker:
                                                   "2024-03-15 or 15/03/2024.", value=joined[:20])))
             elif parsed > services.today():
                 problems.append(("date_joined", _("The date is in the future.")))
+            elif parsed < CALENDAR_FIRST:
+                problems.append(("date_joined", _("Enter a date between %(first)s and %(last)s.",
+                                                  first=CALENDAR_FIRST.isoformat(),
+                                                  last=services.today().isoformat())))
             else:
                 data["joined_on"] = parsed
         needs = []

@@ -11,3 +11,14 @@ def _default_lists(migrator):
     use). Lists that hold anything are left as the admin made them."""
     from app.members.services import ensure_defaults
     ensure_defaults()
+
+
+@migration(61, "members: dates people type lie within 2000-2100 (CHECK constraints)")
+def _dates_in_calendar(migrator):
+    """Stored dates outside the range are moved to its nearest end and
+    audited (a birth year outside it becomes unknown) before the checks."""
+    from app.db import add_calendar_checks
+    from app.members.models import ConsentEvent, InductionMeeting, Member
+    add_calendar_checks(Member, "joined_on", "exited_on", "birth_year")
+    add_calendar_checks(ConsentEvent, "recorded_on")
+    add_calendar_checks(InductionMeeting, "starts_at")

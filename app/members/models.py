@@ -11,7 +11,7 @@ import uuid
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.db import BaseModel, in_calendar, utcnow, years_in_calendar
 
 STATUSES = ("referred", "inducting", "active", "alumni", "exited")
 GENDERS = ("female", "male", "other", "undisclosed")
@@ -107,6 +107,7 @@ class Member(BaseModel):
             (("status", "exited_on"), False),
             (("is_demo",), False),
         )
+        constraints = [*in_calendar("joined_on", "exited_on"), *years_in_calendar("birth_year")]
 
     @property
     def needs(self) -> list[str]:
@@ -147,6 +148,7 @@ class ConsentEvent(BaseModel):
 
     class Meta:
         indexes = ((("member", "purpose", "id"), False),)
+        constraints = in_calendar("recorded_on")
 
 
 class InductionStep(BaseModel):
@@ -185,6 +187,7 @@ class InductionMeeting(BaseModel):
 
     class Meta:
         indexes = ((("member", "starts_at"), False),)
+        constraints = in_calendar("starts_at")
 
 
 class MemberImport(BaseModel):

@@ -22,7 +22,7 @@ from peewee import fn
 from app import audit
 from app.access import user_can
 from app.auth.models import User
-from app.clock import utcnow
+from app.clock import CALENDAR_FIRST, utcnow
 from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.members.labels import source_label
@@ -178,6 +178,10 @@ def clean_record(data: dict, partial: bool = False) -> dict:
             raise MemberError(_l("Enter a date like 2026-11-23."), "joined_on")
         if joined > today():
             raise MemberError(_l("The date joined cannot be in the future."), "joined_on")
+        if joined < CALENDAR_FIRST:
+            raise MemberError(_l("Enter a date between %(first)s and %(last)s.",
+                                 first=CALENDAR_FIRST.isoformat(),
+                                 last=today().isoformat()), "joined_on")
         out["joined_on"] = joined
     if "needs" in data:
         needs = list(data.get("needs") or [])

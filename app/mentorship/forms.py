@@ -1,11 +1,11 @@
 """Forms of mentorship (messages from app.forms: translated)."""
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, Form, FormField, IntegerField, SelectField,
-    StringField, TextAreaField)
+    BooleanField, Form, FormField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import NumberRange, ValidationError
 
 from app.forms import (
-    CheckboxList, Choice, IdField, KeyedList, KituoForm, Radio, length, optional, required)
+    CheckboxList, Choice, DateInput, DateTimeInput, IdField, KeyedList, KituoForm, Radio, length,
+    optional, required)
 from app.i18n import lazy_gettext as _l
 from app.members.models import LIMITS as MEMBER_LIMITS
 from app.mentorship.labels import (
@@ -39,7 +39,7 @@ class ProposeForm(KituoForm):
 
 
 class ActivateForm(KituoForm):
-    start_date = DateField(_l("Start date"), [required()])
+    start_date = DateInput(_l("Start date"), [required()], near=True)
     override = BooleanField(_l("Allow a second mentor (this member already has one)"))
 
 
@@ -48,13 +48,13 @@ class EndForm(KituoForm):
         ("completed", _l("Completed: the goals were worked through")),
         ("ended", _l("Ended early"))])
     reason = StringField(_l("Reason"), [optional(), length(LIMITS["end_reason"])])
-    end_date = DateField(_l("End date"), [required()])
+    end_date = DateInput(_l("End date"), [required()], near=True)
 
 
 class GoalForm(KituoForm):
     title = StringField(_l("Goal"), [required(), length(LIMITS["goal_title"])])
     area = SelectField(_l("Area"), choices=list(AREA_LABELS.items()))
-    target_date = DateField(_l("Target date"), [optional()])
+    target_date = DateInput(_l("Target date"), [optional()], near=True)
 
 
 class GoalNoteForm(KituoForm):
@@ -75,14 +75,13 @@ class GoalProgressForm(Form):
 
 
 class SessionForm(KituoForm):
-    held_on = DateField(_l("Date"), [required()])
+    held_on = DateInput(_l("Date"), [required()], near=True)
     duration_minutes = Radio(_l("How long?"), coerce=int, choices=[])
     mode = Radio(_l("How did you meet?"), choices=list(MODE_LABELS.items()))
     topics = CheckboxList(_l("Topics"), choices=list(TOPIC_LABELS.items()))
     notes = TextAreaField(_l("Notes"), [optional(), length(LIMITS["session_notes"])])
     goal = KeyedList(FormField(GoalProgressForm), key="goal_id")
-    next_meeting = DateTimeLocalField(_l("Next meeting"), [optional()],
-                                      format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    next_meeting = DateTimeInput(_l("Next meeting"), [optional()], near=True)
     follow_up = TextAreaField(_l("Follow-up actions"), [optional(), length(LIMITS["follow_up"])])
     worried = BooleanField(_l("I am worried about their safety: raise a safeguarding concern next"))
 

@@ -7,3 +7,14 @@ from app.db import add_column_if_missing, migration
 def _goal_note_edited_at(migrator):
     from app.mentorship.models import GoalNote
     add_column_if_missing(migrator, GoalNote, "edited_at")
+
+
+@migration(51, "mentorship: dates people type lie within 2000-2100 (CHECK constraints)")
+def _dates_in_calendar(migrator):
+    """Stored dates outside the range are moved to its nearest end and
+    audited before the checks."""
+    from app.db import add_calendar_checks
+    from app.mentorship.models import Goal, Pairing, SessionLog
+    add_calendar_checks(Pairing, "start_date", "end_date", "last_session_on", "next_meeting_at")
+    add_calendar_checks(Goal, "target_date")
+    add_calendar_checks(SessionLog, "held_on", "next_meeting_at")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.db import BaseModel, in_calendar, utcnow
 from app.members.models import Member
 
 AREAS = ("livelihood", "business", "education", "leadership", "wellbeing")
@@ -90,6 +90,7 @@ class Pairing(BaseModel):
             (("mentee", "status"), False),
             (("status", "next_meeting_at"), False),
         )
+        constraints = in_calendar("start_date", "end_date", "last_session_on", "next_meeting_at")
 
 
 # One active pairing per mentee (unless the coordinator overrode it), and one
@@ -114,6 +115,7 @@ class Goal(BaseModel):
 
     class Meta:
         indexes = ((("pairing", "status"), False),)
+        constraints = in_calendar("target_date")
 
 
 class SessionLog(BaseModel):
@@ -135,6 +137,7 @@ class SessionLog(BaseModel):
             (("held_on",), False),
             (("author", "held_on"), False),
         )
+        constraints = in_calendar("held_on", "next_meeting_at")
 
     @property
     def topic_list(self) -> list[str]:

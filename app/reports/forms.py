@@ -6,7 +6,7 @@ from wtforms.validators import NumberRange
 
 from app.forms import CheckboxList, Choice, KituoForm, length, optional, required
 from app.i18n import lazy_gettext as _l, lazy_pgettext
-from app.members.forms import DateInput
+from app.forms import DateInput
 from app.reports import periods, workplan
 from app.reports.indicators import FREQUENCY_LABELS
 

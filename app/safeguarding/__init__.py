@@ -68,7 +68,7 @@ def _holds_real_data() -> bool:
 
 
 def register(app) -> None:
-    from app.safeguarding import demo, labels, models, views  # noqa: F401
+    from app.safeguarding import demo, labels, migrations, models, views  # noqa: F401
     app.register_blueprint(bp)
     from app.safeguarding.services import scrub_member
     app.extensions["kituo"].anonymisers.append(scrub_member)

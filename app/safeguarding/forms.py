@@ -1,8 +1,8 @@
 """Forms of safeguarding (messages from app.forms: translated)."""
 from app.i18n import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from app.forms import KituoForm, Radio, length, optional, required
+from app.forms import DateInput, KituoForm, Radio, length, optional, required
 from app.members.models import LIMITS as MEMBER_LIMITS
 from app.safeguarding.models import LIMITS
 from app.safeguarding.labels import CATEGORY_LABELS, STATUS_LABELS, URGENCY_LABELS
@@ -39,7 +39,7 @@ class NoteForm(KituoForm):
 
 
 class ReviewForm(KituoForm):
-    review_on = DateField(_l("Review on"), [optional()])
+    review_on = DateInput(_l("Review on"), [optional()], near=True)
 
 
 class ReopenForm(KituoForm):

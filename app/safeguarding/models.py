@@ -9,7 +9,7 @@ from __future__ import annotations
 import peewee as pw
 
 from app.auth.models import User
-from app.db import BaseModel, utcnow
+from app.db import BaseModel, in_calendar, utcnow
 from app.members.models import Member
 
 CATEGORIES = ("trafficker_contact", "self_harm", "work_exploitation", "health_emergency",
@@ -51,6 +51,7 @@ class Concern(BaseModel):
             (("status", "raised_at"), False),
             (("category", "raised_at"), False),
         )
+        constraints = in_calendar("review_on")
 
 
 class ConcernAction(BaseModel):

@@ -11,9 +11,8 @@ from app.access import requires
 from app.clock import today
 from app.counselling import bookings, bp, services
 from app.counselling import forms as F
-from app.counselling.views.common import day_arg
 from app.db import utcnow
-from app.urls import int_arg
+from app.urls import date_arg, int_arg
 
 
 @bp.route("/counselling/agenda")
@@ -27,7 +26,7 @@ def agenda():
             abort(404)
         return render_template("counselling/agenda.html", person=None, days=[], view="day")
     view = "week" if request.args.get("view") == "week" else "day"
-    day = day_arg("day", today())
+    day = date_arg("day", today())
     first = services.week_start(day) if view == "week" else day
     count = 7 if view == "week" else 1
     step = dt.timedelta(days=count)

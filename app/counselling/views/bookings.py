@@ -13,12 +13,12 @@ from app.clock import local_midnight, to_local, today
 from app.counselling import bookings, bp, notes, services
 from app.counselling import forms as F
 from app.counselling.models import BOOKED, Booking
-from app.counselling.views.common import day_arg, flash_errors, member_or_refuse
+from app.counselling.views.common import flash_errors, member_or_refuse
 from app.db import get_or_404, utcnow
 from app.forms import submit
 from app.htmx import render, see_other
 from app.i18n import gettext as _
-from app.urls import int_arg
+from app.urls import date_arg, int_arg
 
 
 def _visible_booking(booking_id: int) -> Booking:
@@ -32,7 +32,7 @@ def slot_finder():
     chosen = int_arg("counsellor")
     if chosen not in {p.id for p in people}:
         chosen = None
-    day = day_arg("from", None)
+    day = date_arg("from", None)
     member = request.args.get("member", "")[:F.CODE_MAX]
     slots = services.next_free_slots(chosen, limit=12,
                                      after=local_midnight(day) if day else None)
@@ -47,7 +47,7 @@ def slot_finder():
 @requires("counselling.book")
 def counsellor_week(user_id: int):
     person = get_or_404(services.counsellors(), User.id == user_id)
-    monday = services.week_start(day_arg("week", today()))
+    monday = services.week_start(date_arg("week", today()))
     show_bookings = user_can(current_user, "counselling.manage") or person.id == current_user.id
     return render_template("counselling/week.html", person=person, monday=monday,
                            days=bookings.week_view(person, monday), show_bookings=show_bookings,

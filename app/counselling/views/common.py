@@ -1,23 +1,13 @@
-"""What several counselling pages share: a date from the query string, the
-member a typed code names, and a button's refusal shown after redirect."""
+"""What several counselling pages share: the member a typed code names,
+and a button's refusal shown after redirect. (A date from the query
+string: app.urls.date_arg.)"""
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import flash, request
+from flask import flash
 
 from app.counselling.services import CounsellingError
 from app.i18n import lazy_gettext as _l
 from app.members.services import member_by_code
-
-
-def day_arg(name: str, default: dt.date | None) -> dt.date | None:
-    """The query argument `name` as a date (ISO), else `default` (a query
-    argument is a filter: the page falls back rather than refuses)."""
-    try:
-        return dt.date.fromisoformat(request.args.get(name) or "")
-    except ValueError:
-        return default
 
 
 def member_or_refuse(code: str):
