@@ -18,7 +18,8 @@ bp = Blueprint("counselling", __name__)
 SUPERVISOR_ROLE = "counselling_supervisor"
 
 LABELS = {
-    "counselling.book": _l("Book, move and cancel counselling appointments for any member"),
+    "counselling.book": _l("Book, move and cancel counselling appointments for the members "
+                           "one may see (with every counsellor's bookings: any member)"),
     "counselling.manage": _l("See every counsellor's bookings, agenda and availability"),
     "counselling.self_book": _l("Book, move and cancel one's own appointments "
                                 "(when self-booking is switched on)"),

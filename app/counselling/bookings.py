@@ -235,11 +235,22 @@ def own_booking(member: Member, booking_id) -> Booking | None:
 
 
 def counsellor_members(user):
-    """Members a counsellor has booked sessions with (the members module
-    lets counsellors find these, and no one else)."""
+    """A counsellor's clients: members with an appointment with them that
+    was not cancelled (booked, attended, did not come). The members module
+    lets counsellors find these, and no one else; a cancelled booking opens
+    nothing (booking a code and cancelling it is not a way in)."""
     if not user_can(user, "counselling.agenda"):
         return None
-    return Booking.select(Booking.member).where(Booking.counsellor == user.id)
+    return Booking.select(Booking.member).where((Booking.counsellor == user.id)
+                                                & Booking.status.in_(HOLDING))
+
+
+def may_book_for(user, visible: bool) -> bool:
+    """Whom staff may book by member code: with counselling.manage
+    (coordinators, admins) any member; a counsellor only members they may
+    already see (their clients, their mentees). A first appointment is
+    booked by a coordinator or by the member (self-booking)."""
+    return visible or user_can(user, "counselling.manage")
 
 
 # --- agendas and lists ---------------------------------------------------------------------------

@@ -93,6 +93,47 @@ def member_by_code(code: str, viewer=None, include_anonymised: bool = False) -> 
     return query.first()
 
 
+# Codes typed by staff about a member they may not see (a concern, a
+# booking): at most this many in CODE_LOOKUP_WINDOW, so codes cannot be
+# tried one by one. Each is audited (member.code_lookup).
+CODE_LOOKUP_LIMIT = 10
+CODE_LOOKUP_WINDOW = dt.timedelta(hours=1)
+
+
+class TooManyLookups(RuleError):
+    status = 429
+
+
+def member_for_typed_code(code: str, viewer, field: str = "member_code",
+                          include_anonymised: bool = False) -> tuple[Member | None, bool]:
+    """A member code `viewer` typed into a form about someone: (member or
+    None, whether viewer may see that member). A code outside the viewer's
+    members (or no member's) is counted and audited, and after
+    CODE_LOOKUP_LIMIT of them within CODE_LOOKUP_WINDOW the look-up is
+    refused (TooManyLookups on `field`). Callers show a member the viewer
+    may not see by code only, never by name."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None, False
+    visible = member_by_code(code, viewer, include_anonymised)
+    if visible is not None:
+        return visible, True
+    since = utcnow() - CODE_LOOKUP_WINDOW
+    recent = (audit.AuditEvent.select()
+              .where((audit.AuditEvent.actor == viewer.id)
+                     & (audit.AuditEvent.action == "member.code_lookup")
+                     & (audit.AuditEvent.at > since)).count())
+    if recent >= CODE_LOOKUP_LIMIT:
+        raise TooManyLookups(_l("Too many member codes typed. Wait an hour, or ask a "
+                                "coordinator."), field)
+    member = member_by_code(code, None, include_anonymised)
+    with db.atomic():
+        audit.record("member.code_lookup", "member", member.id if member else "",
+                     "code outside the user's members" if member else "no member with the code",
+                     actor=viewer)
+    return member, False
+
+
 def member_for_user(user) -> Member | None:
     if not getattr(user, "is_authenticated", False):
         return None

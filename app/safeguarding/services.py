@@ -39,10 +39,13 @@ def raise_concern_about(member: Member | None, member_code: str, raised_by, cate
                         urgency: str, what_happened: str, action_taken: str = "",
                         source: str = "other", source_ref: str | int = "") -> Concern:
     """The concern form: about `member` (from the page it was raised on),
-    else the member whose code was typed (anonymised members are gone)."""
+    else the member whose code was typed (anonymised members are gone).
+    A typed code goes through members' member_for_typed_code: a code
+    outside the raiser's members is audited and throttled, and the concern
+    then shows the raiser the code only (members_named_for)."""
     if member is None and (member_code or "").strip():
-        from app.members.services import member_by_code
-        member = member_by_code(member_code)
+        from app.members.services import member_for_typed_code
+        member = member_for_typed_code(member_code, raised_by)[0]
         if member is None:
             raise SafeguardingError(_l("No member with this code."), "member_code")
     return raise_concern(member, raised_by, category, urgency, what_happened, action_taken,
@@ -105,7 +108,21 @@ def list_concerns(user, status: str = "", page: int = 1, mine: bool = False) -> 
     rows = list(query.paginate(page, PAGE_SIZE + 1))
     audit.record("concern.listed", "concern", None,
                  f"{min(len(rows), PAGE_SIZE)} shown, page {page}", actor=user)
-    return {"concerns": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE}
+    concerns = rows[:PAGE_SIZE]
+    return {"concerns": concerns, "page": page, "has_next": len(rows) > PAGE_SIZE,
+            "named": members_named_for(user, concerns)}
+
+
+def members_named_for(user, concerns) -> set[int]:
+    """Ids of the concerns' members `user` may see (visible_members): those
+    are shown by code and preferred name, the others by code only. Anyone
+    may raise a concern about any member code; raising one must not tell
+    them whose code it is."""
+    from app.members.services import visible_members
+    ids = {c.member_id for c in concerns}
+    if not ids:
+        return set()
+    return {m.id for m in visible_members(user).select(Member.id).where(Member.id.in_(ids))}
 
 
 def actions_of(concern: Concern):

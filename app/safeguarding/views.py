@@ -82,7 +82,8 @@ def new():
 def _concern_page(concern, status: int = 200, **forms):
     manage = user_can(current_user, "safeguarding.manage")
     context = dict(concern=concern, manage=manage,
-                   review_passed=services.review_passed(concern))
+                   review_passed=services.review_passed(concern),
+                   named=services.members_named_for(current_user, [concern]))
     if manage:
         context.update(
             actions=list(services.actions_of(concern)),

@@ -74,8 +74,8 @@ def new_booking():
     form = F.BookForm() if request.method == "POST" else F.BookForm(
         request.args, member_code=request.args.get("member", ""))
     outcome = submit(form, lambda: bookings.book(
-        member_or_refuse(form.member_code.data), form.counsellor_id.data, form.starts_at.data,
-        current_user))
+        member_or_refuse(form.member_code.data, to_book=True), form.counsellor_id.data,
+        form.starts_at.data, current_user))
     if not outcome:
         return _book_page(form, outcome.status, **outcome.context)
     booking = outcome.result
