@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.utils import unset_value
 
 from app.clock import date_bounds
+from app.db import MAX_INTEGER
 
 
 class KituoForm(FlaskForm):
@@ -85,10 +86,18 @@ class TimeInput(TimeField):
 
 
 class IntInput(IntegerField):
+    """A whole number a person types (the one integer form field). Anything
+    else (1e309, NaN, 1.5) and any number beyond the database's integers (a
+    400-digit value crashed wtforms' NumberRange with a float overflow) is
+    refused on the field with a message: 422, never a 500."""
+
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
+        from app.urls import parse_int
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        self.data = parse_int(valuelist[0], lo=-MAX_INTEGER)
+        if self.data is None:
             raise ValueError(_l("Enter a whole number."))
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
+from wtforms.validators import NumberRange
 
 from app import clock
 from app.db import MAX_INTEGER, get_or_404
-from app.forms import IdField, KituoForm, required, submit
+from app.forms import IdField, KituoForm, IntInput, required, submit
 from app.registry import Registry
 from app.rules import RuleError
 from app.urls import int_arg, page_arg, parse_int
@@ -127,6 +128,73 @@ def test_id_field_names_the_field_for_a_bad_value(app, value):
         assert form.row.errors
         if value != "4":                        # any id in range is fine for choices=None
             assert form.hidden.errors == ["Choose from the list."]
+
+
+class _NumberForm(KituoForm):
+    minutes = IntInput("Minutes", [required(), NumberRange(15, 240)])
+
+
+@pytest.mark.parametrize("value", ["9" * 400, "-" + "9" * 400, "1e309", "NaN", "abc", "1.5"])
+def test_a_whole_number_beyond_any_range_is_an_error_on_its_field(app, value):
+    """A 400-digit number crashed wtforms' NumberRange (float overflow): 500."""
+    with app.test_request_context("/", method="POST", data={"minutes": value}):
+        form = _NumberForm()
+        assert not form.validate()
+        assert form.minutes.errors
+
+
+def test_a_whole_number_in_range_is_read(app):
+    with app.test_request_context("/", method="POST", data={"minutes": " 50 "}):
+        form = _NumberForm()
+        assert form.validate(), form.errors
+        assert form.minutes.data == 50
+
+
+def test_a_huge_break_between_sessions_is_422_not_500(app, client, login_as):
+    me = login_as("counsellor")
+    response = client.post(f"/counselling/availability/{me.id}/templates", data={
+        "weekday": "0", "start_time": "10:00", "end_time": "12:00", "session_minutes": "50",
+        "buffer_minutes": "9" * 400})
+    assert response.status_code == 422
+
+
+def _form_classes():
+    import importlib
+    import pkgutil
+
+    import app as package
+    from flask_wtf import FlaskForm
+    for info in pkgutil.walk_packages(package.__path__, "app."):
+        if info.name.rsplit(".", 1)[-1].startswith("forms"):
+            importlib.import_module(info.name)
+    seen, todo = set(), [FlaskForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return seen
+
+
+def test_every_typed_number_and_date_is_the_one_shared_field(app):
+    """One field type per kind of typed value, so the range and message
+    rules hold everywhere: a plain IntegerField crashes on a 400-digit value
+    (NumberRange's float overflow) and says 'Not a valid integer' in
+    English; a plain DateField has no range."""
+    from wtforms import DateField, DateTimeLocalField, IntegerField
+    from wtforms.fields.core import UnboundField
+
+    from app.forms import DateInput, DateTimeInput, MonthField
+    shared = (IntInput, DateInput, DateTimeInput, MonthField)
+    plain = []
+    for form in _form_classes():
+        for name in dir(form):
+            field = getattr(form, name, None)
+            if isinstance(field, UnboundField) and issubclass(
+                    field.field_class, (IntegerField, DateField, DateTimeLocalField)) \
+                    and not issubclass(field.field_class, shared):
+                plain.append(f"{form.__module__}.{form.__name__}.{name}")
+    assert not plain
 
 
 def test_id_field_blank_is_missing_not_invalid(app):

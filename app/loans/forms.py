@@ -3,10 +3,11 @@ amounts are typed in shillings and parsed to cents by MoneyField."""
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from app.forms import Choice, DateInput, KituoForm, MoneyField, MonthField, length, optional, required
+from app.forms import (Choice, DateInput, IntInput, KituoForm, MoneyField, MonthField, length,
+                       optional, required)
 from app.i18n import lazy_gettext as _l
 from app.loans import applications, book, businesses, changes, ledger, products
 from app.loans.labels import choices
@@ -16,7 +17,7 @@ TERM_RANGE = NumberRange(1, MAX_TERM, message=_l("Between 1 and %(max)d installm
 
 
 def _term(label):
-    return IntegerField(label, [required(), TERM_RANGE],
+    return IntInput(label, [required(), TERM_RANGE],
                         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_TERM})
 
 
@@ -109,11 +110,11 @@ class ProductForm(KituoForm):
                        description=_l("0 for an interest-free loan; for example 1.5"),
                        render_kw={"inputmode": "decimal"})
     frequency = Choice(_l("Repaid"), choices=choices("frequency"))
-    min_term = IntegerField(_l("Fewest installments"), [required(), TERM_RANGE])
-    max_term = IntegerField(_l("Most installments"), [required(), TERM_RANGE])
+    min_term = IntInput(_l("Fewest installments"), [required(), TERM_RANGE])
+    max_term = IntInput(_l("Most installments"), [required(), TERM_RANGE])
     min_amount = MoneyField(_l("Smallest amount (KES)"), [required()])
     max_amount = MoneyField(_l("Largest amount (KES)"), [required()])
-    grace_periods = IntegerField(_l("Grace periods (installments without principal)"),
+    grace_periods = IntInput(_l("Grace periods (installments without principal)"),
                                  [required(), NumberRange(0, MAX_TERM - 1,
                                                           message=_l("Choose from the list."))],
                                  default=0)
@@ -121,7 +122,7 @@ class ProductForm(KituoForm):
     fee = MoneyField(_l("One-off fee (KES)"), [required()], default=0)
     penalty = MoneyField(_l("Late fee per installment (KES, 0 for none)"), [required()],
                          default=0)
-    penalty_after_days = IntegerField(_l("Late fee after this many days"),
+    penalty_after_days = IntInput(_l("Late fee after this many days"),
                                       [required(), NumberRange(*products.PENALTY_DAYS,
                                                                message=_l("Choose from the list."))],
                                       default=7)
@@ -149,7 +150,7 @@ class BusinessForm(KituoForm):
     sector = Choice(_l("Kind of business"), choices=choices("sector"))
     status = Choice(_l("Status"), choices=choices("business_status"))
     started_on = DateInput(_l("Started on"), [optional()])
-    employees = IntegerField(_l("People working in it besides the owner"),
+    employees = IntInput(_l("People working in it besides the owner"),
                              [optional(), NumberRange(0, 10_000,
                                                       message=_l("Between 0 and 10,000 people."))],
                              default=0)
@@ -165,7 +166,7 @@ class FiguresForm(KituoForm):
     revenue = MoneyField(_l("Money in that month (KES)"), [optional()])
     profit = MoneyField(_l("Left after costs (KES; a loss starts with -)"), [optional()],
                         signed=True)
-    employees = IntegerField(_l("People working in it"),
+    employees = IntInput(_l("People working in it"),
                              [optional(), NumberRange(0, 10_000,
                                                       message=_l("Between 0 and 10,000 people."))])
 

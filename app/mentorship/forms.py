@@ -1,11 +1,10 @@
 """Forms of mentorship (messages from app.forms: translated)."""
-from wtforms import (
-    BooleanField, Form, FormField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms import BooleanField, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, ValidationError
 
 from app.forms import (
-    CheckboxList, Choice, DateInput, DateTimeInput, IdField, KeyedList, KituoForm, Radio, length,
-    optional, required)
+    CheckboxList, Choice, DateInput, DateTimeInput, IdField, IntInput, KeyedList, KituoForm, Radio,
+    length, optional, required)
 from app.i18n import lazy_gettext as _l
 from app.members.models import LIMITS as MEMBER_LIMITS
 from app.mentorship.labels import (
@@ -17,9 +16,9 @@ from app.mentorship.models import CAPACITY_MAX, DURATIONS, GOAL_STATUSES, LIMITS
 class ProfileForm(KituoForm):
     areas = CheckboxList(_l("Areas"), choices=list(AREA_LABELS.items()))
     languages = CheckboxList(_l("Languages"), choices=list(LANGUAGE_LABELS.items()))
-    capacity = IntegerField(_l("Capacity (most mentees at a time)"),
-                            [required(), NumberRange(0, CAPACITY_MAX,
-                                                     message=_l("Between 0 and 20 mentees."))])
+    capacity = IntInput(_l("Capacity (most mentees at a time)"),
+                        [required(), NumberRange(0, CAPACITY_MAX,
+                                                 message=_l("Between 0 and 20 mentees."))])
     availability = StringField(_l("Availability"), [optional(), length(LIMITS["availability"])],
                                description=_l("For example: weekday evenings, Saturdays at the centre."))
 

@@ -1,12 +1,11 @@
 """Forms of the reports module (messages from app.forms: translated)."""
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from app.forms import CheckboxList, Choice, KituoForm, length, optional, required
+from app.forms import CheckboxList, Choice, DateInput, IntInput, KituoForm, length, optional, required
 from app.i18n import lazy_gettext as _l, lazy_pgettext
-from app.forms import DateInput
 from app.reports import periods, workplan
 from app.reports.indicators import FREQUENCY_LABELS
 
@@ -28,8 +27,8 @@ class IndicatorForm(KituoForm):
     title_sw = StringField(_l("Title in Swahili"), [required(), length(200)])
     objective = Choice(_l("Objective"), coerce=int,
                        choices=[(o, f"{o}. {t}") for o, t in workplan.OBJECTIVES.items()])
-    goal = IntegerField(_l("Goal"), [required(), NumberRange(1, 3, message=_l("Goal 1, 2 or 3."))])
-    activity = IntegerField(_l("Activity"), [optional(), NumberRange(
+    goal = IntInput(_l("Goal"), [required(), NumberRange(1, 3, message=_l("Goal 1, 2 or 3."))])
+    activity = IntInput(_l("Activity"), [optional(), NumberRange(
         1, 2, message=_l("Activity 1 or 2, or leave it empty."))])
     baseline = StringField(_l("Baseline"), [optional(), length(30)])
     baseline_on = DateInput(_l("Baseline measured on"), [optional()])
