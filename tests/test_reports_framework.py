@@ -92,7 +92,7 @@ def test_bad_edits_are_refused_next_to_the_field_and_nothing_changes(app, client
              ({"goal": "3", "objective": "1"}, "goal of the work plan"),
              ({"activity": "2", "goal": "3", "objective": "5"}, "another goal"),
              ({"baseline": "-4", "baseline_on": "2025-01-01"}, "below zero"),
-             ({"baseline_on": "1850-01-01", "baseline": "1"}, "between 2000 and 2100"),
+             ({"baseline_on": "1850-01-01", "baseline": "1"}, "between 2000-01-01 and 2100-12-31"),
              ({"title_en": ""}, "required")]
     for changes, message in cases:
         response = client.post(url, data=_form(indicator, **changes))

@@ -12,6 +12,7 @@ from app.loans import book, bp, exports, labels, portfolio
 from app.loans import forms as F
 from app.loans.scope import sights
 from app.clock import today
+from app.urls import page_arg
 
 
 @bp.route("/loans/")
@@ -21,7 +22,7 @@ def index():
     if status not in book.FILTERS:
         status = ""
     q = request.args.get("q", "")
-    page = book.list_page(current_user, status, q, request.args.get("page", 1, type=int))
+    page = book.list_page(current_user, status, q, page_arg())
     return render("loans/index.html", "loans/_rows.html", filter_status=status, q=q,
                   sights=sights(current_user, page["rows"]),
                   status_names=labels.names("status"),

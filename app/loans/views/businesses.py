@@ -16,6 +16,7 @@ from app.loans.models import SECTORS, Business
 from app.loans.scope import sight
 from app.members.services import member_by_code
 from app.clock import today
+from app.urls import page_arg
 
 
 def _business_or_404(business_id: int):
@@ -33,7 +34,7 @@ def _input(form) -> businesses.BusinessInput:
 @requires("businesses.manage")
 def business_list():
     status = request.args.get("status", "")
-    page = businesses.list_page(current_user, status, request.args.get("page", 1, type=int))
+    page = businesses.list_page(current_user, status, page_arg())
     return render("loans/businesses.html", "loans/_business_rows.html", filter_status=status, **page)
 
 
@@ -105,5 +106,5 @@ def directory():
     sector = request.args.get("sector", "")
     if sector not in SECTORS:
         sector = ""
-    page = businesses.directory(sector, request.args.get("page", 1, type=int))
+    page = businesses.directory(sector, page_arg())
     return render("loans/directory.html", "loans/_directory_rows.html", sector=sector, **page)
