@@ -191,7 +191,7 @@ def test_one_failing_dashboard_panel_does_not_take_the_dashboard_down(app, clien
 
     reg = app.extensions["kituo"]
     reg.panels.append(Panel("broken", "admin/_panel_users_by_role.html", "dashboard.view",
-                            broken, order=1, cached=True))
+                            broken, order=1))
     login_as("admin")
     response = client.get("/")
     assert response.status_code == 200
