@@ -12,6 +12,7 @@ def compile_for_workers(app) -> int:
     otherwise do on its first requests: compile every template, load both
     languages' catalogues and locale data. Forked workers share the result,
     so a recycled worker (max_requests) serves its first page at full speed."""
+    import icalendar  # noqa: F401  the calendar feed's library, shared by the workers
     env = app.jinja_env
     names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
     for name in names:

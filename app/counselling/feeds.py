@@ -16,7 +16,6 @@ import secrets
 from flask import current_app
 from flask_babel import force_locale
 from app.i18n import gettext as _
-from icalendar import Calendar, Event
 
 from app import audit
 from app.access import user_can
@@ -69,7 +68,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.timezone.utc)
 
 
-def _event(uid: str, start, end, summary: str, location: str = "") -> Event:
+def _event(uid: str, start, end, summary: str, location: str = ""):
+    from icalendar import Event       # see build()
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", _utc(utcnow()))
@@ -87,6 +87,10 @@ def build(user) -> bytes:
     now = utcnow()
     start, end = now - dt.timedelta(days=PAST_DAYS), now + dt.timedelta(days=FUTURE_DAYS)
     host = current_app.config.get("CENTRE_NAME", "Kituo")
+    # icalendar costs ~10 MB per process: imported here, so the huey worker
+    # (which never builds a feed) does not carry it; the web master loads it
+    # once for its workers (app.preload.compile_for_workers).
+    from icalendar import Calendar
     cal = Calendar()
     cal.add("prodid", "-//Kituo//Calendar//EN")
     cal.add("version", "2.0")
