@@ -38,4 +38,30 @@
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+
+  // A table wider than the screen scrolls sideways in its .table-scroll
+  // box: such a box must be reachable with the keyboard (Tab, then arrow
+  // keys), named after its table's caption or the heading above it.
+  function scrollableTables() {
+    var boxes = document.querySelectorAll(".table-scroll");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) {
+          var caption = box.querySelector("caption");
+          var section = box.closest("section, article");
+          var heading = caption || (section && section.querySelector("h1, h2, h3"));
+          if (heading) { box.setAttribute("aria-label", heading.textContent.trim()); }
+        }
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    }
+  }
+  document.addEventListener("DOMContentLoaded", scrollableTables);
+  document.addEventListener("htmx:afterSettle", scrollableTables);
+  window.addEventListener("resize", scrollableTables);
 })();

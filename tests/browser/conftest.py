@@ -6,6 +6,9 @@ Fixtures:
   browser       -> a Chromium browser (session-wide)
   phone, desktop -> a new page at 360x740 or 1280x800
   shot(page, name) -> saves test-artifacts/screenshots/<name>.png
+  axe(page)     -> runs axe-core (vendored: tests/fixtures/axe-core-4.10.3,
+                   MPL-2.0) on the page; fails on any "serious" or "critical"
+                   violation. One line in a journey: `axe(page)`.
 """
 from __future__ import annotations
 
@@ -116,6 +119,32 @@ def shot():
         width = page.viewport_size["width"]
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
     return take
+
+
+AXE = Path(__file__).resolve().parents[1] / "fixtures" / "axe-core-4.10.3" / "axe.min.js"
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source):
+    """axe(page): the page as it is now has no serious or critical
+    accessibility violation (evaluated through the driver, so the app's
+    Content-Security-Policy stays as it is)."""
+    def check(page):
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        failing = [v for v in result["violations"] if v["impact"] in AXE_FAILING_IMPACTS]
+        assert not failing, f"axe on {page.url}: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:3]) for v in failing)
+        return result["violations"]
+    return check
 
 
 def sign_in(page, base_url: str, username: str, password: str):

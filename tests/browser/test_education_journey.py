@@ -34,7 +34,7 @@ def _setup(live_server):
 
 
 def test_register_completion_certificate_and_verification(live_server, phone, desktop, shot,
-                                                          browser, outside_requests):
+                                                          browser, outside_requests, axe):
     klass = _setup(live_server)
 
     # 1. The trainer, on her phone: today's session, everyone present, one absent.
@@ -45,6 +45,7 @@ def test_register_completion_certificate_and_verification(live_server, phone, de
     taps += 1
     expect(phone.get_by_role("heading", level=1)).to_have_text("Register")
     expect(phone.locator("#register-count")).to_contain_text("0 of 5 marked")
+    axe(phone)
     shot(phone, "education-register-empty")
     phone.get_by_role("button", name="Everyone present").click()
     taps += 1
@@ -65,11 +66,13 @@ def test_register_completion_certificate_and_verification(live_server, phone, de
     expect(chiku.locator(".state-failed")).to_be_visible()
     expect(chiku.get_by_role("button", name="Late")).to_have_attribute("data-pending", "true")
     expect(chiku.get_by_role("button", name="Present")).to_have_attribute("aria-pressed", "true")
+    axe(phone)
     shot(phone, "education-register-not-saved")
     phone.unroute("**/register/*")
     chiku.get_by_role("button", name="Try again").click()
     expect(chiku).to_have_attribute("data-state", "saved")
     expect(chiku.get_by_role("button", name="Late")).to_have_attribute("aria-pressed", "true")
+    axe(phone)
     shot(phone, "education-register-saved")
     with live_server.db():
         from app.education.models import Attendance
@@ -83,12 +86,14 @@ def test_register_completion_certificate_and_verification(live_server, phone, de
     expect(desktop.locator("#rules")).to_contain_text("100%")
     desktop.get_by_role("button", name="Confirm completion and issue the certificate").click()
     expect(desktop.locator(".flash-success")).to_contain_text("Completion confirmed")
+    axe(desktop)
     shot(desktop, "education-completion-confirmed")
 
     # 3. Zawadi downloads her certificate, in Kiswahili, from her home page.
     member_context, member = _page(browser, PHONE, live_server, outside_requests)
     sign_in(member, live_server.url, "zawadi", PASSWORD)
     expect(member.locator("#my-learning")).to_contain_text("Cheti: Ushonaji wa msingi")
+    axe(member)
     shot(member, "education-member-home")
     with member.expect_download() as download:
         member.locator("#my-learning a", has_text="Ushonaji wa msingi").click()
@@ -112,5 +117,6 @@ def test_register_completion_certificate_and_verification(live_server, phone, de
     expect(result).to_contain_text("Z.W.K.")
     shown = result.inner_text()
     assert "Zawadi" not in shown and "AZ-" not in shown and "Kamau" not in shown
+    axe(verifier)
     shot(verifier, "education-verify")
     verify_context.close()

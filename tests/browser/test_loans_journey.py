@@ -33,7 +33,7 @@ def _statement(ref: str) -> bytes:
 
 
 def test_application_approval_payout_import_and_the_members_view(
-        live_server, phone, shot, browser, outside_requests):
+        live_server, phone, shot, browser, outside_requests, axe):
     member, member_user = _setup(live_server)
 
     # 1. The mentor, on her phone, records the application with her mentee.
@@ -47,12 +47,14 @@ def test_application_approval_payout_import_and_the_members_view(
     phone.get_by_role("button", name="Show the schedule").click()
     expect(phone.locator("#preview table tbody tr")).to_have_count(3)
     expect(phone.locator("#preview")).to_contain_text("KES 2,000.00")
+    axe(phone)
     shot(phone, "loan-application-preview")
     phone.get_by_role("button", name="Record the application").click()
     expect(phone.locator(".flash-success")).to_contain_text("Application recorded")
     expect(phone.locator("hgroup")).to_contain_text("Waiting for a decision")
     loan_url = phone.url
     ref = phone.get_by_role("heading", level=1).inner_text().strip()
+    axe(phone)
     shot(phone, "loan-application-recorded")
 
     # 2. Finance, at a desk, approves and pays out.
@@ -69,6 +71,7 @@ def test_application_approval_payout_import_and_the_members_view(
     desk.get_by_role("button", name="Pay out").click()
     expect(desk.locator(".flash-success")).to_contain_text("Paid out")
     expect(desk.locator("hgroup")).to_contain_text("Being repaid")
+    axe(desk)
     shot(desk, "loan-paid-out")
 
     # 3. The day's M-Pesa statement: two repayments matched.
@@ -78,11 +81,13 @@ def test_application_approval_payout_import_and_the_members_view(
     desk.get_by_role("button", name="Check the statement").click()
     expect(desk.locator("#import-status")).to_contain_text("Nothing has been recorded yet.")
     expect(desk.locator(".import-lines tbody tr")).to_have_count(2)
+    axe(desk)
     shot(desk, "statement-dry-run")
     desk.get_by_role("button", name="Record 2 repayments").click()
     expect(desk.locator("#import-done")).to_contain_text("2 repayments recorded")
     desk.goto(loan_url)
     expect(desk.locator(".loan-progress")).to_contain_text("KES 1,500.00")   # paid so far
+    axe(desk)
     shot(desk, "loan-after-import")
     desk_context.close()
 
@@ -95,4 +100,5 @@ def test_application_approval_payout_import_and_the_members_view(
     expect(section).to_contain_text("KES 500.00")          # the rest of the first payment
     text = phone.locator("main").inner_text().lower()
     assert "malimbikizo" not in text and "arrears" not in text and "deni" not in text
+    axe(phone)
     shot(phone, "member-next-payment-sw")

@@ -33,7 +33,7 @@ def _setup(live_server):
 
 
 def test_coordinator_reads_drills_down_and_downloads_the_donor_report(
-        live_server, any_page, shot, tmp_path):
+        live_server, any_page, shot, tmp_path, axe):
     page = any_page
     live_server.app.config["REPORTS_INLINE_SECONDS"] = 120
     quarter, forbidden = _setup(live_server)
@@ -53,6 +53,7 @@ def test_coordinator_reads_drills_down_and_downloads_the_donor_report(
     trend.scroll_into_view_if_needed()     # charts load lazily
     expect(trend).to_have_js_property("complete", True, timeout=30_000)
     assert trend.evaluate("img => img.naturalWidth") > 0
+    axe(page)
     shot(page, "report-quarter")
 
     # 2. Drill into it, by gender, then gender and county.
@@ -65,6 +66,7 @@ def test_coordinator_reads_drills_down_and_downloads_the_donor_report(
     page.get_by_role("link", name="County", exact=True).last.click()
     expect(table.locator("caption")).to_contain_text("Gender × County")
     expect(table.locator("tfoot")).to_contain_text("16")
+    axe(page)
     shot(page, "report-breakdown")
     page_text = page.locator("main").inner_text()
 
@@ -74,6 +76,7 @@ def test_coordinator_reads_drills_down_and_downloads_the_donor_report(
     # (the test worker runs jobs inline: the click waits while the PDF is made)
     page.get_by_role("button", name="Donor report (PDF, English)").click(timeout=120_000)
     expect(page.get_by_text("Ready.")).to_be_visible(timeout=120_000)
+    axe(page)                                     # the job page
     with page.expect_download() as download:
         page.get_by_role("button", name="Download").click()
     pdf = tmp_path / "donor.pdf"
