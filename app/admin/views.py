@@ -100,10 +100,12 @@ def setup_slip(user_id: int):
 @bp.route("/access")
 @requires("access.view")
 def access_table():
+    from app.members.services import record_parts_table
     reg = registry()
     return render_template("admin/access.html", roles=ROLES,
                            capabilities=sorted(reg.capability_labels),
-                           labels=reg.capability_labels, table=reg.capabilities)
+                           labels=reg.capability_labels, table=reg.capabilities,
+                           record_parts=record_parts_table())
 
 
 def _audit_form() -> AuditFilterForm:

@@ -3,7 +3,8 @@ checklist, peer buddies, member logins, data rights, CSV import and the
 member's own home page (/me).
 
 Capabilities (see the labels below and the admin access table):
-  members.view        find members; code, preferred name, status, induction
+  members.view        find members; what of a record each role sees is the
+                      per-role table in fields.py (ROLE_PARTS)
   members.view_all    ... every member (mentors and counsellors only see the
                       members another module scopes to them, e.g. mentees)
   members.identity    legal name, phone, location, notes (every view audited)
@@ -26,8 +27,8 @@ STAFF = ("admin", "coordinator", "counsellor", "mentor", "finance", "trainer",
          "safeguarding_lead")
 
 LABELS = {
-    "members.view": _l("Open the members area: code, preferred name, status and induction "
-                       "(never identity details)"),
+    "members.view": _l("Open the members area: code, preferred name and status; the rest of "
+                       "a record only as the table of what each role sees allows"),
     "members.view_all": _l("Find every member (without it: only members linked to you, "
                            "e.g. your mentees)"),
     "members.identity": _l("See and search members' legal name, phone, location and notes "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import fn
 
 from app.access import user_can
+from app.members.fields import parts_for
 from app.members.models import LIMITS, NEEDS, STATUSES, Member
 from app.members.services import visible_members
 from app.rules import today
@@ -14,14 +15,20 @@ COUNT_CAP = 1000   # lists count at most this many rows: the cost stays flat
 
 
 def search(user, q: str = "", status: str = "", need: str = ""):
-    """The members list query for this user (newest first). Identity
-    fields are searched only with members.identity."""
-    query = visible_members(user).select(
-        Member.id, Member.code, Member.preferred_name, Member.status, Member.joined_on,
-        Member.needs_mask, Member.anonymised_at)
+    """The members list query for this user (newest first), with only the
+    columns of the record parts the user sees (fields.parts_for): the needs
+    and date joined, and the needs filter, only for those who see them.
+    Identity fields are searched only with members.identity."""
+    parts = parts_for(user)
+    columns = [Member.id, Member.code, Member.preferred_name, Member.status, Member.anonymised_at]
+    if "needs" in parts:
+        columns.append(Member.needs_mask)
+    if "profile" in parts:
+        columns.append(Member.joined_on)
+    query = visible_members(user).select(*columns)
     if status in STATUSES:
         query = query.where(Member.status == status)
-    if need in NEEDS:
+    if need in NEEDS and "needs" in parts:
         query = query.where(Member.needs_mask.bin_and(1 << NEEDS.index(need)) != 0)
     q = " ".join((q or "").split())[:LIMITS["search"]]
     identity_search = False

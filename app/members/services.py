@@ -1,7 +1,8 @@
 """The rules of the members module, tested without HTTP: the member record
 (codes, checks, changes with history, status) and who sees whom.
 
-Next to it, each with its own rules: consent.py (`may(member, purpose)`),
+Next to it, each with its own rules: fields.py (what of a record each
+role sees: `parts_for(user)`), consent.py (`may(member, purpose)`),
 induction.py (checklist, referral sources, meetings, buddy), listing.py
 (the members list and search), data_rights.py (export, anonymisation,
 retention). Their public functions are also importable from here
@@ -396,9 +397,15 @@ def view_identity(member: Member, actor=None) -> dict:
             "contact_allowed": consent.may(member, "contact")}
 
 
-def history(member: Member):
-    return (MemberChange.select().where(MemberChange.member == member)
-            .order_by(MemberChange.id.desc()))
+def history(member: Member, viewer=None):
+    """The member's change history as `viewer` may see it: only changes to
+    fields of the record parts their roles see (fields.parts_for), the same
+    as on the member page. Without a viewer, all of it: the member's own
+    data export (data rights), never a page."""
+    query = MemberChange.select().where(MemberChange.member == member)
+    if viewer is not None:
+        query = query.where(MemberChange.field.in_(history_fields_for(viewer)))
+    return query.order_by(MemberChange.id.desc())
 
 
 # Consent is part of the record's rules (a status change needs it); the other
@@ -413,6 +420,8 @@ from app.members.induction import (  # noqa: E402,F401
     meetings_of, move_step, oldest_waiting, planned_meetings, referral_source_label,
     referral_sources, save_step, schedule_meeting, set_source_active, set_step_active,
     upcoming_meetings)
+from app.members.fields import (  # noqa: E402,F401
+    PARTS, ROLE_PARTS, history_fields_for, part_of_field, parts_for, record_parts_table)
 from app.members.listing import (  # noqa: E402,F401
     COUNT_CAP, PAGE_SIZE, counts_by_status, inducting_count, list_page, new_this_month,
     page_of, search)

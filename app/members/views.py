@@ -57,7 +57,8 @@ def index():
                      f"{page['total']} results")
     return render("members/list.html", "members/_results.html", form=form,
                   status_names=labels.names(labels.STATUS_LABELS),
-                  need_names=labels.names(labels.NEED_LABELS), **page)
+                  need_names=labels.names(labels.NEED_LABELS),
+                  parts=services.parts_for(current_user), **page)
 
 
 # --- register and edit ------------------------------------------------------------------
@@ -110,32 +111,42 @@ def edit(member_id: int):
 # --- profile --------------------------------------------------------------------------------
 
 def _profile(member, status: int = 200, **forms):
-    """The member page; a form that was submitted comes back with its
-    errors. Only the forms the page shows are built: status, meeting and
-    buddy for those who see the whole record and may use them."""
-    progress = services.induction_progress(member)
-    full = user_can(current_user, "members.view_all")
+    """The member page: only the parts of the record the user's roles see
+    (services.parts_for); the others are neither queried nor shown. A form
+    that was submitted comes back with its errors; only the forms the page
+    shows are built."""
+    parts = services.parts_for(current_user)
     status_form = meeting_form = buddy_form = None
-    if full and user_can(current_user, "members.edit"):
+    if user_can(current_user, "members.edit"):
         status_form = forms.get("status_form") or StatusForm(formdata=None)
         status_form.set_choices([s for s in services.allowed_transitions(member)
                                  if s != "active" or member.status == "alumni"])
-    if (full and user_can(current_user, "members.induction") and member.status != "exited"
+    if (user_can(current_user, "members.induction") and member.status != "exited"
             and not member.anonymised_at):
-        meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
-        buddy_form = forms.get("buddy_form") or BuddyForm(formdata=None)
-    consents = services.latest_consents(member)
+        if "meetings" in parts:
+            meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
+        if "buddy" in parts:
+            buddy_form = forms.get("buddy_form") or BuddyForm(formdata=None)
     context = dict(
-        member=member, progress=progress, consents=consents,
-        may_process=bool(consents["processing"] and consents["processing"].given),
-        buddy=services.member_by_id(member.buddy_id) if member.buddy_id else None,
-        buddy_of=services.buddies_of(member),
-        meetings=services.planned_meetings(member),
-        source=services.referral_source_label(member.referral_source_id),
-        status_form=status_form, meeting_form=meeting_form, buddy_form=buddy_form,
-        step_form=forms.get("step_form"), failed_step=forms.get("failed_step"),
-        account=services.account_summary(member.user_id) if member.user_id else None,
-    )
+        member=member, parts=parts, status_form=status_form, meeting_form=meeting_form,
+        buddy_form=buddy_form, step_form=forms.get("step_form"),
+        failed_step=forms.get("failed_step"))
+    if "induction" in parts:
+        context["progress"] = services.induction_progress(member)
+    if "consent" in parts:
+        consents = services.latest_consents(member)
+        context.update(consents=consents, may_process=bool(
+            consents["processing"] and consents["processing"].given))
+    if "buddy" in parts:
+        context.update(
+            buddy=services.member_by_id(member.buddy_id) if member.buddy_id else None,
+            buddy_of=services.buddies_of(member))
+    if "meetings" in parts:
+        context["meetings"] = services.planned_meetings(member)
+    if "referral" in parts:
+        context["source"] = services.referral_source_label(member.referral_source_id)
+    if "login" in parts and member.user_id:
+        context["account"] = services.account_summary(member.user_id)
     return render_template("members/show.html", **context), status
 
 
@@ -158,12 +169,10 @@ def identity(member_id: int):
 @requires("members.view")
 def history(member_id: int):
     member = _member_or_404(member_id)
-    may_identity = user_can(current_user, "members.identity")
-    rows = list(services.history(member).limit(500))
-    if may_identity and any(r.restricted for r in rows):
+    rows = list(services.history(member, current_user).limit(500))
+    if any(r.restricted for r in rows):     # only who sees identity gets these
         services.view_identity(member, current_user)
-    return render_template("members/history.html", member=member, rows=rows,
-                           may_identity=may_identity)
+    return render_template("members/history.html", member=member, rows=rows)
 
 
 @bp.route("/members/<int:member_id>/status", methods=["POST"])
