@@ -267,58 +267,48 @@ def _check_date_range(field, day: dt.date | None, near: bool) -> None:
             first=first.isoformat(), last=last.isoformat()))
 
 
-class DateInput(DateField):
-    """A date a person types (2026-11-23): an unreadable one is refused
-    with a message, and so is one outside a sane range: the calendar range
+class _TypedDate:
+    """What DateInput, DateTimeInput and MonthField share: an unreadable
+    value is `unreadable` on the field; a readable one outside the range
+    (the calendar, or with `near=True` near today) is refused."""
+    unreadable = _l("Enter a date like 2026-11-23.")
+
+    def __init__(self, label=None, validators=None, near: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.near = near
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.unreadable) from None
+
+    def pre_validate(self, form):
+        day = self.data.date() if isinstance(self.data, dt.datetime) else self.data
+        _check_date_range(self, day, self.near)
+
+
+class DateInput(_TypedDate, DateField):
+    """A date a person types (2026-11-23), in the calendar range
     (app.clock.CALENDAR_FIRST..LAST, 2000 to 2100), or with `near=True`
     (appointments, leave, holidays, meetings) within app.clock.NEAR_YEARS of
     today."""
 
-    def __init__(self, label=None, validators=None, near: bool = False, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.near = near
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date like 2026-11-23.")) from None
-
-    def pre_validate(self, form):
-        _check_date_range(self, self.data, self.near)
-
-
-class DateTimeInput(DateTimeLocalField):
+class DateTimeInput(_TypedDate, DateTimeLocalField):
     """A date and time a person types (Nairobi wall-clock time, as a
     datetime-local input sends it), in the same ranges as DateInput."""
+    unreadable = _l("Enter a date and time.")
 
     def __init__(self, label=None, validators=None, near: bool = False, **kwargs):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
-        super().__init__(label, validators, **kwargs)
-        self.near = near
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date and time.")) from None
-
-    def pre_validate(self, form):
-        _check_date_range(self, self.data.date() if self.data else None, self.near)
+        super().__init__(label, validators, near, **kwargs)
 
 
-class MonthField(_MonthField):
+class MonthField(_TypedDate, _MonthField):
     """A month (<input type=month>, 2026-11) as the first day of that month,
     in the calendar range."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(_l("Enter a month like 2026-11."))) from None
-
-    def pre_validate(self, form):
-        _check_date_range(self, self.data, near=False)
+    unreadable = _l("Enter a month like 2026-11.")
 
 
 class MoneyField(StringField):
