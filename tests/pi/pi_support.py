@@ -101,12 +101,20 @@ class PiBrowser:
 
 
 def fetch_ca(pi: emulated_pi.Pi, folder: Path) -> Path:
-    """The CA certificate as a phone gets it: http://kituo.local/kituo-ca.crt."""
-    conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=30)
-    conn.request("GET", "/kituo-ca.crt", headers={"Host": HOST})
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
+    """The CA certificate as a phone gets it: http://kituo.local/kituo-ca.crt.
+    Right after install.sh, nginx may still be finishing its reload (the
+    default site's 404 for a moment; seen in the upgrade test): a phone
+    opening the address later gets the file, so wait up to a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=30)
+        conn.request("GET", "/kituo-ca.crt", headers={"Host": HOST})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        if response.status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert response.status == 200, response.status
     path = folder / "kituo-ca.crt"
     path.write_bytes(body)
