@@ -326,15 +326,22 @@ _KINDS = {"DateField": "date", "DateInput": "date", "DateTimeLocalField": "datet
 
 
 def form_classes_of(view) -> list[type]:
-    """The Flask-WTF form classes a view function names (in its body or a
-    function nested in it)."""
+    """The Flask-WTF form classes a view function names (in its body, a
+    function nested in it, or a helper of its own module it calls, such as
+    `_placement_form(member)`)."""
     from flask_wtf import FlaskForm
     view = getattr(view, "__wrapped__", view)
-    names, codes = set(), [view.__code__]
+    names, codes, seen = set(), [view.__code__], set()
     while codes:
         code = codes.pop()
+        if code in seen:
+            continue
+        seen.add(code)
         names.update(code.co_names)
         codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+        helpers = (view.__globals__.get(name) for name in code.co_names)
+        codes.extend(h.__code__ for h in helpers if inspect.isfunction(h)
+                     and h.__module__ == view.__module__)
     modules = [m for m in view.__globals__.values() if inspect.ismodule(m)]
     found = []
     for name in sorted(names):
