@@ -592,57 +592,6 @@ def _lock_holders(inode: int) -> list[str]:
     return sorted(set(holders))
 
 
-# --- change logs (SQLite triggers; used by app/reports/cache.py) ---------
-# A trigger function on PostgreSQL will do the same when Kituo moves there.
-
-def _trigger_statements(source: str, date_columns, log_table: str, log_column: str,
-                        at_column: str) -> dict[str, str]:
-    """name -> CREATE TRIGGER: after every INSERT, UPDATE or DELETE on
-    `source`, one row in `log_table` holding the earliest date of the row
-    (its old and new `date_columns`, and today; "*" in `date_columns`: the
-    earliest date there is)."""
-    def earliest(*rows: str) -> str:
-        if "*" in date_columns:          # any change touches every period
-            return "'0001-01-01'"
-        dates = [f'COALESCE(date({row}."{column}"), \'9999-12-31\')'
-                 for row in rows for column in date_columns]
-        return f"MIN({', '.join(dates + ['date(' + repr('now') + ')'])})"
-    insert = (f'INSERT INTO "{log_table}" ("{log_column}", "{at_column}") '
-              f"VALUES ({{}}, datetime('now'));")
-    events = {"ins": ("INSERT", earliest("NEW")), "upd": ("UPDATE", earliest("OLD", "NEW")),
-              "del": ("DELETE", earliest("OLD"))}
-    return {f"kituo_log_{source}_{suffix}":
-            f'CREATE TRIGGER "kituo_log_{source}_{suffix}" AFTER {event} ON "{source}" '
-            f"BEGIN {insert.format(expression)} END"
-            for suffix, (event, expression) in events.items()}
-
-
-def ensure_change_log(sources: dict, log_table: str, log_column: str, at_column: str,
-                      cache_table: str, cache_column: str) -> int:
-    """Keep a log of changes to the tables in `sources` ({table: [date
-    columns]}) in `log_table`, and clear rows of `cache_table` whose
-    `cache_column` (a date) is on or after a logged date as soon as it is
-    logged. Idempotent: creates what is missing, replaces a trigger whose
-    definition changed. Returns how many triggers it (re)created."""
-    wanted = {}
-    for source, columns in sorted(sources.items()):
-        wanted.update(_trigger_statements(source, sorted(columns), log_table, log_column,
-                                          at_column))
-    clear = f"kituo_clear_{cache_table}"
-    wanted[clear] = (f'CREATE TRIGGER "{clear}" AFTER INSERT ON "{log_table}" BEGIN '
-                     f'DELETE FROM "{cache_table}" WHERE "{cache_column}" >= NEW."{log_column}"; END')
-    have = dict(db.execute_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kituo_%'"
-    ).fetchall())
-    changed = [name for name, sql in wanted.items() if have.get(name) != sql]
-    if changed:
-        with db.atomic():
-            for name in changed:
-                db.execute_sql(f'DROP TRIGGER IF EXISTS "{name}"')
-                db.execute_sql(wanted[name])
-    return len(changed)
-
-
 def month_of(field, utc_offset_hours: int = 0):
     """The "YYYY-MM" of a date (or of a naive-UTC datetime shifted to local
     time, e.g. +3 for Nairobi, which keeps no summer time), in SQL."""

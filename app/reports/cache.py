@@ -2,7 +2,7 @@
 and cleared when the period's data changes.
 
 How a change clears them: every table a metric reads (its `sources`) has
-database triggers (app/db.ensure_change_log) that log, for each inserted,
+database triggers (ensure_change_log below) that log, for each inserted,
 changed or deleted row, the earliest date that row touches (DataChange);
 a trigger on that log deletes the cached figures of every period ending on
 or after that date, in the same transaction as the change. A figure being
@@ -15,7 +15,7 @@ import datetime as dt
 import json
 
 from app.clock import utcnow
-from app.db import db, ensure_change_log
+from app.db import db
 from app.registry import registry
 from app.reports.models import ChartCache, DataChange, ResultCache
 
@@ -151,3 +151,54 @@ def prune(now: dt.datetime | None = None) -> tuple[int, int]:
         charts_gone = ChartCache.delete().where(
             ChartCache.used_at < now - dt.timedelta(days=30)).execute()
     return changes, charts_gone
+
+
+# --- the change log (SQLite triggers) ---------------------------------------
+# A trigger function on PostgreSQL will do the same when Kituo moves there.
+
+def _trigger_statements(source: str, date_columns, log_table: str, log_column: str,
+                        at_column: str) -> dict[str, str]:
+    """name -> CREATE TRIGGER: after every INSERT, UPDATE or DELETE on
+    `source`, one row in `log_table` holding the earliest date of the row
+    (its old and new `date_columns`, and today; "*" in `date_columns`: the
+    earliest date there is)."""
+    def earliest(*rows: str) -> str:
+        if "*" in date_columns:          # any change touches every period
+            return "'0001-01-01'"
+        dates = [f'COALESCE(date({row}."{column}"), \'9999-12-31\')'
+                 for row in rows for column in date_columns]
+        return f"MIN({', '.join(dates + ['date(' + repr('now') + ')'])})"
+    insert = (f'INSERT INTO "{log_table}" ("{log_column}", "{at_column}") '
+              f"VALUES ({{}}, datetime('now'));")
+    events = {"ins": ("INSERT", earliest("NEW")), "upd": ("UPDATE", earliest("OLD", "NEW")),
+              "del": ("DELETE", earliest("OLD"))}
+    return {f"kituo_log_{source}_{suffix}":
+            f'CREATE TRIGGER "kituo_log_{source}_{suffix}" AFTER {event} ON "{source}" '
+            f"BEGIN {insert.format(expression)} END"
+            for suffix, (event, expression) in events.items()}
+
+
+def ensure_change_log(sources: dict, log_table: str, log_column: str, at_column: str,
+                      cache_table: str, cache_column: str) -> int:
+    """Keep a log of changes to the tables in `sources` ({table: [date
+    columns]}) in `log_table`, and clear rows of `cache_table` whose
+    `cache_column` (a date) is on or after a logged date as soon as it is
+    logged. Idempotent: creates what is missing, replaces a trigger whose
+    definition changed. Returns how many triggers it (re)created."""
+    wanted = {}
+    for source, columns in sorted(sources.items()):
+        wanted.update(_trigger_statements(source, sorted(columns), log_table, log_column,
+                                          at_column))
+    clear = f"kituo_clear_{cache_table}"
+    wanted[clear] = (f'CREATE TRIGGER "{clear}" AFTER INSERT ON "{log_table}" BEGIN '
+                     f'DELETE FROM "{cache_table}" WHERE "{cache_column}" >= NEW."{log_column}"; END')
+    have = dict(db.execute_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kituo_%'"
+    ).fetchall())
+    changed = [name for name, sql in wanted.items() if have.get(name) != sql]
+    if changed:
+        with db.atomic():
+            for name in changed:
+                db.execute_sql(f'DROP TRIGGER IF EXISTS "{name}"')
+                db.execute_sql(wanted[name])
+    return len(changed)
