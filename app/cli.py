@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app import db as database
+from app.migrations import upgrade
 from app.access import ROLES
 
 # The demo centre's staff: fictional Kenyan names, one account per role.
@@ -43,7 +44,7 @@ def _connected(func):
 @with_appcontext
 def init_db_command():
     """Create the database or apply pending migrations."""
-    for line in database.upgrade() or ["schema is up to date"]:
+    for line in upgrade() or ["schema is up to date"]:
         click.echo(line)
     click.echo(f"database: {current_app.config['DATABASE']}")
 
@@ -60,7 +61,7 @@ def init_db_command():
 def create_user_command(username, roles, display_name, language, setup_code):
     """Create a user, e.g. the first admin: create-user NAME --role admin."""
     from app.auth import services
-    database.upgrade()
+    upgrade()
     password = None
     if not setup_code:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -100,7 +101,7 @@ def seed_demo_command(members, seed):
     """Fill an empty database with fictional demo data."""
     from app.auth import services
     from app.auth.models import User
-    database.upgrade()
+    upgrade()
     if holds_real_data():
         raise click.ClickException("this database holds real (non-demo) data: refusing to seed")
     if User.select().where(User.is_demo == True).exists():  # noqa: E712

@@ -19,7 +19,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from app.db import fsync_path
+from app.storage import fsync_path
 
 log = logging.getLogger(__name__)
 FILE_NAME = "secret_key"

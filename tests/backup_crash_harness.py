@@ -28,17 +28,17 @@ def _pause(phase: str) -> None:
 
 
 def _stop_in(phase: str) -> None:
-    from app import db as database
+    from app.backups import snapshots
     from app.backups.rclone import Rclone
     if phase == "snapshot":
-        real_snapshot = database.snapshot_to
+        real_snapshot = snapshots.snapshot_to
 
         def snapshot_then_pause(target, *args, **kwargs):
             real_snapshot(target, *args, **kwargs)
             _pause(phase)
-        database.snapshot_to = snapshot_then_pause
+        snapshots.snapshot_to = snapshot_then_pause
     elif phase == "check":
-        database.file_integrity_problems = lambda path: _pause(phase)
+        snapshots.file_integrity_problems = lambda path: _pause(phase)
     elif phase == "encrypt":
         real_copy = tarfile.copyfileobj
 

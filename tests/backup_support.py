@@ -133,7 +133,7 @@ def make_instance(instance: Path):
     and MARKER in its audit log; made from this process, which neither
     keeps it open nor holds it (HOLD_DATABASE off). Returns the app."""
     from app import audit, create_app
-    from app.db import upgrade
+    from app.migrations import upgrade
     from tests.factories import make_user
     instance.mkdir(mode=0o700, exist_ok=True)
     app = create_app({"DATABASE": str(instance / "kituo.db"), "INSTANCE_PATH": str(instance),

@@ -28,7 +28,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
-from app.db import db, upgrade
+from app.db import db
+from app.migrations import upgrade
 from app.queue import huey
 from tests.factories import PASSWORD, app_db, make_user
 

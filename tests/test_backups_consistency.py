@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.backups import archive, services
-from app.db import file_integrity_problems, file_row_counts
+from app.backups.snapshots import file_integrity_problems, file_row_counts
 from tests.backup_support import ROOT, backup_app, connected, require_tools
 
 pytestmark = pytest.mark.deployment   # Debian packages (tests/conftest.py)
@@ -51,7 +51,7 @@ def _batches_are_whole(database: Path) -> int:
     from peewee import fn
 
     from app.audit import AuditEvent
-    from app.db import open_database_file
+    from app.backups.snapshots import open_database_file
     from app.jobs.models import Job
     other = open_database_file(database)
     with other.bind_ctx([AuditEvent, Job]), other.connection_context():

@@ -16,9 +16,10 @@ from pyrage import x25519
 from app import audit
 from app.backups import archive, lock, retention, schedule, services, status
 from app.backups.models import BackupRun, DestinationResult
-from app.db import latest_version
+from app.migrations import latest_version
 from app.backups.settings import Retention, SettingsError, parse_recipients
-from app.db import file_row_counts, utcnow
+from app.db import utcnow
+from app.backups.snapshots import file_row_counts
 from tests.backup_support import (ROOT, backup_app, connected, prepare_drive, require_tools,
                                   write_identity)
 from tests.factories import shift_time
@@ -95,7 +96,7 @@ def test_backup_cannot_be_read_without_the_key(app, usb, tmp_path):
 
 @pytest.mark.deployment
 def test_snapshot_failing_its_integrity_check_is_never_pushed(app, usb, monkeypatch):
-    monkeypatch.setattr(services.database, "file_integrity_problems", lambda path: ["page 3 bad"])
+    monkeypatch.setattr(services.snapshots, "file_integrity_problems", lambda path: ["page 3 bad"])
     with connected(app):
         run = services.run_backup("manual")
         assert run.status == "failed" and run.error == "integrity_check_failed"

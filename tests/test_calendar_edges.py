@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 
 from app.audit import AuditEvent
 from app.clock import to_local, to_utc
-from app.db import MIGRATIONS, db
+from app.db import db
+from app.migrations import MIGRATIONS
 from app.clock import NEAR_YEARS, date_bounds
 from app.members.models import ConsentEvent, InductionMeeting, Member
 from app.mentorship.models import Goal, Pairing, SessionLog

@@ -395,7 +395,7 @@ def test_migration_45_adds_removal_notices_to_an_older_database(tmp_path):
     """A database from before step 45 (group notices without removed_at)
     keeps its notices and gets the column."""
     import sqlite3
-    from app.db import applied_versions
+    from app.migrations import applied_versions
     from tests.conftest import make_test_app
     app = make_test_app(tmp_path)
     with app_db(app):

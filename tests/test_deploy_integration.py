@@ -23,7 +23,8 @@ from bs4 import BeautifulSoup
 from app import create_app
 from app.backups import archive
 from app.backups.models import BackupRun
-from app.db import db, upgrade, utcnow
+from app.db import db, utcnow
+from app.migrations import upgrade
 from tests.backup_support import (free_port, prepare_drive, require_tools, wait_for_port,
                                   write_identity)
 from tests.deploy_support import ROOT, make_cert, nginx_main_conf, render_site

@@ -37,7 +37,7 @@ def test_a_failed_integrity_check_makes_healthz_degraded_until_one_passes(backed
     body = _health(backed_up)
     assert (body["status"], body["problems"]) == ("ok", [])
     with monkeypatch.context() as damaged:
-        damaged.setattr(services.database, "file_integrity_problems", lambda p: ["page 7 bad"])
+        damaged.setattr(services.snapshots, "file_integrity_problems", lambda p: ["page 7 bad"])
         with connected(backed_up):
             assert services.run_backup("manual").error == "integrity_check_failed"
     body = _health(backed_up)
@@ -136,7 +136,8 @@ def test_an_unreadable_secret_key_file_is_no_500_but_degraded(tmp_path, caplog):
 def test_healthz_stays_cheap(app, monkeypatch):
     """No integrity check of the live database: it takes seconds on a big one."""
     from app import db as database
-    monkeypatch.setattr(database, "file_integrity_problems",
+    from app.backups import snapshots
+    monkeypatch.setattr(snapshots, "file_integrity_problems",
                         lambda path: pytest.fail("an integrity check from /healthz"))
     queries = []
     real_execute = database.db.obj.execute_sql

@@ -2,7 +2,8 @@
 moment a database is created or upgraded (not on first use), and an
 admin's own lists are never changed or refilled."""
 from app import create_app
-from app.db import SchemaVersion, applied_versions, db, upgrade
+from app.db import SchemaVersion, db
+from app.migrations import applied_versions, upgrade
 from app.members import services
 from app.members.models import InductionStep, ReferralSource
 from tests.conftest import make_test_app

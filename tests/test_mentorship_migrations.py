@@ -2,7 +2,9 @@
 made before a step is upgraded through it and keeps its data."""
 import sqlite3
 
-from app.db import SchemaVersion, applied_versions, upgrade
+from app.db import SchemaVersion
+
+from app.migrations import applied_versions, upgrade
 from app.mentorship import services
 from app.mentorship.models import GoalNote, SessionLog
 from tests.conftest import make_test_app

@@ -6,7 +6,8 @@ from app.audit import AuditEvent
 from pathlib import Path
 
 from app.auth.passwords import hash_password
-from app.db import MIGRATIONS, applied_versions, db, upgrade
+from app.db import db
+from app.migrations import MIGRATIONS, applied_versions, upgrade
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD
 

@@ -17,7 +17,8 @@ from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSessio
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 import peewee as pw
 
-from app.db import db, string_agg, utcnow, write_failure
+from app.db import db, string_agg, utcnow
+from app.storage import write_failure
 
 
 class AuthError(RuleError):

@@ -27,7 +27,7 @@ from pathlib import Path
 import pyrage
 from pyrage import x25519
 
-from app.db import fsync_path
+from app.storage import fsync_path
 
 FORMAT = "kituo-backup/1"
 DB_MEMBER = "kituo.db"

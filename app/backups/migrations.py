@@ -1,5 +1,5 @@
 """Schema steps of the backups module (versions 20-29)."""
-from app.db import add_column_if_missing, create_tables, migration
+from app.migrations import add_column_if_missing, create_tables, migration
 
 
 @migration(20, "backups: runs and destination results")

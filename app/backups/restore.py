@@ -8,7 +8,7 @@
   4. stop kituo-web and kituo-worker (when their systemd units exist);
      refuse, changing nothing, while any Kituo process still has the
      database (under `make run`, say: every web, worker and command-line
-     process holds DATABASE-inuse, see app.db.hold_in_use);
+     process holds DATABASE-inuse, see app.storage.hold_in_use);
   5. keep the current database aside (kituo.db.before-restore-TIME);
   6. install the restored database, migrate it, start the services.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from app.backups import archive, scratch
 from app.backups.archive import ArchiveError
-from app.db import fsync_path
+from app.storage import fsync_path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 UNITS = ("kituo-worker.service", "kituo-web.service")   # stop order
@@ -98,15 +98,15 @@ def check_sidecar(backup: Path) -> None:
 
 
 def verify(backup: Path, identity: Path, work: Path) -> archive.Extracted:
-    from app import db as database
+    from app.backups import snapshots
     check_sidecar(backup)
     extracted = archive.decrypt_and_extract(backup, archive.load_identities(identity), work)
     say("Decrypted; database checksum matches the manifest: ok")
-    problems = database.file_integrity_problems(extracted.database)
+    problems = snapshots.file_integrity_problems(extracted.database)
     if problems:
         raise RestoreError("integrity check failed: " + "; ".join(problems[:5]))
     say("PRAGMA integrity_check: ok")
-    counts = database.file_row_counts(extracted.database)
+    counts = snapshots.file_row_counts(extracted.database)
     if counts != extracted.manifest["tables"]:
         raise RestoreError("row counts differ from the manifest")
     say("Row counts match the manifest: ok")
@@ -188,7 +188,8 @@ def migrate(target: Path) -> None:
 def migrate_here(target: Path) -> None:
     from app import create_app
     from app.backups.models import BackupRun
-    from app.db import db, upgrade, utcnow
+    from app.db import db, utcnow
+    from app.migrations import upgrade
     # HOLD_DATABASE off: the restore holds the database exclusively for us.
     app = create_app({"DATABASE": str(target), "SECRET_KEY": "restore-only",
                       "HOLD_DATABASE": False})
@@ -260,12 +261,12 @@ def _nothing_else_running(target: Path):
     """Hold the database exclusively: no web, worker or command line may
     have it (a save would go into the copy kept aside), and none can start
     until the restored one is in place."""
-    from app import db as database
+    from app import storage
     owner = _owner_of(target.parent) if os.geteuid() == 0 else None
     try:
-        with database.exclusive_use(target, owner):
+        with storage.exclusive_use(target, owner):
             yield
-    except database.DatabaseInUse as busy:
+    except storage.DatabaseInUse as busy:
         raise RestoreError(
             f"Kituo is running ({busy or 'web server or worker'}): stop the web server and the "
             "worker first (Ctrl-C under `make run`; on the Pi the restore stops them itself), "

@@ -24,7 +24,7 @@ from flask import current_app
 
 from app import db as database
 from app import storage
-from app.backups import archive, lock, places, retention, schedule, scratch, status
+from app.backups import archive, lock, places, retention, schedule, scratch, snapshots, status
 from app.backups.archive import ArchiveError
 from app.backups.lock import BackupBusy
 from app.backups.models import BackupRun, DestinationResult
@@ -243,14 +243,14 @@ def _make_archive(run, recorder: _Recorder, settings: Settings, keys) -> _Made:
     with scratch.private_folder(settings.work_dir) as private:
         recorder.step(5, "snapshot")
         snapshot = private / archive.DB_MEMBER
-        database.snapshot_to(snapshot)
+        snapshots.snapshot_to(snapshot)
 
         recorder.step(25, "check")
-        if database.file_integrity_problems(snapshot):
+        if snapshots.file_integrity_problems(snapshot):
             recorder.save(integrity="failed")
             raise ArchiveError("integrity_check_failed")
-        tables = database.file_row_counts(snapshot)
-        schema_version = database.file_schema_version(snapshot)
+        tables = snapshots.file_row_counts(snapshot)
+        schema_version = snapshots.file_schema_version(snapshot)
         db_bytes = snapshot.stat().st_size
         manifest = archive.build_manifest(
             created_at=run.started_at, app_version=current_app.config["VERSION"],
@@ -333,12 +333,12 @@ def snapshot_copy(target: Path) -> dict:
     with lock.held(_work_dir(), wait_seconds=600), \
             scratch.private_folder(target.parent) as private:
         partial = private / target.name
-        database.snapshot_to(partial)
-        if database.file_integrity_problems(partial):
+        snapshots.snapshot_to(partial)
+        if snapshots.file_integrity_problems(partial):
             raise ArchiveError("integrity_check_failed")
         partial.chmod(0o600)
         partial.replace(target)
-    return database.file_row_counts(target)
+    return snapshots.file_row_counts(target)
 
 
 # --- schedule and catch-up ------------------------------------------------------

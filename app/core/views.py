@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.access import public, requires
 from app.core import bp
-from app.db import current_version
+from app.migrations import current_version
 from app.i18n import LANG_COOKIE
 from app.registry import registry
 from app.security import safe_next_path

@@ -2,7 +2,7 @@
 app/migrations.py); versions 41-49 (42: note release, 43: group notices,
 44: default rules and holidays in new databases, 45: removal notices,
 48: dates within the calendar)."""
-from app.db import add_column_if_missing, create_tables, migration
+from app.migrations import add_column_if_missing, create_tables, migration
 
 
 @migration(41, "counselling: free-slot cache version")
@@ -46,7 +46,7 @@ def _removal_notices(migrator):
 def _dates_in_calendar(migrator):
     """Stored dates outside the range (leave typed as from 0002-01-01) are
     moved to its nearest end and audited before the checks."""
-    from app.db import add_calendar_checks
+    from app.migrations import add_calendar_checks
     from app.counselling.models import AvailabilityException, Booking, GroupSession, Holiday
     add_calendar_checks(AvailabilityException, "starts_at", "ends_at")
     add_calendar_checks(Booking, "starts_at", "ends_at")

@@ -1,5 +1,5 @@
 """Schema steps of the education module: versions 200-299."""
-from app.db import create_tables, migration
+from app.migrations import create_tables, migration
 
 
 @migration(200, "education: courses, classes, sessions, attendance, progress, certificates, "

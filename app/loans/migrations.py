@@ -1,5 +1,6 @@
 """Schema steps of the loans module (versions 100-199)."""
-from app.db import create_tables, drop_index_if_exists, migration, protect_rows
+from app.db import protect_rows
+from app.migrations import create_tables, drop_index_if_exists, migration
 
 
 @migration(100, "loans: products, businesses, loans, schedules, the ledger, statement imports",

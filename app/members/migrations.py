@@ -1,6 +1,6 @@
 """Schema steps of the members module after its first (10, in
 app/migrations.py); versions 60-62."""
-from app.db import migration
+from app.migrations import migration
 
 
 @migration(60, "members: default referral sources and induction checklist in every database",
@@ -17,7 +17,7 @@ def _default_lists(migrator):
 def _dates_in_calendar(migrator):
     """Stored dates outside the range are moved to its nearest end and
     audited (a birth year outside it becomes unknown) before the checks."""
-    from app.db import add_calendar_checks
+    from app.migrations import add_calendar_checks
     from app.members.models import ConsentEvent, InductionMeeting, Member
     add_calendar_checks(Member, "joined_on", "exited_on", "birth_year")
     add_calendar_checks(ConsentEvent, "recorded_on")

@@ -1,6 +1,6 @@
 """Schema steps of the mentorship module after its first (30, in
 app/migrations.py); versions 50-52."""
-from app.db import add_column_if_missing, migration
+from app.migrations import add_column_if_missing, migration
 
 
 @migration(50, "mentorship: goal progress notes show when they were changed")
@@ -13,7 +13,7 @@ def _goal_note_edited_at(migrator):
 def _dates_in_calendar(migrator):
     """Stored dates outside the range are moved to its nearest end and
     audited before the checks."""
-    from app.db import add_calendar_checks
+    from app.migrations import add_calendar_checks
     from app.mentorship.models import Goal, Pairing, SessionLog
     add_calendar_checks(Pairing, "start_date", "end_date", "last_session_on", "next_meeting_at")
     add_calendar_checks(Goal, "target_date")

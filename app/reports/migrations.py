@@ -1,5 +1,5 @@
 """Schema steps of the reports module: versions 300-399."""
-from app.db import create_tables, migration
+from app.migrations import create_tables, migration
 
 
 @migration(300, "reports: indicators, their history, narratives, result cache, extracts")

@@ -1,5 +1,5 @@
 """Schema steps of the wellbeing module (the reports range, 300-399)."""
-from app.db import create_tables, migration
+from app.migrations import create_tables, migration
 
 
 @migration(310, "wellbeing: WHO-5 checks")

@@ -41,7 +41,8 @@ umask = 0o007
 def on_starting(server):
     """Apply pending schema migrations once, in the master, before forking."""
     from app import create_app
-    from app.db import db, upgrade
+    from app.db import db
+    from app.migrations import upgrade
 
     app = create_app()
     with app.app_context():

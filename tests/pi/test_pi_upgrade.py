@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db import MIGRATIONS
+from app.migrations import MIGRATIONS
 from tests.conftest import make_test_app
 from tests.pi.pi_support import (
     ADMIN, CHECKOUT, NICE, ROOT, PiBrowser, emulated_pi, fetch_ca, install, wait_healthy)
