@@ -121,3 +121,25 @@ def test_the_swahili_page_names_the_checks_in_swahili(app, client, login_as):
     page = client.get("/reports/quality").get_data(as_text=True)
     assert "Past class sessions without a register" not in page
     assert "Loans paid out without a repayment schedule" not in page
+
+
+def test_finance_sees_the_loans_check_and_nothing_else(app, client, login_as):
+    """Finance pays loans out and keeps their schedules, so the check that
+    finds loans without one is theirs to fix; the members, counselling,
+    mentoring and education checks stay with the roles that fix them (and
+    the completeness score counts only what finance sees)."""
+    with app_db(app):
+        build_classes()
+        gone, moved = build_loans()
+    login_as("finance")
+    response = client.get("/reports/quality")
+    assert response.status_code == 200
+    page = BeautifulSoup(response.data, "html.parser")
+    checks = [tr.th.get_text(strip=True) for tr in page.select("table")[0].tbody.select("tr")]
+    assert checks == ["Loans paid out without a repayment schedule"]
+    assert page.find("a", href="/reports/quality")
+    items = BeautifulSoup(client.get("/reports/quality/loans.unscheduled").data, "html.parser")
+    assert [a["href"] for a in items.select("ul.quality-items a")] == [
+        f"/loans/{moved.id}", f"/loans/{gone.id}"]
+    for key in ("education.unregistered", "members.duplicates", "counselling.unmarked"):
+        assert client.get(f"/reports/quality/{key}").status_code == 404

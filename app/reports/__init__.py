@@ -12,7 +12,8 @@ Capabilities:
   reports.loans     loan indicators (finance)
   reports.education education indicators (trainers)
   reports.manage    edit indicators and write narratives
-  reports.quality   the data-quality page
+  reports.quality   the data-quality page (each check also needs its own
+                    capability: finance sees the loans check only)
   reports.research  build and approve research extracts
 """
 from flask import Blueprint
@@ -38,7 +39,9 @@ def _grant_capabilities(reg) -> None:
     for role in ("admin", "coordinator"):
         reg.grant(role, "reports.open", "reports.view", "reports.loans", "reports.education",
               "reports.manage", "reports.quality", "reports.research", label=LABELS)
-    reg.grant("finance", "reports.open", "reports.loans")
+    # Finance pays loans out and keeps their schedules: the data-quality page
+    # shows them the checks their own capabilities reach (loans only).
+    reg.grant("finance", "reports.open", "reports.loans", "reports.quality")
     reg.grant("trainer", "reports.open", "reports.education")
 
 
