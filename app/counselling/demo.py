@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.counselling import bookings, services
+from app.counselling.services import CounsellingError
 from app.counselling.holidays import holidays_between
 from app.counselling.models import (
     ATTENDED, BOOKED, CANCELLED_CENTRE, CANCELLED_MEMBER, NO_SHOW, AvailabilityTemplate, Booking,
@@ -153,7 +154,13 @@ def _demo_member(people, rng, now) -> None:
         member = Member.get_or_none(Member.user == login.id)
     if member is None:
         return
-    slots = services.next_free_slots(people[0].id, limit=3)
-    if slots:
-        booking = bookings.book(member, people[0].id, slots[-1].start)
+    # The random bookings above may already hold the member at some of these
+    # times (with another counsellor): take the first the rules allow.
+    slots = services.next_free_slots(people[0].id, limit=12)
+    for slot in slots[2:] + slots[:2]:
+        try:
+            booking = bookings.book(member, people[0].id, slot.start)
+        except CounsellingError:
+            continue
         Booking.update(is_demo=True).where(Booking.id == booking.id).execute()
+        return
