@@ -34,7 +34,7 @@ static-gz:
 ## run: database with demo data, web server and worker; Ctrl-C stops both.
 run: install
 	$(FLASK) init-db
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo --if-empty
 	@scripts/run-dev
 
 ## test: the whole suite, browser and deployment tests included; the emulated

@@ -118,7 +118,8 @@ def enforce_route_access():
 def login_redirect():
     from app.htmx import hx_redirect
     _say_why_the_session_ended()
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    from app.urls import current_url
+    target = url_for("auth.login", next=current_url() if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         return hx_redirect(target)
     return redirect(target, code=303)

@@ -95,30 +95,59 @@ def write_demo_logins(password: str) -> Path:
 @click.command("seed-demo")
 @click.option("--members", default=200, show_default=True, help="How many demo members.")
 @click.option("--seed", default=None, type=int, help="Random seed (repeatable data).")
+@click.option("--if-empty", is_flag=True,
+              help="Seed only an empty database; otherwise say what it holds and start it "
+                   "as it is (what `make run` does).")
 @with_appcontext
 @_connected
-def seed_demo_command(members, seed):
+def seed_demo_command(members, seed, if_empty):
     """Fill an empty database with fictional demo data."""
-    from app.auth import services
     from app.auth.models import User
     upgrade()
+    if User.select().exists() or holds_real_data():
+        message = _what_it_holds()
+        if if_empty:
+            click.echo(message)
+            return
+        raise click.ClickException(message + " Nothing was seeded.")
+    path = seed_demo(members, seed)
+    click.echo(f"The database was empty: seeded fictional demo data; logins written to {path}")
+
+
+def _what_it_holds() -> str:
+    from app.auth.models import User
     if holds_real_data():
-        raise click.ClickException("this database holds real (non-demo) data: refusing to seed")
-    if User.select().where(User.is_demo == True).exists():  # noqa: E712
-        click.echo(f"demo data already present; logins in {demo_logins_path()}")
-        return
+        return ("This database holds real (non-demo) data: it is used as it is, "
+                "with its own accounts.")
+    path = demo_logins_path()
+    if path.exists() and User.select().where(User.is_demo == True).exists():  # noqa: E712
+        return f"This database already holds the demo data: used as it is; logins in {path}."
+    return (f"This database holds demo accounts but their logins file ({path}) is missing. "
+            "To start afresh, see 'Start afresh' in the README.")
+
+
+def seed_demo(members: int = 200, seed: int | None = None) -> Path:
+    """Every demo account and module's data in one transaction, the logins
+    file written in it: a seeder that fails leaves an empty database and no
+    file (never accounts nobody can sign in to)."""
+    from app.auth import services
     password = "demo-" + secrets.token_urlsafe(8)
     rng = random.Random(seed)
-    with database.db.atomic():
-        users = {}
-        for username, name, role, language in DEMO_USERS:
-            users[role] = services.create_user(username, name, [role], language=language,
-                                               password=password, is_demo=True)
-    for _order, seeder in sorted(current_app.extensions["kituo"].demo_seeders,
-                                 key=lambda pair: pair[0]):
-        seeder(members=members, rng=rng, users=users)
-    path = write_demo_logins(password)
-    click.echo(f"demo data seeded; logins written to {path}")
+    path = demo_logins_path()
+    try:
+        with database.db.atomic():
+            users = {}
+            for username, name, role, language in DEMO_USERS:
+                users[role] = services.create_user(username, name, [role], language=language,
+                                                   password=password, is_demo=True)
+            for _order, seeder in sorted(current_app.extensions["kituo"].demo_seeders,
+                                         key=lambda pair: pair[0]):
+                seeder(members=members, rng=rng, users=users)
+            write_demo_logins(password)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def init_app(app) -> None:

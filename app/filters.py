@@ -50,6 +50,27 @@ def _time_of_day(hour: int, minute: int, second: int, fmt: str, locale: str) -> 
     """Babel's formatting of a time of day: a page shows the same few times
     (a slot list, an agenda) many times over."""
     return dates.format_time(dt.time(hour, minute, second), fmt, locale=locale)
+def day_label(value) -> str:
+    """The one way a member's pages name a day: "Today", "Tomorrow", else
+    the weekday and date ("Sat 5 Dec"; "Jumamosi 5 Des" in Swahili)."""
+    from app.clock import today as local_today
+    day = to_local(value).date() if isinstance(value, dt.datetime) else value
+    today = local_today()
+    if day == today:
+        return _("Today")
+    if day == today + dt.timedelta(days=1):
+        return _("Tomorrow")
+    pattern = "EEE d MMM" if day.year == today.year else "EEE d MMM y"
+    return dates.format_date(day, pattern, locale=get_locale())
+
+
+def when(value) -> str:
+    """A moment on a member's pages: day_label and the Nairobi time,
+    "Tomorrow, 10:00" / "Sat 5 Dec, 10:00"."""
+    if value is None:
+        return "—"
+    local = to_local(value)
+    return f"{day_label(local.date())}, {local:%H:%M}"
 
 
 def local_datetime_iso(value: str | None, fmt: str = "short") -> str:
@@ -73,5 +94,7 @@ def init_app(app) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_time, "time")
     app.add_template_filter(local_datetime_iso, "datetime_iso")
+    app.add_template_filter(day_label, "day_label")
+    app.add_template_filter(when, "when")
     app.add_template_filter(money, "money")
     app.add_template_filter(yes_no, "yes_no")

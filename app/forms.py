@@ -25,6 +25,14 @@ class KituoForm(FlaskForm):
         # Messages come from our catalogue (see helpers below), not WTForms'.
         locales = False
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        token = getattr(self, "csrf_token", None)
+        if token is not None:
+            # A page may hold several forms: their hidden tokens carry no id
+            # (id="csrf_token" twice is a duplicate id).
+            token.render_kw = {**(token.render_kw or {}), "id": False}
+
 
 class ButtonForm(KituoForm):
     """A POST made by a button alone (the CSRF token is its only field):

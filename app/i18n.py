@@ -27,6 +27,8 @@ def select_language() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
+    if not has_request_context():     # a command or the worker: no cookie, no browser
+        return "en"
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in languages:
         return cookie

@@ -43,7 +43,10 @@ class ScheduleItem:
     starts_at: object      # aware or naive-UTC datetime
     title: str
     place: str = ""
-    detail: str = ""
+    detail: str = ""       # on /me only: never in the calendar feed (it leaves the Pi)
+    ends_at: object = None  # None: the calendar feed shows one hour
+    uid: str = ""          # a stable id for the calendar feed (else made from the item)
+    tentative: bool = False  # e.g. on a waiting list
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,13 @@ def page_arg(name: str = "page") -> int:
     return int_arg(name, 1, 1, MAX_PAGE)
 
 
+def current_url() -> str:
+    """This request's path and query, as a `next=` target: no trailing "?"
+    when there is no query (Flask's full_path always adds one)."""
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
 def fixed_url(endpoint: str, **values) -> str:
     """url_for(endpoint, **values), remembered per app and script root.
     Only for URLs that depend on nothing but their arguments."""
@@ -97,3 +104,5 @@ def external_url(endpoint: str, **values) -> str:
 def init_app(app) -> None:
     app.url_map.converters["int"] = IdConverter   # every integer in a path is an id here
     app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["current_url"] = current_url
+    app.jinja_env.globals["external_url"] = external_url   # printed slips and packs

@@ -32,6 +32,7 @@ from app.db import db
 from app.migrations import upgrade
 from app.queue import huey
 from tests.factories import PASSWORD, app_db, make_user
+from tests.page_checks import check_unique_ids
 
 huey.immediate = True
 
@@ -88,6 +89,7 @@ def make_test_app(tmp_path, **overrides):
     if not database.exists():
         shutil.copyfile(schema_template(), database)
     app = create_app(config)
+    app.after_request(check_unique_ids)   # every page any test renders
     with app.app_context():
         upgrade()
     return app

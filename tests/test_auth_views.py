@@ -111,8 +111,23 @@ def test_setup_page_sets_password(app, client):
     response = client.post("/setup", data={"code": code, "password": "nyumbani kwetu",
                                            "confirm": "nyumbani kwetu"})
     assert response.status_code == 303
+    # the sign-in page comes with the username filled in (not in the address)
+    assert response.headers["Location"].endswith("/login")
+    login = BeautifulSoup(client.get("/login").data, "html.parser")
+    assert login.select_one("input[name=username]")["value"] == "zawadi"
     response = client.post("/login", data={"username": "zawadi", "password": "nyumbani kwetu"})
     assert response.status_code == 303
+
+
+def test_a_language_chosen_on_the_sign_in_page_becomes_the_setting(app, client):
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        user = make_user("member", username="baraka", language="en")
+    client.post("/language", data={"lang": "sw", "next": "/login"})
+    client.post("/login", data={"username": "baraka", "password": PASSWORD})
+    with app.app_context(), db.connection_context():
+        from app.auth.models import User
+        assert User.get_by_id(user.id).language == "sw"
+    assert 'lang="sw"' in client.get("/me").get_data(as_text=True)
 
 
 def test_setup_page_rejects_mismatch_and_common_password(client):
@@ -132,3 +147,17 @@ def test_session_rows_are_server_side(app, client, login_as):
     client.post("/logout")
     with app.app_context(), db.connection_context():
         assert UserSession.get().revoked_reason == "logout"
+
+
+def test_sign_in_redirect_keeps_a_clean_next_address(client):
+    """After sign-out, /me sent to /login?next=/me? (#12 item 6)."""
+    bare = client.get("/me")
+    assert bare.status_code == 303 and bare.headers["Location"].endswith("/login?next=/me")
+    query = client.get("/admin/users?page=2")
+    assert query.headers["Location"].endswith("/login?next=/admin/users?page%3D2")
+
+
+def test_language_switch_returns_to_a_clean_address(client):
+    page = client.get("/login")
+    field = BeautifulSoup(page.data, "html.parser").select_one("form.language-switch input[name=next]")
+    assert field["value"] == "/login"

@@ -79,7 +79,11 @@ def test_cli_create_user_and_seed_demo(app):
     assert result.exit_code == 0, result.output
     assert re.search(r"setup code: [A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", result.output)
     result = runner.invoke(args=["seed-demo", "--members", "10"])
-    assert result.exit_code != 0 and "refusing" in result.output
+    assert result.exit_code != 0 and "real (non-demo) data" in result.output
+    assert "Nothing was seeded" in result.output
+    # what `make run` calls: a database with data starts as it is, and says so
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "used as it is" in result.output
 
 
 def test_seed_demo_fills_an_empty_database_once(app):
@@ -94,10 +98,18 @@ def test_seed_demo_fills_an_empty_database_once(app):
         roles = {r for u in User.select() for r in u.role_names}
     from app.access import ROLES
     assert roles == set(ROLES)
-    again = runner.invoke(args=["seed-demo"])
-    assert again.exit_code == 0 and "already" in again.output
+    assert "seeded fictional demo data" in result.output
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0 and "already holds the demo data" in again.output
     logins = (app.config["INSTANCE_PATH"] + "/demo-logins.txt")
     assert "amina" in open(logins).read()
+    # after using the demo (a member added by hand), `make run` still starts
+    with app.app_context(), db.connection_context():
+        from tests.factories import make_member
+        make_member(preferred_name="Real")
+        User.update(is_demo=False).where(User.username == "amina").execute()
+    third = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert third.exit_code == 0 and "used as it is" in third.output
 
 
 def test_create_user_refuses_duplicate(app):
@@ -125,3 +137,12 @@ def test_pages_name_their_icon_so_browsers_do_not_ask_for_favicon_ico(client):
     response = client.get(icon["href"])
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data and len(response.data) < 1024
+
+
+def test_no_action_sits_in_an_hgroup():
+    """Pico greys the last child of an hgroup (a subtitle): a "New user"
+    button there read at 1.02:1 contrast (#12 item 6)."""
+    from pathlib import Path
+    for path in Path("templates").rglob("*.html"):
+        for group in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")("hgroup"):
+            assert not group.select("a, button, form, [role=button]"), path

@@ -351,3 +351,36 @@ def test_a_new_database_has_the_booking_rules_and_holidays_from_init_db(tmp_path
     with app.app_context(), db.connection_context():
         assert CounsellingSettings.select().count() == 1
         assert Holiday.select().count() == len(services.KENYA_FIXED_HOLIDAYS)
+
+
+def test_a_members_feed_holds_everything_their_schedule_on_me_shows(app, conn):
+    """Mentoring, buddy and induction meetings too, not only appointments
+    (#12 discretion): titles and places only, never names or details."""
+    from app.members import services as members
+    from app.members.models import Member
+    from app.mentorship import services as mentoring
+    from app.registry import registry
+    from tests.mentorship_factories import make_mentor, session_input
+    no_holidays()
+    person = counsellor_every_day()
+    login = make_user("member")
+    member = make_member(user=login)
+    buddy = make_member(status="active", preferred_name="Neema")
+    members.assign_buddy(member, buddy.code)
+    member = Member.get_by_id(member.id)
+    soon = utcnow().replace(microsecond=0) + dt.timedelta(days=2)
+    members.schedule_meeting(member, soon, True)
+    members.schedule_meeting(member, soon + dt.timedelta(days=1), False)
+    mentor = make_mentor(username="mentorx")
+    pairing = mentoring.propose(member, mentor)
+    mentoring.activate(pairing, start_date=mentoring.today())
+    from app.mentorship.models import Pairing
+    mentoring.log_session(Pairing.get_by_id(pairing.id), mentor, session_input(
+        next_meeting_at=soon + dt.timedelta(days=3)))
+    services.book(member, person.id, local(days_ahead(5), 10))
+    shown = registry().schedule_for(member, utcnow(), utcnow() + dt.timedelta(days=60))
+    feed = feeds.build(login).decode()
+    events = _parse(feed.encode())
+    assert sorted(e["summary"] for e in events) == sorted(str(i.title) for i in shown)
+    assert len(events) == 4
+    assert "Neema" not in feed and mentor.display_name not in feed

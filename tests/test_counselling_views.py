@@ -173,22 +173,26 @@ def test_member_self_books_cancels_and_is_stopped_inside_the_cutoff(app, client,
         no_holidays()
         person = counsellor_every_day()
         member = make_member(user=user)
-    page = parse_html(client.get("/counselling/me/book"))
-    form = page.select_one(".slot-list form")
+    page = parse_html(client.get("/me/book"))
+    choice = page.select_one(".time-choices a")["href"]
+    confirm = parse_html(client.get(choice))           # one question: day, time, counsellor, room
+    assert f"with {person.display_name}" in confirm.select_one(".confirm-line").get_text()
+    assert "Room 1" in confirm.select_one(".confirm-line").get_text()
+    form = confirm.select_one("main form")
     data = {i["name"]: i["value"] for i in form.select("input[name]")}
-    assert client.post("/counselling/me/book", data=data).status_code == 303
+    assert client.post("/me/book", data=data).status_code == 303
     with app.app_context(), db.connection_context():
         booking = Booking.get()
         assert booking.booked_by_member and booking.member_id == member.id
     # the first free slot is within 24 h: cancelling is refused
-    refused = client.post(f"/counselling/me/appointments/{booking.id}/cancel",
+    refused = client.post(f"/me/appointments/{booking.id}/cancel",
                           data={"reason": "cannot_come"})
     assert refused.status_code == 409
     assert "contact the centre" in parse_html(refused).select_one(".form-error").get_text()
     with app.app_context(), db.connection_context():
         shift_time(Booking, "starts_at", dt.timedelta(days=3))
         shift_time(Booking, "ends_at", dt.timedelta(days=3))
-    ok = client.post(f"/counselling/me/appointments/{booking.id}/cancel",
+    ok = client.post(f"/me/appointments/{booking.id}/cancel",
                      data={"reason": "cannot_come"})
     assert ok.status_code == 303
     with app.app_context(), db.connection_context():
@@ -200,16 +204,18 @@ def test_member_cannot_touch_someone_elses_booking(app, client, login_as):
     user = login_as("member")
     with app.app_context(), db.connection_context():
         make_member(user=user)
-    assert client.get(f"/counselling/me/appointments/{booking.id}/cancel").status_code == 404
+    assert client.get(f"/me/appointments/{booking.id}/cancel").status_code == 404
     assert client.get(f"/counselling/bookings/{booking.id}").status_code == 403
 
 
 def test_member_home_page_is_discreet(app, client, login_as):
     user = login_as("member")
-    setup_booking(app, member_user=user)
-    page = parse_html(client.get("/counselling/me"))
+    person, _member, _booking = setup_booking(app, member_user=user)
+    page = parse_html(client.get("/me/appointments"))
     assert "Appointment at the centre" in page.get_text()
-    assert "ounsel" not in page.select_one("main").get_text()
+    text = page.select_one("main").get_text()
+    assert f"with {person.display_name}" in text          # the card names the counsellor
+    assert "ounsel" not in text.replace(person.display_name, "")
 
 
 def test_member_joins_a_full_group_and_sees_the_promotion(app, client, login_as):
@@ -222,11 +228,11 @@ def test_member_joins_a_full_group_and_sees_the_promotion(app, client, login_as)
         session = groups.create_sessions("Circle", local(days_ahead(4), 15), 90, "Hall", 1,
                                          [facilitator.id])[0]
         groups.sign_up(session, first)
-    assert client.post(f"/counselling/me/groups/{session.id}/join").status_code == 303
+    assert client.post(f"/me/groups/{session.id}/join").status_code == 303
     with app.app_context(), app.test_request_context(), db.connection_context():
         assert GroupSignup.get(GroupSignup.member == me).status == "waitlisted"
         groups.cancel_signup(GroupSignup.get(GroupSignup.member == first))
-    page = parse_html(client.get("/counselling/me"))
+    page = parse_html(client.get("/me/appointments"))
     assert "a place became free" in page.get_text()
     assert page.select_one(".banner-info")
 
@@ -235,15 +241,18 @@ def test_calendar_feed_url_works_until_revoked(app, client, login_as):
     person, member, booking = setup_booking(app)
     client.post("/login", data={"username": person.username,
                                 "password": "a long enough test passphrase"})
-    page = parse_html(client.post("/counselling/calendar/new"))
+    page = parse_html(client.post("/me/calendar/new"))
     url = page.select_one("#feed-url")["value"]
     assert url.startswith("http://kituo.local/calendar/")   # KITUO_HOSTNAME's default
     path = url.removeprefix("http://kituo.local")
+    # one tap to subscribe (webcal:) and a copy button, not only a raw address
+    assert page.select_one("a[href^='webcal:']")["href"] == "webcal:" + url.split(":", 1)[1]
+    assert page.select_one("button[data-copy=feed-url]")
     feed = app.test_client().get(path)
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     events = list(Calendar.from_ical(feed.data).walk("VEVENT"))
     assert [str(e["summary"]) for e in events] == [f"Session: {member.code}"]
-    assert client.post("/counselling/calendar/revoke").status_code == 303
+    assert client.post("/me/calendar/revoke").status_code == 303
     assert app.test_client().get(path).status_code == 404
     with app.app_context(), db.connection_context():
         assert CalendarFeed.select().count() == 0
@@ -265,7 +274,7 @@ def test_staff_pages_render(app, client, login_as):
                 "/counselling/agenda?view=week", f"/counselling/agenda?counsellor={person.id}",
                 "/counselling/availability", "/counselling/settings", "/counselling/groups",
                 "/counselling/groups/new", f"/counselling/bookings/{booking.id}",
-                f"/counselling/bookings/{booking.id}/move", "/counselling/calendar"):
+                f"/counselling/bookings/{booking.id}/move", "/me/calendar"):
         assert client.get(url).status_code == 200, url
 
 
@@ -289,16 +298,17 @@ def test_member_booking_a_time_just_taken_gets_409_and_the_next_times(app, clien
         no_holidays()
         person = counsellor_every_day()
         make_member(user=user)
-    form = parse_html(client.get("/counselling/me/book")).select_one(".slot-list form")
-    data = {i["name"]: i["value"] for i in form.select("input[name]")}
+    choice = parse_html(client.get("/me/book")).select_one(".time-choices a")["href"]
+    confirm = parse_html(client.get(choice)).select_one("main form")
+    data = {i["name"]: i["value"] for i in confirm.select("input[name]")}
     with app.app_context(), app.test_request_context(), db.connection_context():
         bookings.book(make_member(), person.id, dt.datetime.fromisoformat(data["starts_at"]))
-    taken = client.post("/counselling/me/book", data=data)
+    taken = client.post("/me/book", data=data)
     assert taken.status_code == 409
     page = parse_html(taken)
     assert "just taken" in page.select_one(".form-error").get_text()
-    offered = [i["value"] for i in page.select(".slot-list input[name=starts_at]")]
-    assert offered and data["starts_at"] not in offered
+    offered = [a["href"] for a in page.select(".time-choices a")]
+    assert offered and not [o for o in offered if data["starts_at"] in o]
 
 
 def test_a_slot_form_with_a_bad_time_or_counsellor_says_so_and_writes_nothing(app, client, login_as):
@@ -307,13 +317,13 @@ def test_a_slot_form_with_a_bad_time_or_counsellor_says_so_and_writes_nothing(ap
         no_holidays()
         person = counsellor_every_day()
         make_member(user=user)
-    bad_time = client.post("/counselling/me/book",
+    bad_time = client.post("/me/book",
                            data={"counsellor_id": person.id, "starts_at": "tomorrow at ten"})
     assert bad_time.status_code == 422
     assert "Choose a time." in parse_html(bad_time).select_one(".form-error").get_text()
     start = local(days_ahead(3), 10).isoformat()
     for counsellor in ("9" * 30, "-1", "abc"):
-        bad = client.post("/counselling/me/book", data={"counsellor_id": counsellor,
+        bad = client.post("/me/book", data={"counsellor_id": counsellor,
                                                         "starts_at": start})
         assert bad.status_code == 422, counsellor
         assert "Choose from the list." in parse_html(bad).select_one(".form-error").get_text()
@@ -342,3 +352,36 @@ def test_the_register_takes_only_people_with_a_place(app, client, login_as):
     with app.app_context(), db.connection_context():
         assert GroupSignup.get_by_id(seated.id).attended is True
         assert GroupSignup.get_by_id(waiting.id).attended is None
+def test_new_booking_without_a_time_sends_to_the_free_times(app, client, login_as):
+    """GET /counselling/bookings/new with nothing chosen was a 404 (#12 item 6)."""
+    login_as("coordinator")
+    bare = client.get("/counselling/bookings/new")
+    assert bare.status_code == 303 and bare.headers["Location"].endswith("/counselling/slots")
+    with_member = client.get("/counselling/bookings/new?member=AZ-0001&counsellor_id=x")
+    assert with_member.status_code == 303
+    assert with_member.headers["Location"].endswith("/counselling/slots?member=AZ-0001")
+    assert client.get(bare.headers["Location"]).status_code == 200
+
+
+
+def test_member_booking_shows_days_and_one_entry_per_time_with_anyone(app, client, login_as):
+    """Five counsellors free at 09:00 are one 09:00 for "Anyone free"; later
+    days can be chosen; a time no longer free sends back to choose."""
+    from app.counselling import member_booking
+    user = login_as("member")
+    with app.app_context(), app.test_request_context(), db.connection_context():
+        no_holidays()
+        people = [counsellor_every_day() for _ in range(5)]
+        make_member(user=user)
+        days = member_booking.free_days(None)
+    page = parse_html(client.get("/me/book"))
+    times = [a.get_text(strip=True) for a in page.select(".time-choices a")]
+    assert times and len(times) == len(set(times))
+    picker = [a["href"] for a in page.select(".day-picker a")]
+    assert len(picker) == len(days) > 7
+    later = parse_html(client.get(picker[6]))
+    assert later.select_one(".day-picker a[aria-current=date]")["href"] == picker[6]
+    assert later.select(".time-choices a")
+    gone = client.get("/me/book/confirm?person=%d&at=2020-01-01T07:00:00"
+                      % people[0].id)
+    assert gone.status_code == 303 and gone.headers["Location"].endswith("/me/book")

@@ -239,8 +239,8 @@ def test_access_logs_hold_no_feed_token_and_no_query_string(deployment):
         "username": "baraka", "password": PASSWORD.replace(" ", "+"),
         "csrf_token": browser.csrf("/login")})
     assert response.status == 303
-    _response, page = browser.request("POST", "/counselling/calendar/new",
-                                      {"csrf_token": browser.csrf("/counselling/calendar")})
+    _response, page = browser.request("POST", "/me/calendar/new",
+                                      {"csrf_token": browser.csrf("/me/calendar")})
     url = BeautifulSoup(page, "html.parser").select_one("#feed-url")["value"]
     prefix = f"https://localhost:{deployment['https']}/calendar/"
     assert url.startswith(prefix) and url.endswith(".ics")
@@ -263,4 +263,4 @@ def test_access_logs_hold_no_feed_token_and_no_query_string(deployment):
         text = log.read_text()
         assert "/calendar/[token].ics" in text, (log.name, text)
         assert token not in text and "Wanjiru" not in text and "?" not in text, (log.name, text)
-        assert "/members/" in text and "/counselling/calendar/new" in text
+        assert "/members/" in text and "/me/calendar/new" in text

@@ -43,7 +43,7 @@ def test_calendar_address_uses_the_configured_host_not_the_request_host(tmp_path
               "X-Forwarded-Proto": "https"}
     assert client.post("/login", data={"username": user.username, "password": PASSWORD},
                        headers=forged).status_code == 303
-    page = client.post("/counselling/calendar/new", headers=forged)
+    page = client.post("/me/calendar/new", headers=forged)
     url = BeautifulSoup(page.data, "html.parser").select_one("#feed-url")["value"]
     assert url.startswith("https://kituo.local/calendar/") and url.endswith(".ics")
     assert "evil" not in page.get_data(as_text=True)

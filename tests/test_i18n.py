@@ -121,3 +121,15 @@ def test_one_english_word_with_two_meanings_keeps_both_swahili_words(app):
         assert str(GOAL_STATUS_LABELS["in_progress"]) == goal
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert render_template_string('{{ pgettext("goal", "In progress") }}') == "In progress"
+
+
+def test_the_two_meanings_of_leave_read_differently_in_swahili(app):
+    """Leaving a group session is not holiday leave (#12 item 6)."""
+    from flask_babel import force_locale
+    from app.counselling.labels import EXCEPTION_LABELS
+    from app.i18n import pgettext
+    with app.test_request_context(), force_locale("sw"):
+        assert str(EXCEPTION_LABELS["leave"]) == "Likizo"
+        assert pgettext("stop attending a group session", "Leave") == "Jiondoe"
+    template = open("templates/counselling/my_groups.html", encoding="utf-8").read()
+    assert 'pgettext("stop attending a group session", "Leave")' in template

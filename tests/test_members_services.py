@@ -219,6 +219,21 @@ def test_buddy_must_be_an_active_other_member(conn):
     assert [b.id for b in services.buddies_of(buddy)] == [member.id]
 
 
+def test_an_empty_buddy_code_never_removes_the_buddy(conn):
+    member = make_member()
+    buddy = make_member(status="active", preferred_name="Neema")
+    services.assign_buddy(member, buddy.code)
+    member = Member.get_by_id(member.id)
+    with pytest.raises(services.MemberError) as refused:
+        services.assign_buddy(member, "  ")
+    assert refused.value.field == "buddy_code"
+    assert Member.get_by_id(member.id).buddy_id == buddy.id
+    services.remove_buddy(Member.get_by_id(member.id))
+    assert Member.get_by_id(member.id).buddy_id is None
+    with pytest.raises(services.MemberError):
+        services.remove_buddy(Member.get_by_id(member.id))
+
+
 def test_schedule_titles_are_discreet(app, conn):
     member = make_member()
     buddy = make_member(status="active", preferred_name="Neema")

@@ -263,6 +263,14 @@ def test_pdf_text_is_in_swahili_and_discreet(app, conn, pdf_text):
                      today=services.today())
     text = pdf_text(pdf)
     assert "Karibu" in text and "Rafiki rika wako" in text
+    # the pack names the exit button as the button reads (Toka), not another word
+    from app.i18n import gettext
+    from flask_babel import force_locale
+    with force_locale("sw"):
+        button = gettext("Exit")
+    assert button == "Toka" and f"“{button}”" in " ".join(text.split())
+    assert "Ondoka" not in text
+    assert "http://kituo.local/" in text      # the address to open: the configured host name
     assert "traffick" not in text.lower() and "counsel" not in text.lower()
 
 
@@ -274,11 +282,25 @@ def test_buddy_and_meeting_forms(app, client, login_as, member):
     assert bad.status_code == 422 and parse_html(bad).select_one("#buddy_code-error")
     assert client.post(f"/members/{member.id}/buddy",
                        data={"buddy_code": buddy.code}).status_code == 303
+    # the page shows the current buddy, with Change (prefilled) and a Remove that asks first
+    page = _page(client.get(f"/members/{member.id}"))
+    section = page.select_one("section#buddy")
+    assert buddy.code in section.get_text()
+    assert section.select_one("input#buddy_code")["value"] == buddy.code
+    assert [s.get_text(strip=True) for s in section.select("summary")] == [
+        "Change buddy", "Remove buddy"]
+    emptied = client.post(f"/members/{member.id}/buddy", data={"buddy_code": ""})
+    assert emptied.status_code == 422 and _page(emptied).select_one("#buddy_code-error")
+    with app_db(app):
+        assert Member.get_by_id(member.id).buddy_id == buddy.id
     when = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     assert client.post(f"/members/{member.id}/meetings",
                        data={"starts_at": when, "with_buddy": "y"}).status_code == 303
     past = client.post(f"/members/{member.id}/meetings", data={"starts_at": "2020-01-01T10:00"})
     assert past.status_code == 422
+    assert client.post(f"/members/{member.id}/buddy/remove").status_code == 303
+    with app_db(app):
+        assert Member.get_by_id(member.id).buddy_id is None
 
 
 # --- accounts and /me -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ def test_setup_slip_in_swahili(conn, pdf_text):
     text = pdf_text(pdf)
     assert "Kituo: kuingia kwako kwa mara ya kwanza" in text
     assert "ABCD-EFGH-JKMN" in text and "zawadi" in text
+    assert "http://kituo.local/setup" in text      # the configured host name (KITUO_HOSTNAME)
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
     assert "DejaVu" in fonts
 

@@ -126,4 +126,7 @@ def test_profile_forms_carry_the_csrf_token(tmp_path):
     assert form.select_one("select#exit_reason option[value=own_choice]") is not None
     response = client.post(f"/members/{member.id}/buddy", data={
         "buddy_code": "", "csrf_token": field["value"]})
-    assert response.status_code == 303
+    # the token was accepted: the refusal is the rule's, next to the field
+    assert response.status_code == 422
+    assert "Enter the buddy" in BeautifulSoup(response.data, "html.parser").select_one(
+        "#buddy_code-error").get_text()

@@ -1,7 +1,7 @@
 """Sign in, sign out, first password with a setup code, change password."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from app.i18n import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
@@ -12,6 +12,7 @@ from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.audit import client_address
 from app.forms import submit
 from app.htmx import redirect_after_post
+from app.i18n import LANG_COOKIE
 from app.security import safe_next_path
 
 
@@ -21,6 +22,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
+    if request.method == "GET" and session.get("setup_username"):
+        form.username.data = session.pop("setup_username")   # just set at /setup
     cookie = request.cookies.get(devices.COOKIE)
     device = devices.nonce_for(cookie, services.normalise_username(form.username.data or ""))
     outcome = submit(form, lambda: services.authenticate(
@@ -31,6 +34,10 @@ def login():
     session.clear()  # a fresh session at every login (no fixation)
     services.start_session(user)
     login_user(user)
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in current_app.config["LANGUAGES"] and chosen != user.language:
+        # A language chosen on the sign-in page stays, as the person's setting.
+        services.set_language(user, chosen)
     # The new session's CSRF secret goes out with this answer (this
     # request's form already cached the old one on g), not with the next page.
     g.pop("csrf_token", None)
@@ -71,6 +78,7 @@ def setup():
         logout_user()
     session.clear()
     flash(_("Your password is set. Sign in with your username: %(u)s", u=user.username), "success")
+    session["setup_username"] = user.username   # the sign-in form comes filled in
     return redirect(url_for("auth.login"), code=303)
 
 

@@ -139,6 +139,9 @@ def reschedule(booking: Booking, counsellor_id: int, starts_at: dt.datetime, act
             if by_member:
                 _refuse_self_service_off()
                 _refuse_inside_cutoff(booking)
+            if counsellor_id == booking.counsellor_id and starts_at == booking.starts_at:
+                raise CounsellingError(
+                    _l("The appointment is already at that time. Choose another."), "starts_at")
             slot = services.offered_slot(counsellor_id, starts_at, by_member,
                                          ignore_booking=booking)
             if slot is None:
@@ -222,10 +225,11 @@ def visible_booking(user, booking_id) -> Booking | None:
 
 
 def member_bookings(member: Member, upcoming_only: bool = True):
-    query = Booking.select().where(Booking.member == member)
+    query = (Booking.select(Booking, User.display_name.alias("counsellor_name"))
+             .join(User, on=(Booking.counsellor == User.id)).where(Booking.member == member))
     if upcoming_only:
         query = query.where((Booking.status == BOOKED) & (Booking.ends_at > utcnow()))
-    return query.order_by(Booking.starts_at)
+    return query.order_by(Booking.starts_at).objects()
 
 
 def own_booking(member: Member, booking_id) -> Booking | None:

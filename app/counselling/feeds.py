@@ -22,6 +22,7 @@ from app.access import user_can
 from app.counselling.models import (
     BOOKED, HOLDING, Booking, CalendarFeed, GroupFacilitator, GroupSession, GroupSignup)
 from app.db import db, utcnow
+from app.registry import registry
 from app.members.models import Member
 
 PAST_DAYS = 30
@@ -81,6 +82,21 @@ def _event(uid: str, start, end, summary: str, location: str = ""):
     return event
 
 
+def _schedule_event(item, host: str) -> Event:
+    starts = item.starts_at.astimezone(dt.timezone.utc).replace(tzinfo=None) \
+        if item.starts_at.tzinfo else item.starts_at
+    ends = item.ends_at
+    if ends is not None and ends.tzinfo:
+        ends = ends.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    uid = item.uid or "me-" + hashlib.sha256(
+        f"{item.title}|{starts.isoformat()}|{item.place}".encode()).hexdigest()[:20]
+    event = _event(f"{uid}@kituo", starts, ends or starts + dt.timedelta(hours=1), item.title,
+                   item.place or host)
+    if item.tentative:
+        event.add("status", "TENTATIVE")
+    return event
+
+
 def build(user) -> bytes:
     """The user's calendar: sessions they give, appointments they have."""
     from app.members.services import member_for_user
@@ -113,20 +129,8 @@ def build(user) -> bytes:
                                      _("Group session at the centre"), s.room))
         member = member_for_user(user)
         if member is not None and not member.anonymised_at:
-            own = (Booking.select().where((Booking.member == member) & (Booking.status == BOOKED)
-                                          & (Booking.starts_at >= start)
-                                          & (Booking.starts_at < end)))
-            for b in own:
-                cal.add_component(_event(f"appointment-{b.id}@kituo", b.starts_at, b.ends_at,
-                                         _("Appointment at the centre"), host))
-            seats = (GroupSignup.select(GroupSignup, GroupSession)
-                     .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
-                     .where((GroupSignup.member == member)
-                            & (GroupSignup.status == GroupSignup.BOOKED)
-                            & GroupSession.cancelled_at.is_null()
-                            & (GroupSession.starts_at >= start) & (GroupSession.starts_at < end)))
-            for seat in seats:
-                s = seat.session
-                cal.add_component(_event(f"seat-{seat.id}@kituo", s.starts_at, s.ends_at,
-                                         _("Group meeting at the centre"), host))
+            # Everything the member's schedule on /me shows (every module's
+            # schedule provider): titles and places only, never the details.
+            for item in registry().schedule_for(member, start, end):
+                cal.add_component(_schedule_event(item, host))
     return cal.to_ical()

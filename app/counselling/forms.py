@@ -76,9 +76,10 @@ class TemplateForm(KituoForm):
 class ExceptionForm(KituoForm):
     first_day = DateInput(_l("First day"), [required()], near=True)
     last_day = DateInput(_l("Last day"), [required()], near=True)
-    start_time = TimeInput(_l("From (optional)"), [optional()],
+    # own element ids: the weekly-hours form on the same page has start_time/end_time
+    start_time = TimeInput(_l("From (optional)"), [optional()], id="away_start_time",
                            description=_l("Leave the times empty for whole days."))
-    end_time = TimeInput(_l("Until (optional)"), [optional()])
+    end_time = TimeInput(_l("Until (optional)"), [optional()], id="away_end_time")
     kind = SelectField(_l("Reason"), choices=[(k, L.EXCEPTION_LABELS[k]) for k in EXCEPTION_KINDS],
                        validators=[required()])
     note = StringField(_l("Note (not shown to members)"),

@@ -1,5 +1,5 @@
 """Translated labels for stored keys (statuses, risk levels, holidays)."""
-from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l, lazy_pgettext
 
 STATUS_LABELS = {
     "booked": _l("Booked"),
@@ -24,7 +24,7 @@ RISK_LABELS = {
     "high": _l("High"),
 }
 EXCEPTION_LABELS = {
-    "leave": _l("Leave"),
+    "leave": lazy_pgettext("time away from work", "Leave"),
     "holiday": _l("Holiday"),
     "training": _l("Training"),
     "other": _l("Other"),

@@ -16,12 +16,13 @@ def _centre() -> str:
 
 
 def appointments(member, start, end) -> list[ScheduleItem]:
-    rows = (Booking.select(Booking.starts_at, Booking.room)
+    rows = (Booking.select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.room)
             .where((Booking.member == member) & (Booking.status == BOOKED)
                    & (Booking.starts_at >= start) & (Booking.starts_at < end))
             .order_by(Booking.starts_at))
     return [ScheduleItem(b.starts_at, _("Appointment at the centre"), _centre(),
-                         _("Room: %(room)s", room=b.room) if b.room else "") for b in rows]
+                         _("Room: %(room)s", room=b.room) if b.room else "",
+                         ends_at=b.ends_at, uid=f"appointment-{b.id}") for b in rows]
 
 
 def group_sessions(member, start, end) -> list[ScheduleItem]:
@@ -41,7 +42,9 @@ def group_sessions(member, start, end) -> list[ScheduleItem]:
         else:
             detail = _("Your place is confirmed.")
         items.append(ScheduleItem(signup.session.starts_at, _("Group meeting at the centre"),
-                                  _centre(), detail))
+                                  _centre(), detail, ends_at=signup.session.ends_at,
+                                  uid=f"seat-{signup.id}",
+                                  tentative=signup.status == GroupSignup.WAITLISTED))
     return items
 
 

@@ -371,7 +371,16 @@ def free_slots(counsellor_ids=None, start: dt.datetime | None = None,
             return [slot for slot in cached if slot.counsellor_id in wanted]
     if not counsellor_ids:
         return []
-    return _compute_slots(counsellor_ids, start, end, ignore_booking)
+    slots = _compute_slots(counsellor_ids, start, end, ignore_booking)
+    if ignore_booking is None:
+        return slots
+    # Moving a booking frees its time for its neighbours, but its own slot is
+    # where it already is: never offered as a time to move to.
+    return [slot for slot in slots if not _is_own_slot(slot, ignore_booking)]
+
+
+def _is_own_slot(slot: S.Slot, booking) -> bool:
+    return slot.counsellor_id == booking.counsellor_id and slot.start == booking.starts_at
 
 
 def next_free_slots(counsellor_id: int | None = None, limit: int = 8, by_member: bool = False,

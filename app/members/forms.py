@@ -73,7 +73,7 @@ PROFILE_LABELS = {
     "starts_at": _l("Date and time"),
     "with_buddy": _l("With their peer buddy"),
     "buddy_code": _l("Buddy's member code"),
-    "buddy_code_hint": _l("An active member. Leave empty to remove the buddy."),
+    "buddy_code_hint": _l("The member code of an active member."),
 }
 EXIT_REASON_CHOICES = [("", _l("—"))] + [(k, EXIT_REASON_LABELS[k])
                                          for k in EXIT_REASONS if k != "anonymised"]
@@ -114,6 +114,10 @@ class BuddyForm(KituoForm):
     buddy_code = StringField(PROFILE_LABELS["buddy_code"], [optional(), length(LIMITS["code"])],
                              render_kw={"autocapitalize": "characters"},
                              description=PROFILE_LABELS["buddy_code_hint"])
+
+
+class BuddyRemoveForm(KituoForm):
+    """Removing a peer buddy is its own action, confirmed on the page."""
 
 
 class AnonymiseForm(KituoForm):

@@ -244,22 +244,33 @@ def upcoming_meetings(member: Member, start=None, end=None):
 
 
 def assign_buddy(member: Member, buddy_code: str, actor=None) -> Member | None:
-    """Give `member` an active member as peer buddy ("" removes the buddy)."""
+    """Give `member` an active member as peer buddy. An empty code is an
+    error, never a removal: removing a buddy is remove_buddy, asked first."""
     code = (buddy_code or "").strip().upper()
     if member.anonymised_at or member.status == "exited":
         raise MemberError(_l("This member has left; no buddy can be assigned."))
-    old = member.buddy.code if member.buddy_id else ""
     if not code:
-        buddy = None
-    else:
-        require_processing_consent(member)
-        buddy = record.member_by_code(code, include_anonymised=True)
-        if buddy is None:
-            raise MemberError(_l("No member has this code."), "buddy_code")
-        if buddy.id == member.id:
-            raise MemberError(_l("A member cannot be their own buddy."), "buddy_code")
-        if buddy.status != "active" or buddy.anonymised_at:
-            raise MemberError(_l("A buddy must be an active member."), "buddy_code")
+        raise MemberError(_l("Enter the buddy's member code."), "buddy_code")
+    require_processing_consent(member)
+    buddy = record.member_by_code(code, include_anonymised=True)
+    if buddy is None:
+        raise MemberError(_l("No member has this code."), "buddy_code")
+    if buddy.id == member.id:
+        raise MemberError(_l("A member cannot be their own buddy."), "buddy_code")
+    if buddy.status != "active" or buddy.anonymised_at:
+        raise MemberError(_l("A buddy must be an active member."), "buddy_code")
+    return _set_buddy(member, buddy, actor)
+
+
+def remove_buddy(member: Member, actor=None) -> None:
+    """Take away the member's peer buddy (the page asks first)."""
+    if not member.buddy_id:
+        raise MemberError(_l("This member has no peer buddy."))
+    _set_buddy(member, None, actor)
+
+
+def _set_buddy(member: Member, buddy: Member | None, actor) -> Member | None:
+    old = member.buddy.code if member.buddy_id else ""
     with db.atomic():
         member.buddy = buddy
         member.save(only=[Member.buddy])

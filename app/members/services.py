@@ -416,6 +416,7 @@ from app.members.consent import (  # noqa: E402,F401  (public imports)
     members_who_may, record_consent, require_processing_consent)
 from app.members.induction import (  # noqa: E402,F401
     DEFAULT_SOURCES, DEFAULT_STEPS, add_source, assign_buddy, buddies_of, cancel_meeting,
+    remove_buddy,
     checklist, complete_step, confirm_induction, ensure_defaults, induction_progress,
     meetings_of, move_step, oldest_waiting, planned_meetings, referral_source_label,
     referral_sources, save_step, schedule_meeting, set_source_active, set_step_active,

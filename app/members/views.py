@@ -19,7 +19,7 @@ from app.jobs import services as jobs
 from app.members import bp, imports, labels, services, tasks
 from app.members.labels import source_label
 from app.members.forms import (
-    AnonymiseForm, BuddyForm, ConsentForm, FilterForm, ImportForm, MeetingForm,
+    AnonymiseForm, BuddyForm, BuddyRemoveForm, ConsentForm, FilterForm, ImportForm, MeetingForm,
     MemberForm, SourceForm, StatusForm, StepDoneForm, StepForm)
 from app.members.models import InductionMeeting, InductionStep, Member, MemberImport, ReferralSource
 from app.registry import registry
@@ -116,20 +116,18 @@ def _profile(member, status: int = 200, **forms):
     that was submitted comes back with its errors; only the forms the page
     shows are built."""
     parts = services.parts_for(current_user)
-    status_form = meeting_form = buddy_form = None
+    status_form = meeting_form = None
     if user_can(current_user, "members.edit"):
         status_form = forms.get("status_form") or StatusForm(formdata=None)
         status_form.set_choices([s for s in services.allowed_transitions(member)
                                  if s != "active" or member.status == "alumni"])
-    if (user_can(current_user, "members.induction") and member.status != "exited"
-            and not member.anonymised_at):
-        if "meetings" in parts:
-            meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
-        if "buddy" in parts:
-            buddy_form = forms.get("buddy_form") or BuddyForm(formdata=None)
+    may_induct = (user_can(current_user, "members.induction") and member.status != "exited"
+                  and not member.anonymised_at)
+    if may_induct and "meetings" in parts:
+        meeting_form = forms.get("meeting_form") or MeetingForm(formdata=None)
     context = dict(
         member=member, parts=parts, status_form=status_form, meeting_form=meeting_form,
-        buddy_form=buddy_form, step_form=forms.get("step_form"),
+        step_form=forms.get("step_form"),
         failed_step=forms.get("failed_step"))
     if "induction" in parts:
         context["progress"] = services.induction_progress(member)
@@ -138,9 +136,15 @@ def _profile(member, status: int = 200, **forms):
         context.update(consents=consents, may_process=bool(
             consents["processing"] and consents["processing"].given))
     if "buddy" in parts:
-        context.update(
-            buddy=services.member_by_id(member.buddy_id) if member.buddy_id else None,
-            buddy_of=services.buddies_of(member))
+        buddy = services.member_by_id(member.buddy_id) if member.buddy_id else None
+        context.update(buddy=buddy, buddy_of=services.buddies_of(member))
+        if may_induct:
+            # the current buddy is shown in the field (Change); removing is its own, asked action
+            context["buddy_form"] = forms.get("buddy_form") or BuddyForm(
+                formdata=None, buddy_code=buddy.code if buddy else "")
+            if buddy:
+                context["buddy_remove_form"] = (forms.get("buddy_remove_form")
+                                                or BuddyRemoveForm(formdata=None))
     if "meetings" in parts:
         context["meetings"] = services.planned_meetings(member)
     if "referral" in parts:
@@ -290,10 +294,20 @@ def set_buddy(member_id: int):
     outcome = submit(form, lambda: services.assign_buddy(member, form.buddy_code.data,
                                                          current_user))
     if outcome:
-        flash(_("Peer buddy assigned.") if outcome.result else _("Peer buddy removed."),
-              "success")
+        flash(_("Peer buddy assigned."), "success")
         return see_other("members.show", member_id=member.id)
     return _profile(member, outcome.status, buddy_form=form)
+
+
+@bp.route("/members/<int:member_id>/buddy/remove", methods=["POST"])
+@requires("members.view", "members.induction")
+def remove_buddy(member_id: int):
+    member = _member_or_404(member_id)
+    form = BuddyRemoveForm()
+    if submit(form, lambda: services.remove_buddy(member, current_user),
+              _("Peer buddy removed.")):
+        return see_other("members.show", member_id=member.id)
+    return _profile(member, 422, buddy_remove_form=form)
 
 
 # --- member login ------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ class ActivateForm(KituoForm):
     override = BooleanField(_l("Allow a second mentor (this member already has one)"))
 
 
+class CancelMeetingForm(KituoForm):
+    """Takes the planned next meeting off both schedules (its own action:
+    an empty "Next meeting" on a session log keeps it)."""
+
+
 class EndForm(KituoForm):
     outcome = SelectField(_l("How does it end?"), choices=[
         ("completed", _l("Completed: the goals were worked through")),

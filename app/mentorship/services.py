@@ -328,8 +328,9 @@ from app.mentorship.lists import (  # noqa: E402,F401
     PAGE_SIZE, counts_and_overdue, counts_by_status, my_active_goals, my_pairings,
     my_recent_sessions, pairing_page, pairing_sessions)
 from app.mentorship.sessions import (  # noqa: E402,F401
-    GoalProgress, SessionInput, add_correction, edit_session, is_editable, locks_at, log_session,
-    session_details, session_goals, session_progress, status_before)
+    GoalProgress, SessionInput, add_correction, cancel_next_meeting, edit_session, is_editable,
+    locks_at, log_session, planned_meeting, session_details, session_goals, session_progress,
+    status_before)
 from app.mentorship.overdue import (  # noqa: E402,F401
     OVERDUE_TASK, check_is_due, flag_overdue, last_overdue_check, overdue_count, overdue_cutoff,
     overdue_pairings, run_overdue_check_if_due)

@@ -4,11 +4,12 @@ progress a log records, and the pairing's figures that follow its logs."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peewee import fn
 
 from app import audit
+from app.access import user_can
 from app.clock import utcnow
 from app.db import db
 from app.i18n import lazy_gettext as _l
@@ -95,6 +96,9 @@ def log_session(pairing: Pairing, author, data: SessionInput) -> SessionLog:
     if pairing.status != "active":
         raise MentorshipError(_l("Sessions are logged while the pairing is active."))
     values = _clean_session(data, pairing)
+    if values["next_meeting_at"] is None:
+        # An empty "Next meeting" keeps the one planned; cancel_next_meeting removes it.
+        values["next_meeting_at"] = planned_meeting(pairing)
     updates = _goal_updates(pairing, data.goal_updates)
     with db.atomic():
         log = SessionLog.create(pairing=pairing.id, author=author.id, **values)
@@ -103,6 +107,28 @@ def log_session(pairing: Pairing, author, data: SessionInput) -> SessionLog:
         _refresh_pairing(pairing)
         audit.record("session.logged", "pairing", pairing.id, f"session {log.id}", actor=author)
     return log
+
+
+def planned_meeting(pairing: Pairing) -> dt.datetime | None:
+    """The next meeting still ahead (naive UTC), or None."""
+    at = pairing.next_meeting_at
+    return at if at is not None and at > utcnow() else None
+
+
+def cancel_next_meeting(pairing: Pairing, user) -> None:
+    """The mentor (or a coordinator) takes the planned next meeting off both
+    schedules; the logs that planned it no longer show it."""
+    if pairing.mentor_id != user.id and not user_can(user, "mentorship.manage"):
+        raise MentorshipError(_l("Only the mentor of this pairing can change its meetings."))
+    planned = pairing.next_meeting_at
+    if planned is None:
+        raise MentorshipError(_l("No meeting is planned."))
+    with db.atomic():
+        (SessionLog.update(next_meeting_at=None)
+         .where((SessionLog.pairing == pairing.id) & (SessionLog.next_meeting_at == planned))
+         .execute())
+        _refresh_pairing(pairing)
+        audit.record("meeting.cancelled", "pairing", pairing.id, "next meeting", actor=user)
 
 
 def is_editable(log: SessionLog, user, now: dt.datetime | None = None) -> bool:
@@ -121,7 +147,12 @@ def edit_session(log: SessionLog, user, data: SessionInput) -> SessionLog:
     if not is_editable(log, user):
         raise MentorshipError(_l("This log is locked. Add a correction instead."))
     pairing = Pairing.get_by_id(log.pairing_id)
-    values = _clean_session(data, pairing)
+    if data.next_meeting_at is None or data.next_meeting_at == log.next_meeting_at:
+        # Empty keeps what the log planned (even once past); removing is its own action.
+        values = _clean_session(replace(data, next_meeting_at=None), pairing)
+        values["next_meeting_at"] = log.next_meeting_at
+    else:
+        values = _clean_session(data, pairing)
     updates = _goal_updates(pairing, data.goal_updates)
     recorded = session_progress(log)
     if pairing.status != "active" and any(

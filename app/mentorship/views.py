@@ -17,7 +17,7 @@ from app.htmx import render, see_other
 from app.members.services import member_by_code, member_for_user
 from app.mentorship import bp, labels, services
 from app.mentorship.forms import (
-    ActivateForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
+    ActivateForm, CancelMeetingForm, CorrectionForm, EndForm, GoalForm, GoalNoteForm, MentorOwnProfileForm,
     ProfileForm, ProposeForm, SessionForm)
 from app.mentorship.models import Goal, Pairing, SessionLog
 from app.urls import page_arg
@@ -148,6 +148,7 @@ def _pairing_page(pairing, status: int = 200, **forms):
         activate_form=forms.get("activate_form") or ActivateForm(
             formdata=None, start_date=services.today()),
         end_form=forms.get("end_form") or EndForm(formdata=None, end_date=services.today()),
+        cancel_form=forms.get("cancel_form") or CancelMeetingForm(formdata=None),
         note_form=forms.get("note_form"), note_goal=forms.get("note_goal"),
         may_raise=user_can(current_user, "safeguarding.raise"),
         **services.pairing_details(pairing)), status
@@ -192,6 +193,17 @@ def end_pairing(pairing_id: int):
     if outcome:
         return see_other("mentorship.show_pairing", pairing_id=pairing.id)
     return _pairing_page(pairing, outcome.status, end_form=form)
+
+
+@bp.route("/mentoring/pairings/<int:pairing_id>/next-meeting/cancel", methods=["POST"])
+@requires("mentorship.view")
+def cancel_next_meeting(pairing_id: int):
+    pairing = _pairing_or_404(pairing_id)
+    form = CancelMeetingForm()
+    if submit(form, lambda: services.cancel_next_meeting(pairing, current_user),
+              _("The meeting is cancelled.")):
+        return see_other("mentorship.show_pairing", pairing_id=pairing.id)
+    return _pairing_page(pairing, 422, cancel_form=form)
 
 
 # --- goals -----------------------------------------------------------------------------------
@@ -240,7 +252,8 @@ def _session_form(pairing, log=None) -> SessionForm:
         form = SessionForm(goal=progress)
     elif log is None:
         form = SessionForm(goal=progress, held_on=services.today(), duration_minutes=60,
-                           mode="in_person")
+                           mode="in_person",
+                           next_meeting=local_naive(services.planned_meeting(pairing)))
     else:
         form = SessionForm(obj=log, goal=progress, topics=log.topic_list,
                            next_meeting=local_naive(log.next_meeting_at))

@@ -30,8 +30,25 @@
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("#quick-exit");
-    if (button) { event.preventDefault(); quickExit(); }
+    if (button) { event.preventDefault(); quickExit(); return; }
+    stayOneHistoryEntry(event);
   });
+
+  // On a member's pages (those with quick exit), moving between pages
+  // replaces the history entry instead of adding one: the visit stays one
+  // entry, which quick exit then replaces with the neutral page, so Back
+  // leads to what was open before Kituo.
+  function stayOneHistoryEntry(event) {
+    if (!document.body.hasAttribute("data-quick-exit") || event.defaultPrevented) { return; }
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) { return; }
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!link || link.target || link.hasAttribute("download") || link.hasAttribute("hx-get")) { return; }
+    var url = new URL(link.href, window.location.href);
+    if (url.origin !== window.location.origin || url.hash && url.pathname === window.location.pathname) { return; }
+    event.preventDefault();
+    window.location.replace(url.href);
+  }
+
 
   // Confirm dangerous actions: <form data-confirm="Are you sure?">
   document.addEventListener("submit", function (event) {
@@ -64,4 +81,59 @@
   document.addEventListener("DOMContentLoaded", scrollableTables);
   document.addEventListener("htmx:afterSettle", scrollableTables);
   window.addEventListener("resize", scrollableTables);
+
+  // Forms on those pages (and the sign-in page before them) do the same: a
+  // GET form replaces the entry; a POST is sent in the background and its
+  // answer (the page after the redirect, or the form with its errors) takes
+  // the place of this page, under the address it belongs to.
+  function oneEntryPage() {
+    return document.body.hasAttribute("data-quick-exit") || document.body.hasAttribute("data-one-entry");
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!oneEntryPage() || event.defaultPrevented || form.target || form.hasAttribute("hx-post")
+        || form.hasAttribute("hx-get")) { return; }
+    var method = (form.getAttribute("method") || "get").toLowerCase();
+    var url = new URL(form.getAttribute("action") || window.location.href, window.location.href);
+    if (url.origin !== window.location.origin) { return; }
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) { data.append(event.submitter.name, event.submitter.value); }
+    event.preventDefault();
+    if (method === "get") {
+      url.search = new URLSearchParams(data).toString();
+      window.location.replace(url.href);
+      return;
+    }
+    var here = window.location.href;
+    fetch(url.href, { method: "POST", body: data, credentials: "same-origin",
+                      headers: { "X-CSRFToken": document.body.getAttribute("data-csrf") || "" } })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("text/html") !== 0) { window.location.replace(response.url); return null; }
+        return response.text().then(function (html) {
+          history.replaceState(null, "", response.redirected ? response.url : here);
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      })
+      .catch(function () { form.submit(); });
+  });
+
+  // Copy buttons: <button data-copy="input-id" data-copied="Copied">
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    field.select();
+    var done = function () { button.textContent = button.getAttribute("data-copied") || button.textContent; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
 })();

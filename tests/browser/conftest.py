@@ -152,4 +152,8 @@ def sign_in(page, base_url: str, username: str, password: str):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # The sign-in form is sent in the background and its answer replaces the
+    # page (one history entry, static/js/app.js): wait for that answer.
+    page.wait_for_function("() => !location.pathname.startsWith('/login')"
+                           " || document.querySelector('.form-error, [id$=-error]')")
     page.wait_for_load_state()

@@ -56,21 +56,24 @@ def test_counselling_journey(live_server, desktop, phone, shot, browser):
 
     # 3. the member on a phone
     sign_in(phone, base, "halima", PASSWORD)
-    phone.goto(f"{base}/counselling/me")
+    phone.goto(f"{base}/me/appointments")
     text = phone.locator("main").inner_text()
     assert "Appointment at the centre" in text and "ounsel" not in text
     phone.get_by_role("button", name="See group meetings").click()
     phone.get_by_role("button", name="Join").first.click()
     assert "You have a place" in phone.locator(".flash").inner_text()
-    phone.goto(f"{base}/counselling/me/book")
+    phone.goto(f"{base}/me/book")
     shot(phone, "counselling-member-book")
-    phone.get_by_role("button", name="Book this time").first.click()
+    phone.locator(".time-choices a").first.click()
+    assert "with Chebet" in phone.locator(".confirm-line").inner_text()
+    shot(phone, "counselling-member-confirm")
+    phone.get_by_role("button", name="Confirm").click()
     assert "Your appointment is booked" in phone.locator(".flash").inner_text()
     assert phone.locator(".appointment").count() == 2
     phone.get_by_role("button", name="Cancel", exact=True).last.click()
     phone.get_by_label("I cannot come at that time").check()
     phone.get_by_role("button", name="Cancel the appointment").click()
-    phone.wait_for_url(f"{base}/counselling/me")       # count() does not wait for the page
+    phone.wait_for_url(f"{base}/me/appointments")       # count() does not wait for the page
     assert phone.locator(".appointment").count() == 1
     phone.goto(f"{base}/me")
     assert "Appointment at the centre" in phone.locator("#my-schedule").inner_text()

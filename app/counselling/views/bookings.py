@@ -71,6 +71,11 @@ def _book_page(form, status=200, alternatives=()):
 @bp.route("/counselling/bookings/new", methods=["GET", "POST"])
 @requires("counselling.book")
 def new_booking():
+    if request.method == "GET" and not (request.args.get("counsellor_id")
+                                        and request.args.get("starts_at")):
+        # No time chosen yet (a bookmark, the README's link): choose one first.
+        member = (request.args.get("member") or "")[:24]
+        return see_other("counselling.slot_finder", **({"member": member} if member else {}))
     form = F.BookForm() if request.method == "POST" else F.BookForm(
         request.args, member_code=request.args.get("member", ""))
     outcome = submit(form, lambda: bookings.book(

@@ -12,22 +12,23 @@ from app.i18n import gettext as _
 from app.urls import external_url
 
 
-@bp.route("/counselling/calendar")
+@bp.route("/me/calendar")
 @requires("counselling.feed")
 def calendar():
     return render_template("counselling/calendar.html", feed=feeds.feed_of(current_user),
                            new_url=None)
 
 
-@bp.route("/counselling/calendar/new", methods=["POST"])
+@bp.route("/me/calendar/new", methods=["POST"])
 @requires("counselling.feed")
 def calendar_new():
     token = feeds.issue(current_user)
+    url = external_url("counselling.calendar_feed", token=token)
     return render_template("counselling/calendar.html", feed=feeds.feed_of(current_user),
-                           new_url=external_url("counselling.calendar_feed", token=token))
+                           new_url=url, webcal_url="webcal:" + url.split(":", 1)[1])
 
 
-@bp.route("/counselling/calendar/revoke", methods=["POST"])
+@bp.route("/me/calendar/revoke", methods=["POST"])
 @requires("counselling.feed")
 def calendar_revoke():
     feeds.revoke(current_user)

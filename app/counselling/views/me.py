@@ -3,11 +3,13 @@ self-booking is on and before the cutoff), group sessions to join or
 leave, and the notices on their home page. Discreet wording throughout."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, render_template
+import datetime as dt
+
+from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 
 from app.access import requires
-from app.counselling import bookings, bp, groups, schedule, services
+from app.counselling import bookings, bp, groups, member_booking, schedule, services
 from app.counselling import forms as F
 from app.counselling.models import Booking, GroupSession, GroupSignup
 from app.counselling.views.common import flash_errors
@@ -17,6 +19,7 @@ from app.htmx import see_other
 from app.i18n import gettext as _
 from app.members.models import Member
 from app.members.services import member_for_user
+from app.clock import today
 from app.urls import int_arg
 
 
@@ -32,7 +35,7 @@ def _own_booking(booking_id: int) -> Booking:
                       Booking.id == booking_id, Booking.status == bookings.BOOKED)
 
 
-@bp.route("/counselling/me")
+@bp.route("/me/appointments")
 @requires("counselling.self_book")
 def my_appointments():
     member = member_for_user(current_user)
@@ -46,9 +49,10 @@ def my_appointments():
         cutoff=services.settings().member_cutoff_hours)
 
 
-@bp.route("/counselling/me/book", methods=["GET", "POST"])
+@bp.route("/me/book", methods=["GET", "POST"])
 @requires("counselling.self_book")
 def self_book():
+    """Choose a day, then a time (then /me/book/confirm, which posts here)."""
     member = _signed_in_member()
     if not services.self_booking_on():
         return render_template("counselling/self_book.html", off=True)
@@ -58,21 +62,51 @@ def self_book():
         _("Your appointment is booked."))
     if outcome:
         return see_other("counselling.my_appointments")
+    errors = list(form.form_errors) + [e for f in form for e in f.errors]
+    message = errors[0] if errors else None
     people = services.counsellor_list()
-    chosen = int_arg("counsellor")
+    chosen = int_arg("person")                  # neutral words in a member's address
     if chosen not in {p.id for p in people}:
         chosen = None
+    days = member_booking.free_days(chosen)
+    day = _parse_day(request.args.get("day"), days[0] if days else today())
+    if days and day not in days:
+        day = min(days, key=lambda d: abs((d - day).days))
     slots = outcome.context.get("alternatives")
     if slots is None:
-        slots = services.next_free_slots(chosen, limit=10, by_member=True)
+        slots = member_booking.times_on(day, chosen)
     return render_template(
-        "counselling/self_book.html", off=False, form=form, slots=slots,
-        names={p.id: p.display_name for p in people},
-        choice=F.CounsellorChoice.of(people, chosen, anyone=_("Anyone free"),
-                                     label=_("With"))), outcome.status
+        "counselling/self_book.html", off=False, people=people, chosen=chosen, message=message,
+        days=days, day=day, hours=member_booking.by_hour(slots),
+        names={p.id: p.display_name for p in people}), outcome.status
 
 
-@bp.route("/counselling/me/appointments/<int:booking_id>/cancel", methods=["GET", "POST"])
+def _parse_day(value, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@bp.route("/me/book/confirm")
+@requires("counselling.self_book")
+def self_book_confirm():
+    """One question before booking: the day, time, counsellor and room."""
+    _signed_in_member()
+    try:
+        at = dt.datetime.fromisoformat(request.args.get("at") or "")
+    except ValueError:
+        at = None
+    slot = member_booking.offered(int_arg("person"), at)
+    if slot is None or not services.self_booking_on():
+        flash(_("That time is no longer free. Please choose another."), "info")
+        return see_other("counselling.self_book")
+    counsellor = next(p for p in services.counsellor_list() if p.id == slot.counsellor_id)
+    return render_template("counselling/self_book_confirm.html", slot=slot,
+                           counsellor=counsellor)
+
+
+@bp.route("/me/appointments/<int:booking_id>/cancel", methods=["GET", "POST"])
 @requires("counselling.self_book")
 def self_cancel(booking_id: int):
     item = _own_booking(booking_id)
@@ -88,7 +122,7 @@ def self_cancel(booking_id: int):
                            ), _refused(outcome, locked)
 
 
-@bp.route("/counselling/me/appointments/<int:booking_id>/move", methods=["GET", "POST"])
+@bp.route("/me/appointments/<int:booking_id>/move", methods=["GET", "POST"])
 @requires("counselling.self_book")
 def self_move(booking_id: int):
     item = _own_booking(booking_id)
@@ -113,7 +147,7 @@ def _refused(outcome, locked: bool) -> int:
     return 409 if locked and outcome.status != 200 else outcome.status
 
 
-@bp.route("/counselling/me/groups")
+@bp.route("/me/groups")
 @requires("counselling.group_signup")
 def my_groups():
     member = _signed_in_member()
@@ -123,7 +157,7 @@ def my_groups():
                            counts=groups.counts(sessions))
 
 
-@bp.route("/counselling/me/groups/<int:session_id>/<any(join, leave):action>", methods=["POST"])
+@bp.route("/me/groups/<int:session_id>/<any(join, leave):action>", methods=["POST"])
 @requires("counselling.group_signup")
 def my_group_action(session_id: int, action: str):
     member = _signed_in_member()
@@ -144,7 +178,7 @@ def my_group_action(session_id: int, action: str):
     return see_other("counselling.my_groups")
 
 
-@bp.route("/counselling/me/notices/<int:notice_id>/dismiss", methods=["POST"])
+@bp.route("/me/notices/<int:notice_id>/dismiss", methods=["POST"])
 @requires("counselling.group_signup")
 def dismiss_notice(notice_id: int):
     if not schedule.dismiss_notice(_signed_in_member(), notice_id):

@@ -1,0 +1,37 @@
+"""One date format across a member's pages (#12 member booking): the
+weekday, "Today"/"Tomorrow" where it applies, in the member's language."""
+import datetime as dt
+
+from flask_babel import force_locale
+
+from app.clock import NAIROBI, to_utc, today
+from app.filters import day_label, when
+
+
+def _at(day, hour=10):
+    return to_utc(dt.datetime.combine(day, dt.time(hour), NAIROBI))
+
+
+def test_today_tomorrow_and_weekdays_in_both_languages(app):
+    with app.test_request_context():
+        base = today()
+        later = base + dt.timedelta(days=5)
+        with force_locale("en"):
+            assert when(_at(base)) == "Today, 10:00"
+            assert when(_at(base + dt.timedelta(days=1), 9)) == "Tomorrow, 09:00"
+            assert day_label(later) == later.strftime("%a %-d %b")
+        with force_locale("sw"):
+            assert when(_at(base)) == "Leo, 10:00"
+            assert day_label(base + dt.timedelta(days=1)) == "Kesho"
+            assert day_label(later).split()[1] == str(later.day)
+
+
+def test_a_new_members_empty_schedule_offers_booking(app, client, login_as):
+    from tests.factories import app_db, make_member
+    user = login_as("member")
+    with app_db(app):
+        make_member(user=user)
+    page = client.get("/me").get_data(as_text=True)
+    assert "Nothing planned" in page and 'href="/me/book"' in page
+    # one language switcher and one password link on /me
+    assert page.count('action="/language"') == 1 and page.count('href="/account/password"') == 1
