@@ -2,7 +2,7 @@
 staff nor to the member, and moving to it is refused by the rule."""
 import pytest
 
-from app.counselling import services
+from app.counselling import bookings, services
 from app.counselling.models import Booking
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from bs4 import BeautifulSoup
@@ -18,7 +18,7 @@ def _own(slots, booking):
 def test_the_current_slot_is_not_a_time_to_move_to(conn):
     no_holidays()
     person = counsellor_every_day()
-    booking = services.book(make_member(), person.id, local(days_ahead(2), 10))
+    booking = bookings.book(make_member(), person.id, local(days_ahead(2), 10))
     for by_member in (False, True):
         offered = services.next_free_slots(person.id, limit=400, by_member=by_member,
                                            ignore_booking=booking)
@@ -29,10 +29,10 @@ def test_the_current_slot_is_not_a_time_to_move_to(conn):
 def test_moving_to_the_same_time_is_refused_and_changes_nothing(conn):
     no_holidays()
     person = counsellor_every_day()
-    booking = services.book(make_member(), person.id, local(days_ahead(2), 10))
+    booking = bookings.book(make_member(), person.id, local(days_ahead(2), 10))
     with pytest.raises(services.CounsellingError):
-        services.reschedule(booking, person.id, booking.starts_at)
-    assert [e.action for e in services.history(Booking.get_by_id(booking.id))] == ["booked"]
+        bookings.reschedule(booking, person.id, booking.starts_at)
+    assert [e.action for e in bookings.history(Booking.get_by_id(booking.id))] == ["booked"]
 
 
 def test_staff_move_page_leaves_out_the_current_slot(app, client):
@@ -40,7 +40,7 @@ def test_staff_move_page_leaves_out_the_current_slot(app, client):
         no_holidays()
         person = counsellor_every_day()
         first = services.next_free_slots(person.id, limit=1)[0]
-        booking = services.book(make_member(), person.id, first.start)
+        booking = bookings.book(make_member(), person.id, first.start)
         make_user("coordinator", username="coord")
     client.post("/login", data={"username": "coord", "password": PASSWORD})
     page = client.get(f"/counselling/bookings/{booking.id}/move")

@@ -377,7 +377,7 @@ def test_a_members_feed_holds_everything_their_schedule_on_me_shows(app, conn):
     from app.mentorship.models import Pairing
     mentoring.log_session(Pairing.get_by_id(pairing.id), mentor, session_input(
         next_meeting_at=soon + dt.timedelta(days=3)))
-    services.book(member, person.id, local(days_ahead(5), 10))
+    bookings.book(member, person.id, local(days_ahead(5), 10))
     shown = registry().schedule_for(member, utcnow(), utcnow() + dt.timedelta(days=60))
     feed = feeds.build(login).decode()
     events = _parse(feed.encode())

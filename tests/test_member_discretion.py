@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from app.access import capabilities_of
-from app.counselling import groups, services
+from app.counselling import bookings, groups, services
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import app_db, make_user
 
@@ -44,7 +44,7 @@ def test_walking_every_link_from_me_stays_on_neutral_addresses(app, client, logi
         no_holidays()
         person = counsellor_every_day()
         member = make_member(user=user)
-        services.book(member, person.id, local(days_ahead(3), 10))
+        bookings.book(member, person.id, local(days_ahead(3), 10))
         from app.clock import NAIROBI, to_utc
         import datetime as dt
         start = to_utc(dt.datetime.combine(days_ahead(4), dt.time(15), NAIROBI))

@@ -5,7 +5,7 @@ import random
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.auth.models import User
-from app.counselling import demo, services
+from app.counselling import bookings, demo, services
 from app.counselling.models import Booking
 from app.db import db
 from tests.conftest import make_test_app
@@ -19,7 +19,7 @@ def test_the_demo_member_gets_an_appointment_even_when_busy_at_the_first_free_ti
     halima = make_member(user=make_user("member", username="halima"))
     # the bulk bookings gave her appointments with someone else at chebet's first free times
     for slot in services.next_free_slots(chebet.id, limit=6):
-        services.book(halima, other.id, slot.start)
+        bookings.book(halima, other.id, slot.start)
     demo._demo_member([chebet], random.Random(1), services.utcnow())
     assert Booking.select().where((Booking.member == halima.id)
                                   & (Booking.counsellor == chebet.id)).count() == 1

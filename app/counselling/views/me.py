@@ -19,7 +19,7 @@ from app.htmx import see_other
 from app.i18n import gettext as _
 from app.members.models import Member
 from app.members.services import member_for_user
-from app.clock import today
+from app.clock import to_local, today
 from app.urls import int_arg
 
 
@@ -103,7 +103,7 @@ def self_book_confirm():
         return see_other("counselling.self_book")
     counsellor = next(p for p in services.counsellor_list() if p.id == slot.counsellor_id)
     return render_template("counselling/self_book_confirm.html", slot=slot,
-                           counsellor=counsellor)
+                           counsellor=counsellor, day=to_local(slot.start).date())
 
 
 @bp.route("/me/appointments/<int:booking_id>/cancel", methods=["GET", "POST"])
