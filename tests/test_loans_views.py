@@ -67,7 +67,7 @@ def test_route_inventory(app):
 
 
 def _urls(app, loan_id, business_id, batch_id):
-    values = {"loan_id": loan_id, "business_id": business_id, "batch_id": batch_id,
+    values = {"loan_id": loan_id, "account_id": loan_id, "business_id": business_id, "batch_id": batch_id,
               "entry_id": 1, "request_id": 1, "line_id": 1, "product_id": 1,
               "decision": "approve"}
     with app.test_request_context():
@@ -151,7 +151,7 @@ def test_idor_other_users_import_and_another_members_statement(app, client, logi
     assert client.post(f"/loans/imports/{batch.id}/confirm").status_code == 404
     client.post("/logout")
     member_login(app, client, member)
-    assert client.post(f"/me/loans/{other_loan.id}/statement").status_code == 404
+    assert client.post(f"/me/money/{other_loan.id}/statement").status_code == 404
     assert client.get(f"/loans/{other_loan.id}").status_code == 403
 
 
@@ -303,9 +303,9 @@ def test_member_sees_next_payment_discreetly_in_swahili(app, client, login_as):
     assert section is not None and "1,000.00" in section.get_text()
     text = home.data.decode().lower()
     assert "malimbikizo" not in text and "arrears" not in text and "deni" not in text
-    page = client.get("/me/loans")
+    page = client.get("/me/money")
     assert page.status_code == 200 and loan.account_ref in page.data.decode()
-    job = client.post(f"/me/loans/{loan.id}/statement")
+    job = client.post(f"/me/money/{loan.id}/statement")
     assert job.status_code == 303 and "/jobs/" in job.headers["Location"]
 
 
@@ -368,7 +368,7 @@ def test_changes_and_early_repayment_pages(app, client, login_as):
     page = client.get(f"/loans/{loan.id}/changes")
     assert page.status_code == 200 and html(page).select_one("#write-off-h")
     empty = client.post(f"/loans/{loan.id}/write-off", data={"reason": " "})
-    assert empty.status_code == 422 and "reason" in errors(empty)
+    assert empty.status_code == 422 and "write_off_reason" in errors(empty)
     assert client.post(f"/loans/{loan.id}/write-off",
                        data={"reason": "She moved to Uganda"}).status_code == 303
     assert client.get(f"/loans/{loan.id}/settle").status_code == 403

@@ -81,7 +81,9 @@ class RescheduleForm(KituoForm):
 
 
 class WriteOffForm(KituoForm):
-    reason = TextAreaField(_l("Why"), [required(), length(changes.REASON_MAX)])
+    # its own element id: the reschedule form on the same page has a "reason" too
+    reason = TextAreaField(_l("Why"), [required(), length(changes.REASON_MAX)],
+                           id="write_off_reason")
 
 
 class RequestDecisionForm(KituoForm):

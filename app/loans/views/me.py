@@ -46,17 +46,18 @@ def _my_page(member, status: int = 200, figures_form=None, form_business=None):
                                                                       month=today())), status
 
 
-@bp.route("/me/loans")
+@bp.route("/me/money")
 @requires("loans.own")
 def my_loans():
     return _my_page(_me_or_404())
 
 
-@bp.route("/me/loans/<int:loan_id>/statement", methods=["POST"])
+# "account", not "loan": the address stays in a shared phone's history
+@bp.route("/me/money/<int:account_id>/statement", methods=["POST"])
 @requires("loans.own")
-def my_statement(loan_id: int):
+def my_statement(account_id: int):
     member = _me_or_404()
-    loan = get_or_404(book.loans_of(member), Loan.id == loan_id)
+    loan = get_or_404(book.loans_of(member), Loan.id == account_id)
     return _statement_job(loan)
 
 
