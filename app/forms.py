@@ -188,7 +188,16 @@ class Choice(SelectField):
 
 
 class Radio(RadioField):
+    """Radio buttons; with `blank_ok`, choosing none of them is allowed
+    (`data` is None), e.g. a question not asked this time."""
+
+    def __init__(self, *args, blank_ok: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.blank_ok = blank_ok
+
     def pre_validate(self, form):
+        if self.blank_ok and self.data in (None, ""):
+            return
         _check_choice(self, [self.data])
 
 

@@ -202,19 +202,19 @@ def test_exit_needs_a_reason(app, client, login_as, member):
 
 def test_consent_recorded_and_withdrawn_through_the_form(app, client, login_as, member):
     login_as("coordinator")
-    data = {"purpose": "contact", "given": "yes", "method": "signed", "language": "sw",
+    data = {"answer_processing": "yes", "answer_contact": "yes", "method": "signed", "language": "sw",
             "recorded_on": "2026-01-10", "note": ""}
     assert client.post(f"/members/{member.id}/consents", data=data).status_code == 303
     with app_db(app):
         assert services.may(member.id, "contact")
-    data["given"] = "no"
+    data["answer_contact"] = "no"
     assert client.post(f"/members/{member.id}/consents", data=data).status_code == 303
     with app_db(app):
         assert not services.may(member.id, "contact")
         assert ConsentEvent.select().where(ConsentEvent.purpose == "contact").count() == 2
     page = parse_html(client.get(f"/members/{member.id}/consents"))
-    assert len(page.select("table")[1].select("tbody tr")) == 3
-    bad = client.post(f"/members/{member.id}/consents", data={**data, "purpose": "gossip"})
+    assert len(page.select("table")[-1].select("tbody tr")) == 3
+    bad = client.post(f"/members/{member.id}/consents", data={**data, "answer_contact": "gossip"})
     assert bad.status_code == 422
 
 
@@ -283,14 +283,14 @@ def test_buddy_and_meeting_forms(app, client, login_as, member):
     assert client.post(f"/members/{member.id}/buddy",
                        data={"buddy_code": buddy.code}).status_code == 303
     # the page shows the current buddy, with Change (prefilled) and a Remove that asks first
-    page = _page(client.get(f"/members/{member.id}"))
+    page = parse_html(client.get(f"/members/{member.id}"))
     section = page.select_one("section#buddy")
     assert buddy.code in section.get_text()
     assert section.select_one("input#buddy_code")["value"] == buddy.code
     assert [s.get_text(strip=True) for s in section.select("summary")] == [
         "Change buddy", "Remove buddy"]
     emptied = client.post(f"/members/{member.id}/buddy", data={"buddy_code": ""})
-    assert emptied.status_code == 422 and _page(emptied).select_one("#buddy_code-error")
+    assert emptied.status_code == 422 and parse_html(emptied).select_one("#buddy_code-error")
     with app_db(app):
         assert Member.get_by_id(member.id).buddy_id == buddy.id
     when = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
@@ -502,3 +502,20 @@ def test_export_pdf_speaks_to_the_member_in_their_time(app, conn, pdf_text):
     assert "Your story" in text and "Sharing their story" not in text
     assert "02/12/2026, 00:30" in text and "UTC" not in text
     assert "with your peer buddy" in text
+
+
+def test_gender_starts_blank_and_left_blank_is_not_female(app, client, login_as):
+    """#12: the gender choice had no blank, so every new member was
+    "Female" unless someone changed it."""
+    login_as("coordinator")
+    select = parse_html(client.get("/members/new")).select_one("select#gender")
+    options = select.select("option")
+    assert options[0]["value"] == "" and not select.select("option[selected]")
+    response = client.post("/members/new", data={
+        "preferred_name": "Baraka", "gender": "", "age_band": "", "county": "", "referral_source": "",
+        "language": "sw", "joined_on": "2026-01-10"})
+    assert response.status_code == 303
+    with app_db(app):
+        assert Member.get(Member.preferred_name == "Baraka").gender == "undisclosed"
+    edit = parse_html(client.get(response.headers["Location"] + "/edit")).select_one("select#gender")
+    assert edit.select_one("option[selected]")["value"] == "undisclosed"

@@ -88,6 +88,23 @@ def record_consent(member: Member, purpose: str, given: bool, method: str, langu
     return event
 
 
+def record_answers(member: Member, answers: dict[str, bool], method: str, language: str,
+                   actor=None, recorded_on: dt.date | None = None,
+                   note: str = "") -> list[ConsentEvent]:
+    """The consent form in one step, as the paper form reads: a yes or no
+    per purpose. Only an answer that differs from the one on record (or a
+    purpose never asked) is recorded; all of them or none."""
+    current = latest_consents(member)
+    changed = {purpose: given for purpose, given in answers.items()
+               if current.get(purpose) is None or current[purpose].given != given}
+    if not changed:
+        raise MemberError(_l("Nothing changed: give a different answer for at least one "
+                             "purpose."))
+    with db.atomic():
+        return [record_consent(member, purpose, given, method, language, actor, recorded_on, note)
+                for purpose, given in changed.items()]
+
+
 def consent_history(member: Member):
     return (ConsentEvent.select().where(ConsentEvent.member == member)
             .order_by(ConsentEvent.id.desc()))

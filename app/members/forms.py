@@ -11,7 +11,7 @@ from app.forms import (CheckboxList, Choice, DateInput, DateTimeInput, KituoForm
 from app.members.labels import (
     AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
     NEED_LABELS, PURPOSE_LABELS, STATUS_LABELS)
-from app.members.models import COUNTIES, EXIT_REASONS, LIMITS, STATUSES
+from app.members.models import CONSENT_PURPOSES, COUNTIES, EXIT_REASONS, LIMITS, STATUSES
 
 
 def _choices(mapping, blank=None):
@@ -59,7 +59,7 @@ class MemberForm(KituoForm):
         self._check(field)
 
     def set_choices(self, sources):
-        self.gender.choices = _choices(GENDER_LABELS)
+        self.gender.choices = _choices(GENDER_LABELS, _l("—"))   # never "Female" by default
         self.age_band.choices = _choices(AGE_BAND_LABELS, _l("—"))
         self.county.choices = [("", _l("—"))] + [(c, c) for c in COUNTIES]
         self.referral_source.choices = [("", _l("—"))] + [(str(s.id), label) for s, label in sources]
@@ -92,13 +92,33 @@ class StatusForm(KituoForm):
 
 
 class ConsentForm(KituoForm):
-    purpose = Choice(_l("Purpose"), choices=list(PURPOSE_LABELS.items()))
-    given = Radio(_l("Answer"), choices=[("yes", _l("Given")), ("no", _l("Withdrawn or refused"))])
+    """The consent form as the paper one reads: a yes or no per purpose
+    (fields answer_<purpose>, prefilled with the answers on record; none
+    chosen: not asked this time), then how, in which language and when."""
     method = Radio(_l("How it was explained"), choices=[(k, v) for k, v in METHOD_LABELS.items() if k != "self"],
                    default="verbal")
     language = Choice(_l("Language of the explanation"), choices=list(LANGUAGE_LABELS.items()))
     recorded_on = DateInput(_l("Date"), [required()])
     note = StringField(_l("Note"), [optional(), length(LIMITS["consent_note"])])
+
+    def answer_fields(self) -> list:
+        return [(purpose, self[f"answer_{purpose}"]) for purpose in CONSENT_PURPOSES]
+
+    def prefill(self, latest: dict) -> None:
+        """The answers on record, so only the ones that change are re-chosen."""
+        for purpose, field in self.answer_fields():
+            event = latest.get(purpose)
+            field.data = None if event is None else ("yes" if event.given else "no")
+
+    def answers(self) -> dict[str, bool]:
+        return {purpose: field.data == "yes" for purpose, field in self.answer_fields()
+                if field.data in ("yes", "no")}
+
+
+CONSENT_ANSWERS = [("yes", _l("Yes")), ("no", _l("No"))]
+for _purpose in CONSENT_PURPOSES:
+    setattr(ConsentForm, f"answer_{_purpose}",
+            Radio(PURPOSE_LABELS[_purpose], choices=CONSENT_ANSWERS, blank_ok=True))
 
 
 class StepDoneForm(KituoForm):

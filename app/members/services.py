@@ -194,8 +194,8 @@ def clean_record(data: dict, partial: bool = False) -> dict:
             raise MemberError(_l("Write a phone number like 0712 345678 or +254 712 345678."),
                               "phone")
         out["phone"] = phone
-    choice("gender", GENDERS, blank_ok=False)
-    if "gender" in data and not data.get("gender"):
+    choice("gender", GENDERS)
+    if out.get("gender") == "":        # not given: not disclosed (never a guess)
         out["gender"] = "undisclosed"
     choice("age_band", AGE_BANDS)
     choice("language", LANGUAGES, blank_ok=False)
@@ -413,7 +413,7 @@ def history(member: Member, viewer=None):
 from app.members import consent  # noqa: E402
 from app.members.consent import (  # noqa: E402,F401  (public imports)
     answer as consent_answer, consent_history, contact_phone, latest_consents, may,
-    members_who_may, record_consent, require_processing_consent)
+    members_who_may, record_answers, record_consent, require_processing_consent)
 from app.members.induction import (  # noqa: E402,F401
     DEFAULT_SOURCES, DEFAULT_STEPS, add_source, assign_buddy, buddies_of, cancel_meeting,
     remove_buddy,

@@ -200,20 +200,18 @@ def consents(member_id: int):
     member = _member_or_404(member_id)
     if member.anonymised_at:
         abort(404)
+    latest = services.latest_consents(member)
     form = ConsentForm()
     if request.method == "GET":
         form.recorded_on.data = services.today()
         form.language.data = member.language
-        if request.args.get("purpose"):
-            form.purpose.data = request.args["purpose"]
-    outcome = submit(form, lambda: services.record_consent(
-        member, form.purpose.data, form.given.data == "yes", form.method.data,
-        form.language.data, current_user, form.recorded_on.data, form.note.data),
-        _("Consent recorded."))
+        form.prefill(latest)
+    outcome = submit(form, lambda: services.record_answers(
+        member, form.answers(), form.method.data, form.language.data, current_user,
+        form.recorded_on.data, form.note.data), _("Consent recorded."))
     if outcome:
-        return see_other("members.consents", member_id=member.id)
-    return render_template("members/consents.html", member=member, form=form,
-                           consents=services.latest_consents(member),
+        return see_other("members.show", member_id=member.id, _anchor="consent")
+    return render_template("members/consents.html", member=member, form=form, consents=latest,
                            history=list(services.consent_history(member))), outcome.status
 
 

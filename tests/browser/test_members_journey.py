@@ -4,7 +4,7 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.factories import PASSWORD, make_user
 from tests.factories import make_member
 
@@ -24,7 +24,7 @@ def _download(page, tmp_path, name):
 
 
 def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, browser,
-                                                         shot, tmp_path):
+                                                         shot, tmp_path, axe):
     with live_server.db():
         make_user("coordinator", username="baraka")
         buddy = make_member(preferred_name="Zawadi", status="active", phone="0700 123123")
@@ -46,16 +46,32 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("AZ-0002 · Amani")
 
-    # 2. Record consent: data processing and contact.
-    for purpose in ("processing", "contact"):
-        page.get_by_role("button", name="Record consent").click()
-        page.get_by_label("Purpose").select_option(purpose)
-        page.get_by_label("Given", exact=True).check()
-        page.get_by_label("Signed form").check()
-        page.get_by_role("button", name="Record").click()
-        expect(page.locator(".flash-success")).to_contain_text("Consent recorded")
-        shot(page, "member-consent")
-        page.get_by_role("link", name=re.compile("AZ-0002")).click()
+    # 2. Record consent in one form, as the paper form reads: a yes or no
+    #    per purpose (keeping their information and calls: yes; media: no).
+    page.get_by_role("button", name="Record consent").click()
+    expect(page.locator("fieldset.yes-no")).to_have_count(8)
+    page.get_by_role("group", name="Keeping and using their information").get_by_label(
+        "Yes").check()
+    page.get_by_role("group", name="Being contacted by phone or SMS").get_by_label("Yes").check()
+    page.get_by_role("group", name="Photos and media").get_by_label("No").check()
+    page.get_by_label("Signed form").check()
+    axe(page)
+    shot(page, "member-consent")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    yes = page.get_by_role("group", name="Photos and media").locator("label").first.bounding_box()
+    assert yes["height"] >= 44, "a yes/no choice is a thumb-sized target"
+    shot(page, "member-consent")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("button", name="Save the answers").click()
+    expect(page.locator(".flash-success")).to_contain_text("Consent recorded")
+    consent = page.locator("#consent")
+    expect(consent.get_by_role("row", name=re.compile("Being contacted"))).to_contain_text("Given")
+    expect(consent.get_by_role("row", name=re.compile("Photos and media"))).to_contain_text(
+        "Withdrawn or refused")
+    expect(consent.get_by_role("row", name=re.compile("Taking part in research"))).to_contain_text(
+        "Not asked yet")
+    axe(page)
 
     # 3. Buddy, then every induction step, then confirm.
     page.get_by_label("Buddy's member code").fill(buddy.code)
