@@ -94,6 +94,20 @@ def _home_section(member):
     return HomeSection("mentoring", "mentorship/_home_section.html", view, 20)
 
 
+def _member_page_section(user, member):
+    """The member's current mentor on the member page: a coordinator sees
+    every open pairing, a mentor their own."""
+    from app.mentorship import services
+    from app.registry import HomeSection
+    if user.can("mentorship.manage"):
+        pairings = services.open_pairings_of(member)
+    elif user.can("mentorship.view_own"):
+        pairings = [p for p in services.open_pairings_of(member) if p.mentor_id == user.id]
+    else:
+        return None
+    return HomeSection("mentor", "mentorship/_member_page.html", {"pairings": pairings}, 10)
+
+
 def _holds_real_data() -> bool:
     from app.auth.models import User
     from app.mentorship.models import Pairing
@@ -129,6 +143,7 @@ def register(app) -> None:
     ]
     reg.schedule_providers += [schedule.meetings_as_mentee, schedule.meetings_as_mentor]
     reg.member_actions.append(_member_actions)
+    reg.member_page_sections.append(_member_page_section)
     reg.member_home_sections.append(_home_section)
     reg.bench_pages += [
         BenchPage("mentor home", "mentor", _mentor_home_path),

@@ -35,6 +35,8 @@ class ProposeForm(KituoForm):
     member_code = StringField(_l("Member code"), [required(), length(MEMBER_LIMITS["code"])],
                               render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     mentor = IdField(_l("Mentor"), [required()], choices=[])
+    # sent by the page only after it warned that the member already has a mentor
+    second = BooleanField(_l("Propose a second mentor"))
 
 
 class ActivateForm(KituoForm):

@@ -44,9 +44,19 @@ def propose(mentee: Member, mentor: User, actor=None) -> Pairing:
     return pairing
 
 
-def propose_for_code(member_code: str, mentor_id: int, actor) -> Pairing:
+def open_pairings_of(member: Member) -> list[Pairing]:
+    """The member's current mentors: active pairings first, then proposed
+    ones, each with its mentor (one query)."""
+    return list(Pairing.select(Pairing, User).join(User, on=(Pairing.mentor == User.id))
+                .where((Pairing.mentee == member.id) & Pairing.status.in_(OPEN_STATUSES))
+                .order_by(Pairing.status, Pairing.proposed_at))
+
+
+def propose_for_code(member_code: str, mentor_id: int, actor, second: bool = False) -> Pairing:
     """The coordinator's form: the member by code (one `actor` may see) and
-    a mentor from the list."""
+    a mentor from the list. A member who already has a mentor (active or
+    proposed) gets a second one only when the coordinator says so
+    (`second`), after the page warned them."""
     from app.members.services import member_by_code
     from app.mentorship.services import mentor_users
     mentee = member_by_code(member_code, viewer=actor, include_anonymised=True)
@@ -55,7 +65,13 @@ def propose_for_code(member_code: str, mentor_id: int, actor) -> Pairing:
     mentor = mentor_users().where(User.id == mentor_id).first()
     if mentor is None:
         raise MentorshipError(_l("Choose a mentor from the list."), "mentor")
-    return propose(mentee, mentor, actor)
+    with db.atomic():
+        current = open_pairings_of(mentee)
+        if current and not second:
+            raise MentorshipError(_l("%(code)s already has a mentor: %(name)s. Propose a second "
+                                     "mentor only if that is what everyone wants.",
+                                     code=mentee.code, name=current[0].mentor.display_name))
+        return propose(mentee, mentor, actor)
 
 
 def has_other_active(pairing: Pairing) -> bool:

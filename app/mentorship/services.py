@@ -323,7 +323,7 @@ def scrub_member(member) -> None:
 # The other parts import from this module, so they come last; their public
 # names are importable from here too (`services.log_session(...)`).
 from app.mentorship.pairings import (  # noqa: E402,F401
-    activate, end, has_other_active, propose, propose_for_code)
+    activate, end, has_other_active, open_pairings_of, propose, propose_for_code)
 from app.mentorship.lists import (  # noqa: E402,F401
     PAGE_SIZE, counts_and_overdue, counts_by_status, my_active_goals, my_pairings,
     my_recent_sessions, pairing_page, pairing_sessions)

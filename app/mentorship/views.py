@@ -127,7 +127,7 @@ def new_pairing():
         (r.user.id, f"{r.user.display_name} ({r.load}/{r.profile.capacity})")
         for r in services.mentor_rows()]
     outcome = submit(form, lambda: services.propose_for_code(
-        form.member_code.data, form.mentor.data, current_user),
+        form.member_code.data, form.mentor.data, current_user, second=form.second.data),
         _("Pairing proposed. Start it once mentor and member have agreed."))
     if outcome:
         return see_other("mentorship.show_pairing", pairing_id=outcome.result.id)
@@ -135,7 +135,8 @@ def new_pairing():
     if mentee is None and form.member_code.data and not form.member_code.errors:
         add_error(form, "member_code", _("No member with this code."))
     return render_template("mentorship/new_pairing.html", form=form, mentee=mentee,
-                           suggestions=services.suggest_mentors(mentee) if mentee else []
+                           suggestions=services.suggest_mentors(mentee) if mentee else [],
+                           current=services.open_pairings_of(mentee) if mentee else []
                            ), outcome.status
 
 
