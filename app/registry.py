@@ -78,6 +78,10 @@ class HomeSection:
     template: str
     ctx: dict
     order: int = 50
+    # On the staff member page: the section's name in the page's menu (its
+    # element id is `key` with dashes) and one line for the summary at the top.
+    title: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def progress_for_member_page(user, member) -> HomeSection | None:
         enrolments = [e for e in enrolments if teaches(user, e.klass_id)]
     rows = learning_rows(member, enrolments)
     return HomeSection("education_progress", "education/_member_progress.html",
-                       {"rows": rows, "member": member}, 40)
+                       {"rows": rows, "member": member}, 40, title=_("Courses"))
 
 
 # --- data rights ------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def _home_section(member):
 def _member_page_section(user, member):
     """The member's current mentor on the member page: a coordinator sees
     every open pairing, a mentor their own."""
-    from app.mentorship import services
+    from app.mentorship import labels, services
     from app.registry import HomeSection
     if user.can("mentorship.manage"):
         pairings = services.open_pairings_of(member)
@@ -105,7 +105,10 @@ def _member_page_section(user, member):
         pairings = [p for p in services.open_pairings_of(member) if p.mentor_id == user.id]
     else:
         return None
-    return HomeSection("mentor", "mentorship/_member_page.html", {"pairings": pairings}, 10)
+    summary = ", ".join(f"{p.mentor.display_name} ({labels.mentoring_label('pairing', p.status)})"
+                        for p in pairings) or str(_l("No mentor yet."))
+    return HomeSection("mentor", "mentorship/_member_page.html", {"pairings": pairings}, 10,
+                       title=str(_l("Mentor")), summary=summary)
 
 
 def _holds_real_data() -> bool:

@@ -82,6 +82,18 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
         expect(page.locator(".flash-success")).to_contain_text("Step done")
     expect(page.locator("#induction-progress")).to_have_attribute("value", "100")
     shot(page, "member-induction-done")
+    # the member page on a phone: the summary first, a menu to each section
+    page.set_viewport_size(PHONE)
+    page.goto(page.url.split("#")[0])
+    expect(page.locator("#summary")).to_contain_text("Zawadi")
+    assert page.locator("#summary").bounding_box()["y"] < PHONE["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("nav.section-menu").get_by_role("link", name="Peer buddy").click()
+    expect(page).to_have_url(re.compile("#buddy$"))
+    axe(page)
+    shot(page, "member-page")
+    page.set_viewport_size(DESKTOP)
+    shot(page, "member-page")
     page.get_by_role("button", name="Confirm induction: make active").click()
     expect(page.locator(".flash-success")).to_contain_text("now an active member")
 
