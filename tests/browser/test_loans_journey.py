@@ -51,7 +51,7 @@ def test_application_approval_payout_import_and_the_members_view(
     shot(phone, "loan-application-preview")
     phone.get_by_role("button", name="Record the application").click()
     expect(phone.locator(".flash-success")).to_contain_text("Application recorded")
-    expect(phone.locator("hgroup")).to_contain_text("Waiting for a decision")
+    expect(phone.locator(".page-head")).to_contain_text("Waiting for a decision")
     loan_url = phone.url
     ref = phone.get_by_role("heading", level=1).inner_text().strip()
     axe(phone)
@@ -70,7 +70,7 @@ def test_application_approval_payout_import_and_the_members_view(
     desk.get_by_label("M-Pesa or bank reference").fill("QPO1234567")
     desk.get_by_role("button", name="Pay out").click()
     expect(desk.locator(".flash-success")).to_contain_text("Paid out")
-    expect(desk.locator("hgroup")).to_contain_text("Being repaid")
+    expect(desk.locator(".page-head")).to_contain_text("Being repaid")
     axe(desk)
     shot(desk, "loan-paid-out")
 
