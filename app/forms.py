@@ -62,9 +62,27 @@ def pattern(regex: str, message):
     return validators.Regexp(regex, message=message)
 
 
+CHOOSE_FROM_THE_LIST = _l("Choose from the list.")
+
+
+def choose_from_the_list(field):
+    """The "not one of the choices" message, naming the field: read alone
+    (by a screen reader, or at the top of the form) it still says which."""
+    label = getattr(getattr(field, "label", None), "text", "")
+    hidden = getattr(field.widget, "input_type", None) == "hidden"
+    # WTForms makes up a plain, untranslated label from the name when none was given
+    unnamed = isinstance(label, str) and label == field.name.replace("_", " ").title()
+    if not label or hidden or unnamed:
+        return CHOOSE_FROM_THE_LIST
+    return _l("%(field)s: choose from the list.", field=label)
+
+
 def add_error(form: FlaskForm, field: str | None, message) -> None:
-    """Attach a service-level error to a field (or to the form as a whole)."""
+    """Attach a service-level error to a field (or to the form as a whole).
+    A service's plain "Choose from the list." names the field it is about."""
     if field and field in form:
+        if str(message) == str(CHOOSE_FROM_THE_LIST):
+            message = choose_from_the_list(form[field])
         form[field].errors = list(form[field].errors) + [message]
     else:
         form.form_errors.append(message)
@@ -179,7 +197,7 @@ def submit(form: FlaskForm, action, success_message=None) -> Outcome:
 def _check_choice(field, values) -> None:
     allowed = {str(value) for value, _label in field.choices}
     if any(str(v) not in allowed for v in values):
-        raise validators.ValidationError(_l("Choose from the list."))
+        raise validators.ValidationError(choose_from_the_list(field))
 
 
 class Choice(SelectField):
@@ -230,12 +248,12 @@ class IdField(SelectField):
         raw = (self.raw_data or [""])[0]
         if self.data is None:
             if raw not in ("", None):
-                raise validators.ValidationError(_l("Choose from the list."))
+                raise validators.ValidationError(choose_from_the_list(self))
             return
         if self.choices is not None:
             allowed = {_id_or_none(value) for value, *_rest in self.choices}
             if self.data not in allowed:
-                raise validators.ValidationError(_l("Choose from the list."))
+                raise validators.ValidationError(choose_from_the_list(self))
 
 
 def _id_or_none(value):

@@ -344,7 +344,7 @@ def test_the_register_takes_only_people_with_a_place(app, client, login_as):
     assert [box["value"] for box in page.select("input[name=present]")] == [str(seated.id)]
     refused = client.post(f"/counselling/groups/{session.id}/register",
                           data={"present": [str(waiting.id)]}, follow_redirects=True)
-    assert "Choose from the list." in refused.get_data(as_text=True)
+    assert "Who came: choose from the list." in refused.get_data(as_text=True)
     with app.app_context(), db.connection_context():
         assert GroupSignup.get_by_id(seated.id).attended is None
     assert client.post(f"/counselling/groups/{session.id}/register",

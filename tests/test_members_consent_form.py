@@ -84,7 +84,8 @@ def test_a_bad_answer_is_an_error_on_its_row_and_no_other_row_is_written(
                            data=_form(contact="yes", media="maybe"))
     assert response.status_code == 422
     page = _page(response)
-    assert page.select_one("#answer_media-error").get_text(strip=True) == "Choose from the list."
+    assert page.select_one("#answer_media-error").get_text(strip=True) == \
+        "Photos and media: choose from the list."
     assert page.select_one('input[name="answer_contact"][value="yes"][checked]')  # kept
     assert _events(app, member) == [("processing", True)]
     future = client.post(f"/members/{member.id}/consents",

@@ -138,7 +138,7 @@ def test_bad_extract_input_is_refused(client, login_as):
                           ({"title": "x", "period": "2025-Q8", "fields": ["gender"]},
                            "not a period"),
                           ({"title": "x", "period": "2025", "fields": ["legal_name"]},
-                           "Choose from the list")):
+                           "Fields: choose from the list")):
         response = client.post("/reports/research/new", data=data)
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)

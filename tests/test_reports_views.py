@@ -84,7 +84,7 @@ def test_drill_down_by_gender_and_county(client, login_as, referred):
     ("kind=custom&start=2025-03-10&end=2025-03-01", "before the first day"),
     ("kind=custom&start=2025-03-10", "both the first and the last day"),
     ("kind=custom&start=1890-01-01&end=1890-02-01", "between 2000-01-01 and 2100-12-31"),
-    ("kind=fortnight", "Choose from the list"),
+    ("kind=fortnight", "Period: choose from the list"),
     ("kind=month&day=not-a-date", "Enter a date like"),
     ("period=2025-Q9", "not a period"),
 ])
