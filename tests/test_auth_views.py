@@ -113,7 +113,7 @@ def test_setup_page_sets_password(app, client):
     assert response.status_code == 303
     # the sign-in page comes with the username filled in (not in the address)
     assert response.headers["Location"].endswith("/login")
-    login = BeautifulSoup(client.get("/login").data, "html.parser")
+    login = parse_html(client.get("/login"))
     assert login.select_one("input[name=username]")["value"] == "zawadi"
     response = client.post("/login", data={"username": "zawadi", "password": "nyumbani kwetu"})
     assert response.status_code == 303
@@ -159,5 +159,5 @@ def test_sign_in_redirect_keeps_a_clean_next_address(client):
 
 def test_language_switch_returns_to_a_clean_address(client):
     page = client.get("/login")
-    field = BeautifulSoup(page.data, "html.parser").select_one("form.language-switch input[name=next]")
+    field = parse_html(page).select_one("form.language-switch input[name=next]")
     assert field["value"] == "/login"

@@ -99,12 +99,9 @@ def _member_page_section(user, member):
     every open pairing, a mentor their own."""
     from app.mentorship import labels, services
     from app.registry import HomeSection
-    if user.can("mentorship.manage"):
-        pairings = services.open_pairings_of(member)
-    elif user.can("mentorship.view_own"):
-        pairings = [p for p in services.open_pairings_of(member) if p.mentor_id == user.id]
-    else:
+    if not (user.can("mentorship.manage") or user.can("mentorship.view_own")):
         return None
+    pairings = services.open_pairings_of(member, viewer=user)
     summary = ", ".join(f"{p.mentor.display_name} ({labels.mentoring_label('pairing', p.status)})"
                         for p in pairings) or str(_l("No mentor yet."))
     return HomeSection("mentor", "mentorship/_member_page.html", {"pairings": pairings}, 10,

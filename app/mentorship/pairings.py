@@ -8,6 +8,7 @@ import datetime as dt
 import peewee as pw
 
 from app import audit
+from app.access import scoped
 from app.auth.models import User
 from app.db import db
 from app.i18n import lazy_gettext as _l
@@ -44,12 +45,16 @@ def propose(mentee: Member, mentor: User, actor=None) -> Pairing:
     return pairing
 
 
-def open_pairings_of(member: Member) -> list[Pairing]:
+def open_pairings_of(member: Member, viewer=None) -> list[Pairing]:
     """The member's current mentors: active pairings first, then proposed
-    ones, each with its mentor (one query)."""
-    return list(Pairing.select(Pairing, User).join(User, on=(Pairing.mentor == User.id))
-                .where((Pairing.mentee == member.id) & Pairing.status.in_(OPEN_STATUSES))
-                .order_by(Pairing.status, Pairing.proposed_at))
+    ones, each with its mentor (one query). With a `viewer`, only the
+    pairings they may see (every one with mentorship.manage, a mentor's own)."""
+    query = (Pairing.select(Pairing, User).join(User, on=(Pairing.mentor == User.id))
+             .where((Pairing.mentee == member.id) & Pairing.status.in_(OPEN_STATUSES))
+             .order_by(Pairing.status, Pairing.proposed_at))
+    if viewer is not None:
+        query = scoped(query, viewer, "mentorship.manage", "mentorship.view_own", Pairing.mentor)
+    return list(query)
 
 
 def propose_for_code(member_code: str, mentor_id: int, actor, second: bool = False) -> Pairing:

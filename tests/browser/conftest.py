@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from urllib.parse import urlparse
 from pathlib import Path
 
 import pytest
@@ -153,7 +155,12 @@ def sign_in(page, base_url: str, username: str, password: str):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     # The sign-in form is sent in the background and its answer replaces the
-    # page (one history entry, static/js/app.js): wait for that answer.
-    page.wait_for_function("() => !location.pathname.startsWith('/login')"
-                           " || document.querySelector('.form-error, [id$=-error]')")
+    # page (one history entry, static/js/app.js): wait for that answer. Polled
+    # from here, not with page.wait_for_function (its string polling is
+    # refused by the page's CSP whenever the first check is false).
+    deadline = time.monotonic() + 30
+    while (urlparse(page.url).path.startswith("/login")
+           and not page.locator(".form-error, [id$=-error]").count()):
+        assert time.monotonic() < deadline, "the sign-in form got no answer"
+        page.wait_for_timeout(100)
     page.wait_for_load_state()
