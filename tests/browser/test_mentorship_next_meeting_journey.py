@@ -47,6 +47,7 @@ def test_mentor_logs_a_session_and_the_next_meeting_is_kept(live_server, phone, 
 
     expect(phone.locator(".flash-success")).to_contain_text("Session saved")
     expect(phone.locator("dl")).to_contain_text("20:00")            # still planned
+    phone.wait_for_load_state("load")    # measured with its stylesheet (seen 630 px before it)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(phone, "mentor-pairing-after-log")
 
