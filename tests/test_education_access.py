@@ -244,3 +244,32 @@ def test_a_trainer_sees_on_the_member_page_only_the_courses_they_teach(app, clie
     sign_in(trainer)
     section = client.get(f"/members/{ids['member']}").get_data(as_text=True)
     assert "Tailoring basics" in section and "Bookkeeping" not in section
+
+
+def test_class_lists_show_a_trainer_only_their_classes_and_split_past_from_current(conn):
+    """scope's class lists (the home, the classes list, a course page)
+    keep to what the user may see, without HTTP."""
+    from app.education import scope
+    from app.education.models import TrainingClass
+    from tests.factories import shift_time
+    course = make_course()
+    mine, theirs = make_user("trainer"), make_user("trainer")
+    coordinator = make_user("coordinator")
+    current = make_class(course=course, trainer=mine)
+    finished = make_class(course=course, trainer=mine, starts=dt.time(14), ends=dt.time(16),
+                          place="Room B")
+    other = make_class(course=course, trainer=theirs, place="Room C")
+    for field in ("start_date", "end_date"):        # ended 20 days ago
+        shift_time(TrainingClass, field, dt.timedelta(days=-20) - (finished.end_date - today()),
+                   TrainingClass.id == finished.id)
+
+    def ids(rows):
+        return [row.id for row in rows]
+    assert ids(scope.class_list(mine, past=False, page=1, per_page=30)) == [current.id]
+    assert ids(scope.class_list(mine, past=True, page=1, per_page=30)) == [finished.id]
+    assert set(ids(scope.class_list(coordinator, past=False, page=1, per_page=30))) == {
+        current.id, other.id}
+    assert len(scope.class_list(coordinator, past=False, page=1, per_page=1)) == 2  # one more
+    assert ids(scope.classes_under_way(mine, 30)) == [current.id]   # ended over 14 days ago
+    assert set(ids(scope.classes_of_course(mine, course.id, 20))) == {current.id, finished.id}
+    assert ids(scope.classes_of_course(make_user("counsellor"), course.id, 20)) == []

@@ -36,6 +36,16 @@ class DestinationStatus:
     problem: str | None = None       # e.g. "usb_not_mounted", known before the night
 
 
+def history(runs: int) -> tuple[list[BackupRun], dict[int, list[DestinationResult]]]:
+    """The latest `runs` backup runs, newest first, and each run's results
+    per destination (by run id), in two queries."""
+    latest = BackupRun.latest(runs)
+    results: dict[int, list[DestinationResult]] = {run.id: [] for run in latest}
+    for result in DestinationResult.for_latest_runs(runs):
+        results.setdefault(result.run_id, []).append(result)
+    return latest, results
+
+
 def destination_overview() -> list[DestinationStatus]:
     """Each place with its last success and attempt. A plain folder is
     checked now (is the drive mounted?); rclone remotes are not asked

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from app.access import requires
 from app.backups import bp, labels, services, status
-from app.backups.models import BackupRun, DestinationResult
 from app.backups.settings import SettingsError, current, recipients
 from app.htmx import redirect_after_post, render, wants_partial
 
@@ -26,10 +25,7 @@ def _page_context() -> dict:
     except SettingsError:
         settings, next_run = None, None
     problems = status.configuration_problems()
-    runs = list(BackupRun.latest(HISTORY_RUNS))
-    results = {run.id: [] for run in runs}
-    for result in DestinationResult.for_latest_runs(HISTORY_RUNS):
-        results.setdefault(result.run_id, []).append(result)
+    runs, results = status.history(HISTORY_RUNS)
     return {
         "run": services.current_run(),
         "waiting": services.waiting_job(),

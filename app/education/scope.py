@@ -3,10 +3,17 @@ one, a trainer only their own classes. Every lookup by id goes through
 here, so another trainer's register is a 404, not a page."""
 from __future__ import annotations
 
+import datetime as dt
+
 from app.access import user_can
 from app.education.models import (
     ClassSession, ClassTrainer, Course, Enrolment, TrainingClass)
 from app.members.models import Member
+from app.rules import today
+
+# The education home keeps a class in view for two weeks after it ends
+# (registers and results still to finish).
+UNDER_WAY_AFTER_END = dt.timedelta(days=14)
 
 
 def sees_all(user) -> bool:
@@ -25,6 +32,34 @@ def classes_for(user):
     if not user_can(user, "education.teach"):
         return query.where(False)
     return query.where(_taught_by(user))
+
+
+def classes_under_way(user, limit: int) -> list[TrainingClass]:
+    """The classes the user sees that are not cancelled and ended at most
+    UNDER_WAY_AFTER_END ago, first start first."""
+    return list(classes_for(user)
+                .where(TrainingClass.cancelled_at.is_null()
+                       & (TrainingClass.end_date >= today() - UNDER_WAY_AFTER_END))
+                .order_by(TrainingClass.start_date).limit(limit))
+
+
+def class_list(user, past: bool, page: int, per_page: int) -> list[TrainingClass]:
+    """One page of the classes list, plus one row more when another page
+    follows: the past ones (ended before today, latest first) or the
+    current and coming ones (first start first)."""
+    if past:
+        query = classes_for(user).where(TrainingClass.end_date < today()).order_by(
+            TrainingClass.end_date.desc())
+    else:
+        query = classes_for(user).where(TrainingClass.end_date >= today()).order_by(
+            TrainingClass.start_date)
+    return list(query.paginate(page, per_page + 1))
+
+
+def classes_of_course(user, course_id: int, limit: int) -> list[TrainingClass]:
+    """The latest classes of a course that the user sees, latest start first."""
+    return list(classes_for(user).where(TrainingClass.course == course_id)
+                .order_by(TrainingClass.start_date.desc()).limit(limit))
 
 
 def _lookup(user, query):

@@ -3,8 +3,6 @@ page (sessions, roster with progress, waiting list), planning a class,
 changing it, enrolling members, and moving, adding or cancelling sessions."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, render_template, request
 from flask_login import current_user
 
@@ -13,7 +11,7 @@ from app.education import (
     bp, courses as course_rules, enrolment, figures, progress, scope, timetable)
 from app.education.forms import (
     CancelSessionForm, ClassEditForm, ClassForm, ConfirmForm, EnrolForm, SessionForm, WithdrawForm)
-from app.education.models import ClassSession, TrainingClass
+from app.education.models import ClassSession
 from app.education.views import found
 from app.forms import submit
 from app.htmx import render, see_other
@@ -37,10 +35,7 @@ def home():
     what needs doing (coordinators), and the classes under way."""
     trainer = current_user.can("education.teach")
     panel = figures.trainer_today(current_user) if trainer else None
-    classes = list(scope.classes_for(current_user)
-                   .where(TrainingClass.cancelled_at.is_null()
-                          & (TrainingClass.end_date >= today() - dt.timedelta(days=14)))
-                   .order_by(TrainingClass.start_date).limit(PAGE))
+    classes = scope.classes_under_way(current_user, PAGE)
     return render_template("education/home.html", panel=panel, classes=classes,
                            counts=timetable.PLACES.counts(c.id for c in classes),
                            figures=figures.coordinator_panel(current_user)
@@ -51,15 +46,10 @@ def home():
 @requires("education.view")
 def classes():
     when = request.args.get("when", "current")
-    query = scope.classes_for(current_user)
-    if when == "past":
-        query = query.where(TrainingClass.end_date < today()).order_by(
-            TrainingClass.end_date.desc())
-    else:
+    if when != "past":
         when = "current"
-        query = query.where(TrainingClass.end_date >= today()).order_by(TrainingClass.start_date)
     page = page_arg()
-    rows = list(query.paginate(page, PAGE + 1))
+    rows = scope.class_list(current_user, past=when == "past", page=page, per_page=PAGE)
     return render("education/classes.html", "education/_class_rows.html", when=when,
                   rows=rows[:PAGE], has_next=len(rows) > PAGE, page=page,
                   counts=timetable.PLACES.counts(c.id for c in rows[:PAGE]))

@@ -9,11 +9,13 @@ from app.access import requires
 from app.db import get_or_404
 from app.education import bp, courses, scope, timetable
 from app.education.forms import AreaForm, ConfirmForm, CourseForm, UnitForm
-from app.education.models import Course, CourseUnit, ProgrammeArea, TrainingClass
+from app.education.models import Course, CourseUnit, ProgrammeArea
 from app.forms import submit
 from app.htmx import see_other
 from app.i18n import gettext as _
 from app.urls import int_arg
+
+COURSE_CLASSES = 20    # the latest classes a course page lists
 
 
 @bp.route("/education/courses")
@@ -58,8 +60,7 @@ def _course(course_id: int) -> Course:
 
 
 def _course_page(course, status=200, unit_form=None):
-    classes = list(scope.classes_for(current_user).where(TrainingClass.course == course)
-                   .order_by(TrainingClass.start_date.desc()).limit(20))
+    classes = scope.classes_of_course(current_user, course.id, COURSE_CLASSES)
     return render_template("education/course.html", course=course,
                            units=courses.units_of(course.id, include_retired=True),
                            classes=classes, counts=timetable.PLACES.counts(c.id for c in classes),
