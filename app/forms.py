@@ -12,8 +12,10 @@ import datetime as dt
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, DateTimeLocalField, FieldList, IntegerField, MonthField as _MonthField, RadioField,
-    SelectField, SelectMultipleField, StringField, TimeField, validators, widgets)
+    BooleanField, DateField, DateTimeLocalField, FieldList, IntegerField,
+    MonthField as _MonthField, RadioField, SelectField, SelectMultipleField, StringField,
+    TimeField, validators, widgets)
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.utils import unset_value
 
 from app.clock import date_bounds
@@ -127,8 +129,24 @@ class IntInput(IntegerField):
             raise ValueError(_l("Enter a whole number."))
 
 
+def is_choice_group(field) -> bool:
+    """A choice field shown as one input per option (radio buttons, a
+    checkbox list): the field() macro puts it in a fieldset whose legend is
+    the label. Known by what it is, not by its class name, so Kituo's own
+    Radio and CheckboxList and any subclass are grouped too."""
+    return isinstance(field, SelectFieldBase) and isinstance(
+        field.widget, (widgets.ListWidget, widgets.TableWidget))
+
+
+def is_switch(field) -> bool:
+    """A yes/no field (BooleanField or a subclass): a labelled switch."""
+    return isinstance(field, BooleanField)
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["field_attrs"] = field_attrs
+    app.jinja_env.tests["choice_group"] = is_choice_group
+    app.jinja_env.tests["switch"] = is_switch
 
 
 class Outcome:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
+from wtforms import BooleanField, RadioField
 from wtforms.validators import NumberRange
 
 from app import clock
 from app.db import MAX_INTEGER, get_or_404
-from app.forms import IdField, KituoForm, IntInput, required, submit
+from app.forms import CheckboxList, Choice, IdField, KituoForm, IntInput, Radio, required, submit
 from app.registry import Registry
 from app.rules import RuleError
 from app.urls import int_arg, page_arg, parse_int
@@ -227,6 +228,59 @@ class _NameForm(KituoForm):
     row = IdField("Row", [required()], choices=None)
 
 
+class _ChoicesForm(KituoForm):
+    """Kituo's choice fields, WTForms' own, and subclasses of both: the
+    field() macro knows them by what they are, not by their class name."""
+    kind = Radio("Kind", choices=[("a", "A"), ("b", "B")])
+    plain = RadioField("Plain", choices=[("a", "A"), ("b", "B")])
+    many = CheckboxList("Many", choices=[("x", "X"), ("y", "Y")])
+    sub_many = type("Topics", (CheckboxList,), {})("Topics", choices=[("x", "X")])
+    agree = BooleanField("Agree")
+    sub_agree = type("Consent", (BooleanField,), {})("Consent")
+    one = Choice("One", choices=[("a", "A")])
+
+
+@pytest.mark.parametrize("name", ["kind", "plain", "many", "sub_many"])
+def test_the_field_macro_groups_every_choice_list_in_a_fieldset_with_its_legend(app, name):
+    from bs4 import BeautifulSoup
+    from flask import render_template_string
+    with app.test_request_context("/"):
+        form = _ChoicesForm(formdata=None)
+        page = BeautifulSoup(render_template_string(
+            '{% from "_macros.html" import field %}{{ field(form[name]) }}', form=form, name=name),
+            "html.parser")
+    legend = page.select_one("fieldset > legend")
+    assert legend is not None and legend.get_text(strip=True) == form[name].label.text
+    options = page.select("fieldset input")
+    assert options and all(page.select_one(f'label[for="{o["id"]}"]') for o in options)
+    assert page.select_one(f'label[for="{form[name].id}"]') is None   # no label for the group
+
+
+@pytest.mark.parametrize("name", ["agree", "sub_agree"])
+def test_the_field_macro_shows_every_yes_no_field_as_a_switch(app, name):
+    from bs4 import BeautifulSoup
+    from flask import render_template_string
+    with app.test_request_context("/"):
+        form = _ChoicesForm(formdata=None)
+        page = BeautifulSoup(render_template_string(
+            '{% from "_macros.html" import field %}{{ field(form[name]) }}', form=form, name=name),
+            "html.parser")
+    box = page.select_one(f'label > input#{name}[type="checkbox"]')
+    assert box is not None and box.get("role") == "switch"
+
+
+def test_the_field_macro_keeps_a_select_a_labelled_select(app):
+    from bs4 import BeautifulSoup
+    from flask import render_template_string
+    with app.test_request_context("/"):
+        form = _ChoicesForm(formdata=None)
+        page = BeautifulSoup(render_template_string(
+            '{% from "_macros.html" import field %}{{ field(form.one) }}', form=form),
+            "html.parser")
+    assert page.select_one('label[for="one"]') and page.select_one("select#one")
+    assert page.select_one("fieldset") is None
+
+
 def test_submit_outcomes(app):
     with app.test_request_context("/", method="GET"):
         outcome = submit(_NameForm(), lambda: 1 / 0)
@@ -294,3 +348,4 @@ def test_every_registry_hook_is_documented_and_in_the_readme():
             f"add the hook {name} to the README's plug-in table"
     list_fields = {f for f, v in vars(Registry()).items() if isinstance(v, list)}
     assert list_fields == set(hooks), "a list on the Registry is a hook: declare it with hook()"
+
