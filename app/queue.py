@@ -75,8 +75,12 @@ def _run_task(func, args, kwargs):
     someone is given their id), in the centre's default language unless
     the task says which (a member's PDF: their language)."""
     from app.i18n import in_language
-    with app_context() as app, in_language(app.config["BABEL_DEFAULT_LOCALE"]):
-        return func(*args, **kwargs)
+    from app.memory import give_back_freed
+    try:
+        with app_context() as app, in_language(app.config["BABEL_DEFAULT_LOCALE"]):
+            return func(*args, **kwargs)
+    finally:
+        give_back_freed()
 
 
 def _in_app_context(func):

@@ -63,3 +63,11 @@ def pre_fork(server, worker):
         db.close()
     huey.storage.close()
     gc.freeze()
+
+
+def post_request(worker, req, environ, resp):
+    """After the response has gone out: hand the memory the request freed
+    back to the system (app/memory.py; a worker that served the report,
+    the members list and the slot finder kept 15 MB it no longer used)."""
+    from app.memory import give_back_freed
+    give_back_freed()
