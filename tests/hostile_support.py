@@ -5,6 +5,7 @@ show to each role), hypothesis strategies of hostile values for them, and
 a recorder of which tables a request wrote to."""
 from __future__ import annotations
 
+import functools
 import inspect
 import io
 import re
@@ -13,8 +14,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, SoupStrainer
+from flask import has_request_context, request
 from hypothesis import strategies as st
+from werkzeug.datastructures import ImmutableMultiDict
 
 from app.db import db
 
@@ -72,6 +75,7 @@ _BY_KIND = {
 }
 
 
+@functools.cache
 def hostile_for(kind: str):
     aimed = _BY_KIND.get(kind)
     return st.one_of(aimed, hostile_value) if aimed is not None else hostile_value
@@ -132,14 +136,15 @@ def _fields_of(form) -> dict[str, Field]:
 
 
 def crawl(app, client, starts, per_endpoint: int = 2, max_pages: int = 70) -> Inventory:
-    """Follow the links and GET forms a role's pages show, from `starts`."""
+    """Follow the links and GET forms a role's pages show, from `starts`,
+    breadth first; a second page of an endpoint only once no page of a new
+    endpoint is waiting (within `max_pages`, as many endpoints as can be)."""
     adapter = app.url_map.bind("localhost")
-    inventory, queue, seen, pages = Inventory(), deque(starts), set(), 0
-    while queue and pages < max_pages:
-        url = queue.popleft()
+    inventory, queue, later, seen, pages = Inventory(), deque(starts), deque(), set(), 0
+    while (queue or later) and pages < max_pages:
+        url = queue.popleft() if queue else later.popleft()
         if url in seen:
             continue
-        seen.add(url)
         parts = urlsplit(url)
         matched = match(adapter, parts.path, "GET")
         if matched is None or matched[0] == "static":
@@ -148,14 +153,21 @@ def crawl(app, client, starts, per_endpoint: int = 2, max_pages: int = 70) -> In
         for name, value in view_args.items():
             inventory.path_values[f"{endpoint}:{name}"].add(str(value))
         inventory.query_names[endpoint].update(name for name, _ in parse_qsl(parts.query))
+        if queue and inventory.urls[endpoint]:
+            later.append(url)
+            continue
+        seen.add(url)
         if len(inventory.urls[endpoint]) >= per_endpoint:
             continue
         response = client.get(url)
+        response.close()   # a streamed download (CSV) ends here, in its request
         pages += 1
         if response.status_code != 200 or not response.mimetype == "text/html":
             continue
         inventory.urls[endpoint].append(url)
-        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        # Only links and forms (with what is inside them) become a tree.
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser",
+                             parse_only=SoupStrainer(["a", "form"]))
         for link in page.find_all("a", href=True):
             href = link["href"]
             if href.startswith("/") and not href.startswith("//"):
@@ -177,7 +189,7 @@ def _note_form(adapter, inventory: Inventory, queue, page_url: str, form) -> Non
     for name, value in view_args.items():
         inventory.path_values[f"{endpoint}:{name}"].add(str(value))
     if method == "post":
-        known = [f for f in inventory.forms[endpoint] if set(f.fields) == set(fields)]
+        known = [f for f in inventory.forms[endpoint] if shape(f.fields) == shape(fields)]
         if len(inventory.forms[endpoint]) < 3 and not known:
             inventory.forms[endpoint].append(Form(action, fields))
     else:
@@ -185,6 +197,12 @@ def _note_form(adapter, inventory: Inventory, queue, page_url: str, form) -> Non
         query = "&".join(f"{quote(n)}={quote(f.default[0] if f.default else '')}"
                          for n, f in fields.items() if f.kind != "submit")
         queue.append(f"{path}?{query}" if query else path)
+
+
+def shape(fields) -> set[str]:
+    """A form's field names with the numbers in them left out: the same
+    form on another row (prefix `fee12-` or `fee13-`) is one form."""
+    return {re.sub(r"\d+", "#", name) for name in fields}
 
 
 def match(adapter, path: str, method: str):
@@ -201,18 +219,30 @@ HOSTILE_IDS = ["99999999999999999999", "9223372036854775808", "92233720368547758
                "-1", "abc", "1e3", "%00", "😀"]
 
 
+def _known_values(rule, inventory: Inventory, name: str) -> list[str]:
+    known = sorted(inventory.path_values.get(f"{rule.endpoint}:{name}", ()))
+    if not known:   # another route's pages may name the same object
+        known = sorted({v for key, values in inventory.path_values.items()
+                        if key.endswith(f":{name}") for v in values})
+    return known or ["1", "2"]
+
+
 def path_strategy(rule, inventory: Inventory):
     """A URL for `rule`: known values of its arguments (from the role's own
     pages) or hostile ones."""
-    strategies = []
-    for converter, name in _ARGUMENT.findall(rule.rule):
-        known = sorted(inventory.path_values.get(f"{rule.endpoint}:{name}", ()))
-        if not known:   # another route's pages may name the same object
-            known = sorted({v for key, values in inventory.path_values.items()
-                            if key.endswith(f":{name}") for v in values})
-        options = [st.sampled_from(known)] if known else [st.sampled_from(["1", "2"])]
-        strategies.append(st.one_of(st.sampled_from(HOSTILE_IDS), *options, _text))
+    strategies = [st.one_of(st.sampled_from(HOSTILE_IDS),
+                            st.sampled_from(_known_values(rule, inventory, name)), _text)
+                  for _converter, name in _ARGUMENT.findall(rule.rule)]
+    return _build_path(rule, strategies)
 
+
+def known_path(rule, inventory: Inventory):
+    """A URL for `rule` with values of its arguments the role's pages name."""
+    return _build_path(rule, [st.sampled_from(_known_values(rule, inventory, name))
+                              for _converter, name in _ARGUMENT.findall(rule.rule)])
+
+
+def _build_path(rule, strategies):
     def build(values):
         it = iter(values)
         return _ARGUMENT.sub(lambda m: quote(next(it), safe=""), rule.rule)
@@ -246,6 +276,16 @@ def baseline(spec: Field, today) -> list:
 def hostile_values(spec: Field):
     """Hostile values for one field: aimed at its type, anything hostile,
     several at once, or (for choices) a real option repeated."""
+    return _hostile_values(spec.kind, tuple(spec.options))
+
+
+@functools.cache
+def _hostile_values(kind: str, options: tuple[str, ...]):
+    """One strategy object per kind of field and its options: hypothesis
+    works out a new strategy's properties when it first draws from it,
+    which cost more than the drawing (a third of the property test's
+    time when every draw built its own)."""
+    spec = Field("", kind, list(options))
     if spec.kind == "file":
         return st.binary(max_size=300).map(lambda b: [(io.BytesIO(b), "list.csv")])
     single = hostile_for(spec.kind).map(lambda v: [v])
@@ -317,6 +357,78 @@ class WriteRecorder:
             source.close()
 
 
+# --- which query arguments a view reads ------------------------------------------------
+
+EVERY_ARGUMENT = "*"
+
+
+class ArgumentReads:
+    """While on, notes which query arguments each endpoint's code reads
+    (request.args.get, [...], in; going through all of them notes
+    EVERY_ARGUMENT) on GET pages that answered 200. An argument an endpoint
+    never read on its own pages cannot change its answer there: the
+    property test sends `?page=` only where some code reads it (or where
+    no page of the endpoint was seen)."""
+
+    def __init__(self, app):
+        self.on = False
+        self.reads: dict[str, set[str]] = defaultdict(set)
+        self.seen: set[str] = set()
+        recorder = self
+
+        class Args(ImmutableMultiDict):
+            def _note(self, key):
+                if recorder.on and has_request_context() and request.endpoint:
+                    recorder.reads[request.endpoint].add(key)
+
+            def __getitem__(self, key):
+                self._note(key)
+                return super().__getitem__(key)
+
+            def get(self, key, default=None, type=None):
+                self._note(key)
+                return super().get(key, default, type)
+
+            def getlist(self, key, type=None):
+                self._note(key)
+                return super().getlist(key, type)
+
+            def __contains__(self, key):
+                self._note(key)
+                return super().__contains__(key)
+
+            def __iter__(self):
+                self._note(EVERY_ARGUMENT)
+                return super().__iter__()
+
+            def items(self, multi=False):
+                self._note(EVERY_ARGUMENT)
+                return super().items(multi)
+
+            def lists(self):
+                self._note(EVERY_ARGUMENT)
+                return super().lists()
+
+            def to_dict(self, flat=True):
+                self._note(EVERY_ARGUMENT)
+                return super().to_dict(flat)
+
+        class RecordingRequest(app.request_class):
+            parameter_storage_class = Args
+
+        app.request_class = RecordingRequest
+
+        @app.after_request
+        def _seen(response):
+            if recorder.on and request.method == "GET" and response.status_code == 200:
+                recorder.seen.add(request.endpoint)
+            return response
+
+    def may_read(self, endpoint: str, name: str) -> bool:
+        return (endpoint not in self.seen
+                or bool({name, EVERY_ARGUMENT} & self.reads.get(endpoint, set())))
+
+
 # --- inputs of a route no page showed: its form classes --------------------------------
 
 _KINDS = {"DateField": "date", "DateInput": "date", "DateTimeLocalField": "datetime-local",
@@ -326,22 +438,35 @@ _KINDS = {"DateField": "date", "DateInput": "date", "DateTimeLocalField": "datet
 
 
 def form_classes_of(view) -> list[type]:
-    """The Flask-WTF form classes a view function names (in its body, a
-    function nested in it, or a helper of its own module it calls, such as
-    `_placement_form(member)`)."""
-    from flask_wtf import FlaskForm
+    """The Flask-WTF form classes a view function builds: those it names
+    (in its body or a function nested in it, directly as CancelForm() or
+    through a module as F.CancelForm()); if it names none, those of the
+    helpers of its own module it calls that build one form each (such as
+    `_placement_form(member)`; a helper that renders a page with several
+    forms, such as education's `_page`, is not where the posted form is
+    read)."""
     view = getattr(view, "__wrapped__", view)
-    names, codes, seen = set(), [view.__code__], set()
+    direct = _classes_named(view, _names_in(view.__code__))
+    if direct:
+        return direct
+    helpers = [view.__globals__.get(name) for name in sorted(_names_in(view.__code__))]
+    helpers = [h for h in helpers if inspect.isfunction(h) and h.__module__ == view.__module__]
+    built = [_classes_named(view, _names_in(h.__code__)) for h in helpers]
+    single = [classes[0] for classes in built if len(classes) == 1]
+    return list(dict.fromkeys(single or [c for classes in built for c in classes]))
+
+
+def _names_in(code) -> set[str]:
+    names, codes = set(), [code]
     while codes:
         code = codes.pop()
-        if code in seen:
-            continue
-        seen.add(code)
         names.update(code.co_names)
         codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
-        helpers = (view.__globals__.get(name) for name in code.co_names)
-        codes.extend(h.__code__ for h in helpers if inspect.isfunction(h)
-                     and h.__module__ == view.__module__)
+    return names
+
+
+def _classes_named(view, names) -> list[type]:
+    from flask_wtf import FlaskForm
     modules = [m for m in view.__globals__.values() if inspect.ismodule(m)]
     found = []
     for name in sorted(names):
