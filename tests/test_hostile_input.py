@@ -63,7 +63,7 @@ BUTTON_ONLY = {
     "reports.download_extract", "education.cancel_class", "education.confirm_completion",
     "education.not_completed", "education.make_certificate", "education.make_my_certificate",
     "loans.my_statement", "loans.import_confirm", "wellbeing.agree", "members.cancel_meeting",
-    "members.setup_slip",
+    "members.setup_slip", "members.remove_buddy",
 }
 # Fields a view reads without a form class, on a page the demo centre
 # does not show (attendance of a past group session).
