@@ -384,3 +384,29 @@ def test_a_members_feed_holds_everything_their_schedule_on_me_shows(app, conn):
     assert sorted(e["summary"] for e in events) == sorted(str(i.title) for i in shown)
     assert len(events) == 4
     assert "Neema" not in feed and mentor.display_name not in feed
+
+
+def test_each_group_meeting_in_a_members_feed_is_its_own_event_with_its_end(app, conn):
+    """The schedule provider read the signup's id and the session's end
+    without selecting them: every group meeting was "seat-None" (calendar
+    apps keep one event per UID, so the second meeting vanished) and ended
+    an hour after it began."""
+    from app.counselling.schedule import group_sessions
+    no_holidays()
+    facilitator = make_user("counsellor")
+    login = make_user("member")
+    member = make_member(user=login)
+    start = local(days_ahead(3), 14)
+    first = groups.create_sessions("Circle", start, 90, "Hall", 5, [facilitator.id])[0]
+    second = groups.create_sessions("Circle", start + dt.timedelta(days=7), 90, "Hall", 5,
+                                    [facilitator.id])[0]
+    seats = [groups.sign_up(first, member), groups.sign_up(second, member)]
+    items = group_sessions(member, utcnow(), utcnow() + dt.timedelta(days=60))
+    assert [i.uid for i in items] == [f"seat-{s.id}" for s in seats]
+    assert [i.ends_at - i.starts_at for i in items] == [dt.timedelta(minutes=90)] * 2
+    events = Calendar.from_ical(feeds.build(login)).walk("VEVENT")
+    seat_events = [e for e in events if str(e["uid"]).startswith("seat-")]
+    assert sorted(str(e["uid"]) for e in seat_events) == sorted(
+        f"seat-{s.id}@kituo" for s in seats)
+    assert all(e.decoded("dtend") - e.decoded("dtstart") == dt.timedelta(minutes=90)
+               for e in seat_events)

@@ -26,7 +26,8 @@ def appointments(member, start, end) -> list[ScheduleItem]:
 
 
 def group_sessions(member, start, end) -> list[ScheduleItem]:
-    rows = (GroupSignup.select(GroupSignup.status, GroupSignup.promoted_at, GroupSession.starts_at)
+    rows = (GroupSignup.select(GroupSignup.id, GroupSignup.status, GroupSignup.promoted_at,
+                               GroupSession.id, GroupSession.starts_at, GroupSession.ends_at)
             .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
             .where((GroupSignup.member == member)
                    & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
