@@ -51,6 +51,17 @@ def in_language(code: str):
     return force_locale(REGIONAL_LOCALE.get(code, code))
 
 
+def bilingual(stem: str):
+    """A text a person typed in both languages, kept in `<stem>_en` and
+    `<stem>_sw` columns: `title = bilingual("title")` in a model gives
+    `row.title(language)`, the Swahili one for "sw" (or "sw-KE"), else
+    the English one."""
+    def text(self, language) -> str:
+        return getattr(self, f"{stem}_sw" if str(language).startswith("sw") else f"{stem}_en")
+    text.__name__ = text.__qualname__ = stem
+    return text
+
+
 def lang_code() -> str:
     """The page language as an HTML lang code: "en" or "sw"."""
     from flask_babel import get_locale

@@ -397,3 +397,25 @@ def test_member_home_section_comes_from_the_registry(app, two_mentors):
         assert [s.key for s in sections] == ["mentoring"]
         assert sections[0].ctx["pairings"][0].id == pairing.id
         assert registry().home_sections_for(make_member()) == []
+
+
+def test_each_goal_has_its_own_progress_form_through_the_field_macro(app, client, two_mentors,
+                                                                      sign_in):
+    a, pairing, _log, _b = two_mentors
+    sign_in(a)
+    with app_db(app):
+        goal_id = Goal.get(Goal.pairing == pairing.id).id
+    status, text = f"note{goal_id}-status", f"note{goal_id}-text"
+    page = parse_html(client.get(f"/mentoring/pairings/{pairing.id}"))
+    assert page.select_one(f'label[for="{status}"]') and page.select_one(f'label[for="{text}"]')
+    assert page.select_one(f"select#{status} option[selected]")["value"] == "open"
+    bad = client.post(f"/mentoring/goals/{goal_id}/notes", data={status: "flying", text: ""})
+    assert bad.status_code == 422
+    again = parse_html(bad)
+    assert again.select_one(f"#{status}-error") and again.select_one(f"details[open] select#{status}")
+    done = client.post(f"/mentoring/goals/{goal_id}/notes",
+                       data={status: "achieved", text: "Started at the bakery"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"#goal-{goal_id}")
+    with app_db(app):
+        assert Goal.get_by_id(goal_id).status == "achieved"
+        assert GoalNote.get(GoalNote.goal == goal_id).text == "Started at the bakery"

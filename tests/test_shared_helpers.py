@@ -349,3 +349,13 @@ def test_every_registry_hook_is_documented_and_in_the_readme():
     list_fields = {f for f, v in vars(Registry()).items() if isinstance(v, list)}
     assert list_fields == set(hooks), "a list on the Registry is a hook: declare it with hook()"
 
+
+
+def test_a_text_typed_in_both_languages_is_read_in_the_page_language():
+    from app.i18n import bilingual
+
+    class Row:
+        title_en, title_sw = "Tailoring", "Ushonaji"
+        title = bilingual("title")
+    assert [Row().title(code) for code in ("sw", "sw-KE", "en", "")] == [
+        "Ushonaji", "Ushonaji", "Tailoring", "Tailoring"]

@@ -1,9 +1,11 @@
 from app.i18n import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SearchField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from app.access import ROLES
-from app.forms import CheckboxList, DateInput, KituoForm, length, optional, pattern, required
+from app.admin.services import SEARCH_MAX
+from app.forms import (
+    CheckboxList, Choice, DateInput, KituoForm, length, optional, pattern, required)
 from app.i18n import LANGUAGE_NAMES
 
 
@@ -33,6 +35,17 @@ class UserCreateForm(UserEditForm):
 class ActiveForm(KituoForm):
     """Enable (1) or disable (0) an account: one button on the user's page."""
     active = HiddenField()
+
+
+class UserFilterForm(KituoForm):
+    """The users list's filters (a GET: read, never validated against)."""
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    q = SearchField(_l("Username or name"), id="user-q",
+                    render_kw={"autocomplete": "off", "maxlength": SEARCH_MAX})
+    role = Choice(_l("Role"), id="role-filter",
+                  choices=lambda: [("", _l("All roles"))] + role_choices())
 
 
 class AuditFilterForm(KituoForm):

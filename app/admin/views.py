@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from app.access import ROLES, requires
 from app.admin import bp, services
-from app.admin.forms import ActiveForm, AuditFilterForm, UserCreateForm, UserEditForm
+from app.admin.forms import (
+    ActiveForm, AuditFilterForm, UserCreateForm, UserEditForm, UserFilterForm)
 from app.auth import services as auth
 from app.auth.models import User
 from app.auth.tasks import render_setup_slip
@@ -29,7 +30,8 @@ def users():
     rows, has_next = services.user_rows(role or None, text, page)
     return render("admin/users.html", "admin/_user_rows.html", users=rows, role=role, q=text,
                   page=page, has_next=has_next,
-                  role_labels=services.role_labels(), edit_base=url_for("admin.users"))
+                  filters=UserFilterForm(formdata=None, q=text, role=role),
+                  edit_base=url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """Translated labels for stored keys (statuses, risk levels, holidays)."""
 from app.i18n import lazy_gettext as _l, lazy_pgettext
+from app.labels import WEEKDAYS, label  # noqa: F401  (the shared ones, used as labels.X here)
 
 STATUS_LABELS = {
     "booked": _l("Booked"),
@@ -40,8 +41,6 @@ SIGNUP_LABELS = {
     "waitlisted": _l("On the waiting list"),
     "cancelled": _l("Cancelled"),
 }
-WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday")]
 # Kenya's fixed public holidays (Public Holidays Act, as amended in 2024:
 # 10 October is Mazingira Day). Moveable feasts (Good Friday, Easter
 # Monday, Idd-ul-Fitr) are added each year as one-off dates.
@@ -55,9 +54,4 @@ KENYA_FIXED_HOLIDAYS = [
     ("christmas_day", 12, 25, _l("Christmas Day")),
     ("boxing_day", 12, 26, _l("Boxing Day")),
 ]
-HOLIDAY_LABELS = {key: label for key, _m, _d, label in KENYA_FIXED_HOLIDAYS}
-
-
-def label(table: dict, key) -> str:
-    value = table.get(key)
-    return str(value) if value is not None else str(key or "")
+HOLIDAY_LABELS = {key: words for key, _m, _d, words in KENYA_FIXED_HOLIDAYS}

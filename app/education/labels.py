@@ -1,9 +1,8 @@
 """Translated labels for the stored keys of education."""
 from app.i18n import lazy_gettext as _l, lazy_pgettext
+from app.i18n import LANGUAGE_NAMES as LANGUAGE_LABELS  # the one table of language names
+from app.labels import WEEKDAYS, label
 
-LANGUAGE_LABELS = {"sw": "Kiswahili", "en": "English"}
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday"))
 ASSESSMENT_LABELS = {
     "none": _l("No assessment"),
     "pass_fail": _l("Pass or fail"),
@@ -108,8 +107,7 @@ KINDS = {"language": LANGUAGE_LABELS, "assessment": ASSESSMENT_LABELS, "result":
 
 
 def education_label(kind: str, key) -> str:
-    value = KINDS[kind].get(key)
-    return str(value) if value is not None else str(key or "")
+    return label(KINDS[kind], key)
 
 
 def weekday_label(index: int) -> str:

@@ -14,6 +14,7 @@ import peewee as pw
 from app.auth.models import User
 from app.clock import CALENDAR_FIRST, CALENDAR_LAST, utcnow
 from app.db import BaseModel
+from app.i18n import bilingual
 from app.members.models import Member
 
 LANGUAGES = ("sw", "en")
@@ -49,8 +50,7 @@ class ProgrammeArea(BaseModel):
     class Meta:
         table_name = "education_area"
 
-    def name(self, language: str) -> str:
-        return self.name_sw if language.startswith("sw") else self.name_en
+    name = bilingual("name")
 
 
 class Course(BaseModel):
@@ -77,8 +77,7 @@ class Course(BaseModel):
         table_name = "education_course"
         indexes = ((("area", "active"), False),)
 
-    def title(self, language: str) -> str:
-        return self.title_sw if language.startswith("sw") else self.title_en
+    title = bilingual("title")
 
 
 class CourseUnit(BaseModel):
@@ -93,8 +92,7 @@ class CourseUnit(BaseModel):
         table_name = "education_unit"
         indexes = ((("course", "position"), False),)
 
-    def title(self, language: str) -> str:
-        return self.title_sw if language.startswith("sw") else self.title_en
+    title = bilingual("title")
 
 
 class TrainingClass(BaseModel):

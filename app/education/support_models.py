@@ -9,6 +9,7 @@ import peewee as pw
 from app.auth.models import User
 from app.clock import utcnow
 from app.db import BaseModel
+from app.i18n import bilingual
 from app.education.models import Course, date_check, in_list
 from app.members.models import Member
 from app.mentorship.models import mask_of, values_of  # noqa: F401  (the one bit-mask helper)
@@ -154,8 +155,7 @@ class StudyResource(BaseModel):
     class Meta:
         table_name = "education_study_resource"
 
-    def name(self, language: str) -> str:
-        return self.name_sw if language.startswith("sw") else self.name_en
+    name = bilingual("name")
 
 
 class StudyHours(BaseModel):

@@ -2,6 +2,7 @@
 discreet words members read (support, never collection)."""
 from __future__ import annotations
 
+from app import labels
 from app.i18n import lazy_gettext as _l, lazy_pgettext
 
 STATUS = {
@@ -90,13 +91,12 @@ TABLES = {"status": STATUS, "member_status": MEMBER_STATUS, "method": METHOD,
 
 
 def label(kind: str, key) -> str:
-    value = TABLES[kind].get(key)
-    return str(value) if value is not None else str(key or "")
+    return labels.label(TABLES[kind], key)
 
 
 def names(kind: str) -> dict[str, str]:
     """key -> label in the current language, translated once (for lists)."""
-    return {key: str(value) for key, value in TABLES[kind].items()}
+    return labels.names(TABLES[kind])
 
 
 def choices(kind: str) -> list[tuple[str, object]]:

@@ -1,7 +1,8 @@
 """Translated labels for the stored keys (statuses, needs, purposes...)."""
 from typing import Any, NamedTuple
 
-from app.i18n import lazy_gettext as _l
+from app.i18n import LANGUAGE_NAMES, lazy_gettext as _l
+from app.labels import label, names  # noqa: F401  (the shared lookup, used as labels.label)
 from app.members.models import CONSENT_PURPOSES
 
 STATUS_LABELS = {
@@ -185,17 +186,7 @@ PROGRAMMES = [
     _l("Education: study at your own pace, help with school fees and scholarships"),
     _l("Leadership and mentorship: grow as a survivor leader with a mentor"),
 ]
-LANGUAGE_LABELS = {"en": "English", "sw": "Kiswahili"}
-
-
-def label(mapping: dict, key) -> str:
-    value = mapping.get(key)
-    return str(value) if value is not None else (key or "")
-
-
-def names(mapping: dict) -> dict[str, str]:
-    """key -> label in the current language, translated once (for lists)."""
-    return {key: str(value) for key, value in mapping.items()}
+LANGUAGE_LABELS = LANGUAGE_NAMES    # the one table of language names (app.i18n)
 
 
 def source_label(source) -> str:

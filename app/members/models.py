@@ -12,6 +12,7 @@ import peewee as pw
 
 from app.auth.models import User
 from app.db import BaseModel, in_calendar, utcnow, years_in_calendar
+from app.i18n import bilingual
 
 STATUSES = ("referred", "inducting", "active", "alumni", "exited")
 GENDERS = ("female", "male", "other", "undisclosed")
@@ -161,8 +162,7 @@ class InductionStep(BaseModel):
     required = pw.BooleanField(default=True)
     active = pw.BooleanField(default=True)
 
-    def title(self, language: str) -> str:
-        return self.title_sw if language.startswith("sw") else self.title_en
+    title = bilingual("title")
 
 
 class InductionCompletion(BaseModel):

@@ -64,8 +64,9 @@ class GoalForm(KituoForm):
 
 
 class GoalNoteForm(KituoForm):
-    status = SelectField(_l("Status"), choices=list(GOAL_STATUS_LABELS.items()))
-    text = TextAreaField(_l("Progress note"), [optional(), length(LIMITS["goal_note"])])
+    status = Choice(_l("Status"), choices=list(GOAL_STATUS_LABELS.items()))
+    text = TextAreaField(_l("Progress note"), [optional(), length(LIMITS["goal_note"])],
+                         render_kw={"rows": 2})
 
 
 def duration_choices():

@@ -1,5 +1,8 @@
 """Translated labels for the stored keys of mentorship."""
 from app.i18n import lazy_gettext as _l, lazy_pgettext
+from app.i18n import LANGUAGE_NAMES as LANGUAGE_LABELS  # the one table of language names
+from app.labels import label, names
+from app.members.labels import NEED_LABELS  # members.NEEDS: the same needs
 
 AREA_LABELS = {
     "livelihood": _l("Livelihood"),
@@ -8,7 +11,6 @@ AREA_LABELS = {
     "leadership": _l("Leadership"),
     "wellbeing": _l("Wellbeing"),
 }
-LANGUAGE_LABELS = {"sw": "Kiswahili", "en": "English"}
 PAIRING_STATUS_LABELS = {
     "proposed": _l("Proposed"),
     "active": lazy_pgettext("pairing", "Active"),
@@ -39,22 +41,13 @@ TOPIC_LABELS = {
     "safety": _l("Safety"),
     "other": _l("Other"),
 }
-NEED_LABELS = {
-    "housing": _l("Housing"),
-    "health": _l("Health"),
-    "livelihood": _l("Livelihood"),
-    "education": _l("Education"),
-    "legal": _l("Legal help"),
-    "family": _l("Family"),
-}
 KINDS = {"area": AREA_LABELS, "language": LANGUAGE_LABELS, "pairing": PAIRING_STATUS_LABELS,
          "goal": GOAL_STATUS_LABELS, "mode": MODE_LABELS, "topic": TOPIC_LABELS,
          "need": NEED_LABELS}
 
 
 def mentoring_label(kind: str, key) -> str:
-    value = KINDS[kind].get(key)
-    return str(value) if value is not None else (key or "")
+    return label(KINDS[kind], key)
 
 
 def duration_label(minutes: int) -> str:
@@ -69,7 +62,7 @@ def duration_label(minutes: int) -> str:
 
 def labels_of(kind: str) -> dict[str, str]:
     """Every label of one kind in the current language (mentoring_label)."""
-    return {key: str(value) for key, value in KINDS[kind].items()}
+    return names(KINDS[kind])
 
 
 def duration_labels(minutes) -> dict[int, str]:

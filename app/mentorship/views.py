@@ -141,6 +141,7 @@ def new_pairing():
 
 
 def _pairing_page(pairing, status: int = 200, **forms):
+    details = services.pairing_details(pairing)
     return render_template(
         "mentorship/pairing.html", pairing=pairing, mentee=pairing.mentee,
         is_mentor=pairing.mentor_id == current_user.id,
@@ -150,9 +151,15 @@ def _pairing_page(pairing, status: int = 200, **forms):
             formdata=None, start_date=services.today()),
         end_form=forms.get("end_form") or EndForm(formdata=None, end_date=services.today()),
         cancel_form=forms.get("cancel_form") or CancelMeetingForm(formdata=None),
-        note_form=forms.get("note_form"), note_goal=forms.get("note_goal"),
-        may_raise=user_can(current_user, "safeguarding.raise"),
-        **services.pairing_details(pairing)), status
+        note_forms=_note_forms(details["goals"], forms.get("note_form"), forms.get("note_goal")),
+        may_raise=user_can(current_user, "safeguarding.raise"), **details), status
+
+
+def _note_forms(goals, failed=None, failed_goal=None) -> dict:
+    """A progress form per goal (its own prefix: one page holds them all),
+    the one that was refused kept with its errors."""
+    return {g.id: failed if g.id == failed_goal else
+            GoalNoteForm(formdata=None, prefix=f"note{g.id}", status=g.status) for g in goals}
 
 
 @bp.route("/mentoring/pairings/<int:pairing_id>")
@@ -232,7 +239,7 @@ def add_goal_note(goal_id: int):
     pairing = _pairing_or_404(goal.pairing_id)
     if not (pairing.mentor_id == current_user.id or user_can(current_user, "mentorship.manage")):
         abort(404)
-    form = GoalNoteForm()
+    form = GoalNoteForm(prefix=f"note{goal.id}")
     outcome = submit(form, lambda: services.add_goal_note(goal, current_user, form.status.data,
                                                           form.text.data),
                      _("Progress saved."))

@@ -13,6 +13,7 @@ import peewee as pw
 from app.auth.models import User
 from app.clock import utcnow
 from app.db import BaseModel
+from app.i18n import bilingual
 
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 # How an indicator's number is read: a count of the metric's unit, KES
@@ -53,8 +54,7 @@ class Indicator(BaseModel):
             pw.Check("baseline_on IS NULL OR baseline_on BETWEEN '2000-01-01' AND '2100-12-31'"),
         ]
 
-    def title(self, language: str) -> str:
-        return self.title_sw if str(language).startswith("sw") else self.title_en
+    title = bilingual("title")
 
     @property
     def is_ratio(self) -> bool:

@@ -1,5 +1,6 @@
 """Translated labels for the stored keys of safeguarding."""
 from app.i18n import lazy_gettext as _l
+from app.labels import label
 
 CATEGORY_LABELS = {
     "trafficker_contact": _l("Risk of harm or contact from traffickers"),
@@ -41,5 +42,4 @@ KINDS = {"category": CATEGORY_LABELS, "urgency": URGENCY_LABELS, "urgency_short"
 
 
 def concern_label(kind: str, key) -> str:
-    value = KINDS[kind].get(key)
-    return str(value) if value is not None else (key or "")
+    return label(KINDS[kind], key)

@@ -46,6 +46,14 @@ def _page(enrolment, status: int = 200, **forms):
         confirm_form=ConfirmForm(formdata=None)), status
 
 
+def _saved_or_again(outcome, enrolment, anchor: str | None = None, **forms):
+    """After a POST on an enrolment: back to its page (at `anchor`) when
+    the change was saved, else the page again with the form's errors."""
+    if outcome:
+        return see_other("education.show_enrolment", enrolment_id=enrolment.id, _anchor=anchor)
+    return _page(enrolment, outcome.status, **forms)
+
+
 @bp.route("/education/enrolments/<int:enrolment_id>")
 @requires("education.view")
 def show_enrolment(enrolment_id: int):
@@ -67,9 +75,7 @@ def unit_done(enrolment_id: int, unit_id: int):
     outcome = submit(form, lambda: progress.set_unit_done(enrolment, unit_id, form.done.data,
                                                    form.note.data, current_user),
               _("Progress saved."))
-    if outcome:
-        return see_other("education.show_enrolment", enrolment_id=enrolment.id, _anchor="units")
-    return _page(enrolment, 422)
+    return _saved_or_again(outcome, enrolment, anchor="units")
 
 
 @bp.route("/education/enrolments/<int:enrolment_id>/assessment", methods=["POST"])
@@ -80,10 +86,7 @@ def assessment(enrolment_id: int):
     outcome = submit(form, lambda: progress.record_assessment(
             enrolment, form.result.data or "", form.score.data, form.note.data, current_user),
               _("Assessment saved."))
-    if outcome:
-        return see_other("education.show_enrolment", enrolment_id=enrolment.id,
-                         _anchor="assessment")
-    return _page(enrolment, 422, assessment_form=form)
+    return _saved_or_again(outcome, enrolment, anchor="assessment", assessment_form=form)
 
 
 @bp.route("/education/enrolments/<int:enrolment_id>/complete", methods=["POST"])
@@ -93,9 +96,7 @@ def confirm_completion(enrolment_id: int):
     form = ConfirmForm()
     outcome = submit(form, lambda: progress.confirm_completion(enrolment, current_user),
               _("Completion confirmed. The certificate is being made."))
-    if outcome:
-        return see_other("education.show_enrolment", enrolment_id=enrolment.id)
-    return _page(enrolment, 422)
+    return _saved_or_again(outcome, enrolment)
 
 
 @bp.route("/education/enrolments/<int:enrolment_id>/not-completed", methods=["POST"])
@@ -105,9 +106,7 @@ def not_completed(enrolment_id: int):
     form = ConfirmForm()
     outcome = submit(form, lambda: progress.mark_not_completed(enrolment, current_user),
               _("Saved: did not complete."))
-    if outcome:
-        return see_other("education.show_enrolment", enrolment_id=enrolment.id)
-    return _page(enrolment, 422)
+    return _saved_or_again(outcome, enrolment)
 
 
 # --- certificates (staff) ----------------------------------------------------------------

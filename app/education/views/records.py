@@ -72,6 +72,14 @@ def _page(member, status: int = 200, **forms):
     return render_template("education/member.html", **context), status
 
 
+def _saved_or_again(outcome, member, anchor: str, **forms):
+    """After a POST on the record: back to it at `anchor` when the change
+    was saved, else the record again with the form's errors."""
+    if outcome:
+        return see_other("education.member_record", member_id=member.id, _anchor=anchor)
+    return _page(member, outcome.status, **forms)
+
+
 @bp.route("/education/members/<int:member_id>")
 @requires("education.manage")
 def member_record(member_id: int):
@@ -85,9 +93,7 @@ def set_level(member_id: int):
     form = LevelForm()
     outcome = submit(form, lambda: formal.set_highest_level(member, form.highest_level.data,
                                                      current_user), _("Changes saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=member.id, _anchor="formal")
-    return _page(member, 422, level_form=form)
+    return _saved_or_again(outcome, member, "formal", level_form=form)
 
 
 @bp.route("/education/members/<int:member_id>/formal", methods=["POST"])
@@ -99,9 +105,7 @@ def add_formal(member_id: int):
             member, None, form.institution.data, form.programme.data, form.level.data,
             form.year_of_study.data, form.started_on.data, form.expected_completion.data,
             form.status.data, current_user), _("Saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=member.id, _anchor="formal")
-    return _page(member, 422, formal_form=form)
+    return _saved_or_again(outcome, member, "formal", formal_form=form)
 
 
 def _formal(formal_id: int) -> FormalEnrolment:
@@ -133,10 +137,8 @@ def add_result(formal_id: int):
     outcome = submit(form, lambda: formal.add_result(row, form.term.data, form.result_text.data,
                                               form.grade_scale.data, form.grade.data,
                                               current_user), _("Saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=row.member_id,
-                         _anchor=f"formal-{row.id}")
-    return _page(row.member, 422, result_form=form, failed_formal=row.id)
+    return _saved_or_again(outcome, row.member, f"formal-{row.id}", result_form=form,
+                           failed_formal=row.id)
 
 
 @bp.route("/education/formal/<int:formal_id>/fees", methods=["POST"])
@@ -147,10 +149,8 @@ def add_fee(formal_id: int):
     outcome = submit(form, lambda: formal.add_fee(row, form.term.data, form.fee.data, form.support.data,
                                            form.paid_on.data, form.note.data, current_user),
               _("Saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=row.member_id,
-                         _anchor=f"formal-{row.id}")
-    return _page(row.member, 422, fee_form=form, failed_formal=row.id)
+    return _saved_or_again(outcome, row.member, f"formal-{row.id}", fee_form=form,
+                           failed_formal=row.id)
 
 
 @bp.route("/education/members/<int:member_id>/placements", methods=["POST"])
@@ -163,9 +163,7 @@ def add_placement(member_id: int):
             start_date=form.start_date.data, income_band=form.income_band.data,
             course_id=form.course.data, business_id=form.business.data), current_user),
               _("Placement saved. Follow-ups at 3, 6 and 12 months are planned."))
-    if outcome:
-        return see_other("education.member_record", member_id=member.id, _anchor="work")
-    return _page(member, 422, placement_form=form)
+    return _saved_or_again(outcome, member, "work", placement_form=form)
 
 
 @bp.route("/education/placements/<int:placement_id>/end", methods=["POST"])
@@ -176,9 +174,7 @@ def end_placement(placement_id: int):
     form = EndPlacementForm(prefix=f"end{placement.id}")
     outcome = submit(form, lambda: employment.end_placement(placement, form.ended_on.data, current_user),
               _("Saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=member.id, _anchor="work")
-    return _page(member, 422)
+    return _saved_or_again(outcome, member, "work")
 
 
 @bp.route("/education/members/<int:member_id>/referrals", methods=["POST"])
@@ -189,9 +185,7 @@ def add_referral(member_id: int):
     outcome = submit(form, lambda: employment.record_referral(member, form.kind.data, form.to_name.data,
                                                        form.referred_on.data, form.purpose.data,
                                                        current_user), _("Referral saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=member.id, _anchor="referrals")
-    return _page(member, 422, referral_form=form)
+    return _saved_or_again(outcome, member, "referrals", referral_form=form)
 
 
 @bp.route("/education/referrals/<int:referral_id>/outcome", methods=["POST"])
@@ -202,6 +196,4 @@ def referral_outcome(referral_id: int):
     form = ReferralOutcomeForm()
     outcome = submit(form, lambda: employment.set_referral_outcome(referral, form.outcome.data,
                                                             current_user), _("Saved."))
-    if outcome:
-        return see_other("education.member_record", member_id=member.id, _anchor="referrals")
-    return _page(member, 422)
+    return _saved_or_again(outcome, member, "referrals")
