@@ -66,6 +66,7 @@ def register(app) -> None:
         NavItem(_l("Agenda"), "counselling.agenda", "counselling.agenda", 20),
         NavItem(_l("Appointments"), "counselling.slot_finder", "counselling.book", 21),
         NavItem(_l("Group sessions"), "counselling.groups_index", "counselling.groups", 22),
+        NavItem(_l("Availability"), "counselling.availability", "counselling.availability", 23),
         NavItem(_l("My appointments"), "counselling.my_appointments", "counselling.self_book", 2),
     ]
     reg.panels += [

@@ -79,7 +79,7 @@ def register(app) -> None:
     reg.grant("safeguarding_lead", "safeguarding.manage")
     reg.nav += [
         NavItem(_l("Safeguarding"), "safeguarding.index", "safeguarding.manage", 5),
-        NavItem(_l("My concerns"), "safeguarding.mine", "safeguarding.raise", 70),
+        NavItem(_l("Concerns I raised"), "safeguarding.mine", "safeguarding.raise", 70),
     ]
     reg.panels += [
         Panel("urgent_concerns", "safeguarding/_panel_urgent.html", "safeguarding.manage",

@@ -136,4 +136,25 @@
       done();
     }
   });
+
+  // The section menu folds behind its "Menu" button on a phone: closed
+  // there when the page opens, always open on a wider screen.
+  function compactMenu() {
+    var menu = document.querySelector(".module-nav details");
+    if (!menu) { return; }
+    var phone = window.matchMedia("(max-width: 600px)");
+    var fit = function () { menu.open = !phone.matches; };
+    fit();
+    if (phone.addEventListener) { phone.addEventListener("change", fit); }
+  }
+  document.addEventListener("DOMContentLoaded", compactMenu);
+
+  // A printed document opens by itself when it is ready (jobs/_progress.html;
+  // the server stops asking once it was opened, so Back shows the page).
+  function openWhenReady() {
+    var link = document.querySelector("[data-open-when-ready]");
+    if (link) { window.location.assign(link.href); }
+  }
+  document.addEventListener("DOMContentLoaded", openWhenReady);
+  document.addEventListener("htmx:afterSettle", openWhenReady);
 })();

@@ -1,0 +1,129 @@
+"""Staff on phones (#12): lists that become cards below 600 px (every cell
+says what it is), member codes that never wrap, one compact menu, required
+fields marked, "Concerns I raised" and availability in the counsellor's
+menu. The layout itself is checked at 360 px in
+tests/browser/test_staff_phone_journey.py."""
+import pytest
+
+from app.counselling import services as counselling
+from app.safeguarding import services as safeguarding
+from tests.conftest import parse_html
+from tests.factories import app_db, make_member, make_user
+from tests.mentorship_factories import make_pairing
+
+
+def _card_table(page):
+    table = page.select_one("table.cards")
+    assert table is not None, "the list is not a table that becomes cards"
+    # a column whose heading is only for screen readers holds actions (buttons)
+    labels = ["" if th.select_one(".visually-hidden") else th.get_text(" ", strip=True)
+              for th in table.select("thead th")]
+    for row in table.select("tbody tr"):
+        cells = row.select("td")
+        if len(cells) == 1 and cells[0].get("colspan"):
+            continue                                   # "nothing here" row
+        for cell, label in zip(cells, labels):
+            if label:                                  # an unlabelled column holds actions
+                assert cell.get("data-label") == label, (label, str(cell)[:120])
+    return table
+
+
+def test_the_members_list_becomes_cards_with_codes_that_never_wrap(app, client, login_as):
+    with app_db(app):
+        member = make_member(preferred_name="Amani")
+    login_as("coordinator")
+    table = _card_table(parse_html(client.get("/members/")))
+    code = table.select_one("td.code")
+    assert code.get_text(strip=True) == member.code
+
+
+def test_the_audit_log_becomes_cards(app, client, login_as):
+    with app_db(app):
+        make_member()
+    login_as("admin")
+    _card_table(parse_html(client.get("/admin/audit")))
+
+
+def test_the_weekly_availability_becomes_cards(app, client, login_as):
+    person = login_as("counsellor")
+    with app_db(app):
+        import datetime as dt
+        counselling.add_template(person, 0, dt.time(9), dt.time(12), room="Room 2")
+    page = parse_html(client.get("/counselling/availability"))
+    table = _card_table(page)
+    assert table.select_one("td[data-label=Room]").get_text(strip=True) == "Room 2"
+
+
+def test_concerns_become_cards_and_the_menu_says_concerns_i_raised(app, client, sign_in):
+    with app_db(app):
+        pairing = make_pairing()
+        safeguarding.raise_concern(pairing.mentee, pairing.mentor, "trafficker_contact",
+                                   "urgent", "Seen at the gate", "Walked her home")
+        lead = make_user("safeguarding_lead")
+    sign_in(pairing.mentor)
+    mine = parse_html(client.get("/safeguarding/mine"))
+    assert mine.select_one("h1").get_text(strip=True) == "Concerns I raised"
+    menu = [a.get_text(strip=True) for a in mine.select("nav.module-nav a")]
+    assert "Concerns I raised" in menu and "My concerns" not in menu
+    _card_table(mine)
+    other = app.test_client()
+    sign_in(lead, other)
+    _card_table(parse_html(other.get("/safeguarding/")))
+
+
+def test_concerns_i_raised_in_swahili(app, client, login_as):
+    login_as("mentor", language="sw")
+    page = parse_html(client.get("/safeguarding/mine"))
+    assert page.select_one("h1").get_text(strip=True) == "Taarifa za wasiwasi nilizotoa"
+
+
+def test_the_menu_folds_behind_one_button(client, login_as):
+    login_as("coordinator")
+    page = parse_html(client.get("/members/"))
+    nav = page.select_one("nav.module-nav")
+    details = nav.select_one("details")
+    assert details is not None and details.has_attr("open")    # open without JavaScript
+    assert details.select_one("summary").get_text(" ", strip=True) == "Menu · Members"
+    assert len(details.select("ul a")) > 3
+
+
+@pytest.mark.parametrize("role,shown", [("counsellor", True), ("coordinator", True),
+                                        ("mentor", False)])
+def test_availability_is_in_the_menu_of_those_who_set_it(client, login_as, role, shown):
+    login_as(role)
+    page = parse_html(client.get("/"))
+    menu = [a.get_text(strip=True) for a in page.select("nav.module-nav a")]
+    assert ("Availability" in menu) is shown
+
+
+def test_required_fields_are_marked_and_the_mark_explained(client, login_as):
+    login_as("coordinator")
+    page = parse_html(client.get("/members/new"))
+    form = page.select_one("main form")
+    assert "Fields marked * must be filled in." in form.select_one(".required-note").get_text()
+    required = form.select("[required]")
+    assert required
+    for control in required:
+        if control.get("type") in ("radio", "checkbox"):
+            legend = control.find_parent("fieldset").select_one("legend")
+            assert legend.select_one(".required-mark"), legend
+        else:
+            label = form.select_one(f"label[for={control['id']}]")
+            assert label.select_one(".required-mark"), control["id"]
+    optional = form.select_one("#county")
+    if optional is not None and not optional.has_attr("required"):
+        assert not form.select_one("label[for=county] .required-mark")
+
+
+def test_a_radio_question_is_a_fieldset_with_its_legend(app, client, login_as):
+    """Kituo's own Radio fields were rendered as a bare list of radios with
+    a label pointing at the list (field() knew only WTForms' RadioField)."""
+    with app_db(app):
+        member = make_member()
+    login_as("coordinator")
+    page = parse_html(client.get(f"/members/{member.id}/consents"))
+    radio = page.select_one("input[type=radio][name=method]")
+    fieldset = radio.find_parent("fieldset")
+    assert fieldset is not None
+    assert fieldset.select_one("legend").get_text(" ", strip=True).startswith(
+        "How it was explained")
