@@ -266,3 +266,10 @@ def _counselling(migrator):
     from app.counselling.services import ensure_defaults
     create_tables(MODELS)
     ensure_defaults()
+
+
+@migration(70, "jobs: a printed document's name, the page it came from and how to retry it")
+def _job_document(migrator):
+    from app.jobs.models import Job
+    for column in ("title", "person", "back_url", "retry_url", "opened_at"):
+        add_column_if_missing(migrator, Job, column)

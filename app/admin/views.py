@@ -95,7 +95,10 @@ def setup_slip(user_id: int):
         flash(_("Enable the account first."), "error")
         return see_other("admin.edit_user", user_id=user.id)
     job = jobs.start("setup_slip", current_user, render_setup_slip,
-                     user_id=user.id, issued_by_id=current_user.id)
+                     user_id=user.id, issued_by_id=current_user.id, document=jobs.Document(
+                         _("Setup slip"), user.username,
+                         url_for("admin.edit_user", user_id=user.id),
+                         url_for("admin.setup_slip", user_id=user.id)))
     return see_other("jobs.show", job_id=job.id)
 
 

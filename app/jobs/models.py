@@ -24,6 +24,14 @@ class Job(BaseModel):
     # Not finished by then: something went wrong (the worker was stopped, a
     # final write was lost); the job counts as failed (services.overdue).
     deadline_at = pw.DateTimeField(null=True, index=True)
+    # A document printed for a person (#12 "printing is one action"): its
+    # name on the job's page, the page it was printed from (Back), and the
+    # address that starts it again (Retry, a POST). Paths inside Kituo only.
+    title = pw.CharField(max_length=120, default="")
+    person = pw.CharField(max_length=60, default="")     # a member's code or a username
+    back_url = pw.CharField(max_length=255, default="")
+    retry_url = pw.CharField(max_length=255, default="")
+    opened_at = pw.DateTimeField(null=True)   # the PDF was opened: its page stops opening it
 
     @property
     def overdue(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -19,13 +20,36 @@ from app.jobs.models import Job
 DEFAULT_DEADLINE = dt.timedelta(minutes=30)
 
 
-def start(kind: str, owner, task, deadline: dt.timedelta = DEFAULT_DEADLINE,
-          **task_kwargs) -> Job:
+def start(kind: str, owner, task, deadline: dt.timedelta = DEFAULT_DEADLINE, *,
+          document: "Document | None" = None, **task_kwargs) -> Job:
     """Create the Job row, then enqueue `task(job_id, **task_kwargs)`. A job
-    not finished within `deadline` counts as failed (Job.overdue)."""
-    job = Job.create(kind=kind, owner=owner, deadline_at=utcnow() + deadline)
+    not finished within `deadline` counts as failed (Job.overdue). A
+    `document` printed for someone gives the job's page its name, a way
+    back and a Retry."""
+    extra = {}
+    if document is not None:
+        extra = dict(title=str(document.title)[:120], person=document.person[:60],
+                     back_url=_inside(document.back_url), retry_url=_inside(document.retry_url))
+    job = Job.create(kind=kind, owner=owner, deadline_at=utcnow() + deadline, **extra)
     task(str(job.id), **task_kwargs)
     return Job.get_by_id(job.id)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document printed for a person: its name ("Induction pack", in the
+    language of whoever prints it), the person (a member's code, a
+    username), the page it was printed from, and the address (POST) that
+    prints it again."""
+    title: str
+    person: str
+    back_url: str
+    retry_url: str
+
+
+def _inside(path: str) -> str:
+    """Only a path inside Kituo is kept (never another site)."""
+    return path if path.startswith("/") and not path.startswith("//") else ""
 
 
 def update(job_id, progress: int, message: str = "") -> None:
@@ -117,6 +141,13 @@ def purge_old_results(max_age_hours: int = 24) -> int:
         Job.update(result_path="").where(Job.id == job.id).execute()
         removed += 1
     return removed
+
+
+def mark_opened(job: Job) -> None:
+    """The person opened the finished PDF: its page no longer opens it by
+    itself (Back from the PDF shows the page)."""
+    if job.opened_at is None:
+        Job.update(opened_at=utcnow()).where(Job.id == job.id).execute()
 
 
 def visible_job(job_id, user) -> Job | None:

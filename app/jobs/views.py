@@ -1,5 +1,5 @@
 """Follow a job: a progress bar that polls every second, then a download."""
-from flask import abort, send_file
+from flask import abort, request, send_file
 from flask_login import current_user
 
 from app.access import requires
@@ -26,8 +26,12 @@ def download(job_id):
     job = _own_job(job_id)
     if job.status != job.DONE or not job.result_path:
         abort(404)
+    # ?open=1: a PDF shown in the browser (a phone opens its viewer), not saved
+    opened = request.args.get("open") == "1" and job.result_mimetype == "application/pdf"
+    if opened:
+        services.mark_opened(job)
     try:
-        return send_file(job.result_path, mimetype=job.result_mimetype, as_attachment=True,
+        return send_file(job.result_path, mimetype=job.result_mimetype, as_attachment=not opened,
                          download_name=job.result_name, max_age=0)
     except FileNotFoundError:
         abort(404)

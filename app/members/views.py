@@ -215,11 +215,25 @@ def consents(member_id: int):
                            history=list(services.consent_history(member))), outcome.status
 
 
+def _document(member, title, retry_endpoint: str, anchor: str) -> jobs.Document:
+    """A document printed for `member`: its page names it, links back to the
+    member's section and prints it again with the same POST (Retry)."""
+    return jobs.Document(str(title), member.code,
+                         url_for("members.show", member_id=member.id, _anchor=anchor),
+                         url_for(retry_endpoint, member_id=member.id))
+
+
+def _slip(member) -> jobs.Document:
+    # Retry prints a new slip (a new code; the login exists by then)
+    return _document(member, _("Setup slip"), "members.setup_slip", "account")
+
+
 @bp.route("/members/<int:member_id>/consent-form", methods=["POST"])
 @requires("members.view", "members.consent")
 def consent_form(member_id: int):
     member = _member_or_404(member_id)
-    job = jobs.start("consent_form", current_user, tasks.render_consent_form, member_id=member.id)
+    job = jobs.start("consent_form", current_user, tasks.render_consent_form, member_id=member.id,
+                     document=_document(member, _("Consent form"), "members.consent_form", "consent"))
     return see_other("jobs.show", job_id=job.id)
 
 
@@ -257,7 +271,8 @@ def induction_pack(member_id: int):
     if member.anonymised_at:
         abort(404)
     job = jobs.start("induction_pack", current_user, tasks.render_induction_pack,
-                     member_id=member.id)
+                     member_id=member.id, document=_document(
+                         member, _("Induction pack"), "members.induction_pack", "induction"))
     return see_other("jobs.show", job_id=job.id)
 
 
@@ -319,7 +334,7 @@ def create_account(member_id: int):
         flash(str(outcome.message), "error")
         return _profile(member, outcome.status)
     job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=outcome.result.id,
-                     issued_by_id=current_user.id)
+                     issued_by_id=current_user.id, document=_slip(member))
     flash(_("Login created. Give the member the setup slip."), "success")
     return see_other("jobs.show", job_id=job.id)
 
@@ -331,7 +346,7 @@ def setup_slip(member_id: int):
     if not member.user_id or not member.user.active:
         abort(404)
     job = jobs.start("setup_slip", current_user, render_setup_slip, user_id=member.user_id,
-                     issued_by_id=current_user.id)
+                     issued_by_id=current_user.id, document=_slip(member))
     return see_other("jobs.show", job_id=job.id)
 
 
@@ -353,7 +368,8 @@ def export_pdf(member_id: int):
     member = _member_or_404(member_id)
     services.record_export(member, "pdf", current_user)
     job = jobs.start("member_export", current_user, tasks.render_member_export,
-                     member_id=member.id, language=current_user.language)
+                     member_id=member.id, language=current_user.language, document=_document(
+                         member, _("Data export"), "members.export_pdf", "data-rights"))
     return see_other("jobs.show", job_id=job.id)
 
 
