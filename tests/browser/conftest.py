@@ -165,3 +165,13 @@ def sign_in(page, base_url: str, username: str, password: str):
         assert time.monotonic() < deadline, "the sign-in form got no answer"
         page.wait_for_timeout(100)
     page.wait_for_load_state()
+
+
+def menu_link(page, name: str):
+    """The section menu's link `name`; on a phone the menu is folded behind
+    its "Menu" button, which is opened first (as a person would)."""
+    menu = page.locator("nav.module-nav")
+    summary = menu.locator("summary")
+    if summary.is_visible() and not menu.locator("details").evaluate("d => d.open"):
+        summary.click()
+    return menu.get_by_role("link", name=name, exact=True)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.db import SchemaVersion
 from tests.backup_support import prepare_drive, write_identity
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.factories import PASSWORD, make_user, shift_time
 
 
@@ -18,7 +18,7 @@ def test_admin_backs_up_from_a_phone(live_server, phone, shot, tmp_path):
     with live_server.db():
         make_user("admin", username="amina")
     sign_in(phone, live_server.url, "amina", PASSWORD)
-    phone.get_by_role("link", name="Backups").click()
+    menu_link(phone, "Backups").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", name="Backups", level=1).is_visible()
     shot(phone, "backups-empty")

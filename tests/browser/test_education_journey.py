@@ -9,7 +9,7 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, _page, sign_in
+from tests.browser.conftest import menu_link, _page, PHONE, sign_in
 from tests.education_factories import make_class, make_course, make_member
 from tests.factories import PASSWORD, make_user
 
@@ -39,7 +39,7 @@ def test_register_completion_certificate_and_verification(live_server, phone, de
 
     # 1. The trainer, on her phone: today's session, everyone present, one absent.
     sign_in(phone, live_server.url, "fatuma", PASSWORD)
-    phone.get_by_role("link", name="Education").click()
+    menu_link(phone, "Education").click()
     taps = 1
     phone.locator("a.big-button").first.click()
     taps += 1

@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.factories import PASSWORD, make_user
 
 
@@ -55,7 +55,7 @@ def test_admin_creates_user_prints_slip_and_user_sets_password(live_server, any_
         make_user("admin", username="amina")
     page = any_page
     sign_in(page, live_server.url, "amina", PASSWORD)
-    page.get_by_role("link", name="Users", exact=True).click()
+    menu_link(page, "Users").click()
     page.get_by_role("button", name="New user").click()
     page.get_by_label("Username").fill("wanjiku")
     page.get_by_label("Display name").fill("Wanjiku Kamau")

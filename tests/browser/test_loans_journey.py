@@ -6,7 +6,7 @@ Swahili, without a word about arrears."""
 from playwright.sync_api import expect
 
 from app.clock import today
-from tests.browser.conftest import DESKTOP, _page, sign_in
+from tests.browser.conftest import DESKTOP, menu_link, _page, sign_in
 from tests.factories import PASSWORD, make_member, make_user
 from tests.mentorship_factories import make_mentor, make_pairing
 
@@ -38,7 +38,7 @@ def test_application_approval_payout_import_and_the_members_view(
 
     # 1. The mentor, on her phone, records the application with her mentee.
     sign_in(phone, live_server.url, "akinyi", PASSWORD)
-    phone.get_by_role("link", name="Loans", exact=True).click()
+    menu_link(phone, "Loans").click()
     phone.get_by_role("button", name="Record an application").click()
     phone.locator("#member_code").fill(member.code)
     phone.get_by_label("Amount (KES)").fill("6000")
@@ -60,7 +60,7 @@ def test_application_approval_payout_import_and_the_members_view(
     # 2. Finance, at a desk, approves and pays out.
     desk_context, desk = _page(browser, DESKTOP, live_server, outside_requests)
     sign_in(desk, live_server.url, "esther", PASSWORD)
-    desk.get_by_role("link", name="Loans", exact=True).click()
+    menu_link(desk, "Loans").click()
     desk.get_by_label("Show").select_option("waiting")
     desk.get_by_role("link", name=ref).click()
     expect(desk.locator("#schedule")).to_contain_text("KES 2,000.00")

@@ -4,7 +4,7 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, sign_in
+from tests.browser.conftest import DESKTOP, menu_link, PHONE, sign_in
 from tests.factories import PASSWORD, make_user
 from tests.factories import make_member
 
@@ -33,7 +33,7 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     sign_in(page, base, "baraka", PASSWORD)
 
     # 1. Register the member.
-    page.get_by_role("link", name="Members").first.click()
+    menu_link(page, "Members").click()
     page.get_by_role("button", name="Register a member").click()
     page.get_by_label("Preferred name").fill("Amani")
     page.get_by_label("Gender").select_option("female")

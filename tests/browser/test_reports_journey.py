@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.reports import periods
 from app.rules import today
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.factories import PASSWORD, make_user
 
 NAMES = ["Wanjiku Kamau", "Akinyi Otieno", "Njeri Mwangi", "Atieno Ochieng", "Chebet Kibet",
@@ -40,7 +40,7 @@ def test_coordinator_reads_drills_down_and_downloads_the_donor_report(
     sign_in(page, live_server.url, "wairimu", PASSWORD)
 
     # 1. The report for last quarter.
-    page.get_by_role("link", name="Reports").first.click()
+    menu_link(page, "Reports").click()
     page.get_by_role("link", name=quarter.label()).first.click()
     expect(page.locator("h2.report-period")).to_contain_text(quarter.label())
     card = page.locator(".indicator-card", has_text="Members referred").first
