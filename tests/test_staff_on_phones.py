@@ -127,3 +127,75 @@ def test_a_radio_question_is_a_fieldset_with_its_legend(app, client, login_as):
     assert fieldset is not None
     assert fieldset.select_one("legend").get_text(" ", strip=True).startswith(
         "How it was explained")
+
+
+@pytest.mark.parametrize("role", ["finance", "trainer", "safeguarding_lead"])
+def test_a_dashboard_shows_what_the_role_works_on_not_induction_counts(app, client, login_as,
+                                                                       role):
+    with app_db(app):
+        make_member()
+    login_as(role)
+    page = parse_html(client.get("/"))
+    shown = {panel["id"] for panel in page.select("article.panel")}
+    assert not shown & {"panel-inductions", "panel-members_by_status", "panel-new_members"}
+    assert "Inductions in progress" not in page.get_text()
+
+
+def _weekly_time(app, person):
+    import datetime as dt
+    with app_db(app):
+        return counselling.add_template(person, 0, dt.time(9), dt.time(12), room="Room 2")
+
+
+def test_a_weekly_time_can_be_changed_not_only_removed(app, client, login_as):
+    from app.counselling.models import AvailabilityTemplate
+    person = login_as("counsellor")
+    row = _weekly_time(app, person)
+    page = parse_html(client.get("/counselling/availability"))
+    change = page.find("a", string="Change")
+    assert change["href"] == f"/counselling/availability/{person.id}/templates/{row.id}/edit"
+    form = parse_html(client.get(change["href"])).select_one("main form")
+    assert form.select_one("#start_time")["value"] == "09:00"        # prefilled
+    assert form.select_one("#room")["value"] == "Room 2"
+    response = client.post(change["href"], data={
+        "weekday": "2", "start_time": "10:00", "end_time": "13:00", "session_minutes": "50",
+        "buffer_minutes": "10", "room": "Room 3"})
+    assert response.status_code == 303
+    with app_db(app):
+        active = list(AvailabilityTemplate.select().where(AvailabilityTemplate.active == True))  # noqa: E712
+        assert [(t.weekday, t.start_time.hour, t.room) for t in active] == [(2, 10, "Room 3")]
+        assert not AvailabilityTemplate.get_by_id(row.id).active     # the old one retired
+
+
+def test_a_bad_change_says_so_next_to_the_field_and_changes_nothing(app, client, login_as):
+    from app.counselling.models import AvailabilityTemplate
+    person = login_as("counsellor")
+    row = _weekly_time(app, person)
+    url = f"/counselling/availability/{person.id}/templates/{row.id}/edit"
+    bad = client.post(url, data={"weekday": "0", "start_time": "10:00", "end_time": "10:20",
+                                 "session_minutes": "50", "buffer_minutes": "10"})
+    assert bad.status_code == 422
+    assert "shorter than one session" in parse_html(bad).select_one("#end_time-error").get_text()
+    with app_db(app):
+        assert AvailabilityTemplate.get_by_id(row.id).active
+
+
+def test_nobody_changes_another_counsellors_weekly_time(app, client, login_as):
+    with app_db(app):
+        other = make_user("counsellor")
+    row = _weekly_time(app, other)
+    login_as("counsellor")
+    url = f"/counselling/availability/{other.id}/templates/{row.id}/edit"
+    assert client.get(url).status_code == 404
+    assert client.post(url, data={"weekday": "1"}).status_code == 404
+
+
+def test_a_weekly_time_removed_meanwhile_is_not_changed(app):
+    import datetime as dt
+    from app.counselling.services import CounsellingError
+    with app_db(app):
+        person = make_user("counsellor")
+        row = counselling.add_template(person, 0, dt.time(9), dt.time(12))
+        counselling.remove_template(row)
+        with pytest.raises(CounsellingError):
+            counselling.change_template(row, 1, dt.time(9), dt.time(12), 50, 10)

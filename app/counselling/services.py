@@ -143,6 +143,43 @@ def templates_of(counsellor_id: int):
 def add_template(counsellor: User, weekday: int, start: dt.time, end: dt.time,
                  session_minutes: int = 50, buffer_minutes: int = 10, room: str = "",
                  actor=None) -> AvailabilityTemplate:
+    _check_template(counsellor, weekday, start, end, session_minutes, buffer_minutes)
+    with db.atomic():
+        row = AvailabilityTemplate.create(
+            counsellor=counsellor, weekday=weekday, start_time=start, end_time=end,
+            session_minutes=session_minutes, buffer_minutes=buffer_minutes,
+            room=(room or "")[:ROOM_MAX])
+        slots_changed()
+        audit.record("counselling.availability_added", "availability", row.id, actor=actor)
+    return row
+
+
+def change_template(template: AvailabilityTemplate, weekday: int, start: dt.time,
+                    end: dt.time, session_minutes: int, buffer_minutes: int, room: str = "",
+                    actor=None) -> AvailabilityTemplate:
+    """Change a weekly time: the old one is retired and the new one takes
+    its place in one transaction (bookings already made stay, as when a
+    time is removed)."""
+    _check_template(template.counsellor, weekday, start, end, session_minutes, buffer_minutes)
+    with db.atomic():
+        current = AvailabilityTemplate.get_or_none(
+            (AvailabilityTemplate.id == template.id) & (AvailabilityTemplate.active == True))  # noqa: E712
+        if current is None:
+            raise CounsellingError(_l("This weekly time was removed meanwhile."))
+        current.active = False
+        current.save(only=[AvailabilityTemplate.active])
+        row = AvailabilityTemplate.create(
+            counsellor=current.counsellor_id, weekday=weekday, start_time=start, end_time=end,
+            session_minutes=session_minutes, buffer_minutes=buffer_minutes,
+            room=(room or "")[:ROOM_MAX])
+        slots_changed()
+        audit.record("counselling.availability_changed", "availability", row.id, actor=actor,
+                     summary=f"replaces {current.id}")
+    return row
+
+
+def _check_template(counsellor, weekday: int, start: dt.time, end: dt.time,
+                    session_minutes: int, buffer_minutes: int) -> None:
     if not 0 <= weekday <= 6:
         raise CounsellingError(_l("Choose a day of the week."), "weekday")
     if not SESSION_MINUTES[0] <= session_minutes <= SESSION_MINUTES[1]:
@@ -156,14 +193,6 @@ def add_template(counsellor: User, weekday: int, start: dt.time, end: dt.time,
     span = S.window_span(S.Window(counsellor.id, weekday, start, end), dt.date(2024, 1, 1))
     if span[1] - span[0] < dt.timedelta(minutes=session_minutes):
         raise CounsellingError(_l("The time range is shorter than one session."), "end_time")
-    with db.atomic():
-        row = AvailabilityTemplate.create(
-            counsellor=counsellor, weekday=weekday, start_time=start, end_time=end,
-            session_minutes=session_minutes, buffer_minutes=buffer_minutes,
-            room=(room or "")[:ROOM_MAX])
-        slots_changed()
-        audit.record("counselling.availability_added", "availability", row.id, actor=actor)
-    return row
 
 
 def remove_template(template: AvailabilityTemplate, actor=None) -> None:

@@ -135,11 +135,13 @@ def register(app) -> None:
         NavItem(_l("My home"), "members.me", "member.home", 1),
     ]
     reg.panels += [
-        Panel("inductions", "members/_panel_inductions.html", "members.view_all",
+        # Each role's dashboard shows what it works on (#12): the centre's
+        # member figures are the coordinator's, not finance's or trainers'.
+        Panel("inductions", "members/_panel_inductions.html", "members.induction",
               _inductions_panel, 10),
-        Panel("members_by_status", "members/_panel_status.html", "members.view_all",
+        Panel("members_by_status", "members/_panel_status.html", "members.edit",
               _status_panel, 11),
-        Panel("new_members", "members/_panel_new.html", "members.view_all",
+        Panel("new_members", "members/_panel_new.html", "members.edit",
               _new_members_panel, 12),
     ]
     reg.schedule_providers += [schedule.induction_meetings, schedule.buddy_meetings]

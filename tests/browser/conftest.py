@@ -175,3 +175,19 @@ def menu_link(page, name: str):
     if summary.is_visible() and not menu.locator("details").evaluate("d => d.open"):
         summary.click()
     return menu.get_by_role("link", name=name, exact=True)
+
+
+def print_document(page, button, save_to: Path) -> Path:
+    """Printing is one action: click `button` (a locator), the PDF opens in
+    the browser's viewer by itself; then Back to the document's page and
+    Download, to read the file in the test. Returns where it was saved."""
+    with page.expect_response(lambda r: "/download?open=1" in r.url) as opened:
+        button.click()
+    assert opened.value.headers["content-type"] == "application/pdf"
+    page.wait_for_url("**/download?open=1")
+    page.go_back()
+    download = page.get_by_role("button", name="Download")
+    with page.expect_download() as info:
+        download.click()
+    info.value.save_as(save_to)
+    return save_to

@@ -4,7 +4,7 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, menu_link, PHONE, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, menu_link, print_document, sign_in
 from tests.factories import PASSWORD, make_user
 from tests.factories import make_member
 
@@ -12,15 +12,6 @@ from tests.factories import make_member
 def _pdf_text(path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
-
-
-def _download(page, tmp_path, name):
-    page.get_by_role("button", name="Download").wait_for()
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download").click()
-    target = tmp_path / name
-    info.value.save_as(target)
-    return target
 
 
 def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, browser,
@@ -98,9 +89,9 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     expect(page.locator(".flash-success")).to_contain_text("now an active member")
 
     # 4. Print the induction pack (worker job with progress, then download).
-    page.get_by_role("button", name="Print induction pack").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Preparing your document")
-    pack = _download(page, tmp_path, "pack.pdf")
+    pack = print_document(page, page.get_by_role("button", name="Print induction pack"),
+                          tmp_path / "pack.pdf")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Induction pack · AZ-0002")
     text = _pdf_text(pack)
     assert "Karibu" in text and "Zawadi" in text          # Swahili, with the buddy
     page.go_back()
@@ -108,8 +99,8 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     # 5. Create the member's login and print the setup slip.
     page.goto(base + "/members/")
     page.get_by_role("link", name="AZ-0002").click()
-    page.get_by_role("button", name="Create login and print setup slip").click()
-    slip = _download(page, tmp_path, "slip.pdf")
+    slip = print_document(page, page.get_by_role("button", name="Create login and print setup slip"),
+                          tmp_path / "slip.pdf")
     code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", _pdf_text(slip)).group(0)
     shot(page, "member-slip-ready")
 

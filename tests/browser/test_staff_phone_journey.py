@@ -86,6 +86,16 @@ def test_a_counsellor_and_a_mentor_on_a_phone(live_server, phone, browser, shot,
     _no_sideways_scroll(phone)
     axe(phone)
     shot(phone, "staff-availability-cards")
+    # a weekly time is changed in place, not removed and added again
+    phone.locator("table.cards tbody tr").first.get_by_role("button", name="Change").click()
+    expect(phone.get_by_label("Room")).to_have_value("Room 1")
+    phone.get_by_label("Room").fill("Room 4")
+    axe(phone)
+    shot(phone, "staff-availability-change")
+    phone.get_by_role("button", name="Save the weekly time").click()
+    expect(phone.locator(".flash-success")).to_contain_text("Weekly time changed")
+    expect(phone.locator("table.cards tbody tr")).to_have_count(7)
+    expect(phone.locator("table.cards td[data-label=Room]", has_text="Room 4")).to_have_count(1)
 
     from tests.browser.conftest import _page
     context, mentor = _page(browser, PHONE, live_server, outside_requests)

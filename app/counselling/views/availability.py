@@ -60,6 +60,36 @@ def add_template(user_id: int):
     return _availability_page(person, template_form=form, status=outcome.status)
 
 
+@bp.route("/counselling/availability/<int:user_id>/templates/<int:template_id>/edit",
+          methods=["GET", "POST"])
+@requires("counselling.availability")
+def change_template(user_id: int, template_id: int):
+    """Change a weekly time in place of removing it and adding it again."""
+    person = _counsellor(user_id)
+    row = get_or_404(services.templates_of(person.id), AvailabilityTemplate.id == template_id)
+    form = F.TemplateForm(obj=None if request.method == "POST" else _template_values(row))
+    form.set_choices()
+    if request.method == "POST":
+        outcome = submit(form, lambda: services.change_template(
+            row, form.weekday.data, form.start_time.data, form.end_time.data,
+            form.session_minutes.data, form.buffer_minutes.data, form.room.data, current_user),
+            _("Weekly time changed."))
+        if outcome:
+            return see_other("counselling.availability", counsellor=person.id)
+        status = outcome.status
+    else:
+        status = 200
+    return render_template("counselling/availability_edit.html", person=person, row=row,
+                           form=form), status
+
+
+def _template_values(row):
+    from types import SimpleNamespace
+    return SimpleNamespace(weekday=row.weekday, start_time=row.start_time, end_time=row.end_time,
+                           session_minutes=row.session_minutes,
+                           buffer_minutes=row.buffer_minutes, room=row.room)
+
+
 @bp.route("/counselling/availability/<int:user_id>/templates/<int:template_id>/remove",
           methods=["POST"])
 @requires("counselling.availability")
