@@ -179,13 +179,13 @@ def menu_link(page, name: str):
 
 def print_document(page, button, save_to: Path) -> Path:
     """Printing is one action: click `button` (a locator), the PDF opens in
-    the browser's viewer by itself; then Back to the document's page and
+    the browser's viewer by itself; then the document's page again and
     Download, to read the file in the test. Returns where it was saved."""
     with page.expect_response(lambda r: "/download?open=1" in r.url) as opened:
         button.click()
     assert opened.value.headers["content-type"] == "application/pdf"
     page.wait_for_url("**/download?open=1")
-    page.go_back()
+    page.goto(opened.value.url.split("/download")[0])   # the document's page again
     download = page.get_by_role("button", name="Download")
     with page.expect_download() as info:
         download.click()

@@ -94,7 +94,6 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     expect(page.get_by_role("heading", level=1)).to_contain_text("Induction pack · AZ-0002")
     text = _pdf_text(pack)
     assert "Karibu" in text and "Zawadi" in text          # Swahili, with the buddy
-    page.go_back()
 
     # 5. Create the member's login and print the setup slip.
     page.goto(base + "/members/")
