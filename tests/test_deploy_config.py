@@ -143,3 +143,25 @@ def test_nginx_logs_no_query_strings():
     assert "$uri" not in fmt and "$kituo_log_path" in fmt
     errors = re.findall(r"^\s*error_log\s+([^;]+);", site, flags=re.M)
     assert errors and all(v.split()[-1] == "crit" for v in errors)
+
+
+def test_install_runs_one_nginx_worker_unless_the_administrator_chose(tmp_path):
+    """Debian's nginx.conf says `worker_processes auto;`: one worker per
+    core, four on a Pi, ~3 MB each of a Pi 3B's memory (#13: Kituo + nginx
+    measured 161.2 MB of the 160 MB budget with two). install.sh makes it
+    one; a number an administrator wrote stays."""
+    script = (PI / "install.sh").read_text()
+    function = re.search(r"^one_nginx_worker\(\) \{.*?^\}", script, re.S | re.M).group(0)
+    debian = tmp_path / "nginx.conf"
+    debian.write_text("user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n")
+    chosen = tmp_path / "chosen.conf"
+    chosen.write_text("user www-data;\nworker_processes 3;\n")
+
+    def run(conf):
+        return subprocess.run(["bash", "-c", f'{function}\none_nginx_worker "$1"', "_", str(conf)],
+                              capture_output=True, text=True).returncode
+    assert run(debian) == 0
+    assert debian.read_text() == "user www-data;\nworker_processes 1;\npid /run/nginx.pid;\n"
+    assert run(debian) == 1            # a second install changes nothing
+    assert run(chosen) == 1 and "worker_processes 3;" in chosen.read_text()
+    assert "if one_nginx_worker /etc/nginx/nginx.conf; then" in script

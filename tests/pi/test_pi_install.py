@@ -214,6 +214,7 @@ def test_memory_fits_a_pi_3b(pi, admin, ca):
           f"{everything / 1024:.1f} MB with the emulator")
     (pi.host_folder / "memory.txt").write_text(report)
     assert len([r for r in rows if r[0] == "kituo-web"]) >= 3     # master + 2 workers
+    assert len([r for r in rows if r[0] == "nginx"]) == 2, report   # master + 1 worker
     assert app_kb <= 160 * 1024, report
     assert everything <= 1024 * 1024, report
 
