@@ -216,7 +216,9 @@ def test_buddy_must_be_an_active_other_member(conn):
     buddy = make_member(status="active", preferred_name="Neema")
     services.assign_buddy(member, buddy.code.lower())
     assert Member.get_by_id(member.id).buddy_id == buddy.id
-    assert [b.id for b in services.buddies_of(buddy)] == [member.id]
+    assert [b.id for b in services.buddy_and_buddies_of(buddy)[1]] == [member.id]
+    mine, theirs = services.buddy_and_buddies_of(Member.get_by_id(member.id))
+    assert (mine.id, mine.code, mine.preferred_name, theirs) == (buddy.id, buddy.code, "Neema", [])
 
 
 def test_an_empty_buddy_code_never_removes_the_buddy(conn):

@@ -97,3 +97,24 @@ def test_the_form_is_prefilled_and_saving_it_untouched_keeps_the_meeting(app, cl
     assert response.status_code == 303
     with app_db(app):
         assert _planned(pairing.id) is None
+
+
+def test_the_planned_meeting_is_on_the_schedule_of_the_mentee_and_of_a_mentor_who_is_a_member(
+        app, conn):
+    """One schedule provider (one query) for both sides of a pairing."""
+    from app.members.models import Member
+    from app.registry import registry
+    from tests.factories import make_member
+    mentor = make_mentor(roles=("mentor", "member"))
+    mentor_as_member = make_member(status="active", user=mentor)
+    mentee = make_member(status="active", preferred_name="Zawadi")
+    pairing = make_pairing(mentor=mentor, member=mentee)
+    services.log_session(pairing, mentor, session_input(next_meeting_at=_in_days(4)))
+    start, end = utcnow(), utcnow() + dt.timedelta(days=60)
+    mentee_items = registry().schedule_for(Member.get_by_id(mentee.id), start, end)
+    mentor_items = registry().schedule_for(Member.get_by_id(mentor_as_member.id), start, end)
+    assert [(i.title, i.detail) for i in mentee_items] == [
+        ("Meeting with your mentor", f"Your mentor: {mentor.display_name}")]
+    assert [(i.title, i.detail) for i in mentor_items] == [
+        ("Meeting with your mentee", f"{mentee.code} · Zawadi")]
+    assert mentee_items[0].starts_at == mentor_items[0].starts_at == _in_days(4)

@@ -103,7 +103,9 @@ def open_notices(member) -> list[dict]:
     signed_up = GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
     taken_off = (GroupNotice.removed_at.is_null(False)
                  & (GroupSignup.status == GroupSignup.CANCELLED))
-    rows = (GroupNotice.select(GroupNotice, GroupSession)
+    rows = (GroupNotice.select(GroupNotice.id, GroupNotice.known_starts_at, GroupNotice.known_room,
+                               GroupNotice.removed_at, GroupSession.id, GroupSession.starts_at,
+                               GroupSession.room, GroupSession.cancelled_at)
             .join(GroupSession, on=(GroupNotice.session == GroupSession.id))
             .join(GroupSignup, on=((GroupSignup.session == GroupSession.id)
                                    & (GroupSignup.member == GroupNotice.member)))

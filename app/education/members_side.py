@@ -53,9 +53,11 @@ def session_changes(member) -> list[dict]:
     """Sessions of the member's classes moved, cancelled or in another
     place, while the old or new time is still ahead (shown until then)."""
     now = utcnow()
-    sw = _language() == "sw"
-    changed = (ClassSession.select(ClassSession, TrainingClass.id, Course.id, Course.title_en,
-                                   Course.title_sw)
+    language = _language()
+    changed = (ClassSession.select(ClassSession.id, ClassSession.starts_at, ClassSession.place,
+                                   ClassSession.original_starts_at, ClassSession.original_place,
+                                   ClassSession.cancelled_at, TrainingClass.id, Course.id,
+                                   Course.title_en, Course.title_sw)
                .join(TrainingClass).join(Course)
                .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
                .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
@@ -63,8 +65,7 @@ def session_changes(member) -> list[dict]:
                       & ((ClassSession.starts_at > now) | (ClassSession.original_starts_at > now))
                       & (ClassSession.starts_at < now + CHANGES_AHEAD))
                .order_by(ClassSession.starts_at))
-    return [{"session": s, "title": s.klass.course.title_sw if sw else s.klass.course.title_en}
-            for s in changed]
+    return [{"session": s, "title": s.klass.course.title(language)} for s in changed]
 
 
 JOINABLE_WEEKS = 8
@@ -104,10 +105,14 @@ def joinable_classes(member, limit: int = 10):
 
 
 def live_enrolments(member) -> list[Enrolment]:
-    """The member's classes they are in or waiting for, soonest first."""
-    rows = [e for e in member_enrolments(member)
-            if e.status in LIVE and e.klass.cancelled_at is None]
-    return sorted(rows, key=lambda e: e.klass.start_date)
+    """The member's classes they are in or waiting for, soonest first: the
+    status, the class's label and its course's titles (what /me shows)."""
+    return list(Enrolment.select(Enrolment.id, Enrolment.status, TrainingClass.id,
+                                 TrainingClass.label, Course.id, Course.title_en, Course.title_sw)
+                .join(TrainingClass).join(Course)
+                .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
+                       & TrainingClass.cancelled_at.is_null())
+                .order_by(TrainingClass.start_date, Enrolment.created_at.desc()))
 
 
 def home_classes(member) -> HomeSection | None:

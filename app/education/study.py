@@ -303,7 +303,9 @@ def door_booking(resource: StudyResource, booking_id: int) -> StudyBooking | Non
 
 def member_bookings(member: Member, limit: int = 20) -> list[StudyBooking]:
     """The member's bookings still ahead (or under way)."""
-    return list(StudyBooking.select(StudyBooking, StudyResource)
+    return list(StudyBooking.select(StudyBooking.id, StudyBooking.starts_at, StudyBooking.ends_at,
+                                    StudyBooking.walk_in, StudyBooking.checked_in_at,
+                                    StudyResource.id, StudyResource.name_en, StudyResource.name_sw)
                 .join(StudyResource, on=(StudyBooking.resource == StudyResource.id))
                 .where((StudyBooking.member == member.id) & StudyBooking.cancelled_at.is_null()
                        & (StudyBooking.ends_at > utcnow()))

@@ -144,7 +144,7 @@ def register(app) -> None:
         Panel("new_members", "members/_panel_new.html", "members.edit",
               _new_members_panel, 12),
     ]
-    reg.schedule_providers += [schedule.induction_meetings, schedule.buddy_meetings]
+    reg.schedule_providers.append(schedule.meetings)
     reg.bench_pages += [
         BenchPage("members list", "coordinator", "/members/"),
         BenchPage("member profile", "coordinator", _profile_bench_path),

@@ -66,13 +66,6 @@ def visible_members(user):
     return query.where(condition)
 
 
-def member_by_id(member_id: int) -> Member | None:
-    """Any member by id, unscoped, as a link shows them (id, code, preferred
-    name): the buddy shown on a visible member's page or on /me."""
-    return (Member.select(Member.id, Member.code, Member.preferred_name)
-            .where(Member.id == member_id).first())
-
-
 def account_summary(user_id: int):
     """A member's login as their page shows it (username, active)."""
     return (User.select(User.id, User.username, User.active).where(User.id == user_id)
@@ -415,7 +408,8 @@ from app.members.consent import (  # noqa: E402,F401  (public imports)
     answer as consent_answer, consent_history, contact_phone, latest_consents, may,
     members_who_may, record_answers, record_consent, require_processing_consent)
 from app.members.induction import (  # noqa: E402,F401
-    DEFAULT_SOURCES, DEFAULT_STEPS, add_source, assign_buddy, buddies_of, cancel_meeting,
+    DEFAULT_SOURCES, DEFAULT_STEPS, add_source, assign_buddy, buddy_and_buddies_of,
+    cancel_meeting,
     remove_buddy,
     checklist, complete_step, confirm_induction, ensure_defaults, induction_progress,
     meetings_of, move_step, oldest_waiting, planned_meetings, referral_source_label,

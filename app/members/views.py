@@ -136,8 +136,8 @@ def _profile(member, status: int = 200, **forms):
         context.update(consents=consents, may_process=bool(
             consents["processing"] and consents["processing"].given))
     if "buddy" in parts:
-        buddy = services.member_by_id(member.buddy_id) if member.buddy_id else None
-        context.update(buddy=buddy, buddy_of=services.buddies_of(member))
+        buddy, buddy_of = services.buddy_and_buddies_of(member)
+        context.update(buddy=buddy, buddy_of=buddy_of)
         if may_induct:
             # the current buddy is shown in the field (Change); removing is its own, asked action
             context["buddy_form"] = forms.get("buddy_form") or BuddyForm(
@@ -513,7 +513,7 @@ def me():
         return render_template("members/me.html", member=None)
     now = utcnow()
     schedule = registry().schedule_for(member, now, now + dt.timedelta(days=60))
+    buddy, buddy_of = services.buddy_and_buddies_of(member)
     return render_template("members/me.html", member=member, schedule=schedule,
                            consents=services.latest_consents(member),
-                           buddy=services.member_by_id(member.buddy_id) if member.buddy_id else None,
-                           buddy_of=list(services.buddies_of(member)))
+                           buddy=buddy, buddy_of=buddy_of)

@@ -141,7 +141,7 @@ def register(app) -> None:
         Panel("my_mentees", "mentorship/_panel_my_mentees.html", "mentorship.view_own",
               _my_mentees_panel, 23),
     ]
-    reg.schedule_providers += [schedule.meetings_as_mentee, schedule.meetings_as_mentor]
+    reg.schedule_providers.append(schedule.meetings)
     reg.member_actions.append(_member_actions)
     reg.member_page_sections.append(_member_page_section)
     reg.member_home_sections.append(_home_section)

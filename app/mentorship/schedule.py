@@ -11,24 +11,26 @@ from app.mentorship.models import Pairing
 from app.registry import ScheduleItem
 
 
-def meetings_as_mentee(member, start, end) -> list[ScheduleItem]:
-    rows = (Pairing.select(Pairing.next_meeting_at, User.display_name)
+def meetings(member, start, end) -> list[ScheduleItem]:
+    """The next meeting of each active pairing the member is in: as mentee
+    (with the mentor's name) or, for a member who mentors, as mentor (with
+    the mentee's code and name), in one query."""
+    theirs = Pairing.mentee == member.id
+    if member.user_id:
+        theirs |= Pairing.mentor == member.user_id
+    rows = (Pairing.select(Pairing.next_meeting_at, Pairing.mentee, User.display_name,
+                           Member.code, Member.preferred_name)
             .join(User, on=(Pairing.mentor == User.id))
-            .where((Pairing.mentee == member.id) & (Pairing.status == "active")
+            .switch(Pairing).join(Member, on=(Pairing.mentee == Member.id))
+            .where(theirs & (Pairing.status == "active")
                    & (Pairing.next_meeting_at >= start) & (Pairing.next_meeting_at < end))
-            .objects())
-    return [ScheduleItem(row.next_meeting_at, _("Meeting with your mentor"), "",
-                         _("Your mentor: %(name)s", name=row.display_name)) for row in rows]
-
-
-def meetings_as_mentor(member, start, end) -> list[ScheduleItem]:
-    if not member.user_id:
-        return []
-    rows = (Pairing.select(Pairing.next_meeting_at, Member.code, Member.preferred_name)
-            .join(Member, on=(Pairing.mentee == Member.id))
-            .where((Pairing.mentor == member.user_id) & (Pairing.status == "active")
-                   & (Pairing.next_meeting_at >= start) & (Pairing.next_meeting_at < end))
-            .objects())
-    return [ScheduleItem(row.next_meeting_at, _("Meeting with your mentee"), "",
-                         " · ".join(x for x in (row.code, row.preferred_name) if x))
-            for row in rows]
+            .tuples())
+    items = []
+    for next_meeting_at, mentee_id, mentor_name, code, name in rows:
+        if mentee_id == member.id:
+            items.append(ScheduleItem(next_meeting_at, _("Meeting with your mentor"), "",
+                                      _("Your mentor: %(name)s", name=mentor_name)))
+        else:
+            items.append(ScheduleItem(next_meeting_at, _("Meeting with your mentee"), "",
+                                      " · ".join(x for x in (code, name) if x)))
+    return items
