@@ -120,3 +120,37 @@ def test_someone_else_cannot_see_or_open_the_document(app, client, login_as):
     other.post("/login", data={"username": someone.username, "password": PASSWORD})
     assert other.get(job_url).status_code == 404
     assert other.get(job_url + "/download?open=1").status_code == 404
+
+
+def test_a_members_own_statement_is_one_action_and_names_no_one(app, client):
+    """On a member's phone the page says what the document is, names no one
+    (no code, no 'loan'), goes back to /me/money and retries the same POST."""
+    from tests.loans_factories import make_loan
+    from tests.factories import PASSWORD
+    with app_db(app):
+        user = make_user("member", username="zawadi")
+        member = make_member(status="active", user=user)
+        loan = make_loan(member=member, amount_cents=300_000, term=3)
+    client.post("/login", data={"username": "zawadi", "password": PASSWORD})
+    job_url = client.post(f"/me/money/{loan.id}/statement").headers["Location"]
+    page = parse_html(client.get(job_url))
+    assert page.select_one("h1").get_text(" ", strip=True) == "Payment statement"
+    main = page.select_one("main").get_text(" ").lower()
+    assert member.code.lower() not in main and "loan" not in main
+    assert page.find("a", string="← Back")["href"] == "/me/money"
+    with app_db(app):
+        jobs.fail(uuid.UUID(job_url.rsplit("/", 1)[1]), "error")
+    retry = parse_html(client.get(job_url)).select_one(".job-progress form")
+    assert retry["action"] == f"/me/money/{loan.id}/statement"
+
+
+def test_staff_print_a_statement_named_for_the_member(app, client, login_as):
+    from tests.loans_factories import make_loan
+    with app_db(app):
+        member = make_member(status="active")
+        loan = make_loan(member=member, amount_cents=300_000, term=3)
+    login_as("finance")
+    job_url = client.post(f"/loans/{loan.id}/statement").headers["Location"]
+    page = parse_html(client.get(job_url))
+    assert page.select_one("h1").get_text(" ", strip=True) == f"Payment statement · {member.code}"
+    assert page.select_one(f"a[href='/loans/{loan.id}']")

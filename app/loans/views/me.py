@@ -2,7 +2,7 @@
 discreet words), and the printable statement (a worker job)."""
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import requires
@@ -27,9 +27,13 @@ def _me_or_404():
     return member
 
 
-def _statement_job(loan):
+def _statement_job(loan, back_url: str, person: str = ""):
+    """The statement as one action (jobs.Document): its page names it, opens
+    the PDF when it is ready, goes back where it was asked for and retries
+    with the same POST. A member's own page names no one."""
     job = jobs.start("loan_statement", current_user, tasks.render_statement, loan_id=loan.id,
-                     language=loan.member.language)
+                     language=loan.member.language, document=jobs.Document(
+                         _("Payment statement"), person, back_url, request.path))
     return redirect_after_post(url_for("jobs.show", job_id=job.id))
 
 
@@ -58,7 +62,7 @@ def my_loans():
 def my_statement(account_id: int):
     member = _me_or_404()
     loan = get_or_404(book.loans_of(member), Loan.id == account_id)
-    return _statement_job(loan)
+    return _statement_job(loan, url_for("loans.my_loans"))
 
 
 @bp.route("/me/businesses/<int:business_id>/figures", methods=["POST"])
@@ -80,4 +84,4 @@ def statement(loan_id: int):
     loan = loan_or_404(loan_id)
     if not sight(current_user, loan).terms or loan.disbursed_on is None:
         abort(404)
-    return _statement_job(loan)
+    return _statement_job(loan, url_for("loans.show", loan_id=loan.id), loan.member.code)
