@@ -154,3 +154,26 @@ def test_staff_print_a_statement_named_for_the_member(app, client, login_as):
     page = parse_html(client.get(job_url))
     assert page.select_one("h1").get_text(" ", strip=True) == f"Payment statement · {member.code}"
     assert page.select_one(f"a[href='/loans/{loan.id}']")
+
+
+def test_a_certificate_is_printed_as_one_action_for_staff_and_the_member(app, client, sign_in):
+    from tests.test_education_access import _world
+    trainer, member_user, ids = _world(app)
+    sign_in(trainer)
+    job_url = client.post(f"/education/certificates/{ids['certificate']}/make").headers["Location"]
+    page = parse_html(client.get(job_url))
+    with app_db(app):
+        from app.members.models import Member
+        code = Member.get_by_id(ids["member"]).code
+    assert page.select_one("h1").get_text(" ", strip=True) == f"Certificate · {code}"
+    assert page.select_one("[data-open-when-ready]")
+    mine = app.test_client()
+    sign_in(member_user, mine)
+    job_url = mine.post(f"/me/learning/certificates/{ids['certificate']}/make").headers["Location"]
+    page = parse_html(mine.get(job_url))
+    assert page.select_one("h1").get_text(" ", strip=True) == "Certificate"
+    assert page.find("a", string="← Back")["href"] == "/me/learning"
+    with app_db(app):
+        jobs.fail(uuid.UUID(job_url.rsplit("/", 1)[1]), "error")
+    retry = parse_html(mine.get(job_url)).select_one(".job-progress form")
+    assert retry["action"] == f"/me/learning/certificates/{ids['certificate']}/make"

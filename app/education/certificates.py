@@ -94,12 +94,13 @@ def has_pdf(certificate: Certificate) -> bool:
     return certificate.pdf_ready_at is not None and pdf_path(certificate).exists()
 
 
-def make_pdf_later(certificate: Certificate, actor=None):
-    """A worker job makes (or makes again) the PDF; returns the job to follow."""
+def make_pdf_later(certificate: Certificate, actor=None, document=None):
+    """A worker job makes (or makes again) the PDF; returns the job to follow
+    (`document`: a jobs.Document, so its page names it and offers Retry)."""
     from app.education.tasks import render_certificate
     from app.jobs import services as jobs
     return jobs.start("education_certificate", actor, render_certificate,
-                      certificate_id=certificate.id)
+                      certificate_id=certificate.id, document=document)
 
 
 def verify_address() -> tuple[str, bool]:

@@ -2,7 +2,7 @@
 the next sessions, certificates to download, classes they may ask to join."""
 from __future__ import annotations
 
-from flask import abort, flash, render_template
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from app.access import requires
@@ -12,6 +12,7 @@ from app.education.views import found
 from app.education.views.progress_pages import send_certificate
 from app.forms import submit
 from app.htmx import see_other
+from app.jobs import services as jobs
 from app.i18n import gettext as _
 from app.members.services import member_for_user
 
@@ -89,7 +90,10 @@ def make_my_certificate(certificate_id: int):
     member = _me()
     certificate = found(certificates.member_certificate(member, certificate_id))
     form = ConfirmForm()
-    outcome = submit(form, lambda: certificates.make_pdf_later(certificate, current_user))
+    document = jobs.Document(_("Certificate"), "", url_for("education.my_learning"),
+                             request.path)      # names no one on the member's phone
+    outcome = submit(form, lambda: certificates.make_pdf_later(certificate, current_user,
+                                                               document))
     if not outcome:
         abort(outcome.status)
     return see_other("jobs.show", job_id=outcome.result.id)

@@ -3,7 +3,7 @@ confirming completion, and the certificate (download, make again, revoke).
 The class's trainers and coordinators only."""
 from __future__ import annotations
 
-from flask import abort, render_template, send_file
+from flask import abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.access import requires
@@ -14,6 +14,7 @@ from app.education.models import Certificate, Enrolment
 from app.education.views import found
 from app.forms import submit
 from app.htmx import see_other
+from app.jobs import services as jobs
 from app.i18n import gettext as _
 from app.rules import today
 
@@ -148,7 +149,12 @@ def make_certificate(certificate_id: int):
     form = ConfirmForm()
     if certificate.revoked_at:
         abort(404)
-    outcome = submit(form, lambda: certificates.make_pdf_later(certificate, current_user))
+    document = jobs.Document(
+        _("Certificate"), certificate.enrolment.member.code,
+        url_for("education.show_enrolment", enrolment_id=certificate.enrolment_id,
+                _anchor="certificate"), request.path)
+    outcome = submit(form, lambda: certificates.make_pdf_later(certificate, current_user,
+                                                               document))
     if not outcome:
         abort(outcome.status)
     return see_other("jobs.show", job_id=outcome.result.id)
