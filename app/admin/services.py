@@ -44,12 +44,6 @@ class UserRow(NamedTuple):
     last_sign_in: str  # local short date and time, or "—"
 
 
-def role_labels() -> dict[str, Markup]:
-    """Role -> label in the current language (labels are our own text, shown
-    as they are, like the lazy strings they come from)."""
-    return {key: escape(str(label)) for key, label in ROLES.items()}
-
-
 def user_rows(role: str | None = None, text: str = "", page: int = 1) -> tuple[list[UserRow], bool]:
     """One page of the users list, ready to show, and whether a next page
     exists. Optionally only holders of `role`, and only usernames or display

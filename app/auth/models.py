@@ -5,7 +5,7 @@ import peewee as pw
 from flask_login import UserMixin
 
 from app.access import capabilities_of
-from app.db import BaseModel, string_agg, utcnow
+from app.db import BaseModel, utcnow
 
 
 class User(UserMixin, BaseModel):
@@ -51,19 +51,6 @@ class User(UserMixin, BaseModel):
     @classmethod
     def by_username(cls, username: str):
         return cls.get_or_none(cls.username == username.strip().lower())
-
-    @classmethod
-    def listing(cls, role: str | None = None) -> list["User"]:
-        """Users by username with their roles, in one query."""
-        query = (cls.select(cls, string_agg(UserRole.role).alias("role_list"))
-                 .join(UserRole, pw.JOIN.LEFT_OUTER).group_by(cls.id).order_by(cls.username))
-        if role:
-            query = query.where(cls.id.in_(
-                UserRole.select(UserRole.user).where(UserRole.role == role)))
-        users = list(query)
-        for user in users:
-            user._role_names = sorted(user.role_list.split(",")) if user.role_list else []
-        return users
 
 
 class UserRole(BaseModel):
