@@ -11,6 +11,7 @@ from app.clock import utcnow
 from app.db import BaseModel
 from app.i18n import bilingual
 from app.education.models import Course, date_check, in_list
+from app.loans.models import Business
 from app.members.models import Member
 from app.mentorship.models import mask_of, values_of  # noqa: F401  (the one bit-mask helper)
 
@@ -211,12 +212,14 @@ StudyBooking.add_index(StudyBooking.index(StudyBooking.member, StudyBooking.reso
 
 
 class Placement(BaseModel):
-    """Work after (or alongside) a course. `business_id`: the member's own
-    business in the loans module, when they are self-employed with one."""
+    """Work after (or alongside) a course. `business`: the member's own
+    business in the loans module, when they are self-employed with one. If
+    that business record goes, the placement stays (it is the member's
+    work history and counts in the reports) without the link: SET NULL."""
     member = pw.ForeignKeyField(Member, backref="+", on_delete="CASCADE")
     kind = pw.CharField(max_length=14, constraints=[in_list("kind", PLACEMENT_KINDS)])
     employer = pw.CharField(max_length=120, default="")
-    business_id = pw.IntegerField(null=True)
+    business = pw.ForeignKeyField(Business, null=True, on_delete="SET NULL", backref="+")
     role = pw.CharField(max_length=120, default="")
     start_date = pw.DateField(constraints=[date_check("start_date")])
     income_band = pw.CharField(max_length=10, default="none",
