@@ -76,3 +76,29 @@ def app_db(app):
         finally:
             if opened:
                 db.close()
+
+
+@contextlib.contextmanager
+def sql_statements():
+    """The SQL statements peewee runs inside the block (from its debug
+    log), for tests of what a page reads:
+
+        with sql_statements() as statements:
+            client.get("/me/learning")
+        assert sum('FROM "member"' in s for s in statements) == 1"""
+    import logging
+    statements: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            statements.append(record.msg[0] if isinstance(record.msg, tuple) else record.getMessage())
+
+    logger, handler = logging.getLogger("peewee"), Keep()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

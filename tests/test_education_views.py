@@ -1,13 +1,14 @@
 """Education pages through the test client: the register taps (htmx and
 plain), refusals with 422 naming the field, /me, verification."""
 import datetime as dt
+import re
 
 from app.education import enrolment, progress, timetable
 from app.education.models import Attendance, Certificate, ClassSession, Enrolment, TrainingClass
 from app.clock import to_local
 from app.rules import today
 from tests.education_factories import make_class, make_course, make_member, next_weekday
-from tests.factories import PASSWORD, app_db, make_user
+from tests.factories import PASSWORD, app_db, make_user, sql_statements
 
 HX = {"HX-Request": "true"}
 
@@ -255,6 +256,30 @@ def test_a_member_asks_to_join_and_sees_the_class(app, client, html):
     assert row.status == "waitlisted" and row.by_member
     text = html(client.get("/me/learning")).get_text()
     assert "number 1 on the waiting list" in text
+
+
+def test_me_learning_reads_the_member_once_and_still_shows_a_group_promotion(app, client, html):
+    """The page reads the member's record; the banner of a waiting-list
+    place that became theirs (counselling) uses that record's id instead
+    of looking the member up again."""
+    from app.counselling import groups
+    from tests.counselling_helpers import days_ahead, local, no_holidays
+    member = _member_login(app, client)
+    with app_db(app):
+        no_holidays()
+        enrolment.enrol(make_class(first=next_weekday(0)), member)
+        session = groups.create_sessions("Circle", local(days_ahead(4), 15), 90, "Hall", 1,
+                                         [make_user("trainer").id])[0]
+        first = groups.sign_up(session, make_member())
+        groups.sign_up(session, member)                  # waiting
+        groups.cancel_signup(first)                      # the place is hers now
+    with sql_statements() as statements:
+        page = html(client.get("/me/learning"))
+    assert "a place became free for you" in page.get_text()
+    reads = [s for s in statements if re.search(r'FROM "member"', s)]
+    assert len(reads) == 1, reads
+    other = html(client.get("/account/password"))        # a page that does not read it
+    assert "a place became free for you" in other.get_text()
 
 
 def test_a_member_sees_a_moved_session_on_me(app, client, html):

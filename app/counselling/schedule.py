@@ -53,11 +53,14 @@ def promotion_banner(user) -> list[Banner]:
     """Tell a member when a waiting-list place became theirs."""
     if "counselling.group_signup" not in user.capabilities:
         return []
-    from app.members.models import Member
-    own = Member.select(Member.id).where(Member.user == user.id)     # on every page: no extra query
+    from app.members.services import own_member_id
+    own = own_member_id(user)     # the record the page read, else a subquery: no extra query
+    if own is None:
+        return []
+    mine = GroupSignup.member == own if isinstance(own, int) else GroupSignup.member.in_(own)
     promoted = (GroupSignup.select(GroupSession.starts_at)
                 .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
-                .where(GroupSignup.member.in_(own) & (GroupSignup.status == GroupSignup.BOOKED)
+                .where(mine & (GroupSignup.status == GroupSignup.BOOKED)
                        & GroupSignup.promoted_at.is_null(False)
                        & GroupSession.cancelled_at.is_null()
                        & (GroupSession.starts_at > utcnow()))

@@ -128,10 +128,32 @@ def member_for_typed_code(code: str, viewer, field: str = "member_code",
     return member, False
 
 
+_UNREAD = object()
+
+
 def member_for_user(user) -> Member | None:
+    """The signed-in person's own member record. Its id is kept on `user`
+    (an object of this request only: no cache across requests) for
+    own_member_id()."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Member.get_or_none(Member.user == user.id)
+    member = Member.get_or_none(Member.user == user.id)
+    user.own_member_id = member.id if member else None
+    return member
+
+
+def own_member_id(user):
+    """For a query about the user's own member record: its id when this
+    request already read the record (member_for_user), else a subquery
+    (still one query, no separate look-up). None: the user has none.
+
+        own = own_member_id(user)
+        if own is None: ...
+        query.where(Signup.member == own if isinstance(own, int) else Signup.member.in_(own))"""
+    known = getattr(user, "own_member_id", _UNREAD)
+    if known is not _UNREAD:
+        return known
+    return Member.select(Member.id).where(Member.user == user.id)
 
 
 # --- codes -----------------------------------------------------------------------------
