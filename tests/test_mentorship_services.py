@@ -318,3 +318,18 @@ def test_mentee_view_and_schedule_show_next_meeting_on_both_sides(conn, app):
     assert pairing.mentee.code in mentor_items[0].detail
     for item in mentee_items + mentor_items:
         assert "counsel" not in item.title.lower() and "traffick" not in item.title.lower()
+
+
+def test_own_pairings_and_sessions_are_the_mentors_own_even_for_a_coordinator(conn):
+    """What a mentor may log and edit: a coordinator sees every pairing but
+    logs no session in another mentor's pairing."""
+    from tests.mentorship_factories import make_mentor, make_pairing, session_input
+    mentor, other = make_mentor(username="mentorown"), make_mentor(username="mentorother")
+    coordinator = make_user("coordinator")
+    mine, theirs = make_pairing(mentor=mentor), make_pairing(mentor=other)
+    log = services.log_session(mine, mentor, session_input())
+    assert [p.id for p in services.own_pairings(mentor)] == [mine.id]
+    assert list(services.own_pairings(coordinator)) == []
+    assert {p.id for p in services.visible_pairings(coordinator)} >= {mine.id, theirs.id}
+    assert [s.id for s in services.own_sessions(mentor)] == [log.id]
+    assert list(services.own_sessions(other)) == []

@@ -220,6 +220,11 @@ def visible_bookings(user):
                   user, "counselling.manage", "counselling.agenda", Booking.counsellor)
 
 
+def movable_bookings(user):
+    """The bookings `user` may see that still hold their time (to move)."""
+    return visible_bookings(user).where(Booking.status == BOOKED)
+
+
 def visible_booking(user, booking_id) -> Booking | None:
     return visible_bookings(user).where(Booking.id == booking_id).first()
 

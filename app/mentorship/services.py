@@ -165,9 +165,19 @@ def visible_pairings(user):
                   user, "mentorship.manage", "mentorship.view_own", Pairing.mentor)
 
 
+def own_pairings(user):
+    """The pairings of which `user` is the mentor (to log sessions, say)."""
+    return visible_pairings(user).where(Pairing.mentor == user.id)
+
+
 def visible_sessions(user):
     """Session logs of the pairings `user` may see."""
     return SessionLog.select().where(SessionLog.pairing.in_(visible_pairings(user).select(Pairing.id)))
+
+
+def own_sessions(user):
+    """Session logs `user` wrote (to edit or correct them)."""
+    return visible_sessions(user).where(SessionLog.author == user.id)
 
 
 def visible_goals(user):

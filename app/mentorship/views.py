@@ -29,8 +29,7 @@ def _pairing_or_404(pairing_id: int):
 
 def _own_pairing_or_404(pairing_id: int):
     """A pairing of which the signed-in user is the mentor."""
-    return get_or_404(services.visible_pairings(current_user), Pairing.id == pairing_id,
-                      Pairing.mentor == current_user.id)
+    return get_or_404(services.own_pairings(current_user), Pairing.id == pairing_id)
 
 
 # --- mentor home and coordinator overview --------------------------------------------------
@@ -302,8 +301,7 @@ def _session_or_404(session_id: int):
 
 def _own_session_or_404(session_id: int):
     """A session log the signed-in user wrote."""
-    return get_or_404(services.visible_sessions(current_user), SessionLog.id == session_id,
-                      SessionLog.author == current_user.id)
+    return get_or_404(services.own_sessions(current_user), SessionLog.id == session_id)
 
 
 @bp.route("/mentoring/sessions/<int:session_id>")

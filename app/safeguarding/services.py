@@ -82,6 +82,13 @@ def raise_concern(member: Member, raised_by, category: str, urgency: str, what_h
 
 # --- who sees what ------------------------------------------------------------------------------
 
+def members_to_name(user):
+    """The members a concern `user` raises may be about: those the user may
+    see, not anonymised."""
+    from app.members.services import visible_members
+    return visible_members(user).where(Member.anonymised_at.is_null())
+
+
 def visible_concerns(user):
     """Safeguarding leads see every concern; whoever raised one sees their own."""
     return scoped(Concern.select(Concern, Member).join(Member, on=(Concern.member == Member.id)),

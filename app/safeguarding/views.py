@@ -13,7 +13,6 @@ from app.htmx import render, see_other
 from app.urls import page_arg, parse_int
 from app.db import get_or_404
 from app.members.models import Member
-from app.members.services import visible_members
 from app.safeguarding import bp, services
 from app.safeguarding.forms import ConcernForm, NoteForm, ReopenForm, ReviewForm, StatusForm
 from app.safeguarding.models import CATEGORIES, LIMITS, SOURCES, URGENCIES, Concern
@@ -52,8 +51,7 @@ def badge():
 def _member_for_form(member_id):
     if not member_id:
         return None
-    return get_or_404(visible_members(current_user), Member.id == parse_int(member_id),
-                      Member.anonymised_at.is_null())
+    return get_or_404(services.members_to_name(current_user), Member.id == parse_int(member_id))
 
 
 @bp.route("/concerns/new", methods=["GET", "POST"])

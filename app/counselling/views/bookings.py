@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.clock import local_midnight, to_local, today
 from app.counselling import bookings, bp, notes, services
 from app.counselling import forms as F
-from app.counselling.models import BOOKED, Booking
+from app.counselling.models import Booking
 from app.counselling.views.common import flash_errors, member_or_refuse
 from app.db import get_or_404, utcnow
 from app.forms import submit
@@ -135,8 +135,7 @@ def mark_booking(booking_id: int):
 @bp.route("/counselling/bookings/<int:booking_id>/move", methods=["GET", "POST"])
 @requires("counselling.book")
 def move_booking(booking_id: int):
-    item = get_or_404(bookings.visible_bookings(current_user), Booking.id == booking_id,
-                      Booking.status == BOOKED)
+    item = get_or_404(bookings.movable_bookings(current_user), Booking.id == booking_id)
     form = F.SlotForm()
     outcome = submit(form, lambda: bookings.reschedule(
         item, form.counsellor_id.data, form.starts_at.data, current_user),

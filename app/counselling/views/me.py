@@ -26,13 +26,15 @@ from app.urls import int_arg
 def _signed_in_member() -> Member:
     """The member record of this login (404 for a login without one, or
     whose record was anonymised)."""
-    return get_or_404(Member, Member.user == current_user.id, Member.anonymised_at.is_null())
+    member = member_for_user(current_user)
+    if member is None or member.anonymised_at:
+        abort(404)
+    return member
 
 
 def _own_booking(booking_id: int) -> Booking:
     """The member's own appointment that still holds its time."""
-    return get_or_404(bookings.member_bookings(_signed_in_member(), upcoming_only=False),
-                      Booking.id == booking_id, Booking.status == bookings.BOOKED)
+    return bookings.own_booking(_signed_in_member(), booking_id) or abort(404)
 
 
 @bp.route("/me/appointments")
