@@ -151,3 +151,22 @@ def test_budget_markers():
     assert bench.max_marker(50.0, 50.0) == "PASS"
     assert bench.max_marker(50.1, 50.0) == "MISS"
     assert bench.ratio_marker(math.nan, 0.3) == "-"
+
+
+def test_the_backup_key_comes_from_kituos_python_not_the_scripts_own():
+    """scripts/bench runs under the system python3, which has no pyrage:
+    --during-backup failed after measuring every page (and printed none of
+    it). The key is made by the Python in --bin."""
+    import subprocess
+    assert "pyrage" not in (ROOT / "scripts" / "bench").read_text().split("def new_age_recipient")[0]
+    venv_bin = Path(sys.executable).parent
+    code = ("import importlib.machinery, importlib.util, sys; from pathlib import Path; "
+            "loader = importlib.machinery.SourceFileLoader('b', 'scripts/bench'); "
+            "spec = importlib.util.spec_from_loader('b', loader); "
+            "m = importlib.util.module_from_spec(spec); sys.modules['b'] = m; "
+            "loader.exec_module(m); "
+            f"print(m.new_age_recipient(Path({str(venv_bin)!r})))")
+    done = subprocess.run(["/usr/bin/python3", "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("age1")
