@@ -6,7 +6,7 @@ drops after the server saved the tap but before the answer came back:
 trying again changes nothing twice."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu_link, sign_in
 from tests.browser.test_education_journey import _setup
 from tests.factories import PASSWORD
 
@@ -26,7 +26,7 @@ def _marks(live_server) -> dict[str, list[str]]:
 
 def _open_register(phone, live_server):
     sign_in(phone, live_server.url, "fatuma", PASSWORD)
-    phone.get_by_role("link", name="Education").click()
+    menu_link(phone, "Education").click()
     phone.locator("a.big-button").first.click()
     phone.get_by_role("button", name="Everyone present").click()
     expect(phone.locator("#register-count")).to_contain_text("5 of 5 marked")
@@ -40,6 +40,18 @@ def _shows_not_saved(row, tapped: str, saved: str):
     expect(row.get_by_role("button", name=tapped)).to_have_attribute("data-pending", "true")
     expect(row.get_by_role("button", name=tapped)).to_have_attribute("aria-pressed", "false")
     expect(row.get_by_role("button", name=saved)).to_have_attribute("aria-pressed", "true")
+
+
+def _saved_once(phone, live_server, row, name: str, mark: str):
+    """The row shows the tap saved, and the database holds one mark per
+    person: the tapped one for `name`."""
+    expect(row).to_have_attribute("data-state", "saved")
+    expect(row.locator(".state-saved")).to_contain_text("Saved")
+    expect(row.get_by_role("button", name=mark)).to_have_attribute("aria-pressed", "true")
+    expect(phone.locator("#register-count")).to_contain_text("5 of 5 marked")
+    marks = _marks(live_server)
+    assert marks[name] == [mark.lower()]
+    assert sum(len(m) for m in marks.values()) == 5
 
 
 def test_a_tap_while_offline_is_not_saved_until_tried_again(live_server, phone, shot, axe):
@@ -58,13 +70,7 @@ def test_a_tap_while_offline_is_not_saved_until_tried_again(live_server, phone, 
 
     phone.context.set_offline(False)
     chiku.get_by_role("button", name="Try again").click()
-    expect(chiku).to_have_attribute("data-state", "saved")
-    expect(chiku.locator(".state-saved")).to_contain_text("Saved")
-    expect(chiku.get_by_role("button", name="Late")).to_have_attribute("aria-pressed", "true")
-    expect(phone.locator("#register-count")).to_contain_text("5 of 5 marked")
-    marks = _marks(live_server)
-    assert marks["Chiku"] == ["late"]
-    assert sum(len(m) for m in marks.values()) == 5
+    _saved_once(phone, live_server, chiku, "Chiku", "Late")
 
 
 def test_a_tap_whose_answer_is_lost_is_saved_once(live_server, phone):
@@ -82,18 +88,13 @@ def test_a_tap_whose_answer_is_lost_is_saved_once(live_server, phone):
 
     phone.unroute("**/register/*")
     dalia.get_by_role("button", name="Try again").click()
-    expect(dalia).to_have_attribute("data-state", "saved")
-    expect(dalia.get_by_role("button", name="Absent")).to_have_attribute("aria-pressed", "true")
-    expect(phone.locator("#register-count")).to_contain_text("5 of 5 marked")
-    marks = _marks(live_server)
-    assert marks["Dalia"] == ["absent"]
-    assert sum(len(m) for m in marks.values()) == 5
+    _saved_once(phone, live_server, dalia, "Dalia", "Absent")
 
 
 def test_everyone_present_while_offline_says_so_and_saves_when_tapped_again(live_server, phone):
     _setup(live_server)
     sign_in(phone, live_server.url, "fatuma", PASSWORD)
-    phone.get_by_role("link", name="Education").click()
+    menu_link(phone, "Education").click()
     phone.locator("a.big-button").first.click()
     register = phone.locator("#register")
 
