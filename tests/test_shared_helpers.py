@@ -359,3 +359,21 @@ def test_a_text_typed_in_both_languages_is_read_in_the_page_language():
         title = bilingual("title")
     assert [Row().title(code) for code in ("sw", "sw-KE", "en", "")] == [
         "Ushonaji", "Ushonaji", "Tailoring", "Tailoring"]
+
+
+def test_the_field_macro_draws_a_choice_list_as_chips_when_asked(app):
+    """The big tap targets of the session log and the concern form are the
+    field() macro too (the mentorship chips() copy is gone)."""
+    from bs4 import BeautifulSoup
+    from flask import render_template_string
+    with app.test_request_context("/"):
+        form = _ChoicesForm(formdata=None)
+        form.kind.errors = ["Choose one."]
+        page = BeautifulSoup(render_template_string(
+            '{% from "_macros.html" import field %}{{ field(form.kind, chips=True) }}', form=form),
+            "html.parser")
+    chips = page.select_one("fieldset.chips")
+    assert chips.legend.get_text(strip=True) == "Kind"
+    assert [label.select_one("input + span").get_text() for label in chips.select("label")] == [
+        "A", "B"]
+    assert chips["aria-describedby"] == "kind-error" and page.select_one("#kind-error")
