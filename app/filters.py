@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from babel import dates
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from app.clock import NAIROBI, to_local
 from app.i18n import gettext as _
@@ -89,6 +90,16 @@ def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
+def code_tag(code: str, name: str | None = None) -> Markup:
+    """A member's code as one unbreakable word (`.code` in app.css: never
+    "AZ-/0201" on a phone), with their preferred name after it when given,
+    as Member.display reads. Both are escaped; the result is Markup, so it
+    can go into a translated sentence (`_("Consent of %(code)s",
+    code=code_tag(member.code))`) without being escaped twice."""
+    tag = Markup('<span class="code">{}</span>').format(code)
+    return tag + Markup(" · {}").format(name) if name else tag
+
+
 def init_app(app) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
@@ -98,3 +109,5 @@ def init_app(app) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(money, "money")
     app.add_template_filter(yes_no, "yes_no")
+    app.add_template_global(code_tag, "code_tag")
+    app.add_template_filter(code_tag, "code_tag")         # map("code_tag") over a list

@@ -3,6 +3,9 @@ says what it is), member codes that never wrap, one compact menu, required
 fields marked, "Concerns I raised" and availability in the counsellor's
 menu. The layout itself is checked at 360 px in
 tests/browser/test_staff_phone_journey.py."""
+import re
+from pathlib import Path
+
 import pytest
 
 from app.counselling import services as counselling
@@ -10,6 +13,8 @@ from app.safeguarding import services as safeguarding
 from tests.conftest import parse_html
 from tests.factories import app_db, make_member, make_user
 from tests.mentorship_factories import make_pairing
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _card_table(page):
@@ -199,3 +204,60 @@ def test_a_weekly_time_removed_meanwhile_is_not_changed(app):
         counselling.remove_template(row)
         with pytest.raises(CounsellingError):
             counselling.change_template(row, 1, dt.time(9), dt.time(12), 50, 10)
+
+
+# -- a member's code is one unbreakable word wherever a page shows it --------
+
+_EXPR = re.compile(r"\{\{(.*?)\}\}")
+_WRAPPED = re.compile(r'map\(attribute="[^"]*"\)\|map\("code_tag"\)|code_tag\([^()]*\)')
+_INSIDE_CODE_ELEMENT = re.compile(r'class="[^"]*\b(member-)?code\b[^"]*"(?:(?!</).)*$')
+
+
+def unwrapped_codes(path: Path) -> list[str]:
+    """The rule: in templates/ (PDFs in */pdf/ aside), every `{{ ... }}` that
+    reads a member's `.code` or `.display` (code and name) shows it through
+    `code_tag(...)` or inside an element whose class is `code` or
+    `member-code` (opened earlier on the same line, not yet closed). Not
+    visible text, so not checked: `{% block title %}` lines, expressions
+    inside an HTML tag (value=, href=) and form fields (`field(...)`)."""
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if "{% block title" in line:
+            continue
+        for match in _EXPR.finditer(line):
+            expr, before = match.group(1), line[:match.start()]
+            if before.rfind("<") > before.rfind(">") or "field(" in expr:
+                continue                               # an attribute, a form field
+            if _INSIDE_CODE_ELEMENT.search(before):
+                continue
+            if re.search(r"\.(code|display)\b(?!_)", _WRAPPED.sub("", expr)):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {match.group(0)}")
+    return found
+
+
+def test_every_member_code_shown_on_a_page_is_one_unbreakable_word():
+    templates = [p for p in sorted((ROOT / "templates").rglob("*.html")) if "pdf" not in p.parts]
+    found = [hit for path in templates for hit in unwrapped_codes(path)]
+    assert not found, "\n".join(found)
+
+
+def test_code_tag_escapes_the_code_and_the_name_and_survives_a_translated_sentence(app):
+    from app.filters import code_tag
+    assert code_tag("AZ-0201") == '<span class="code">AZ-0201</span>'
+    assert code_tag("AZ-<b>", "Ama & <i>") == (
+        '<span class="code">AZ-&lt;b&gt;</span> · Ama &amp; &lt;i&gt;')
+    with app.test_request_context():
+        rendered = app.jinja_env.from_string(
+            '{{ _("Change history of %(code)s", code=code_tag(c)) }} {{ _("For %(name)s", name=n) }}'
+        ).render(c="AZ-<0>", n="<script>")
+    assert rendered == ('Change history of <span class="code">AZ-&lt;0&gt;</span>'
+                        ' For &lt;script&gt;')
+
+
+def test_the_consent_and_history_headings_keep_the_code_whole(app, client, login_as):
+    with app_db(app):
+        member = make_member(preferred_name="Amani")
+    login_as("coordinator")
+    for url in (f"/members/{member.id}/consents", f"/members/{member.id}/history"):
+        heading = parse_html(client.get(url)).select_one("h1")
+        assert heading.select_one("span.code").get_text() == member.code, url
