@@ -73,7 +73,8 @@ def figures(requests: list[Request], budget_seconds: float | None = None,
     started, change_id = time.monotonic(), cache.last_change_id()
     done, left = [], []
     for index, request in enumerate(missing):
-        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+        if budget_seconds is not None and (budget_seconds <= 0
+                                           or time.monotonic() - started > budget_seconds):
             left = missing[index:]
             break
         metric = registry().metric(request.metric)

@@ -7,14 +7,20 @@ from app.jobs.models import Job
 from app.reports import tasks
 
 
+def _kind(page_key: str) -> str:
+    return f"{tasks.COMPUTE_KIND}:{page_key}"[:48]
+
+
+def under_way(user, page_key: str) -> Job | None:
+    """The person's job still computing this page's figures, if any."""
+    return (Job.select().where((Job.owner == user.id) & (Job.kind == _kind(page_key))
+                               & Job.status.in_((Job.QUEUED, Job.RUNNING)))
+            .order_by(Job.created_at.desc()).first())
+
+
 def start_if_needed(user, page_key: str, left: list) -> Job:
-    kind = f"{tasks.COMPUTE_KIND}:{page_key}"[:48]
-    running = (Job.select().where((Job.owner == user.id) & (Job.kind == kind)
-                                  & Job.status.in_((Job.QUEUED, Job.RUNNING)))
-               .order_by(Job.created_at.desc()).first())
-    if running is not None:
-        return running
-    return jobs.start(kind, user, tasks.compute_figures, rows=tasks.encode(left))
+    return under_way(user, page_key) or jobs.start(_kind(page_key), user, tasks.compute_figures,
+                                                   rows=tasks.encode(left))
 
 
 def own_job(user, job_id) -> Job | None:

@@ -135,13 +135,14 @@ def safeguarding_requests(user, period) -> list[Request]:
             if m.key.startswith("safeguarding.") and user.can(m.capability)]
 
 
-def report(user, period) -> dict:
+def report(user, period, compute: bool = True) -> dict:
     """Everything the report page shows for `period`, and what is left to
-    compute in the worker ("left": requests)."""
+    compute in the worker ("left": requests). With `compute` False (the
+    worker is already at it) the page shows only what is kept."""
     inds = indicators.visible(user)
     trend = period.trend(TREND)
     wanted = requests_for(inds, trend) + safeguarding_requests(user, period)
-    figures, left = engine.figures(wanted, budget_seconds=inline_seconds())
+    figures, left = engine.figures(wanted, budget_seconds=inline_seconds() if compute else 0)
     rows = [row_for(i, period, trend, figures) for i in inds]
     chart_rows = [r for r in rows if r.chart]
     for row, key in zip(chart_rows, charts.names([r.chart for r in chart_rows])):
