@@ -112,6 +112,12 @@ def test_induction_journey_to_member_home_and_quick_exit(live_server, desktop, b
     phone.locator("#password").fill("mti mkubwa wa mwembe")
     phone.locator("#confirm").fill("mti mkubwa wa mwembe")
     phone.get_by_role("button", name="Set my password").click()
+    # They land on the sign-in page with their username filled in. Wait for
+    # it: signing in while that page was still loading raced its answer
+    # (the form's token from one page, the session from the other: 400).
+    expect(phone).to_have_url(re.compile(r"/login"))
+    expect(phone.get_by_label("Username")).to_have_value("az-0002")
+    phone.wait_for_load_state("load")
     sign_in(phone, base, "az-0002", "mti mkubwa wa mwembe")
 
     # 7. Their home, in Swahili (their language), nothing about anyone else.
