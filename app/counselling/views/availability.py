@@ -45,16 +45,21 @@ def availability():
     return _availability_page(person)
 
 
+def _weekly_time(form) -> tuple:
+    """A TemplateForm's answers in the order add_template and change_template take them."""
+    return (form.weekday.data, form.start_time.data, form.end_time.data,
+            form.session_minutes.data, form.buffer_minutes.data, form.room.data)
+
+
 @bp.route("/counselling/availability/<int:user_id>/templates", methods=["POST"])
 @requires("counselling.availability")
 def add_template(user_id: int):
     person = _counsellor(user_id)
     form = F.TemplateForm()
     form.set_choices()
-    outcome = submit(form, lambda: services.add_template(
-        person, form.weekday.data, form.start_time.data, form.end_time.data,
-        form.session_minutes.data, form.buffer_minutes.data, form.room.data, current_user),
-        _("Availability added."))
+    outcome = submit(form, lambda: services.add_template(person, *_weekly_time(form),
+                                                        current_user),
+                     _("Availability added."))
     if outcome:
         return see_other("counselling.availability", counsellor=person.id)
     return _availability_page(person, template_form=form, status=outcome.status)
@@ -70,10 +75,9 @@ def change_template(user_id: int, template_id: int):
     form = F.TemplateForm(obj=None if request.method == "POST" else _template_values(row))
     form.set_choices()
     if request.method == "POST":
-        outcome = submit(form, lambda: services.change_template(
-            row, form.weekday.data, form.start_time.data, form.end_time.data,
-            form.session_minutes.data, form.buffer_minutes.data, form.room.data, current_user),
-            _("Weekly time changed."))
+        outcome = submit(form, lambda: services.change_template(row, *_weekly_time(form),
+                                                                current_user),
+                         _("Weekly time changed."))
         if outcome:
             return see_other("counselling.availability", counsellor=person.id)
         status = outcome.status
