@@ -158,6 +158,31 @@ def test_disabling_revokes_sessions(conn):
     assert UserSession.get().revoked_reason == "disabled"
 
 
+def test_the_session_lookup_reads_the_whole_user_row_and_their_roles(conn):
+    """The lookup that runs on every request (built once, app.db.Prepared)
+    gives the user exactly as the database holds them: every field, read
+    as the model reads it (dates as datetimes, flags as booleans)."""
+    user = make_user("trainer", "mentor", language="sw")
+    services.authenticate(user.username, PASSWORD, "10.0.0.1")   # sets last_login_at
+    token = services.start_session(user)
+    loaded = services.load_session_user(token)
+    assert loaded.__data__ == User.get_by_id(user.id).__data__
+    assert isinstance(loaded.last_login_at, dt.datetime) and loaded.active is True
+    assert loaded.role_names == ["mentor", "trainer"] and loaded.session_token == token
+    assert services.load_session_user("not a token") is None
+
+
+def test_signing_out_or_a_new_password_ends_the_sessions_at_once(conn):
+    user = make_user("mentor")
+    here, elsewhere, signed_out = (services.start_session(user) for _ in range(3))
+    services.revoke_session(signed_out, "logout")
+    assert services.load_session_user(signed_out) is None
+    user.session_token = here
+    services.change_password(user, PASSWORD, "a fresh passphrase")
+    assert services.load_session_user(elsewhere) is None
+    assert services.load_session_user(here).id == user.id
+
+
 def test_idle_session_expires(conn, app):
     user = make_user("mentor")
     token = services.start_session(user)

@@ -14,7 +14,7 @@ from wtforms import BooleanField, RadioField
 from wtforms.validators import NumberRange
 
 from app import clock
-from app.db import MAX_INTEGER, get_or_404
+from app.db import MAX_INTEGER, Prepared, get_or_404
 from app.forms import CheckboxList, Choice, IdField, KituoForm, IntInput, Radio, required, submit
 from app.registry import Registry
 from app.rules import RuleError
@@ -219,6 +219,25 @@ def test_get_or_404_finds_the_row_or_answers_404(conn):
             get_or_404(User, User.id == missing)
     with pytest.raises(NotFound):
         get_or_404(User.select().where(User.active == False), User.id == user.id)  # noqa: E712
+
+
+def test_prepared_builds_its_sql_once_and_reads_values_as_the_fields_do(conn):
+    from peewee import fn
+    from app.auth.models import User
+    from tests.factories import make_user
+    built = []
+
+    def build(param):
+        built.append(1)
+        return (User.select(User.id, User.created_at, User.active, fn.COUNT(User.id))
+                .where(User.username == param("name")).group_by(User.id))
+
+    by_name = Prepared(build)
+    user, other = make_user("admin"), make_user("mentor")
+    assert by_name.first(name=user.username) == (user.id, user.created_at, True, 1)
+    assert isinstance(by_name.first(name=other.username)[1], dt.datetime)
+    assert by_name.first(name="nobody") is None
+    assert len(built) == 1
 
 
 class _NameForm(KituoForm):

@@ -17,7 +17,7 @@ from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSessio
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 import peewee as pw
 
-from app.db import db, string_agg, utcnow
+from app.db import Prepared, db, string_agg, utcnow
 from app.storage import write_failure
 
 
@@ -319,36 +319,47 @@ def start_session(user: User) -> str:
     return token
 
 
+# The session lookup runs on every request: built once (db.Prepared), it
+# costs ~0.1 ms instead of the ~1 ms peewee took to build its SQL each time.
+_SESSION_COLUMNS = (UserSession.id, UserSession.created_at, UserSession.last_seen_at,
+                    UserSession.revoked_at)
+_session_by_token = Prepared(lambda param: (
+    UserSession.select(*_SESSION_COLUMNS, User, string_agg(UserRole.role).alias("role_list"))
+    .join(User).join(UserRole, pw.JOIN.LEFT_OUTER)
+    .where(UserSession.token_hash == param("token_hash"))
+    .group_by(UserSession.id, User.id)))
+
+
 def load_session_user(token: str | None) -> User | None:
     """Flask-Login user_loader: a live session of an active user, or None.
-    One query (it runs on every request): the session, its user and their
-    roles."""
+    One query (it runs on every request): the session, its whole user row
+    and their roles."""
     if not token:
         return None
-    row = (UserSession.select(UserSession, User, string_agg(UserRole.role).alias("role_list"))
-           .join(User).join(UserRole, pw.JOIN.LEFT_OUTER)
-           .where(UserSession.token_hash == _sha256(token))
-           .group_by(UserSession.id, User.id).first())
-    if row is None or row.revoked_at is not None or not row.user.active:
+    row = _session_by_token.first(token_hash=_sha256(token))
+    if row is None:
+        return None
+    (session_id, created_at, last_seen_at, revoked_at), role_list = row[:4], row[-1]
+    user = User(**dict(zip(User._meta.sorted_field_names, row[4:-1])))
+    if revoked_at is not None or not user.active:
         return None
     now, cfg = utcnow(), current_app.config
-    if now - row.created_at > dt.timedelta(hours=cfg["SESSION_MAX_HOURS"]):
+    if now - created_at > dt.timedelta(hours=cfg["SESSION_MAX_HOURS"]):
         return _end_session(token, "expired")
-    if now - row.last_seen_at > dt.timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
+    if now - last_seen_at > dt.timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]):
         return _end_session(token, "idle")
-    if now - row.last_seen_at > dt.timedelta(seconds=60):
-        _touch(row, now)
-    user = row.user
+    if now - last_seen_at > dt.timedelta(seconds=60):
+        _touch(session_id, now)
     user.session_token = token
-    user._role_names = sorted(row.role_list.split(",")) if row.role_list else []
+    user._role_names = sorted(role_list.split(",")) if role_list else []
     return user
 
 
-def _touch(row, now) -> None:
+def _touch(session_id: int, now) -> None:
     """Note that the session is in use. On a full disk this write fails:
     reading pages must keep working then (saves get the out-of-space page)."""
     try:
-        UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
+        UserSession.update(last_seen_at=now).where(UserSession.id == session_id).execute()
     except pw.OperationalError as error:
         if write_failure(error) is None:
             raise
