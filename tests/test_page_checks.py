@@ -1,7 +1,7 @@
 """The page checks every test's pages go through (tests/page_checks.py)."""
 import pytest
 
-from tests.page_checks import duplicate_ids
+from tests.page_checks import UnselectedField, duplicate_ids, only_selected_fields
 
 
 def test_duplicate_ids_are_found_in_tags_not_in_text_or_other_attributes():
@@ -28,3 +28,23 @@ def test_two_forms_on_a_page_do_not_repeat_the_token_id(tmp_path):
     with app.test_request_context():
         html = str(KituoForm().csrf_token) + str(KituoForm().csrf_token)
     assert 'name="csrf_token"' in html and duplicate_ids(html) == []
+
+
+def test_reading_a_field_its_query_left_out_fails_inside_the_check(conn):
+    from flask import render_template_string
+    from app.auth.models import User
+    from app.members.models import Member
+    from tests.factories import make_member, make_user
+    user, member = make_user("admin"), make_member()
+    with only_selected_fields():
+        narrow = User.select(User.id).where(User.id == user.id).get()
+        assert narrow.id == user.id
+        with pytest.raises(UnselectedField, match="User.display_name"):
+            narrow.display_name
+        with pytest.raises(UnselectedField):     # a template too (jinja would say nothing)
+            render_template_string("{{ row.username }}", row=narrow)
+        with pytest.raises(UnselectedField, match="Member.buddy"):
+            Member.select(Member.id).where(Member.id == member.id).get().buddy_id
+        assert User.get_by_id(user.id).display_name == user.display_name   # whole rows pass
+        assert User(username="made").display_name is None                # rows made in Python too
+    assert User.select(User.id).where(User.id == user.id).get().display_name is None
