@@ -169,6 +169,13 @@ class Prepared:
                      for read, value in zip(readers, row))
 
 
+def whole_row(model, values):
+    """A `model` instance from the values of all its fields in the order
+    of `model._meta.sorted_fields` (what `select(model)` gives): a row of
+    a Prepared query read as a whole model, never a partial one."""
+    return model(**dict(zip(model._meta.sorted_field_names, values)))
+
+
 class BulkInsert:
     """Many rows through one prepared INSERT that the driver runs for each
     row (executemany): for big inserts inside a transaction that must stay

@@ -410,3 +410,12 @@ def test_dashboard_numbers(conn):
     assert services.inducting_count() == 1 and services.oldest_waiting().id == member.id
     assert dict(services.counts_by_status())["referred"] == 1
     assert services.new_this_month() == 2
+
+
+def test_a_members_own_record_is_read_whole_and_only_theirs(conn):
+    user = make_user("member")
+    member = make_member(user=user)
+    make_member(user=make_user("member"))
+    own = services.member_for_user(User.get_by_id(user.id))
+    assert own.__data__ == Member.get_by_id(member.id).__data__
+    assert services.member_for_user(make_user("member")) is None

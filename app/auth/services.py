@@ -17,7 +17,7 @@ from app.auth.models import LoginThrottle, SetupCode, User, UserRole, UserSessio
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 import peewee as pw
 
-from app.db import Prepared, db, string_agg, utcnow
+from app.db import Prepared, db, string_agg, utcnow, whole_row
 from app.storage import write_failure
 
 
@@ -340,7 +340,7 @@ def load_session_user(token: str | None) -> User | None:
     if row is None:
         return None
     (session_id, created_at, last_seen_at, revoked_at), role_list = row[:4], row[-1]
-    user = User(**dict(zip(User._meta.sorted_field_names, row[4:-1])))
+    user = whole_row(User, row[4:-1])
     if revoked_at is not None or not user.active:
         return None
     now, cfg = utcnow(), current_app.config

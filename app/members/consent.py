@@ -20,11 +20,11 @@ def latest_consents(member) -> dict[str, ConsentEvent | None]:
     """purpose -> the latest event (None if never asked): its answer
     (`given`) and since when (`recorded_on`), all any page shows of it;
     consent_history() has the whole events."""
-    latest = (ConsentEvent.select(fn.MAX(ConsentEvent.id))
-              .where(ConsentEvent.member == member_id(member)).group_by(ConsentEvent.purpose))
-    rows = {row.purpose: row for row in ConsentEvent.select(
-        ConsentEvent.id, ConsentEvent.purpose, ConsentEvent.given, ConsentEvent.recorded_on)
-        .where(ConsentEvent.id.in_(latest))}
+    rows = {}
+    for row in (ConsentEvent.select(ConsentEvent.id, ConsentEvent.purpose, ConsentEvent.given,
+                                    ConsentEvent.recorded_on)
+                .where(ConsentEvent.member == member_id(member)).order_by(ConsentEvent.id)):
+        rows[row.purpose] = row        # a member has a few events: the last one counts
     return {purpose: rows.get(purpose) for purpose in CONSENT_PURPOSES}
 
 

@@ -69,8 +69,12 @@ def checklist(include_retired: bool = False) -> list[InductionStep]:
 
 
 def induction_progress(member: Member) -> dict:
+    """The checklist with the member's completed steps (`done`: step id ->
+    when, by whom, note) and the counts the progress bar shows."""
     steps = checklist()
-    completions = (InductionCompletion.select(InductionCompletion, User.id, User.display_name)
+    completions = (InductionCompletion.select(
+        InductionCompletion.step, InductionCompletion.completed_at,
+        InductionCompletion.completed_by, InductionCompletion.note, User.id, User.display_name)
                    .join(User, pw.JOIN.LEFT_OUTER, on=(InductionCompletion.completed_by == User.id))
                    .where(InductionCompletion.member == member_id(member)))
     done = {c.step_id: c for c in completions}
@@ -233,8 +237,11 @@ def planned_meetings(member: Member) -> list[InductionMeeting]:
 
 
 def upcoming_meetings(member: Member, start=None, end=None):
+    """The member's meetings from `start` (now): id, time and whether the
+    buddy comes, as the member page and the induction pack show them."""
     start = start or utcnow()
-    query = (InductionMeeting.select()
+    query = (InductionMeeting.select(InductionMeeting.id, InductionMeeting.starts_at,
+                                     InductionMeeting.with_buddy)
              .where((InductionMeeting.member == member) & InductionMeeting.cancelled_at.is_null()
                     & (InductionMeeting.starts_at >= start))
              .order_by(InductionMeeting.starts_at))

@@ -24,7 +24,7 @@ from app import audit
 from app.access import user_can
 from app.auth.models import User
 from app.clock import CALENDAR_FIRST, utcnow
-from app.db import db
+from app.db import Prepared, db, whole_row
 from app.i18n import lazy_gettext as _l
 from app.members.labels import source_label
 from app.members.models import (
@@ -128,32 +128,17 @@ def member_for_typed_code(code: str, viewer, field: str = "member_code",
     return member, False
 
 
-_UNREAD = object()
+# Every page of a member reads their record: built once (app.db.Prepared),
+# ~0.1 ms instead of the ~1 ms peewee took to build it each time.
+_member_of_user = Prepared(lambda param: Member.select().where(Member.user == param("user_id")))
 
 
 def member_for_user(user) -> Member | None:
-    """The signed-in person's own member record. Its id is kept on `user`
-    (an object of this request only: no cache across requests) for
-    own_member_id()."""
+    """The signed-in person's own member record (the whole row), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    member = Member.get_or_none(Member.user == user.id)
-    user.own_member_id = member.id if member else None
-    return member
-
-
-def own_member_id(user):
-    """For a query about the user's own member record: its id when this
-    request already read the record (member_for_user), else a subquery
-    (still one query, no separate look-up). None: the user has none.
-
-        own = own_member_id(user)
-        if own is None: ...
-        query.where(Signup.member == own if isinstance(own, int) else Signup.member.in_(own))"""
-    known = getattr(user, "own_member_id", _UNREAD)
-    if known is not _UNREAD:
-        return known
-    return Member.select(Member.id).where(Member.user == user.id)
+    row = _member_of_user.first(user_id=user.id)
+    return whole_row(Member, row) if row else None
 
 
 # --- codes -----------------------------------------------------------------------------

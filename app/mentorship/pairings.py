@@ -48,8 +48,12 @@ def propose(mentee: Member, mentor: User, actor=None) -> Pairing:
 def open_pairings_of(member: Member, viewer=None) -> list[Pairing]:
     """The member's current mentors: active pairings first, then proposed
     ones, each with its mentor (one query). With a `viewer`, only the
-    pairings they may see (every one with mentorship.manage, a mentor's own)."""
-    query = (Pairing.select(Pairing, User).join(User, on=(Pairing.mentor == User.id))
+    pairings they may see (every one with mentorship.manage, a mentor's own).
+    What the pages show of them only (the member page, the new pairing
+    form): id, status, since when, next meeting, the mentor's name."""
+    query = (Pairing.select(Pairing.id, Pairing.status, Pairing.start_date,
+                            Pairing.next_meeting_at, Pairing.mentor, User.id, User.display_name)
+             .join(User, on=(Pairing.mentor == User.id))
              .where((Pairing.mentee == member.id) & Pairing.status.in_(OPEN_STATUSES))
              .order_by(Pairing.status, Pairing.proposed_at))
     if viewer is not None:
