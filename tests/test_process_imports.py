@@ -40,3 +40,61 @@ def test_a_process_that_made_a_pdf_does_not_keep_weasyprint(tmp_path):
                  "pdf = html_to_pdf('<p>Habari</p>'); assert pdf.startswith(b'%PDF'), pdf[:20]")
     modules = _imported_after(tmp_path, statement)
     assert "weasyprint" not in modules and "cairocffi" not in modules
+
+
+_UNDER_THE_UNITS_SETTINGS = """
+import sys
+from pathlib import Path
+from bs4 import BeautifulSoup
+if sys.flags.optimize != 2:
+    raise SystemExit("not optimised")
+from tests.conftest import make_test_app
+from tests.factories import PASSWORD, app_db, make_user
+from app.clock import today
+from app.reports import periods
+app = make_test_app(Path(sys.argv[1]), WTF_CSRF_ENABLED=False)
+with app_db(app):
+    make_user("coordinator", username="baraka")
+client = app.test_client()
+if client.post("/login", data={"username": "baraka", "password": PASSWORD}).status_code != 303:
+    raise SystemExit("sign-in refused")
+year = periods.containing("year", today()).key
+for path in ("/", "/members/", "/mentoring/overview", f"/reports/?period={year}"):
+    answer = client.get(path)
+    if answer.status_code != 200:
+        raise SystemExit(f"{path}: {answer.status_code}")
+for kind, magic in (("pdf", b"%PDF"), ("xlsx", b"PK")):
+    job = client.post(f"/reports/export?period={year}&format={kind}&language=sw").headers["Location"]
+    link = BeautifulSoup(client.get(job).data, "html.parser").find("a", attrs={"download": True})
+    data = client.get(link["href"]).data
+    if not data.startswith(magic):
+        raise SystemExit(f"{kind}: {data[:40]!r}")
+print("ok")
+"""
+
+
+def test_the_services_work_without_docstrings_or_asserts(tmp_path):
+    """kituo-web and kituo-worker run Python with PYTHONOPTIMIZE=2 (the
+    units): no docstrings are held in memory, ~7 MB less across the four
+    processes. A library that needs its docstrings would break there and
+    nowhere else, so sign in, open pages and make a Swahili PDF (WeasyPrint
+    in its child process, pygal charts) and a spreadsheet (openpyxl), all at
+    that level."""
+    done = subprocess.run([sys.executable, "-c", _UNDER_THE_UNITS_SETTINGS, str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                               "PYTHONOPTIMIZE": "2",
+                               "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")})
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+
+
+def test_the_units_run_optimised_with_a_bytecode_cache_install_fills():
+    units = [(ROOT / "deploy/pi" / name).read_text()
+             for name in ("kituo-web.service", "kituo-worker.service")]
+    install = (ROOT / "deploy/pi/install.sh").read_text()
+    for unit in units:
+        assert ("Environment=PYTHONOPTIMIZE=2 PYTHONPYCACHEPREFIX=/var/cache/kituo/pycache"
+                in unit)
+        assert "CacheDirectory=kituo" in unit
+    assert "PYCACHE=/var/cache/kituo/pycache" in install
+    assert 'env PYTHONOPTIMIZE=2 PYTHONPYCACHEPREFIX="$PYCACHE"' in install

@@ -55,13 +55,16 @@ def on_starting(server):
 def pre_fork(server, worker):
     """No SQLite connection may cross the fork; and keep the garbage
     collector from touching (and so copying) the pages the preloaded app
-    shares with the workers."""
+    shares with the workers. Collect first: on_starting's app (built for
+    the migrations) is garbage held in reference cycles, and a freeze
+    would keep it for the master's whole life."""
     from app.db import db
     from app.queue import huey
 
     if db.obj is not None and not db.is_closed():
         db.close()
     huey.storage.close()
+    gc.collect()
     gc.freeze()
 
 

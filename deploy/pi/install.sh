@@ -334,6 +334,24 @@ for unit in kituo-web.service kituo-worker.service; do
     fi
 done
 
+# --- 5b. compiled bytecode for the services ---------------------------------------------
+# The services run with PYTHONOPTIMIZE=2 (no docstrings held in memory) and
+# keep their bytecode in $PYCACHE, the units' CacheDirectory (/opt and /usr
+# are read-only to them). A module with no cached bytecode is compiled in
+# each process that imports it, and what compiling leaves behind stays in
+# that process: the web master, its workers and the worker held ~7 MB more
+# in all. Fill the cache now, as the service user, with what they import.
+PYCACHE=/var/cache/kituo/pycache
+if [ "${#CHANGES[@]}" -gt 0 ] || [ ! -d "$PYCACHE" ]; then
+    ensure_dir /var/cache/kituo 750 "$SERVICE_USER:$SERVICE_USER"
+    # shellcheck disable=SC2016 # the inner shell expands its own arguments
+    runuser -u "$SERVICE_USER" -- env PYTHONOPTIMIZE=2 PYTHONPYCACHEPREFIX="$PYCACHE" \
+        sh -c 'set -a; . "$1"; set +a; cd "$2/src" && exec "$2/venv/bin/python" -c "$3"' \
+        warm-bytecode "$ETC/kituo.env" "$PREFIX" \
+        "from app import create_app; create_app(); import app.pdf_render, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.sync, gunicorn.glogging, huey.bin.huey_consumer, huey.consumer"
+    changed "compiled bytecode in $PYCACHE"
+fi
+
 # --- 6. nginx ----------------------------------------------------------------------------
 
 nginx_changed=no

@@ -172,7 +172,7 @@ def test_access_logs_hold_no_query_strings_and_no_feed_tokens(pi, ca):
            input="counsellor passphrase 1\ncounsellor passphrase 1\n")
     counsellor = PiBrowser(ca)
     counsellor.sign_in("baraka", "counsellor passphrase 1")
-    _response, page = counsellor.submit("/counselling/calendar/new", form_path="/counselling/calendar")
+    _response, page = counsellor.submit("/me/calendar/new", form_path="/me/calendar")
     url = BeautifulSoup(page, "html.parser").select_one("#feed-url")["value"]
     assert url.startswith(f"https://{HOST}/calendar/") and url.endswith(".ics")
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
