@@ -288,7 +288,7 @@ def _replace(restored: Path, target: Path) -> None:
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="scripts/restore", description=__doc__.split("\n")[0],
+    parser = argparse.ArgumentParser(prog="scripts/restore", description=(__doc__ or "").split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backup", help="backup file (.tar.gz.age) or rclone path")
     parser.add_argument("--identity", "-i", required=True,
