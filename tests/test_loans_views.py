@@ -500,3 +500,12 @@ def test_the_loan_page_shows_installments_still_to_pay_and_links_the_whole_sched
     whole = html(client.get(link["href"])).select(".schedule-table tbody tr")
     assert [r.td.get_text() for r in whole] == [str(n) for n in range(1, 16)]
     assert "Paid" in whole[0].get_text()
+
+
+def test_the_home_page_lists_the_loan_due_next_first(conn):
+    from app.loans import book
+    member = make_member(status="active")
+    first, second = make_loan(member=member), make_loan(member=member)
+    Loan.update(next_due_on=today() + dt.timedelta(days=9)).where(Loan.id == first.id).execute()
+    Loan.update(next_due_on=today() + dt.timedelta(days=2)).where(Loan.id == second.id).execute()
+    assert [loan.id for loan in book.next_payments(member)] == [second.id, first.id]
