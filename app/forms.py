@@ -1,6 +1,9 @@
 """Shared form glue: the one POST pattern (`submit`), translated validator
 messages, field types (`IdField` for rows chosen by id, `Choice`, `Radio`,
-`CheckboxList`) and error helpers.
+`CheckboxList`, `MultiChoice`) and error helpers. A GET filter is a form
+too (Meta csrf = False), drawn by the field() macro: the view reads the
+query arguments with its fallbacks (app.urls) and builds the form with
+formdata=None and the values it used (admin's UserFilterForm).
 
 WTForms ships no Swahili catalogue, so every validator message used in
 Kituo comes from here, marked for translation.
@@ -212,18 +215,33 @@ def submit(form: FlaskForm, action, success_message=None) -> Outcome:
 
 
 # Choice fields whose "not a valid choice" message is ours (translated).
+# Use them, never WTForms' SelectField/RadioField/SelectMultipleField, whose
+# messages are English only (tests/test_shared_helpers.py looks for them).
 def _check_choice(field, values) -> None:
     allowed = {str(value) for value, _label in field.choices}
     if any(str(v) not in allowed for v in values):
         raise validators.ValidationError(choose_from_the_list(field))
 
 
-class Choice(SelectField):
+class _OurChoiceMessages:
+    """A value the field's `coerce` cannot read (coerce=int given "abc")
+    gets our message, not WTForms' English "Invalid Choice: could not
+    coerce."; it is then the field's only error."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(choose_from_the_list(self)) from None
+
+
+class Choice(_OurChoiceMessages, SelectField):
     def pre_validate(self, form):
-        _check_choice(self, [self.data])
+        if not self.process_errors:
+            _check_choice(self, [self.data])
 
 
-class Radio(RadioField):
+class Radio(_OurChoiceMessages, RadioField):
     """Radio buttons; with `blank_ok`, choosing none of them is allowed
     (`data` is None), e.g. a question not asked this time."""
 
@@ -232,18 +250,23 @@ class Radio(RadioField):
         self.blank_ok = blank_ok
 
     def pre_validate(self, form):
-        if self.blank_ok and self.data in (None, ""):
+        if self.process_errors or (self.blank_ok and self.data in (None, "")):
             return
         _check_choice(self, [self.data])
 
 
-class CheckboxList(SelectMultipleField):
+class MultiChoice(_OurChoiceMessages, SelectMultipleField):
+    """Several choices in one <select multiple>."""
+
+    def pre_validate(self, form):
+        if not self.process_errors:
+            _check_choice(self, self.data or [])
+
+
+class CheckboxList(MultiChoice):
     """Several choices as a list of checkboxes."""
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form):
-        _check_choice(self, self.data or [])
 
 
 class IdField(SelectField):

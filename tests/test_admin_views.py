@@ -72,6 +72,27 @@ def test_duplicate_username_is_refused_next_to_the_field(app, client, login_as):
     assert response.status_code == 422 and parse_html(response).select_one("#username-error")
 
 
+def test_a_wrong_language_is_refused_in_swahili_next_to_the_field(app, client, login_as):
+    login_as("admin", language="sw")
+    with app.app_context(), db.connection_context():
+        other = make_user("mentor", username="daudi")
+    response = client.post(f"/admin/users/{other.id}", data={
+        "display_name": "Daudi", "language": "fr", "roles": ["mentor"]})
+    assert response.status_code == 422
+    error = parse_html(response).select_one("#language-error")
+    assert error.get_text(strip=True) == "Lugha: chagua kutoka kwenye orodha."
+    with app.app_context(), db.connection_context():
+        assert User.get_by_id(other.id).language == "en"
+
+
+def test_audit_filter_with_an_action_not_in_the_list_says_so(client, login_as):
+    login_as("admin", language="sw")
+    response = client.get("/admin/audit?action=no.such.action")
+    assert response.status_code == 200
+    assert "orodha" in parse_html(response).select_one("#action-error").get_text()
+    assert client.get("/admin/audit.csv?action=no.such.action").status_code == 400
+
+
 def test_admin_edits_roles(app, client, login_as):
     login_as("admin")
     with app.app_context(), db.connection_context():

@@ -364,7 +364,7 @@ def test_unknown_facilitator_is_a_translated_field_error(app, client, login_as):
     response = client.post(f"/counselling/groups/{session.id}/edit", data=data)
     assert response.status_code == 422
     assert parse_html(response).select_one("#facilitators-error").get_text() == \
-        "Chagua kutoka kwenye orodha."
+        "Wawezeshaji: chagua kutoka kwenye orodha."      # the field named, as every choice
 
 
 def test_member_taken_off_by_staff_is_told_but_not_when_they_leave_themselves(app, client, login_as):

@@ -85,9 +85,16 @@ def test_a_follow_up_answered_from_the_list(app, client, login_as, html):
         due = FollowUp.get(FollowUp.months == 3)
     listing = html(client.get("/education/follow-ups"))
     assert "Rehema" in listing.get_text() and listing.select_one(f"#follow-up-{due.id}")
-    assert client.post(f"/education/follow-ups/{due.id}", data={}).status_code == 422
+    refused = client.post(f"/education/follow-ups/{due.id}", data={})
+    assert refused.status_code == 422
+    assert html(refused).select_one(f"#follow{due.id}-still_working-error")
+    wrong = client.post(f"/education/follow-ups/{due.id}",
+                        data={f"follow{due.id}-still_working": "maybe"})
+    assert wrong.status_code == 422
+    assert "choose from the list" in html(wrong).select_one(
+        f"#follow{due.id}-still_working-error").get_text()
     assert client.post(f"/education/follow-ups/{due.id}",
-                       data={"still_working": "1"}).status_code == 303
+                       data={f"follow{due.id}-still_working": "1"}).status_code == 303
     with app_db(app):
         assert FollowUp.get_by_id(due.id).still_working is True
 
@@ -183,3 +190,38 @@ def test_a_missing_certificate_pdf_is_made_again_for_the_member(app, client, htm
     assert client.get(url).data.startswith(b"%PDF")
     with app_db(app):
         assert Certificate.get().pdf_ready_at is not None
+
+
+def test_a_referral_outcome_not_in_the_list_is_refused_in_swahili(app, client, login_as, html):
+    login_as("coordinator", language="sw")
+    with app_db(app):
+        member = make_member(preferred_name="Rehema")
+        referral = employment.record_referral(member, "business", "Duka la Mama", today(), "")
+    wrong = client.post(f"/education/referrals/{referral.id}/outcome",
+                        data={f"outcome{referral.id}-outcome": "vanished"})
+    assert wrong.status_code == 422
+    error = html(wrong).select_one(f"#outcome{referral.id}-outcome-error").get_text(strip=True)
+    assert error.endswith(": chagua kutoka kwenye orodha.")
+    assert client.post(f"/education/referrals/{referral.id}/outcome",
+                       data={f"outcome{referral.id}-outcome": "taken_up"}).status_code == 303
+    page = html(client.get(f"/education/members/{member.id}"))
+    chosen = page.select_one(f"select#outcome{referral.id}-outcome option[selected]")
+    assert chosen["value"] == "taken_up"
+    assert page.select_one(f'label[for="outcome{referral.id}-outcome"]')
+
+
+def test_the_list_filters_are_labelled_fields_and_fall_back_on_a_wrong_value(
+        app, client, login_as, html):
+    login_as("coordinator")
+    with app_db(app):
+        area = ProgrammeArea.get(ProgrammeArea.key == "entrepreneurship")
+    page = html(client.get(f"/education/courses?area={area.id}"))
+    assert page.select_one('label[for="area"]')
+    assert page.select_one("select#area option[selected]")["value"] == str(area.id)
+    assert client.get("/education/courses?area=abc").status_code == 200
+    page = html(client.get("/education/opportunities?kind=job&closed=1"))
+    assert page.select_one("select#kind option[selected]")["value"] == "job"
+    assert page.select_one("input#closed[type=checkbox]").has_attr("checked")
+    fallback = client.get("/education/opportunities?kind=lottery")
+    assert fallback.status_code == 200
+    assert html(fallback).select_one("select#kind option[selected]")["value"] == ""

@@ -509,3 +509,18 @@ def test_the_home_page_lists_the_loan_due_next_first(conn):
     Loan.update(next_due_on=today() + dt.timedelta(days=9)).where(Loan.id == first.id).execute()
     Loan.update(next_due_on=today() + dt.timedelta(days=2)).where(Loan.id == second.id).execute()
     assert [loan.id for loan in book.next_payments(member)] == [second.id, first.id]
+
+
+def test_the_list_filters_are_labelled_fields_that_keep_the_choice_or_fall_back(
+        app, client, login_as):
+    login_as("finance")
+    for path, name, good in (("/loans/", "status", "behind"), ("/businesses/", "status", "paused"),
+                             ("/businesses/directory", "sector", "tailoring")):
+        page = html(client.get(f"{path}?{name}={good}"))
+        assert page.select_one(f'label[for="{name}"]'), path
+        assert page.select_one(f"select#{name} option[selected]")["value"] == good, path
+        fallback = client.get(f"{path}?{name}=nonsense")
+        assert fallback.status_code == 200, path
+        assert html(fallback).select_one(f"select#{name} option[selected]")["value"] == "", path
+    searched = html(client.get("/loans/?q=KL-7"))
+    assert searched.select_one('label[for="q"]') and searched.select_one("input#q")["value"] == "KL-7"

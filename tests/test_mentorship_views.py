@@ -419,3 +419,27 @@ def test_each_goal_has_its_own_progress_form_through_the_field_macro(app, client
     with app_db(app):
         assert Goal.get_by_id(goal_id).status == "achieved"
         assert GoalNote.get(GoalNote.goal == goal_id).text == "Started at the bakery"
+
+
+def test_a_wrong_choice_on_ending_or_a_goal_is_refused_in_swahili(app, client, two_mentors,
+                                                                   login_as, sign_in):
+    a, pairing, _log, _b = two_mentors
+    login_as("coordinator", language="sw")
+    response = client.post(f"/mentoring/pairings/{pairing.id}/end", data={
+        "outcome": "vanished", "reason": "x", "end_date": services.today().isoformat()})
+    assert response.status_code == 422
+    error = parse_html(response).select_one("#outcome-error").get_text(strip=True)
+    assert error.endswith(": chagua kutoka kwenye orodha.")
+    with app_db(app):
+        a.language = "sw"
+        a.save()
+    mentor = app.test_client()
+    sign_in(a, mentor)
+    response = mentor.post(f"/mentoring/pairings/{pairing.id}/goals", data={
+        "title": "Open a kiosk", "area": "astrology"})
+    assert response.status_code == 422
+    error = parse_html(response).select_one("#area-error").get_text(strip=True)
+    assert error.endswith(": chagua kutoka kwenye orodha.")
+    with app_db(app):
+        assert Pairing.get_by_id(pairing.id).status == "active"
+        assert Goal.select().where(Goal.pairing == pairing.id).count() == 1

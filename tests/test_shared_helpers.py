@@ -198,6 +198,56 @@ def test_every_typed_number_and_date_is_the_one_shared_field(app):
     assert not plain
 
 
+def test_every_choice_field_is_kituos(app):
+    """A choice is Choice, Radio, CheckboxList, MultiChoice or IdField:
+    WTForms' own SelectField, RadioField and SelectMultipleField answer a
+    wrong choice (or one `coerce` cannot read) in English only. A select
+    that never validates its choice (validate_choice=False) says nothing."""
+    from wtforms.fields.choices import SelectFieldBase
+    from wtforms.fields.core import UnboundField
+
+    from app.forms import MultiChoice
+    ours = (Choice, Radio, CheckboxList, MultiChoice, IdField)
+    plain = []
+    for form in _form_classes():
+        for name in dir(form):
+            field = getattr(form, name, None)
+            if form.__module__.startswith("app.") and isinstance(field, UnboundField) \
+                    and issubclass(field.field_class, SelectFieldBase) \
+                    and not issubclass(field.field_class, ours) \
+                    and field.kwargs.get("validate_choice", True):
+                plain.append(f"{form.__module__}.{form.__name__}.{name}")
+    assert not plain
+
+
+def test_no_template_writes_a_select_or_radio_by_hand():
+    """Choices are drawn by the field() macro from a form's field (label,
+    fieldset and legend, the error next to it), never hand-written."""
+    hand_written = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
+                    if re.search(r"<select\b|type=.?radio", path.read_text())]
+    assert not hand_written
+
+
+class _CoercedForm(KituoForm):
+    class Meta:
+        csrf = False
+
+    day = Choice("Weekday", coerce=int, choices=[(0, "Mon"), (1, "Tue")])
+    when = Radio("How soon", coerce=int, choices=[(0, "Now"), (1, "Later")])
+    days = CheckboxList("Open on", coerce=int, choices=[(0, "Mon"), (1, "Tue")])
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "", "0x1"])
+def test_a_choice_coerce_cannot_read_gets_our_one_message(app, value):
+    with app.test_request_context("/", method="POST", data={
+            "day": value, "when": value, "days": value}):
+        form = _CoercedForm()
+        assert not form.validate()
+        assert form.day.errors == ["Weekday: choose from the list."]
+        assert form.when.errors == ["How soon: choose from the list."]
+        assert form.days.errors == ["Open on: choose from the list."]
+
+
 def test_id_field_blank_is_missing_not_invalid(app):
     with app.test_request_context("/", method="POST", data={"row": "", "hidden": ""}):
         form = _PickForm()

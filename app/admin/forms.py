@@ -1,5 +1,5 @@
 from app.i18n import lazy_gettext as _l
-from wtforms import HiddenField, SearchField, SelectField, StringField
+from wtforms import HiddenField, SearchField, StringField
 from wtforms.validators import ValidationError
 
 from app.access import ROLES
@@ -15,7 +15,7 @@ def role_choices():
 
 class UserEditForm(KituoForm):
     display_name = StringField(_l("Display name"), [required(), length(120)])
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = Choice(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
     roles = CheckboxList(_l("Roles"), choices=role_choices())
 
     def validate_roles(self, field):
@@ -52,7 +52,7 @@ class AuditFilterForm(KituoForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    action = SelectField(_l("Action"), [optional()], choices=[])
+    action = Choice(_l("Action"), [optional()], choices=[])
     actor = StringField(_l("User"), [optional(), length(64)])
     object_type = StringField(_l("Object type"), [optional(), length(32)])
     since = DateInput(_l("From"), [optional()])

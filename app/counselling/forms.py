@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.i18n import lazy_gettext as _l, lazy_pgettext
-from wtforms import (BooleanField, HiddenField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms import validators
 from wtforms.widgets import HiddenInput
 
@@ -15,8 +14,8 @@ from app.counselling import bookings, groups, holidays, notes, services
 from app.counselling import labels as L
 from app.counselling.models import EXCEPTION_KINDS
 from app.clock import date_bounds
-from app.forms import (CheckboxList, DateInput, IdField, IntInput, KituoForm, TimeInput, length,
-                       optional, required)
+from app.forms import (CheckboxList, Choice, DateInput, IdField, IntInput, KituoForm, MultiChoice,
+                       Radio, TimeInput, length, optional, required)
 from app.members.models import Member
 
 CODE_MAX = Member.code.max_length
@@ -49,16 +48,8 @@ class SlotStart(HiddenField):
         return self.data.isoformat() if isinstance(self.data, dt.datetime) else ""
 
 
-class MultiChoice(SelectMultipleField):
-    """A multiple select whose "not a valid choice" message is translated."""
-    def pre_validate(self, form):
-        allowed = {str(value) for value, _label in self.choices}
-        if any(str(v) not in allowed for v in self.data or []):
-            raise validators.ValidationError(_l("Choose from the list."))
-
-
 class TemplateForm(KituoForm):
-    weekday = SelectField(_l("Day of the week"), coerce=int, validators=[required()])
+    weekday = Choice(_l("Day of the week"), coerce=int, validators=[required()])
     start_time = TimeInput(_l("From"), [required()])
     end_time = TimeInput(_l("Until"), [required()],
                          description=_l("An end before the start means the evening runs past "
@@ -80,8 +71,8 @@ class ExceptionForm(KituoForm):
     start_time = TimeInput(_l("From (optional)"), [optional()], id="away_start_time",
                            description=_l("Leave the times empty for whole days."))
     end_time = TimeInput(_l("Until (optional)"), [optional()], id="away_end_time")
-    kind = SelectField(_l("Reason"), choices=[(k, L.EXCEPTION_LABELS[k]) for k in EXCEPTION_KINDS],
-                       validators=[required()])
+    kind = Choice(_l("Reason"), choices=[(k, L.EXCEPTION_LABELS[k]) for k in EXCEPTION_KINDS],
+                  validators=[required()])
     note = StringField(_l("Note (not shown to members)"),
                        [optional(), length(services.AWAY_NOTE_MAX)])
 
@@ -119,8 +110,8 @@ class CancelForm(KituoForm):
 
 
 class MemberCancelForm(KituoForm):
-    reason = RadioField(_l("Why do you cancel?"),
-                        choices=list(L.MEMBER_CANCEL_REASONS.items()), validators=[required()])
+    reason = Radio(_l("Why do you cancel?"),
+                   choices=list(L.MEMBER_CANCEL_REASONS.items()), validators=[required()])
 
 
 class NoteForm(KituoForm):
@@ -128,8 +119,8 @@ class NoteForm(KituoForm):
                          [required(), length(notes.TEXT_MAX)])
     concerns = TextAreaField(_l("Presenting concerns (optional)"),
                              [optional(), length(notes.CONCERNS_MAX)])
-    risk_level = SelectField(_l("Risk level"), choices=[(k, v) for k, v in L.RISK_LABELS.items()],
-                             validators=[optional()])
+    risk_level = Choice(_l("Risk level"), choices=[(k, v) for k, v in L.RISK_LABELS.items()],
+                        validators=[optional()])
     follow_up = TextAreaField(_l("Follow-up (optional)"),
                               [optional(), length(notes.FOLLOW_UP_MAX)])
 
@@ -208,6 +199,12 @@ class CounsellorChoice(KituoForm):
         if label:
             form.counsellor.label.text = label
         return form
+
+
+class SelfBookChoice(CounsellorChoice):
+    """With whom a member books (?person=: neutral words in a member's
+    address)."""
+    counsellor = IdField(_l("With"), name="person", id="person")
 
 
 class SlotFinderForm(CounsellorChoice):

@@ -131,5 +131,14 @@ class ReportRangeForm(KituoForm):
             raise validators.ValidationError(_l("The end date is before the start date."))
 
 
+class CourseFilter(KituoForm):
+    """The course list's programme area (a GET: nothing is written; the
+    view sets the choices)."""
+    class Meta:
+        csrf = False
+
+    area = IdField(_l("Programme area"))
+
+
 class ConfirmForm(KituoForm):
     """A button that only needs its CSRF token (join, everyone present...)."""

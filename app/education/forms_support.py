@@ -89,6 +89,16 @@ class OpportunityForm(KituoForm):
     active = BooleanField(_l("Open"), default=True)
 
 
+class OpportunityFilter(KituoForm):
+    """The opportunities list's filters (a GET: nothing is written)."""
+    class Meta:
+        csrf = False
+
+    kind = Choice(_l("Kind"), choices=[("", _l("All"))]
+                  + _choices(L.OPPORTUNITY_KIND_LABELS, OPPORTUNITY_KINDS))
+    closed = BooleanField(_l("Also past deadlines"))
+
+
 class ApplicationStartForm(KituoForm):
     member_code = StringField(_l("Member code"), [required(), length(24)],
                               render_kw={"autocapitalize": "characters", "autocomplete": "off"})
@@ -103,6 +113,16 @@ class ApplicationForm(KituoForm):
 
 
 WEEKDAY_FIELDS = [(f"opens_{d}", f"closes_{d}") for d in range(7)]
+
+
+class StudyFilter(KituoForm):
+    """Which place and day the member's free study times are for (a GET:
+    nothing is written; the view sets the choices)."""
+    class Meta:
+        csrf = False
+
+    place = IdField(_l("Place"))
+    day = Choice(_l("Day"))
 
 
 class ResourceForm(KituoForm):
@@ -163,7 +183,7 @@ class FollowUpForm(KituoForm):
     still_working = Radio(_l("Still working there?"), coerce=int,
                           choices=[(1, _l("Yes")), (0, _l("No"))],
                           validators=[validators.InputRequired(message=_l("Choose yes or no."))])
-    note = StringField(_l("Note"), [optional(), length(255)])
+    note = StringField(_l("Note (optional)"), [optional(), length(255)])
 
 
 class ReferralForm(KituoForm):

@@ -3,7 +3,7 @@ amounts are typed in shillings and parsed to cents by MoneyField."""
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SearchField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from app.forms import (Choice, DateInput, IntInput, KituoForm, MoneyField, MonthField, length,
@@ -171,6 +171,38 @@ class FiguresForm(KituoForm):
     employees = IntInput(_l("People working in it"),
                              [optional(), NumberRange(0, 10_000,
                                                       message=_l("Between 0 and 10,000 people."))])
+
+
+# --- the GET filters of the lists (no CSRF token: a filter changes nothing) ----------------
+
+_STATUS = dict(choices("status"))
+
+
+class BookFilter(KituoForm):
+    """The loan book's search and what it shows (book.FILTERS)."""
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), render_kw={
+        "autocomplete": "off", "placeholder": _l("Member code, name or loan reference")})
+    status = Choice(_l("Show"), choices=[
+        ("", _l("All loans")), ("waiting", _l("Waiting for a decision or to be paid out")),
+        ("active", _STATUS["active"]), ("behind", _l("Catching up (longest first)"))]
+        + [(key, _STATUS[key]) for key in ("closed", "written_off", "rejected", "withdrawn")])
+
+
+class BusinessFilter(KituoForm):
+    class Meta:
+        csrf = False
+
+    status = Choice(_l("Status"), choices=[("", _l("All"))] + choices("business_status"))
+
+
+class DirectoryFilter(KituoForm):
+    class Meta:
+        csrf = False
+
+    sector = Choice(_l("Kind of business"), choices=[("", _l("All"))] + choices("sector"))
 
 
 class AsOfForm(KituoForm):

@@ -1,5 +1,5 @@
 """Forms of mentorship (messages from app.forms: translated)."""
-from wtforms import BooleanField, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Form, FormField, StringField, TextAreaField
 from wtforms.validators import NumberRange, ValidationError
 
 from app.forms import (
@@ -50,7 +50,7 @@ class CancelMeetingForm(KituoForm):
 
 
 class EndForm(KituoForm):
-    outcome = SelectField(_l("How does it end?"), choices=[
+    outcome = Choice(_l("How does it end?"), choices=[
         ("completed", _l("Completed: the goals were worked through")),
         ("ended", _l("Ended early"))])
     reason = StringField(_l("Reason"), [optional(), length(LIMITS["end_reason"])])
@@ -59,7 +59,7 @@ class EndForm(KituoForm):
 
 class GoalForm(KituoForm):
     title = StringField(_l("Goal"), [required(), length(LIMITS["goal_title"])])
-    area = SelectField(_l("Area"), choices=list(AREA_LABELS.items()))
+    area = Choice(_l("Area"), choices=list(AREA_LABELS.items()))
     target_date = DateInput(_l("Target date"), [optional()], near=True)
 
 

@@ -1,7 +1,7 @@
 """Forms of the reports module (messages from app.forms: translated)."""
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from app.forms import CheckboxList, Choice, DateInput, IntInput, KituoForm, length, optional, required
@@ -43,8 +43,8 @@ class IndicatorForm(KituoForm):
 
 
 class NewIndicatorForm(IndicatorForm):
-    numerator = SelectField(_l("Figure"), choices=[])
-    denominator = SelectField(_l("Divided by (for a percentage or an average)"), choices=[])
+    numerator = Choice(_l("Figure"), choices=[])
+    denominator = Choice(_l("Divided by (for a percentage or an average)"), choices=[])
     kind = Choice(_l("How to read it"), choices=[])
 
 

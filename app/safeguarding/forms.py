@@ -1,8 +1,8 @@
 """Forms of safeguarding (messages from app.forms: translated)."""
 from app.i18n import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 
-from app.forms import DateInput, KituoForm, Radio, length, optional, required
+from app.forms import Choice, DateInput, KituoForm, Radio, length, optional, required
 from app.members.models import LIMITS as MEMBER_LIMITS
 from app.safeguarding.models import LIMITS
 from app.safeguarding.labels import CATEGORY_LABELS, STATUS_LABELS, URGENCY_LABELS
@@ -22,7 +22,7 @@ class ConcernForm(KituoForm):
 
 
 class StatusForm(KituoForm):
-    status = SelectField(_l("New status"), id="new-status", choices=[   # the section is #status
+    status = Choice(_l("New status"), id="new-status", choices=[   # the section is #status
         (k, v) for k, v in STATUS_LABELS.items() if k != "open"])
 
     def offer(self, statuses) -> "StatusForm":

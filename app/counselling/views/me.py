@@ -78,7 +78,8 @@ def self_book():
     if slots is None:
         slots = member_booking.times_on(day, chosen)
     return render_template(
-        "counselling/self_book.html", off=False, people=people, chosen=chosen, message=message,
+        "counselling/self_book.html", off=False, chosen=chosen, message=message,
+        filters=F.SelfBookChoice.of(people, chosen, anyone=_("Anyone free")),
         days=days, day=day, hours=member_booking.by_hour(slots),
         names={p.id: p.display_name for p in people}), outcome.status
 

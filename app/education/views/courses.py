@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.access import requires
 from app.db import get_or_404
 from app.education import bp, courses, scope, timetable
-from app.education.forms import AreaForm, ConfirmForm, CourseForm, UnitForm
+from app.education.forms import AreaForm, ConfirmForm, CourseFilter, CourseForm, UnitForm
 from app.education.models import Course, CourseUnit, ProgrammeArea
 from app.forms import submit
 from app.htmx import see_other
@@ -22,9 +22,11 @@ COURSE_CLASSES = 20    # the latest classes a course page lists
 @requires("education.view")
 def course_list():
     area = int_arg("area", 0)
-    return render_template("education/courses.html", areas=list(courses.areas()),
+    filters = CourseFilter(formdata=None, area=area or None)
+    filters.area.choices = [("", _("All"))] + _area_choices()
+    return render_template("education/courses.html", filters=filters,
                            rows=list(courses.courses(area or None, include_retired=bool(
-                               request.args.get("retired")))), area=area)
+                               request.args.get("retired")))))
 
 
 def _area_choices():

@@ -48,13 +48,18 @@ def _page(member, status: int = 200, **forms):
     placements = employment.placements_of(member)
     profile = formal.profile_of(member)
     placement_form = forms.get("placement_form") or _placement_form(member, formdata=None)
+    referrals = employment.referrals_of(member)
     context = dict(
         member=member, learning=members_side.learning_rows(member),
         profile=profile, formal_rows=formal_rows, results=results, fees=fees,
         applications=list(opportunities.applications_of_member(member)),
         placements=placements, follow_ups=employment.follow_ups_of(p.id for p in placements),
         business_names=employment.business_names(placements),
-        referrals=employment.referrals_of(member),
+        referrals=referrals,
+        outcome_forms={r.id: forms["outcome_form"] if forms.get("failed_referral") == r.id
+                       and "outcome_form" in forms else ReferralOutcomeForm(
+                           formdata=None, prefix=f"outcome{r.id}", outcome=r.outcome)
+                       for r in referrals},
         level_form=forms.get("level_form") or LevelForm(
             formdata=None, highest_level=profile.highest_level if profile else "none"),
         formal_form=forms.get("formal_form") or FormalForm(formdata=None),
@@ -193,7 +198,8 @@ def add_referral(member_id: int):
 def referral_outcome(referral_id: int):
     referral = get_or_404(Referral, Referral.id == referral_id)
     member = _member(referral.member_id)
-    form = ReferralOutcomeForm()
+    form = ReferralOutcomeForm(prefix=f"outcome{referral.id}")
     outcome = submit(form, lambda: employment.set_referral_outcome(referral, form.outcome.data,
                                                             current_user), _("Saved."))
-    return _saved_or_again(outcome, member, "referrals")
+    return _saved_or_again(outcome, member, "referrals", outcome_form=form,
+                           failed_referral=referral.id)

@@ -13,7 +13,8 @@ from app.db import get_or_404
 from app.clock import utcnow
 from app.education import bp, study
 from app.education.forms import ConfirmForm
-from app.education.forms_support import WEEKDAY_FIELDS, BookForm, ResourceForm, WalkInForm
+from app.education.forms_support import (
+    WEEKDAY_FIELDS, BookForm, ResourceForm, StudyFilter, WalkInForm)
 from app.education.support_models import StudyResource
 from app.education.views import found
 from app.education.views.classes import member_for_code
@@ -122,6 +123,16 @@ def _days() -> list[dt.date]:
     return [today() + dt.timedelta(days=n) for n in range(study.BOOKING_DAYS + 1)]
 
 
+def _study_filter(resources, chosen, day: dt.date) -> StudyFilter:
+    from app.filters import local_date
+    from app.i18n import lang_code
+    language = lang_code()
+    form = StudyFilter(formdata=None, place=chosen.id if chosen else None, day=day.isoformat())
+    form.place.choices = [(r.id, r.name(language)) for r in resources]
+    form.day.choices = [(d.isoformat(), local_date(d, "EEE d MMM")) for d in _days()]
+    return form
+
+
 def _my_study_page(member, status=200, error=""):
     resources = list(study.resources())
     chosen = next((r for r in resources if r.id == int_arg("place")),
@@ -134,7 +145,7 @@ def _my_study_page(member, status=200, error=""):
     if day not in _days():
         day = today()
     return render_template("education/my_study.html", member=member, resources=resources,
-                           chosen=chosen, day=day, days=_days(),
+                           chosen=chosen, filters=_study_filter(resources, chosen, day),
                            slots=study.day_slots(chosen, day, member) if chosen else [],
                            bookings=study.member_bookings(member), error=error,
                            now_utc=utcnow()), status

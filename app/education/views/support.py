@@ -14,7 +14,8 @@ from app.education import bp, employment, figures, opportunities
 from app.education.forms import ReportRangeForm
 from app.education.labels import education_label
 from app.education.forms_support import (
-    ApplicationForm, ApplicationStartForm, FollowUpForm, OpportunityForm)
+    ApplicationForm, ApplicationStartForm, FollowUpForm, OpportunityFilter, OpportunityForm)
+from app.education.support_models import OPPORTUNITY_KINDS
 from app.education.support_models import FollowUp, Opportunity
 from app.education.views import found
 from app.education.views.classes import member_for_code
@@ -28,9 +29,12 @@ from app.rules import today
 @requires("education.manage")
 def opportunity_list():
     kind = request.args.get("kind", "")
+    if kind not in OPPORTUNITY_KINDS:
+        kind = ""
     closed = bool(request.args.get("closed"))
     rows = list(opportunities.catalogue(kind, include_closed=closed).limit(200))
-    return render_template("education/opportunities.html", rows=rows, kind=kind, closed=closed,
+    return render_template("education/opportunities.html", rows=rows,
+                           filters=OpportunityFilter(formdata=None, kind=kind, closed=closed),
                            counts=opportunities.application_counts(o.id for o in rows),
                            soon=today() + dt.timedelta(days=opportunities.DEADLINE_DAYS))
 
@@ -124,24 +128,30 @@ def show_application(application_id: int):
 @bp.route("/education/follow-ups")
 @requires("education.manage")
 def follow_ups():
-    return render_template("education/follow_ups.html",
-                           rows=list(employment.due_follow_ups(limit=200)),
-                           form=FollowUpForm(formdata=None))
+    return _follow_ups_page()
+
+
+def _follow_ups_page(status: int = 200, failed: dict | None = None):
+    """Every follow-up due, each with its own form (`failed`: {follow-up
+    id: its form sent back with errors})."""
+    rows = list(employment.due_follow_ups(limit=200))
+    failed = failed or {}
+    forms = {f.id: failed.get(f.id) or FollowUpForm(formdata=None, prefix=f"follow{f.id}")
+             for f in rows}
+    return render_template("education/follow_ups.html", rows=rows, forms=forms), status
 
 
 @bp.route("/education/follow-ups/<int:follow_up_id>", methods=["POST"])
 @requires("education.manage")
 def answer_follow_up(follow_up_id: int):
     row = get_or_404(FollowUp, FollowUp.id == follow_up_id)
-    form = FollowUpForm()
+    form = FollowUpForm(prefix=f"follow{row.id}")
     outcome = submit(form, lambda: employment.answer_follow_up(row, bool(form.still_working.data),
                                                         form.note.data, actor=current_user),
               _("Saved."))
     if outcome:
         return see_other("education.follow_ups")
-    return render_template("education/follow_ups.html",
-                           rows=list(employment.due_follow_ups(limit=200)), form=form,
-                           failed=row.id), 422
+    return _follow_ups_page(outcome.status, {row.id: form})
 
 
 @bp.route("/education/reports")

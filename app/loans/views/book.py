@@ -23,7 +23,8 @@ def index():
         status = ""
     q = request.args.get("q", "")
     page = book.list_page(current_user, status, q, page_arg())
-    return render("loans/index.html", "loans/_rows.html", filter_status=status, q=q,
+    return render("loans/index.html", "loans/_rows.html",
+                  filters=F.BookFilter(formdata=None, q=q, status=status),
                   sights=sights(current_user, page["rows"]),
                   status_names=labels.names("status"),
                   may_apply=user_can(current_user, "loans.apply"),

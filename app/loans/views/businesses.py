@@ -12,7 +12,7 @@ from app.htmx import render, see_other
 from app.i18n import gettext as _
 from app.loans import bp, businesses, chart
 from app.loans import forms as F
-from app.loans.models import SECTORS, Business
+from app.loans.models import BUSINESS_STATUSES, SECTORS, Business
 from app.loans.scope import sight
 from app.members.services import member_by_code
 from app.clock import today
@@ -34,8 +34,11 @@ def _input(form) -> businesses.BusinessInput:
 @requires("businesses.manage")
 def business_list():
     status = request.args.get("status", "")
+    if status not in BUSINESS_STATUSES:
+        status = ""
     page = businesses.list_page(current_user, status, page_arg())
-    return render("loans/businesses.html", "loans/_business_rows.html", filter_status=status, **page)
+    return render("loans/businesses.html", "loans/_business_rows.html",
+                  filters=F.BusinessFilter(formdata=None, status=status), **page)
 
 
 @bp.route("/businesses/new", methods=["GET", "POST"])
@@ -107,4 +110,5 @@ def directory():
     if sector not in SECTORS:
         sector = ""
     page = businesses.directory(sector, page_arg())
-    return render("loans/directory.html", "loans/_directory_rows.html", sector=sector, **page)
+    return render("loans/directory.html", "loans/_directory_rows.html",
+                  filters=F.DirectoryFilter(formdata=None, sector=sector), **page)
