@@ -256,7 +256,7 @@ def _outcomes(rng, classes, enrolled, keen, today) -> None:
             elif e.klass.course.assessment == "score":
                 e.assessment_score = min(100, int(keen[e.id] * 90 + rng.randint(-10, 15)))
                 e.assessment_result = "pass" if e.assessment_score >= 50 else "fail"
-        evaluations = evaluate_many(rows, "klass", class_id)
+        evaluations = evaluate_many(rows)
         c = by_class[class_id]
         finished = dt.datetime.combine(c["end"] + dt.timedelta(days=2), dt.time(9))
         for e in rows:

@@ -87,17 +87,21 @@ def learning_rows(member, enrolments=None) -> list[dict]:
         if row.klass.course_id not in seen:
             seen.add(row.klass.course_id)
             latest.append(row)
-    evaluations = evaluate_many(latest, "member", member.id)
+    evaluations = evaluate_many(latest)
     return [{"enrolment": row, "evaluation": evaluations[row.id]} for row in latest]
 
 
 def joinable_classes(member, limit: int = 10):
     """Classes under way or starting in the next weeks that take requests
-    and the member is not in, soonest first."""
+    and the member is not in, soonest first: what /me/learning shows of
+    each (the course's titles, label, dates, place, days and time)."""
     until = today() + dt.timedelta(weeks=JOINABLE_WEEKS)
     theirs = Enrolment.select(Enrolment.klass).where(
         (Enrolment.member == member.id) & (Enrolment.status != "withdrawn"))
-    return list(TrainingClass.select(TrainingClass, Course).join(Course)
+    return list(TrainingClass.select(
+        TrainingClass.id, TrainingClass.label, TrainingClass.start_date, TrainingClass.end_date,
+        TrainingClass.place, TrainingClass.weekdays_mask, TrainingClass.starts_time,
+        Course.id, Course.title_en, Course.title_sw).join(Course)
                 .where((TrainingClass.open_to_requests == True)  # noqa: E712
                        & TrainingClass.cancelled_at.is_null() & (TrainingClass.end_date >= today())
                        & (TrainingClass.start_date <= until) & TrainingClass.id.not_in(theirs))
@@ -183,7 +187,7 @@ def _iso(value):
 def export_learning(member) -> list[dict]:
     rows = (Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
             .where(Enrolment.member == member).order_by(Enrolment.created_at))
-    evaluations = evaluate_many(list(rows), "member", member.id)
+    evaluations = evaluate_many(rows)
     language = member.language if member.language in ("en", "sw") else "sw"
     result = []
     for e in rows:

@@ -52,29 +52,25 @@ class Evaluation:
         return min(100, round(100 * (self.attended + self.units_done) / total)) if total else 0
 
 
-# Evaluations of the enrolments of a class, of a member, or one enrolment:
-# the same four queries, on the column of the key.
-KEYS = {"klass": Enrolment.klass, "member": Enrolment.member, "id": Enrolment.id}
-
-
-def _attendance(column, value):
+def _attendance(enrolment_ids):
+    """(enrolment id, status, how many) of the marks of sessions not cancelled."""
     return (Attendance.select(Attendance.enrolment, Attendance.status, fn.COUNT(Attendance.id))
-            .join(Enrolment).switch(Attendance).join(ClassSession)
-            .where((column == value) & ClassSession.cancelled_at.is_null()
+            .join(ClassSession)
+            .where(Attendance.enrolment.in_(enrolment_ids) & ClassSession.cancelled_at.is_null()
                    & (Attendance.status != "excused"))
             .group_by(Attendance.enrolment, Attendance.status).tuples())
 
 
-def _planned(column, value):
-    return (ClassSession.select(ClassSession.klass, fn.COUNT(fn.DISTINCT(ClassSession.id)))
-            .join(Enrolment, on=(Enrolment.klass == ClassSession.klass))
-            .where((column == value) & ClassSession.cancelled_at.is_null())
+def _planned(class_ids):
+    """(class id, how many sessions not cancelled)."""
+    return (ClassSession.select(ClassSession.klass, fn.COUNT(ClassSession.id))
+            .where(ClassSession.klass.in_(class_ids) & ClassSession.cancelled_at.is_null())
             .group_by(ClassSession.klass).tuples())
 
 
-def _done(column, value):
-    return (UnitDone.select(UnitDone.enrolment, UnitDone.unit).join(Enrolment)
-            .where(column == value).tuples())
+def _done(enrolment_ids):
+    return (UnitDone.select(UnitDone.enrolment, UnitDone.unit)
+            .where(UnitDone.enrolment.in_(enrolment_ids)).tuples())
 
 
 class Done(NamedTuple):
@@ -91,13 +87,13 @@ def units_done(enrolment_id: int) -> dict[int, Done]:
             .where(UnitDone.enrolment == enrolment_id).tuples()}
 
 
-def units_of_courses(key: str, value: int) -> dict[int, list[CourseUnit]]:
-    """course id -> its units in order (the courses of these enrolments)."""
+def units_of_courses(course_ids) -> dict[int, list[CourseUnit]]:
+    """course id -> its units in use, in order."""
     result: dict[int, list[CourseUnit]] = {}
-    courses = TrainingClass.select(TrainingClass.course).join(Enrolment).where(KEYS[key] == value)
     for unit in (CourseUnit.select(CourseUnit.id, CourseUnit.course, CourseUnit.position,
                                    CourseUnit.title_en, CourseUnit.title_sw, CourseUnit.required)
-                 .where((CourseUnit.active == True) & CourseUnit.course.in_(courses))  # noqa: E712
+                 .where((CourseUnit.active == True)  # noqa: E712
+                        & CourseUnit.course.in_(list(course_ids)))
                  .order_by(CourseUnit.position, CourseUnit.id)):
         result.setdefault(unit.course_id, []).append(unit)
     return result
@@ -112,24 +108,24 @@ def assessment_ok(course: Course, enrolment: Enrolment) -> bool:
     return True
 
 
-def evaluate_many(enrolments, key: str, value: int) -> dict[int, Evaluation]:
-    """Evaluations of `enrolments` (each with .klass.course loaded): all the
-    enrolments of a class (key "klass"), of a member ("member") or one
-    ("id"), in four queries whatever their number."""
+def evaluate_many(enrolments) -> dict[int, Evaluation]:
+    """Evaluations of `enrolments` (each with .klass.course loaded: those of
+    a class, of a member, or one), in four queries on their own ids, classes
+    and courses, whatever their number."""
     enrolments = list(enrolments)
     if not enrolments:
         return {}
-    column = KEYS[key]
+    ids = [e.id for e in enrolments]
     counts: dict[int, list[int]] = {}
-    for enrolment_id, status, n in _attendance(column, value):
+    for enrolment_id, status, n in _attendance(ids):
         pair = counts.setdefault(enrolment_id, [0, 0])
         pair[0] += n if status in ATTENDED else 0
         pair[1] += n
-    planned = dict(_planned(column, value))
+    planned = dict(_planned(list({e.klass_id for e in enrolments})))
     done: dict[int, set[int]] = {}
-    for enrolment_id, unit_id in _done(column, value):
+    for enrolment_id, unit_id in _done(ids):
         done.setdefault(enrolment_id, set()).add(unit_id)
-    units = units_of_courses(key, value)
+    units = units_of_courses({e.klass.course_id for e in enrolments})
     result = {}
     for e in enrolments:
         course = e.klass.course
@@ -151,7 +147,7 @@ def load(enrolment_id: int) -> Enrolment | None:
 
 
 def evaluate(enrolment: Enrolment) -> Evaluation:
-    return evaluate_many([load(enrolment.id)], "id", enrolment.id)[enrolment.id]
+    return evaluate_many([load(enrolment.id)])[enrolment.id]
 
 
 # --- what the trainer records ---------------------------------------------------------------

@@ -144,8 +144,10 @@ def propose(loan: Loan, kind: str, reason: str, actor, data: RescheduleInput | N
 
 
 def pending(loan: Loan) -> list[ChangeRequest]:
-    return list(ChangeRequest.select().where((ChangeRequest.loan == loan.id)
-                                             & (ChangeRequest.status == "pending")))
+    """The changes waiting for a decision: their id and kind (what the loan
+    page says of them; the changes page reads history())."""
+    return list(ChangeRequest.select(ChangeRequest.id, ChangeRequest.kind)
+                .where((ChangeRequest.loan == loan.id) & (ChangeRequest.status == "pending")))
 
 
 def history(loan: Loan) -> list[ChangeRequest]:

@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.loans import applications, changes, ledger
 from app.loans import schedule as S
 from app.loans.book import days_behind
-from app.loans.models import Business, Installment, LedgerEntry, Loan, LoanNote, Schedule
+from app.loans.models import Business, Installment, Loan, Schedule
 from app.loans.scope import notes_for, sees_decision_reason, sight
 
 LATEST_ENTRIES = 10
@@ -42,17 +42,6 @@ def unpaid_installments(loan: Loan) -> tuple[list[Installment], int]:
                        & (Installment.state != "paid"))
                 .order_by(Installment.number).limit(UNPAID_SHOWN))
     return rows, (rows[0].unpaid_total if rows else 0)
-
-
-def _named_people(loan: Loan) -> dict[int, str]:
-    """user id -> display name of everyone the loan page may name: who
-    recorded and decided, note authors, who recorded an entry (one query)."""
-    query = User.select(User.id, User.display_name).where(
-        User.id.in_([loan.recorded_by_id or 0, loan.decided_by_id or 0])
-        | User.id.in_(LoanNote.select(LoanNote.author).where(LoanNote.loan == loan.id))
-        | User.id.in_(LedgerEntry.select(LedgerEntry.recorded_by)
-                      .where(LedgerEntry.loan == loan.id)))
-    return dict(query.tuples())
 
 
 def loan_page(user, loan: Loan) -> dict:
@@ -81,7 +70,11 @@ def loan_page(user, loan: Loan) -> dict:
         entries = ledger.entries(loan, limit=LATEST_ENTRIES + 1)
         out["entries"], out["more_entries"] = entries[:LATEST_ENTRIES], \
             len(entries) > LATEST_ENTRIES
-    out["people"] = _named_people(loan)
+    # Everyone the page names: who recorded and decided, the notes' authors,
+    # who recorded the entries shown.
+    out["people"] = _people([loan.recorded_by_id, loan.decided_by_id],
+                            [n.author_id for n in out["notes"]],
+                            [e.recorded_by_id for e in out["entries"]])
     return out
 
 

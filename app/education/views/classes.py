@@ -97,15 +97,14 @@ def _class_page(klass, status: int = 200, **forms):
     placed = [e for e in enrolments if e.status in ("enrolled", "completed", "did_not_complete")]
     for row in placed:
         row.klass = klass
-    evaluations = progress.evaluate_many(placed, "klass", klass.id)
+    evaluations = progress.evaluate_many(placed)
     sessions = timetable.sessions_of(klass.id)
     manage = scope.sees_all(current_user)
-    teaches = scope.teaches(current_user, klass.id)
     return render_template(
         "education/class.html", klass=klass, course=klass.course, placed=placed,
         evaluations=evaluations, waiting=[e for e in enrolments if e.status == "waitlisted"],
         left=[e for e in enrolments if e.status == "withdrawn"], sessions=sessions,
-        trainers=timetable.trainer_names(klass.id), manage=manage, teaches=teaches,
+        trainers=timetable.trainer_names(klass.id), manage=manage,
         today=today(), enrol_form=forms.get("enrol_form") or EnrolForm(formdata=None),
         now_utc=utcnow(),
         error=forms.get("error", ""),

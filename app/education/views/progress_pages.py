@@ -29,8 +29,9 @@ def _may_record(enrolment) -> bool:
 
 
 def _page(enrolment, status: int = 200, **forms):
-    evaluation = progress.evaluate_many([enrolment], "id", enrolment.id)[enrolment.id]
-    units = progress.units_of_courses("id", enrolment.id).get(enrolment.klass.course_id, [])
+    evaluation = progress.evaluate_many([enrolment])[enrolment.id]
+    units = progress.units_of_courses([enrolment.klass.course_id]).get(
+        enrolment.klass.course_id, [])
     done = progress.units_done(enrolment.id)
     marks = attendance.marks_of(enrolment)
     certificate = certificates.latest_of(enrolment)
