@@ -41,6 +41,10 @@ from tests.factories import PASSWORD, app_db, make_user
 from tests.hostile_support import (EVERY_FIELD, ArgumentReads, Field, Form, WriteRecorder, crawl, fields_of_class, form_classes_of,
                                    form_data, known_path, match, path_strategy, query_args, shape)
 
+# Under pytest-xdist (make test-fast) every test of this module runs on one
+# worker, so the demo centre and its crawl (the `world`) are built once.
+pytestmark = pytest.mark.xdist_group("hostile_input")
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1"))
 ROLES = {role: (name, [role]) for name, _display, role, _lang in DEMO_USERS}
 ROLES["counselling_supervisor"] = ("supervisor", ["counsellor", "counselling_supervisor"])
