@@ -22,11 +22,12 @@ def local_datetime(value, fmt: str = "short") -> str:
     return _moment(to_local(value), fmt, str(get_locale()))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _moment(value: dt.datetime, fmt: str, locale: str) -> str:
     """Babel's formatting of a Nairobi moment: pages show the same moments
     again and again (a class's sessions on its page, the register and the
-    agenda; a loan's entries), and babel takes ~40 us for each."""
+    agenda; a loan's entries), and babel takes ~40 us for each. At most
+    1,024 kept (~250 KB at most per process: the Pi's memory budget)."""
     return dates.format_datetime(value, fmt, tzinfo=NAIROBI, locale=locale)
 
 

@@ -35,3 +35,17 @@ def test_a_new_members_empty_schedule_offers_booking(app, client, login_as):
     assert "Nothing planned" in page and 'href="/me/book"' in page
     # one language switcher and one password link on /me
     assert page.count('action="/language"') == 1 and page.count('href="/account/password"') == 1
+
+
+def test_a_moment_is_shown_in_nairobi_time_in_each_language_however_often(app):
+    """local_datetime keeps Babel's formatting of a moment per locale: the
+    same stored moment reads in the page's language every time."""
+    from app.filters import local_datetime
+    stored = dt.datetime(2026, 12, 1, 7, 30)                 # naive UTC, 10:30 in Nairobi
+    with app.test_request_context():
+        for _ in range(2):
+            with force_locale("en"):
+                assert local_datetime(stored, "EEE d MMM yyyy, HH:mm") == "Tue 1 Dec 2026, 10:30"
+            with force_locale("sw"):
+                swahili = local_datetime(stored, "EEE d MMM yyyy, HH:mm")
+                assert swahili.endswith("2026, 10:30") and not swahili.startswith("Tue")
