@@ -39,6 +39,23 @@ def test_list_page_searches_and_scopes_as_before(conn):
     assert page["rows"] == [] and page["total"] == 0 and identity is False
 
 
+def test_the_last_page_is_counted_from_its_rows(conn):
+    coordinator = make_user("coordinator")
+    total = services.PAGE_SIZE + 3
+    Member.insert_many([{"number": n, "code": f"AZ-{n:04d}", "joined_on": dt.date(2025, 1, 1),
+                         "preferred_name": "Neema" if n % 2 else "Zawadi"}
+                        for n in range(1, total + 1)]).execute()
+    for page, size, expected in ((1, services.PAGE_SIZE, total), (2, 3, total),
+                                 (3, 0, total)):
+        result, _ = services.list_page(coordinator, page=page)
+        assert (len(result["rows"]), result["total"]) == (size, expected)
+        assert result["has_next"] is (page == 1)
+    result, _ = services.list_page(coordinator, "Zawadi")
+    assert result["total"] == len(result["rows"]) == total // 2 and not result["has_next"]
+    result, _ = services.list_page(coordinator, "nobody")
+    assert result["total"] == 0 and result["rows"] == [] and result["pages"] == 0
+
+
 def test_profile_reads_match_the_models(conn):
     member = make_member(preferred_name="Amani")
     other = make_member(preferred_name="Baraka")

@@ -54,10 +54,15 @@ def list_page(user, q: str = "", status: str = "", need: str = "",
 
 def page_of(query, page: int) -> dict:
     """One page plus a capped count: counting stops at COUNT_CAP rows so the
-    cost does not grow with the number of members."""
+    cost does not grow with the number of members. A page with rows but
+    fewer than PAGE_SIZE is the last: the count is known without counting
+    (a search for a code or a rare name scans the members once, not twice)."""
     page = max(1, page)
     rows = list(query.paginate(page, PAGE_SIZE))
-    capped = query.order_by().limit(COUNT_CAP + 1).count()
+    if len(rows) < PAGE_SIZE and (rows or page == 1):
+        capped = (page - 1) * PAGE_SIZE + len(rows)
+    else:
+        capped = query.order_by().limit(COUNT_CAP + 1).count()
     return _page_dict(rows, page, capped)
 
 
