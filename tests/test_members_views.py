@@ -255,6 +255,23 @@ def test_pdfs_run_as_jobs_in_the_members_language(app, client, login_as, member)
     assert names[0] == "fomu-ya-ridhaa-AZ-0001.pdf"       # member's language: sw
 
 
+def test_the_induction_pack_lists_the_planned_meetings(app, conn, pdf_text):
+    import datetime as dt
+    from app.clock import utcnow
+    from app.pdf import render_pdf
+    from tests.page_checks import only_selected_fields
+    member = make_member()
+    services.assign_buddy(member, make_member(status="active").code)
+    member = Member.get_by_id(member.id)
+    services.schedule_meeting(member, utcnow() + dt.timedelta(days=3), True)
+    with only_selected_fields():      # the meetings are read narrowly
+        pdf = render_pdf("members/pdf/induction_pack.html", locale="en", member=member,
+                         consents=services.latest_consents(member), buddy=None,
+                         meetings=list(services.upcoming_meetings(member)),
+                         today=services.today())
+    assert "Meeting with your buddy" in " ".join(pdf_text(pdf).split())
+
+
 def test_pdf_text_is_in_swahili_and_discreet(app, conn, pdf_text):
     from app.pdf import render_pdf
     member = make_member()
