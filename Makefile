@@ -56,11 +56,11 @@ pi-tier-notice:
 
 ## test-fast: the suite without the browser and deployment tiers (pytest
 ## marks in pytest.ini): no Debian packages needed; the loop while working.
-## It runs on every core (pytest-xdist; a module marked xdist_group stays
-## on one worker): TEST_WORKERS=0 runs it in this one process.
+## It runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in this
+## one process.
 TEST_WORKERS ?= auto
 test-fast: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not deployment" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not deployment" $(PYTEST_ARGS)
 
 chromium:
 	@scripts/ensure-chromium

@@ -19,6 +19,8 @@ Tiers (`make test` runs them all; `make test-fast` leaves out the two marks):
 from __future__ import annotations
 
 import atexit
+import fcntl
+import os
 import shutil
 import subprocess
 import tempfile
@@ -92,24 +94,57 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.deployment)
 
 
-_SCHEMA_TEMPLATE: list[Path] = []
+_KEPT: dict[str, Path] = {}
+_KEPT_ROOT: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kept_templates_root(tmp_path_factory):
+    """Where kept templates live: in this session's pytest temp folder,
+    which pytest-xdist's workers share (their own folders sit inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "kept-templates"
+    root.mkdir(exist_ok=True)
+    _KEPT_ROOT[:] = [root]
+
+
+def kept_template(name: str, build) -> Path:
+    """A folder that `build(folder)` fills once per test session, kept for
+    every later test that copies from it (a database at the latest schema;
+    the hostile-input test's demo centre). Under pytest-xdist the workers of
+    a session share it: the first to ask builds it, under a lock, and the
+    others wait for it and use it. Outside a pytest session (a script that
+    imports this file) it is built once per process."""
+    if name not in _KEPT:
+        if not _KEPT_ROOT:
+            _KEPT_ROOT.append(Path(tempfile.mkdtemp(prefix="kituo-kept-")))
+            atexit.register(shutil.rmtree, _KEPT_ROOT[0], ignore_errors=True)
+        folder = _KEPT_ROOT[0] / name
+        with open(_KEPT_ROOT[0] / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / ".built").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                build(folder)
+                (folder / ".built").touch()
+        _KEPT[name] = folder
+    return _KEPT[name]
+
+
+def _build_schema(folder: Path) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "schema-template",
+                      "DATABASE": str(folder / "kituo.db"), "INSTANCE_PATH": str(folder),
+                      "HOLD_DATABASE": False})
+    with app.app_context():
+        upgrade()
 
 
 def schema_template() -> Path:
-    """A database file at the latest schema, built once per test process:
-    copying it costs a few milliseconds, building the schema ~60% of a
-    test's setup (measured on this machine: 1.9 s against 4 ms under a
-    load of 20, ~0.15 s against 1 ms idle)."""
-    if not _SCHEMA_TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="kituo-schema-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        app = create_app({"TESTING": True, "SECRET_KEY": "schema-template",
-                          "DATABASE": str(folder / "kituo.db"), "INSTANCE_PATH": str(folder),
-                          "HOLD_DATABASE": False})
-        with app.app_context():
-            upgrade()
-        _SCHEMA_TEMPLATE.append(folder / "kituo.db")
-    return _SCHEMA_TEMPLATE[0]
+    """A database file at the latest schema, kept for the session
+    (kept_template): copying it costs a few milliseconds, building the
+    schema ~60% of a test's setup (measured on this machine: 1.9 s against
+    4 ms under a load of 20, ~0.15 s against 1 ms idle)."""
+    return kept_template("schema", _build_schema) / "kituo.db"
 
 
 def make_test_app(tmp_path, **overrides):

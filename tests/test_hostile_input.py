@@ -18,13 +18,19 @@ Where the time goes (measured: tests/test_hostile_input.py alone, one
 process): the demo centre and the crawl of every role's pages are about a
 quarter, the requests most of the rest (a refused form renders its whole
 page again), hypothesis's own work a tenth. Restoring the database after a
-request that wrote is about 3 %.
+request that wrote is about 3 %. The demo centre and the crawl are built
+once per test session and kept (tests/conftest.py's kept_template), so
+under pytest-xdist (make test-fast) the roles are shared out between the
+workers, each on its own copy of the kept database.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import re
+import shutil
+import sqlite3
 import zlib
 from urllib.parse import parse_qsl
 
@@ -32,18 +38,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings, strategies as st
 
 from app.access import capabilities_of
+from app.auth.devices import COOKIE as DEVICE_COOKIE
 from app.cli import DEMO_USERS
 from app.config import from_environment
 from app.db import db
 from app.queue import huey
-from tests.conftest import make_test_app
+from tests.conftest import kept_template, make_test_app
 from tests.factories import PASSWORD, app_db, make_user
 from tests.hostile_support import (EVERY_FIELD, ArgumentReads, Field, Form, WriteRecorder, crawl, fields_of_class, form_classes_of,
                                    form_data, known_path, match, path_strategy, query_args, shape)
-
-# Under pytest-xdist (make test-fast) every test of this module runs on one
-# worker, so the demo centre and its crawl (the `world`) are built once.
-pytestmark = pytest.mark.xdist_group("hostile_input")
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1"))
 ROLES = {role: (name, [role]) for name, _display, role, _lang in DEMO_USERS}
@@ -74,42 +77,72 @@ BUTTON_ONLY = {
 READ_DIRECTLY = {"counselling.group_register": {"present": "select-multiple"}}
 
 
+COOKIES = ("kituo_session", DEVICE_COOKIE)
+
+
+def _world_app(folder):
+    # The backups banner and the dashboard's counts are cached as in
+    # production: they read no input, and recomputing them on every
+    # request was a tenth of the test's time.
+    production = from_environment()
+    return make_test_app(folder, **{name: production[name] for name in (
+        "BACKUP_STATE_SECONDS", "FIGURES_SECONDS")})
+
+
+def _build_world(folder) -> None:
+    """The demo centre, every role signed in, and the crawl of each role's
+    pages (the inventory), kept for the session (tests/conftest.py's
+    kept_template): the database as it then is, and what the crawl found."""
+    app = _world_app(folder)
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--members", "40", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)", (folder / "demo-logins.txt").read_text())[1]
+    with app_db(app):
+        make_user("counsellor", "counselling_supervisor", username="supervisor")
+    argument_reads = ArgumentReads(app)
+    clients, cookies = {}, {}
+    for role, (username, _roles) in ROLES.items():
+        client = app.test_client()
+        response = client.post("/login", data={
+            "username": username,
+            "password": PASSWORD if username == "supervisor" else password})
+        assert response.status_code == 303, role
+        clients[role] = client
+        cookies[role] = {name: client.get_cookie(name).value for name in COOKIES
+                         if client.get_cookie(name)}
+    clients[ANONYMOUS] = app.test_client()
+    argument_reads.on = True
+    inventories = {role: crawl(app, client, ["/", "/me", "/login"])
+                   for role, client in clients.items()}
+    with app.app_context():
+        target = sqlite3.connect(folder / "pristine.db")
+        db.connection().backup(target)
+        target.close()
+    (folder / "world.pickle").write_bytes(pickle.dumps({
+        "inventories": inventories, "cookies": cookies,
+        "reads": argument_reads.reads, "seen": argument_reads.seen}))
+
+
 class World:
+    """One process's copy of the kept world: its own database (a copy of
+    the kept one), app and signed-in clients."""
+
     def __init__(self, tmp_path):
-        # The backups banner and the dashboard's counts are cached as in
-        # production: they read no input, and recomputing them on every
-        # request was a tenth of the test's time.
-        production = from_environment()
-        self.app = make_test_app(tmp_path, **{name: production[name] for name in (
-            "BACKUP_STATE_SECONDS", "FIGURES_SECONDS")})
-        result = self.app.test_cli_runner().invoke(
-            args=["seed-demo", "--members", "40", "--seed", "3"])
-        assert result.exit_code == 0, result.output
-        password = re.search(r"password: (\S+)", (tmp_path / "demo-logins.txt").read_text())[1]
-        with app_db(self.app):
-            make_user("counsellor", "counselling_supervisor", username="supervisor")
+        kept = kept_template("hostile-world", _build_world)
+        state = pickle.loads((kept / "world.pickle").read_bytes())
+        shutil.copyfile(kept / "pristine.db", tmp_path / "kituo.db")
+        self.app = _world_app(tmp_path)
         self.argument_reads = ArgumentReads(self.app)
-        self.clients, self.cookies, self.roles = {}, {}, {}
-        for role, (username, roles) in ROLES.items():
-            client = self.app.test_client()
-            response = client.post("/login", data={
-                "username": username,
-                "password": PASSWORD if username == "supervisor" else password})
-            assert response.status_code == 303, role
-            self.clients[role], self.roles[role] = client, roles
-            self.cookies[role] = client.get_cookie("kituo_session").value
+        self.argument_reads.reads, self.argument_reads.seen = state["reads"], state["seen"]
+        self.inventories, self.cookies = state["inventories"], state["cookies"]
+        self.clients, self.roles = {}, {}
+        for role, (_username, roles) in ROLES.items():
+            self.clients[role], self.roles[role] = self.app.test_client(), roles
         self.clients[ANONYMOUS], self.roles[ANONYMOUS] = self.app.test_client(), []
         self.requests = 0
-        self.argument_reads.on = True
-        self.inventories = {role: crawl(self.app, client, ["/", "/me", "/login"])
-                            for role, client in self.clients.items()}
-        self.argument_reads.on = False
         pristine = str(tmp_path / "pristine.db")
+        shutil.copyfile(kept / "pristine.db", pristine)
         with self.app.app_context():
-            import sqlite3
-            target = sqlite3.connect(pristine)
-            db.connection().backup(target)
-            target.close()
             # Fast writes: this database is thrown away (the app syncs each
             # commit to disk, which is most of a test request's time).
             db.execute_sql("PRAGMA synchronous=OFF")
@@ -156,8 +189,9 @@ class World:
 
     def send(self, role, method, url, query, data, htmx):
         client = self.clients[role]
-        if role in self.cookies:   # a fuzzed sign-out or password change ended it
-            client.set_cookie("kituo_session", self.cookies[role])
+        # Signed in (again: a fuzzed sign-out or password change ended it).
+        for name, value in self.cookies.get(role, {}).items():
+            client.set_cookie(name, value)
         self.recorder.start()
         if query and "?" in url:
             url, _sep, own = url.partition("?")
