@@ -259,9 +259,10 @@ def test_a_member_asks_to_join_and_sees_the_class(app, client, html):
 
 
 def test_me_learning_reads_the_member_once_and_still_shows_a_group_promotion(app, client, html):
-    """The page reads the member's record; the banner of a waiting-list
-    place that became theirs (counselling) uses that record's id instead
-    of looking the member up again."""
+    """The page loads the member's record once; the banner of a waiting-list
+    place that became theirs (counselling) finds the member by the signed-in
+    user inside its own one query (f641ae7: the same query on every member
+    page), never by loading the record a second time."""
     from app.counselling import groups
     from tests.counselling_helpers import days_ahead, local, no_holidays
     member = _member_login(app, client)
@@ -276,8 +277,8 @@ def test_me_learning_reads_the_member_once_and_still_shows_a_group_promotion(app
     with sql_statements() as statements:
         page = html(client.get("/me/learning"))
     assert "a place became free for you" in page.get_text()
-    reads = [s for s in statements if re.search(r'FROM "member"', s)]
-    assert len(reads) == 1, reads
+    loads = [s for s in statements if s.split(" FROM ", 1)[-1].startswith('"member"')]
+    assert len(loads) == 1, loads
     other = html(client.get("/account/password"))        # a page that does not read it
     assert "a place became free for you" in other.get_text()
 
