@@ -1,7 +1,7 @@
 """Shared form glue: the one POST pattern (`submit`), translated validator
 messages, field types (`IdField` for rows chosen by id, `Choice`, `Radio`,
 `CheckboxList`, `MultiChoice`) and error helpers. A GET filter is a form
-too (Meta csrf = False), drawn by the field() macro: the view reads the
+too (`GetForm`: no CSRF token), drawn by the field() macro: the view reads the
 query arguments with its fallbacks (app.urls) and builds the form with
 formdata=None and the values it used (admin's UserFilterForm).
 
@@ -37,6 +37,13 @@ class KituoForm(FlaskForm):
             # A page may hold several forms: their hidden tokens carry no id
             # (id="csrf_token" twice is a duplicate id).
             token.render_kw = {**(token.render_kw or {}), "id": False}
+
+
+class GetForm(KituoForm):
+    """A form a GET reads (a filter, a chooser): it changes nothing, so it
+    carries no CSRF token, and its query arguments stay short."""
+    class Meta:
+        csrf = False
 
 
 class ButtonForm(KituoForm):

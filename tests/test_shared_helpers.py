@@ -446,3 +446,19 @@ def test_the_field_macro_draws_a_choice_list_as_chips_when_asked(app):
     assert [label.select_one("input + span").get_text() for label in chips.select("label")] == [
         "A", "B"]
     assert chips["aria-describedby"] == "kind-error" and page.select_one("#kind-error")
+
+
+def test_a_get_form_carries_no_csrf_token_and_a_post_form_does(app):
+    """GET filters and choosers (app.forms.GetForm) change nothing: no token
+    in their query arguments; every other form keeps Flask-WTF's token."""
+    from app.counselling.forms import CounsellorChoice
+    from app.forms import GetForm
+    from app.loans.forms import BookFilter
+    from app.reports.forms import PeriodForm
+    from app.safeguarding.forms import ConcernForm
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.test_request_context("/"):
+        for form_class in (BookFilter, CounsellorChoice, PeriodForm):
+            assert issubclass(form_class, GetForm)
+            assert "csrf_token" not in form_class(formdata=None)._fields, form_class
+        assert "csrf_token" in ConcernForm()._fields

@@ -4,8 +4,8 @@ from wtforms.validators import ValidationError
 
 from app.access import ROLES
 from app.admin.services import SEARCH_MAX
-from app.forms import (
-    CheckboxList, Choice, DateInput, KituoForm, length, optional, pattern, required)
+from app.forms import (CheckboxList, Choice, DateInput, GetForm, KituoForm, length, optional,
+                       pattern, required)
 from app.i18n import LANGUAGE_NAMES
 
 
@@ -37,21 +37,15 @@ class ActiveForm(KituoForm):
     active = HiddenField()
 
 
-class UserFilterForm(KituoForm):
+class UserFilterForm(GetForm):
     """The users list's filters (a GET: read, never validated against)."""
-    class Meta:
-        csrf = False  # a GET filter changes nothing
-
     q = SearchField(_l("Username or name"), id="user-q",
                     render_kw={"autocomplete": "off", "maxlength": SEARCH_MAX})
     role = Choice(_l("Role"), id="role-filter",
                   choices=lambda: [("", _l("All roles"))] + role_choices())
 
 
-class AuditFilterForm(KituoForm):
-    class Meta:
-        csrf = False  # a GET filter changes nothing
-
+class AuditFilterForm(GetForm):
     action = Choice(_l("Action"), [optional()], choices=[])
     actor = StringField(_l("User"), [optional(), length(64)])
     object_type = StringField(_l("Object type"), [optional(), length(32)])

@@ -14,8 +14,8 @@ from app.counselling import bookings, groups, holidays, notes, services
 from app.counselling import labels as L
 from app.counselling.models import EXCEPTION_KINDS
 from app.clock import date_bounds
-from app.forms import (CheckboxList, Choice, DateInput, IdField, IntInput, KituoForm, MultiChoice,
-                       Radio, TimeInput, length, optional, required)
+from app.forms import (CheckboxList, Choice, DateInput, GetForm, IdField, IntInput, KituoForm,
+                       MultiChoice, Radio, TimeInput, length, optional, required)
 from app.members.models import Member
 
 CODE_MAX = Member.code.max_length
@@ -181,12 +181,8 @@ class ReleaseForm(KituoForm):
 
 # --- choices a page shows (GET: no CSRF token, nothing is written) -------------------------------
 
-class CounsellorChoice(KituoForm):
+class CounsellorChoice(GetForm):
     """Whose free times, agenda or availability a page shows."""
-
-    class Meta:
-        csrf = False
-
     counsellor = IdField(_l("Counsellor"))
 
     @classmethod

@@ -6,9 +6,8 @@ from wtforms import BooleanField, StringField, TextAreaField, validators
 
 from app.education import labels as L
 from app.education.models import ASSESSMENTS, LANGUAGES, MARKS
-from app.forms import (
-    CheckboxList, Choice, DateInput, IdField, IntInput, KituoForm, Radio, TimeInput, length,
-    optional, required)
+from app.forms import (CheckboxList, Choice, DateInput, GetForm, IdField, IntInput, KituoForm,
+                       Radio, TimeInput, length, optional, required)
 from app.i18n import lazy_gettext as _l
 
 
@@ -131,12 +130,9 @@ class ReportRangeForm(KituoForm):
             raise validators.ValidationError(_l("The end date is before the start date."))
 
 
-class CourseFilter(KituoForm):
+class CourseFilter(GetForm):
     """The course list's programme area (a GET: nothing is written; the
     view sets the choices)."""
-    class Meta:
-        csrf = False
-
     area = IdField(_l("Programme area"))
 
 

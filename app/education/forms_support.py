@@ -12,9 +12,8 @@ from app.education.support_models import (
     APPLICATION_STATUSES, DOCUMENTS, FORMAL_STATUSES, GRADE_SCALES, INCOME_BANDS, LEVELS,
     OPPORTUNITY_KINDS, PLACEMENT_KINDS, REFERRAL_KINDS, REFERRAL_OUTCOMES, RESOURCE_KINDS)
 from app.education.forms import number
-from app.forms import (
-    CheckboxList, Choice, DateInput, IdField, IntInput, KituoForm, Radio, TimeInput, length,
-    optional, required)
+from app.forms import (CheckboxList, Choice, DateInput, GetForm, IdField, IntInput, KituoForm,
+                       Radio, TimeInput, length, optional, required)
 from app.i18n import lazy_gettext as _l
 
 _AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
@@ -89,11 +88,8 @@ class OpportunityForm(KituoForm):
     active = BooleanField(_l("Open"), default=True)
 
 
-class OpportunityFilter(KituoForm):
+class OpportunityFilter(GetForm):
     """The opportunities list's filters (a GET: nothing is written)."""
-    class Meta:
-        csrf = False
-
     kind = Choice(_l("Kind"), choices=[("", _l("All"))]
                   + _choices(L.OPPORTUNITY_KIND_LABELS, OPPORTUNITY_KINDS))
     closed = BooleanField(_l("Also past deadlines"))
@@ -115,12 +111,9 @@ class ApplicationForm(KituoForm):
 WEEKDAY_FIELDS = [(f"opens_{d}", f"closes_{d}") for d in range(7)]
 
 
-class StudyFilter(KituoForm):
+class StudyFilter(GetForm):
     """Which place and day the member's free study times are for (a GET:
     nothing is written; the view sets the choices)."""
-    class Meta:
-        csrf = False
-
     place = IdField(_l("Place"))
     day = Choice(_l("Day"))
 

@@ -6,8 +6,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SearchField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from app.forms import (Choice, DateInput, IntInput, KituoForm, MoneyField, MonthField, length,
-                       optional, required)
+from app.forms import (Choice, DateInput, GetForm, IntInput, KituoForm, MoneyField, MonthField,
+                       length, optional, required)
 from app.i18n import lazy_gettext as _l
 from app.loans import applications, book, businesses, changes, ledger, products
 from app.loans.labels import choices
@@ -178,11 +178,8 @@ class FiguresForm(KituoForm):
 _STATUS = dict(choices("status"))
 
 
-class BookFilter(KituoForm):
+class BookFilter(GetForm):
     """The loan book's search and what it shows (book.FILTERS)."""
-    class Meta:
-        csrf = False
-
     q = SearchField(_l("Search"), render_kw={
         "autocomplete": "off", "placeholder": _l("Member code, name or loan reference")})
     status = Choice(_l("Show"), choices=[
@@ -191,17 +188,11 @@ class BookFilter(KituoForm):
         + [(key, _STATUS[key]) for key in ("closed", "written_off", "rejected", "withdrawn")])
 
 
-class BusinessFilter(KituoForm):
-    class Meta:
-        csrf = False
-
+class BusinessFilter(GetForm):
     status = Choice(_l("Status"), choices=[("", _l("All"))] + choices("business_status"))
 
 
-class DirectoryFilter(KituoForm):
-    class Meta:
-        csrf = False
-
+class DirectoryFilter(GetForm):
     sector = Choice(_l("Kind of business"), choices=[("", _l("All"))] + choices("sector"))
 
 

@@ -6,8 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.forms import (CheckboxList, Choice, DateInput, DateTimeInput, KituoForm, Radio, length,
-                       optional, required)
+from app.forms import (CheckboxList, Choice, DateInput, DateTimeInput, GetForm, KituoForm, Radio,
+                       length, optional, required)
 from app.members.labels import (
     AGE_BAND_LABELS, EXIT_REASON_LABELS, GENDER_LABELS, LANGUAGE_LABELS, METHOD_LABELS,
     NEED_LABELS, PURPOSE_LABELS, STATUS_LABELS)
@@ -159,10 +159,7 @@ class SourceForm(KituoForm):
     name = StringField(_l("New referral source"), [required(), length(LIMITS["source_name"])])
 
 
-class FilterForm(KituoForm):
-    class Meta:
-        csrf = False
-
+class FilterForm(GetForm):
     q = StringField(_l("Search"), [optional(), length(LIMITS["search"])])
     status = SelectField(_l("Status"), [optional()], choices=[("", _l("All"))] +
                          list(STATUS_LABELS.items()), validate_choice=False)

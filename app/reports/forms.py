@@ -4,17 +4,15 @@ from __future__ import annotations
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from app.forms import CheckboxList, Choice, DateInput, IntInput, KituoForm, length, optional, required
+from app.forms import (CheckboxList, Choice, DateInput, GetForm, IntInput, KituoForm, length,
+                       optional, required)
 from app.i18n import lazy_gettext as _l, lazy_pgettext
 from app.reports import periods, workplan
 from app.reports.indicators import FREQUENCY_LABELS
 
 
-class PeriodForm(KituoForm):
+class PeriodForm(GetForm):
     """Choose a period (GET: no CSRF token)."""
-    class Meta:
-        csrf = False
-
     kind = Choice(_l("Period"), choices=[(k, v) for k, v in periods.KIND_LABELS.items()],
                   default="quarter")
     day = DateInput(_l("A day in the period"), [optional()])
