@@ -112,11 +112,25 @@ def init_app(app) -> None:
 
 class _Slot:
     """A named parameter of a Prepared query or of BulkInsert's INSERT,
-    filled in when it runs."""
-    __slots__ = ("name",)
+    filled in when it runs: converted by `field` (a Prepared parameter
+    given a field), or a list of values (`many`)."""
+    __slots__ = ("name", "field", "many")
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, field: pw.Field | None = None, many: bool = False):
+        self.name, self.field, self.many = name, field, many
+
+    def value(self, values: dict):
+        value = values[self.name]
+        convert = self.field.db_value if self.field is not None else None
+        if not self.many:
+            return convert(value) if convert is not None and value is not None else value
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"parameter {self.name!r} takes a list of values")
+        items = [convert(v) if convert is not None and v is not None else v for v in value]
+        if isinstance(db.obj, pw.PostgresqlDatabase):
+            return items
+        import json
+        return json.dumps(items, default=str)   # dates and datetimes as SQLite stores them
 
 
 class _SlotNode(pw.Node):
@@ -129,44 +143,106 @@ class _SlotNode(pw.Node):
 
 class Prepared:
     """A select built by peewee once (per kind of database) and run again
-    with new values, for a query on every request: peewee builds SQL anew
-    each time it runs a query, ~1 ms for the session lookup, which runs in
-    0.05 ms. Only peewee's public API: `pw.Value` placeholders, `.sql()`,
-    `Database.execute_sql()` and each selected field's `python_value`.
-    The row is a tuple in the order of the select, values as the fields
-    read them (a datetime, a bool); a selected expression that is not a
-    field (an aggregate) comes as the database gives it.
+    with new values, for a query on a key page: peewee builds SQL anew each
+    time it runs a query, 0.3-1.2 ms of Python for a typical select on this
+    CPU, against the 0.03-0.15 ms SQLite needs to run it. Only peewee's
+    public API: `pw.Value` placeholders, `.sql()`, `Database.execute_sql()`
+    and each selected field's `db_value`/`python_value`.
+
+    `build(param)` returns the select; `param(name)` stands for a value
+    given when the query runs:
+      - `param(name)`: handed to the driver as it is (str, int, None);
+      - `param(name, field)`: a Python value, stored as `field` stores it
+        (a date, a datetime, a bool, a model instance for a foreign key);
+        None stays NULL;
+      - `param(name, field, many=True)`: a list of such values, for
+        `.in_(...)` / `.not_in(...)`: one JSON parameter read by SQLite's
+        `json_each` (an array on PostgreSQL), so one SQL text serves every
+        length; an empty list matches nothing.
+    Each row is a tuple in the order of the select, values as the fields
+    read them (a datetime, a bool; None stays None); a selected expression
+    that is not a field (an aggregate) comes as the database gives it. A
+    field with `.alias()` is read as that field.
 
         by_token = Prepared(lambda param: UserSession.select(UserSession.id, User.username)
                             .join(User).where(UserSession.token_hash == param("token")))
         row = by_token.first(token=token_hash)    # (id, username) or None
+        soon = Prepared(lambda param: Booking.select(Booking.id, Booking.starts_at)
+                        .where(Booking.member.in_(param("members", Booking.member, many=True))
+                               & (Booking.starts_at >= param("start", Booking.starts_at))))
+        rows = soon.all(members=[3, 4], start=utcnow())    # [(id, starts_at), ...]
 
-    Values are handed to the driver as they are: give them in database
-    form (str, int, None). Use it only where `scripts/bench` shows the
-    cost matters, and say so in the README's performance notes."""
+    With `row=` a NamedTuple class, each row comes as that class instead
+    of a plain tuple; its field names must be the selected columns' names
+    (a field's name, or its alias), in order, checked when the query is
+    built: a row never holds a field its select left out.
 
-    def __init__(self, build: Callable[[Callable[[str], pw.Value]], pw.SelectBase]):
-        self._build = build
+        class Buddy(NamedTuple):
+            id: int
+            code: str
+        buddies = Prepared(lambda param: Member.select(Member.id, Member.code)
+                           .where(Member.buddy == param("member")), row=Buddy)
+
+    A missing or unknown value name raises TypeError. The query is still
+    written once: the service that needs it runs it through Prepared, with
+    no second plain-peewee copy. Use it only where `scripts/bench` shows
+    the cost matters, and list it in the README's performance section."""
+
+    def __init__(self, build: Callable[..., pw.SelectBase], row: type | None = None):
+        self._build, self._row = build, row
         self._compiled: dict[type, tuple] = {}
+
+    @staticmethod
+    def _param(name: str, field: pw.Field | None = None, many: bool = False) -> pw.Node:
+        slot = pw.Value(_Slot(name, field, many), converter=False)
+        if not many:
+            return slot
+        if isinstance(db.obj, pw.PostgresqlDatabase):
+            return pw.NodeList((pw.SQL("(SELECT unnest("), slot, pw.SQL("))")), glue="")
+        return pw.NodeList((pw.SQL("(SELECT value FROM json_each("), slot, pw.SQL("))")),
+                           glue="")
 
     def _compile(self) -> tuple:
         kind = type(db.obj)
         if kind not in self._compiled:
-            query = self._build(lambda name: pw.Value(_Slot(name), converter=False))
+            query = self._build(self._param)
             sql, params = query.sql()
-            readers = [c.python_value if isinstance(c, pw.Field) else None
-                       for c in query.selected_columns]
-            self._compiled[kind] = (sql, params, readers)
+            readers, selected = [], []
+            for column in query.selected_columns:
+                selected.append(getattr(column, "name", None))   # a field's, or its alias
+                column = column.unwrap() if isinstance(column, pw.Alias) else column
+                readers.append(column.python_value if isinstance(column, pw.Field) else None)
+            if self._row is not None and tuple(selected) != tuple(self._row._fields):
+                raise TypeError(f"{self._row.__name__} has the fields {self._row._fields}, "
+                                f"the query selects {tuple(selected)}")
+            names = {p.name for p in params if isinstance(p, _Slot)}
+            self._compiled[kind] = (sql, params, readers, names)
         return self._compiled[kind]
 
+    def _run(self, values: dict):
+        sql, params, readers, names = self._compile()
+        if set(values) != names:
+            raise TypeError(f"Prepared query takes the values {sorted(names)}, "
+                            f"was given {sorted(values)}")
+        cursor = db.execute_sql(sql, [p.value(values) if isinstance(p, _Slot) else p
+                                      for p in params])
+        return cursor, readers
+
+    def _read(self, readers, row) -> tuple:
+        values = [read(value) if read is not None and value is not None else value
+                  for read, value in zip(readers, row)]
+        return tuple(values) if self._row is None else self._row(*values)
+
     def first(self, **values) -> tuple | None:
-        sql, params, readers = self._compile()
-        row = db.execute_sql(sql, [values[p.name] if isinstance(p, _Slot) else p
-                                   for p in params]).fetchone()
-        if row is None:
-            return None
-        return tuple(read(value) if read is not None and value is not None else value
-                     for read, value in zip(readers, row))
+        """The first row, or None."""
+        cursor, readers = self._run(values)
+        row = cursor.fetchone()
+        return None if row is None else self._read(readers, row)
+
+    def all(self, **values) -> list[tuple]:
+        """Every row, in the order of the select."""
+        cursor, readers = self._run(values)
+        return [self._read(readers, row) for row in cursor.fetchall()]
 
 
 def whole_row(model, values):

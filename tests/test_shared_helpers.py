@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import NamedTuple
 
+import peewee as pw
 import pytest
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
@@ -14,7 +16,7 @@ from wtforms import BooleanField, RadioField
 from wtforms.validators import NumberRange
 
 from app import clock
-from app.db import MAX_INTEGER, Prepared, get_or_404
+from app.db import MAX_INTEGER, Prepared, db, get_or_404
 from app.forms import CheckboxList, Choice, IdField, KituoForm, IntInput, Radio, required, submit
 from app.registry import Registry
 from app.rules import RuleError
@@ -288,6 +290,114 @@ def test_prepared_builds_its_sql_once_and_reads_values_as_the_fields_do(conn):
     assert isinstance(by_name.first(name=other.username)[1], dt.datetime)
     assert by_name.first(name="nobody") is None
     assert len(built) == 1
+
+
+class _Probe(pw.Model):
+    """A table of every kind of value Prepared converts (not a BaseModel:
+    it is no part of the schema)."""
+    name = pw.TextField(null=True)
+    on = pw.DateField(null=True)
+    at = pw.DateTimeField(null=True)
+    flag = pw.BooleanField(default=False)
+    parent = pw.ForeignKeyField("self", null=True)
+
+    class Meta:
+        database = db
+        table_name = "prepared_probe"
+
+
+@pytest.fixture
+def probes(conn):
+    db.create_tables([_Probe])
+    a = _Probe.create(name="a", on=dt.date(2026, 1, 2), at=dt.datetime(2026, 1, 2, 3, 4, 5),
+                      flag=True)
+    b = _Probe.create(name="b", on=dt.date(2026, 2, 2), at=dt.datetime(2026, 2, 2, 3, 4, 5, 6),
+                      parent=a)
+    c = _Probe.create()
+    yield a, b, c
+    db.drop_tables([_Probe])
+
+
+def test_prepared_converts_values_as_the_fields_store_and_read_them(probes):
+    a, b, c = probes
+    built = []
+
+    def build(param):
+        built.append(1)
+        return (_Probe.select(_Probe.id, _Probe.name.alias("label"), _Probe.on, _Probe.at,
+                              _Probe.flag, _Probe.parent)
+                .where(((_Probe.on >= param("since", _Probe.on)) | param("since", _Probe.on).is_null())
+                       & (_Probe.flag == param("flag", _Probe.flag))
+                       & ((_Probe.at < param("before", _Probe.at)) | _Probe.at.is_null()))
+                .order_by(_Probe.id))
+
+    query = Prepared(build)
+    rows = query.all(since=None, flag=False, before=dt.datetime(2026, 2, 2, 3, 4, 5, 7))
+    assert rows == [(b.id, "b", dt.date(2026, 2, 2), dt.datetime(2026, 2, 2, 3, 4, 5, 6), False,
+                     a.id), (c.id, None, None, None, False, None)]
+    assert query.all(since=None, flag=False, before=dt.datetime(2026, 2, 2, 3, 4, 5, 6)) == [
+        (c.id, None, None, None, False, None)]    # microseconds kept, compared as stored
+    assert query.all(since=dt.date(2026, 1, 3), flag=True, before=dt.datetime(2027, 1, 1)) == []
+    assert query.first(since=dt.date(2026, 1, 2), flag=True, before=dt.datetime(2027, 1, 1)) \
+        == (a.id, "a", dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 3, 4, 5), True, None)
+    assert query.first(since=dt.date(2030, 1, 1), flag=True, before=dt.datetime(2027, 1, 1)) \
+        is None
+    assert len(built) == 1
+
+
+def test_prepared_takes_a_list_of_any_length_in_one_parameter(probes):
+    a, b, c = probes
+    built = []
+
+    def build(param):
+        built.append(1)
+        return (_Probe.select(_Probe.name)
+                .where(_Probe.at.in_(param("ats", _Probe.at, many=True))
+                       | _Probe.parent.in_(param("parents", _Probe.parent, many=True)))
+                .order_by(_Probe.id))
+
+    query = Prepared(build)
+    assert query.all(ats=[], parents=[]) == []               # an empty list matches nothing
+    assert query.all(ats=[dt.datetime(2026, 2, 2, 3, 4, 5, 6)], parents=[]) == [("b",)]
+    assert query.all(ats=[dt.datetime(2026, 1, 2, 3, 4, 5), None], parents=[a]) == [
+        ("a",), ("b",)]                                       # a model instance for a foreign key
+    assert query.all(ats=(x for x in ()), parents=[c.id, b.id, 999]) == []
+    assert len(built) == 1 and query._compile()[0].count("?") == 2
+    not_on = Prepared(lambda param: _Probe.select(_Probe.name).where(
+        _Probe.on.not_in(param("days", _Probe.on, many=True))).order_by(_Probe.id))
+    assert not_on.all(days=[dt.date(2026, 1, 2)]) == [("b",)]      # NULL is never "not in"
+    assert not_on.all(days=[]) == [("a",), ("b",), (None,)]   # not in nothing: every row
+    with pytest.raises(TypeError):
+        not_on.all(days="2026-01-02")                          # one value where a list belongs
+
+
+class _Named(NamedTuple):
+    id: int
+    label: str | None
+    at: dt.datetime | None
+
+
+def test_prepared_gives_rows_as_a_named_tuple_of_exactly_the_selected_fields(probes):
+    a, b, c = probes
+    query = Prepared(lambda param: _Probe.select(_Probe.id, _Probe.name.alias("label"), _Probe.at)
+                     .where(_Probe.id.in_(param("ids", _Probe.id, many=True)))
+                     .order_by(_Probe.id), row=_Named)
+    first, second = query.all(ids=[a.id, c.id])
+    assert (first.id, first.label, first.at) == (a.id, "a", dt.datetime(2026, 1, 2, 3, 4, 5))
+    assert second == _Named(c.id, None, None)
+    assert query.first(ids=[b.id]).at == dt.datetime(2026, 2, 2, 3, 4, 5, 6)
+    wrong = Prepared(lambda param: _Probe.select(_Probe.id, _Probe.name, _Probe.at), row=_Named)
+    with pytest.raises(TypeError, match="name"):
+        wrong.all()                          # 'name' selected where the row says 'label'
+
+
+def test_prepared_refuses_a_missing_or_unknown_value(probes):
+    query = Prepared(lambda param: _Probe.select(_Probe.id).where(_Probe.name == param("name")))
+    assert query.all(name="a") == [(probes[0].id,)]
+    with pytest.raises(TypeError):
+        query.all()
+    with pytest.raises(TypeError):
+        query.first(name="a", nmae="b")
 
 
 class _NameForm(KituoForm):

@@ -4,11 +4,12 @@ it is recorded."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from peewee import fn
 
 from app import audit
-from app.db import db
+from app.db import Prepared, db
 from app.i18n import lazy_gettext as _l
 from app.members.models import (
     CONSENT_METHODS, CONSENT_PURPOSES, LANGUAGES, LIMITS, ConsentEvent, Member, member_id)
@@ -16,14 +17,32 @@ from app.members.services import MemberError
 from app.rules import clean_text, today
 
 
-def latest_consents(member) -> dict[str, ConsentEvent | None]:
-    """purpose -> the latest event (None if never asked): its answer
-    (`given`) and since when (`recorded_on`), all any page shows of it;
-    consent_history() has the whole events."""
+class Consent(NamedTuple):
+    """The latest answer for a purpose, as every page shows it: the answer
+    (`given`) and since when (`recorded_on`)."""
+    id: int
+    purpose: str
+    given: bool
+    recorded_on: dt.date
+
+
+# The consents are on the member's home and on their record: both queries
+# are built once (app.db.Prepared; README, performance).
+_events_of = Prepared(lambda param: (
+    ConsentEvent.select(ConsentEvent.id, ConsentEvent.purpose, ConsentEvent.given,
+                        ConsentEvent.recorded_on)
+    .where(ConsentEvent.member == param("member")).order_by(ConsentEvent.id)), row=Consent)
+_answer = Prepared(lambda param: (
+    ConsentEvent.select(ConsentEvent.given)
+    .where((ConsentEvent.member == param("member")) & (ConsentEvent.purpose == param("purpose")))
+    .order_by(ConsentEvent.id.desc()).limit(1)))
+
+
+def latest_consents(member) -> dict[str, Consent | None]:
+    """purpose -> the latest answer (None if never asked): all any page
+    shows of it; consent_history() has the whole events."""
     rows = {}
-    for row in (ConsentEvent.select(ConsentEvent.id, ConsentEvent.purpose, ConsentEvent.given,
-                                    ConsentEvent.recorded_on)
-                .where(ConsentEvent.member == member_id(member)).order_by(ConsentEvent.id)):
+    for row in _events_of.all(member=member_id(member)):
         rows[row.purpose] = row        # a member has a few events: the last one counts
     return {purpose: rows.get(purpose) for purpose in CONSENT_PURPOSES}
 
@@ -33,10 +52,8 @@ def answer(member, purpose: str) -> bool | None:
     withdrawn), None (never asked). One narrow query."""
     if purpose not in CONSENT_PURPOSES:
         raise ValueError(f"unknown consent purpose {purpose!r}")
-    row = (ConsentEvent.select(ConsentEvent.given)
-           .where((ConsentEvent.member == member_id(member)) & (ConsentEvent.purpose == purpose))
-           .order_by(ConsentEvent.id.desc()).first())
-    return None if row is None else bool(row.given)
+    row = _answer.first(member=member_id(member), purpose=purpose)
+    return None if row is None else row[0]
 
 
 def may(member, purpose: str) -> bool:

@@ -3,6 +3,7 @@ induction meetings and the peer buddy."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import peewee as pw
 from peewee import fn
@@ -10,7 +11,7 @@ from peewee import fn
 from app import audit
 from app.auth.models import User
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.i18n import lazy_gettext as _l
 from app.members import services as record
 from app.members.consent import require_processing_consent
@@ -287,18 +288,30 @@ def _set_buddy(member: Member, buddy: Member | None, actor) -> Member | None:
     return buddy
 
 
-def buddy_and_buddies_of(member: Member) -> tuple[Member | None, list[Member]]:
+class BuddyLink(NamedTuple):
+    """A buddy as a link shows them (code and preferred name)."""
+    id: int
+    code: str
+    preferred_name: str
+    buddy: int | None
+    status: str
+
+
+# On the member's home and on their record: built once (app.db.Prepared).
+_buddy_and_buddies_of = Prepared(lambda param: (
+    Member.select(Member.id, Member.code, Member.preferred_name, Member.buddy, Member.status)
+    .where((Member.id == param("buddy"))
+           | ((Member.buddy == param("member")) & (Member.status != "exited")))
+    .order_by(Member.code)), row=BuddyLink)
+
+
+def buddy_and_buddies_of(member: Member) -> tuple[BuddyLink | None, list[BuddyLink]]:
     """The member's buddy (as a link shows them: id, code, preferred name)
     and the members who have `member` as their buddy, in one query."""
-    rows = (Member.select(Member.id, Member.code, Member.preferred_name, Member.buddy,
-                          Member.status)
-            .where((Member.id == member.buddy_id)
-                   | ((Member.buddy == member.id) & (Member.status != "exited")))
-            .order_by(Member.code))
     buddy, buddy_of = None, []
-    for row in rows:
+    for row in _buddy_and_buddies_of.all(buddy=member.buddy_id, member=member.id):
         if row.id == member.buddy_id:
             buddy = row
-        if row.buddy_id == member.id and row.status != "exited":
+        if row.buddy == member.id and row.status != "exited":
             buddy_of.append(row)
     return buddy, buddy_of

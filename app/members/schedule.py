@@ -8,6 +8,7 @@ import peewee as pw
 from app.i18n import gettext as _
 
 from app.members.models import InductionMeeting, Member
+from app.db import Prepared
 from app.registry import ScheduleItem
 
 
@@ -16,21 +17,27 @@ def _centre() -> str:
     return current_app.config.get("CENTRE_NAME", "")
 
 
+# On the member's home: built once (app.db.Prepared; README, performance).
+_own, _buddy = Member.alias(), Member.alias()
+_meetings = Prepared(lambda param: (
+    InductionMeeting.select(InductionMeeting.starts_at, InductionMeeting.with_buddy,
+                            InductionMeeting.member, _own.code, _own.preferred_name,
+                            _buddy.code, _buddy.preferred_name)
+    .join(_own, on=(InductionMeeting.member == _own.id))
+    .join(_buddy, pw.JOIN.LEFT_OUTER, on=(_own.buddy == _buddy.id))
+    .where(((InductionMeeting.member == param("member"))
+            | ((_own.buddy == param("member")) & InductionMeeting.with_buddy))
+           & InductionMeeting.cancelled_at.is_null()
+           & (InductionMeeting.starts_at >= param("start", InductionMeeting.starts_at))
+           & (InductionMeeting.starts_at < param("end", InductionMeeting.starts_at)))
+    .order_by(InductionMeeting.starts_at)))
+
+
 def meetings(member, start, end) -> list[ScheduleItem]:
     """The member's induction meetings (with their buddy's name when the
     buddy comes), and the meetings of the members they are buddy to, in
     one query."""
-    own, buddy = Member.alias(), Member.alias()
-    rows = (InductionMeeting.select(InductionMeeting.starts_at, InductionMeeting.with_buddy,
-                                    InductionMeeting.member, own.code, own.preferred_name,
-                                    buddy.code, buddy.preferred_name)
-            .join(own, on=(InductionMeeting.member == own.id))
-            .join(buddy, pw.JOIN.LEFT_OUTER, on=(own.buddy == buddy.id))
-            .where(((InductionMeeting.member == member.id)
-                    | ((own.buddy == member.id) & InductionMeeting.with_buddy))
-                   & InductionMeeting.cancelled_at.is_null()
-                   & (InductionMeeting.starts_at >= start) & (InductionMeeting.starts_at < end))
-            .order_by(InductionMeeting.starts_at).tuples())
+    rows = _meetings.all(member=member.id, start=start, end=end)
     items = []
     for starts_at, with_buddy, member_id, code, name, buddy_code, buddy_name in rows:
         if member_id != member.id:              # they are this member's buddy-mentee
