@@ -5,7 +5,8 @@ Everything else uses peewee's query API so the code can move to PostgreSQL
 later. The few places that know it is SQLite: this module, app/migrations.py
 (the migration mechanism: table rebuilds, foreign-key checks),
 app/backups/snapshots.py (online backup API, copies of the file) and
-app/storage.py (SQLite's error codes for a full disk; the in-use lock).
+app/storage.py (SQLite's error codes for a full disk; the in-use lock) and
+app/members/search_index.py (the members search's FTS5 index).
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 5000,
     "cache_size": -8000,
+    # What is deleted or overwritten (an anonymised member's name, the search
+    # index's old pieces of it) is overwritten with zeros in the file too.
+    "secure_delete": 1,
 }
 
 ALL_MODELS: list[type[pw.Model]] = []

@@ -121,13 +121,16 @@ def upgrade() -> list[str]:
 
 def rebuild_table(model) -> None:
     """Recreate `model`'s table from the model as it is now, keeping its
-    rows and indexes: how a migration adds CHECK constraints to an existing
-    table on SQLite, which cannot ALTER them in (SQLite's documented
+    rows, indexes and triggers (the members search index's, the reports
+    cache's): how a migration adds CHECK constraints to an existing table
+    on SQLite, which cannot ALTER them in (SQLite's documented
     create-copy-drop-rename procedure; upgrade() runs steps with foreign
     keys off and checks them before commit). Rows the new constraints
     refuse must be repaired first (clamp_to_calendar)."""
     table = model._meta.table_name
     new = f"{table}__rebuilt"
+    triggers = [sql for (sql,) in db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,))]
     existing = {column.name for column in db.get_columns(table)}
     columns = ", ".join(f'"{f.column_name}"' for f in model._meta.sorted_fields
                         if f.column_name in existing)
@@ -137,6 +140,8 @@ def rebuild_table(model) -> None:
     db.execute_sql(f'DROP TABLE "{table}"')
     db.execute_sql(f'ALTER TABLE "{new}" RENAME TO "{table}"')
     model._schema.create_indexes(safe=True)
+    for sql in triggers:     # DROP TABLE dropped them with the old table
+        db.execute_sql(sql)
 
 
 def add_calendar_checks(model, *field_names: str) -> None:

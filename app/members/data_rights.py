@@ -6,6 +6,7 @@ from app import audit
 from app.clock import utcnow
 from app.db import db
 from app.i18n import lazy_gettext as _l
+from app.members import search_index
 from app.members.consent import consent_history
 from app.members.induction import checklist
 from app.members.labels import PURPOSE_LABELS, source_label
@@ -63,6 +64,7 @@ def anonymise(member: Member, typed_code: str, actor=None) -> None:
         InductionCompletion.update(note="").where(InductionCompletion.member == member).execute()
         for scrub in registry().anonymisers:  # other modules' free text
             scrub(member)
+        search_index.purge_removed()
         if member.user_id:
             user = User.get_by_id(member.user_id)
             auth.set_active(user, False, actor=actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import fn
 
 from app.access import user_can
+from app.members import search_index
 from app.members.fields import parts_for
 from app.members.models import LIMITS, NEEDS, STATUSES, Member
 from app.members.services import visible_members
@@ -31,17 +32,27 @@ def search(user, q: str = "", status: str = "", need: str = ""):
     if need in NEEDS and "needs" in parts:
         query = query.where(Member.needs_mask.bin_and(1 << NEEDS.index(need)) != 0)
     q = " ".join((q or "").split())[:LIMITS["search"]]
-    identity_search = False
+    identity_search = bool(q) and user_can(user, "members.identity")
     if q:
-        condition = Member.code.contains(q) | Member.preferred_name.contains(q)
-        if user_can(user, "members.identity"):
-            identity_search = True
-            condition |= Member.legal_name.contains(q)
-            digits = "".join(c for c in q if c.isdigit())
-            if len(digits) >= 4:
-                condition |= Member.phone.contains(digits[-9:]) | Member.phone.contains(q)
-        query = query.where(condition)
+        query = query.where(_matching(q, identity_search))
     return query.order_by(Member.id.desc()), identity_search
+
+
+def _matching(q: str, identity: bool):
+    """Members whose code or preferred name contain `q` (any case), and,
+    for those who may search identity, whose legal name does or whose
+    phone holds its last nine digits (four digits at least). Through the
+    trigram index (search_index) when `q` is long enough for it."""
+    columns = ("code", "preferred_name") + (("legal_name",) if identity else ())
+    digits = "".join(c for c in q if c.isdigit())[-9:] if identity else ""
+    digits = digits if len(digits) >= 4 else ""
+    if search_index.indexable(q):
+        return Member.id.in_(search_index.matching_ids(q, columns + (("phone",) if digits else ()),
+                                                       digits))
+    condition = Member.code.contains(q)
+    for name in columns[1:]:
+        condition |= getattr(Member, name).contains(q)
+    return condition
 
 
 def list_page(user, q: str = "", status: str = "", need: str = "",

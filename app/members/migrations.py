@@ -1,5 +1,5 @@
 """Schema steps of the members module after its first (10, in
-app/migrations.py); versions 60-62."""
+app/migrations.py); versions 60-64."""
 from app.migrations import migration
 
 
@@ -22,3 +22,12 @@ def _dates_in_calendar(migrator):
     add_calendar_checks(Member, "joined_on", "exited_on", "birth_year")
     add_calendar_checks(ConsentEvent, "recorded_on")
     add_calendar_checks(InductionMeeting, "starts_at")
+
+
+@migration(64, "members: the members search index (FTS5 trigram) and its triggers",
+           on_new_database=True)
+def _search_index(migrator):
+    """Every database gets the index with its tables; an older one gets it
+    now, filled from the member table."""
+    from app.members import search_index
+    search_index.install()
