@@ -329,7 +329,8 @@ class WriteRecorder:
         connection = db.connection()
         connection.execute("CREATE TEMP TABLE IF NOT EXISTS hostile_writes (tbl TEXT)")
         tables = [row[0] for row in connection.execute(
-            "SELECT name FROM main.sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+            "SELECT name FROM main.sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")]    # no triggers there (its own tables do)
         for table in tables:
             for event in ("INSERT", "UPDATE", "DELETE"):
                 connection.execute(
