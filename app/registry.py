@@ -281,6 +281,7 @@ class Registry:
         role: set(caps) for role, caps in BASE_CAPABILITIES.items()})
     capability_labels: dict = field(default_factory=lambda: dict(BASE_CAPABILITY_LABELS))
     nav_cache: dict = field(default_factory=dict)
+    _metric_index: tuple | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def hooks(cls) -> dict[str, dict]:
@@ -319,7 +320,13 @@ class Registry:
         self.quality_checks.extend(getattr(module, "QUALITY_CHECKS", ()))
 
     def metric(self, key: str) -> Metric | None:
-        return next((m for m in self.metrics if m.key == key), None)
+        """The registered metric of that key (by a dict kept while the list
+        does not change: a report asks ~150 times)."""
+        kept = self._metric_index
+        if kept is None or kept[0] is not self.metrics or kept[1] != len(self.metrics):
+            kept = self._metric_index = (self.metrics, len(self.metrics),
+                                         {m.key: m for m in self.metrics})
+        return kept[2].get(key)
 
     def metrics_for(self, user) -> list[Metric]:
         caps = user.capabilities if getattr(user, "is_authenticated", False) else set()

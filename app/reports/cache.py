@@ -53,6 +53,8 @@ def last_change_id() -> int:
 
 def spec_of(filters: dict | None, by: tuple = ()) -> str:
     """A stable text for filters and breakdowns: "by=gender,county;county=Kisumu"."""
+    if not filters and not by:
+        return ""
     parts = [f"by={','.join(by)}"] if by else []
     parts += [f"{k}={'' if v is None else v}" for k, v in sorted((filters or {}).items())]
     return ";".join(parts)
@@ -82,10 +84,14 @@ def lookup(wanted: list[tuple[str, object, str]]) -> dict:
     keys = {(m, p.key, s) for m, p, s in wanted}
     periods = {p.key for _m, p, _s in wanted}
     metrics = {m for m, _p, _s in wanted}
-    rows = (ResultCache.select(ResultCache.metric, ResultCache.period_key, ResultCache.spec,
-                               ResultCache.value)
-            .where(ResultCache.metric.in_(metrics) & ResultCache.period_key.in_(periods))
-            .tuples())
+    specs = {s for _m, _p, s in wanted}
+    query = (ResultCache.select(ResultCache.metric, ResultCache.period_key, ResultCache.spec,
+                                ResultCache.value)
+             .where(ResultCache.metric.in_(metrics) & ResultCache.period_key.in_(periods)
+                    & ResultCache.spec.in_(specs)))
+    # Four text columns, read as the database gives them: peewee's reading
+    # of ~400 rows (a year report) cost 2.7 ms, the database 1.2 ms.
+    rows = db.execute(query).fetchall()
     return {(m, p, s): _decode(v, s.startswith("by=")) for m, p, s, v in rows
             if (m, p, s) in keys}
 

@@ -23,8 +23,17 @@ def spec(title: str, labels: list[str], values: list, unit: str = "") -> dict:
             "values": [None if v is None else float(v) for v in values], "unit": str(unit)}
 
 
+def _text(chart: dict) -> str:
+    """What is kept of a chart (JSON) and what its digest is made of."""
+    return json.dumps(chart, sort_keys=True)
+
+
+def _digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
 def digest(chart: dict) -> str:
-    return hashlib.sha256(json.dumps(chart, sort_keys=True).encode()).hexdigest()[:40]
+    return _digest_of(_text(chart))
 
 
 def _style():
@@ -61,14 +70,13 @@ def render(chart: dict) -> str:
 
 def name(chart: dict) -> str:
     """Register a chart to be drawn on request; returns its digest."""
-    key = digest(chart)
-    cache.want_chart(key, json.dumps(chart))
-    return key
+    return names([chart])[0]
 
 
 def names(charts: list[dict]) -> list[str]:
-    keys = [digest(c) for c in charts]
-    cache.want_charts({k: json.dumps(c) for k, c in zip(keys, charts)})
+    texts = [_text(c) for c in charts]
+    keys = [_digest_of(t) for t in texts]
+    cache.want_charts(dict(zip(keys, texts)))
     return keys
 
 

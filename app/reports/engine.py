@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.registry import registry
 from app.reports import cache
@@ -26,11 +27,11 @@ class Request:
     filters: tuple = ()      # sorted (dimension, value) pairs
     by: tuple = ()
 
-    @property
+    @cached_property
     def spec(self) -> str:
         return cache.spec_of(dict(self.filters), self.by)
 
-    @property
+    @cached_property
     def cache_key(self) -> tuple:
         return (self.metric, self.period.key, self.spec)
 

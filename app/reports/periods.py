@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import peewee as pw
 
@@ -46,8 +47,9 @@ class Period:
     end: dt.date
 
     # --- identity -------------------------------------------------------
-    @property
+    @cached_property
     def key(self) -> str:
+        """(Kept on the object: a report looks up ~400 figures by it.)"""
         if self.kind == "month":
             return f"{self.start:%Y-%m}"
         if self.kind == "quarter":

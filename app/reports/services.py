@@ -34,6 +34,7 @@ class Row:
     trend: list = field(default_factory=list)      # [(period, Shown)]
     chart: str = ""
     unit: str = ""
+    trend_text: str = ""     # "2025 12; 2026 15": the trend in words (the chart's alt)
 
 
 def language() -> str:
@@ -54,14 +55,14 @@ def requests_for(inds, trend) -> list[Request]:
     return wanted
 
 
-def shown_for(indicator, period, figures: dict) -> Shown | None:
+def shown_for(indicator, period, figures: dict, k: int | None = None) -> Shown | None:
     """The indicator's value in `period`; None while it is being computed."""
     numerator = figures.get(Request(indicator.numerator, period))
     denominator = (figures.get(Request(indicator.denominator, period))
                    if indicator.denominator else None)
     if numerator is None or (indicator.denominator and denominator is None):
         return None
-    return values.show(indicator.kind, numerator, denominator)
+    return values.show(indicator.kind, numerator, denominator, k)
 
 
 def unit_of(indicator) -> str:
@@ -82,10 +83,15 @@ def unit_heading(indicator) -> str:
     return "KES" if metric.money else str(metric.unit).capitalize()
 
 
-def row_for(indicator, period, trend, figures: dict) -> Row:
-    lang = language()
-    shown = shown_for(indicator, period, figures)
-    points = [(p, shown_for(indicator, p, figures)) for p in trend]
+def row_for(indicator, period, trend, figures: dict, labels: list[str] | None = None,
+            lang: str | None = None) -> Row:
+    """`labels`: the trend's short labels and `lang` the page language, when
+    the caller made them once for all its rows."""
+    lang = lang or language()
+    labels = labels or [p.short_label() for p in trend]
+    k = values.threshold()
+    shown = shown_for(indicator, period, figures, k)
+    points = [(p, shown_for(indicator, p, figures, k)) for p in trend]
     row = Row(indicator=indicator, title=indicator.title(lang),
               reference=workplan.reference(indicator.objective, indicator.goal,
                                            indicator.activity),
@@ -96,8 +102,8 @@ def row_for(indicator, period, trend, figures: dict) -> Row:
               if shown else Shown(None, values.NO_VALUE),
               trend=points, unit=unit_of(indicator))
     if all(s is not None for _p, s in points):
-        row.chart = charts.spec(row.title, [p.short_label() for p in trend],
-                                [s.number for _p, s in points])
+        row.chart = charts.spec(row.title, labels, [s.number for _p, s in points])
+        row.trend_text = "; ".join(f"{label} {s.text}" for label, (_p, s) in zip(labels, points))
     return row
 
 
@@ -143,7 +149,8 @@ def report(user, period, compute: bool = True) -> dict:
     trend = period.trend(TREND)
     wanted = requests_for(inds, trend) + safeguarding_requests(user, period)
     figures, left = engine.figures(wanted, budget_seconds=inline_seconds() if compute else 0)
-    rows = [row_for(i, period, trend, figures) for i in inds]
+    labels, lang = [p.short_label() for p in trend], language()
+    rows = [row_for(i, period, trend, figures, labels, lang) for i in inds]
     chart_rows = [r for r in rows if r.chart]
     for row, key in zip(chart_rows, charts.names([r.chart for r in chart_rows])):
         row.chart = key

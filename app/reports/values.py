@@ -44,12 +44,14 @@ def _one_decimal(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def show(kind: str, numerator, denominator=None) -> Shown:
-    """`numerator`/`denominator`: engine Figures (value and support)."""
-    k = threshold()
+def show(kind: str, numerator, denominator=None, k: int | None = None) -> Shown:
+    """`numerator`/`denominator`: engine Figures (value and support); `k`
+    the threshold() when the caller already read it (a report shows ~270
+    values)."""
+    k = threshold() if k is None else k
     if kind in ("count", "money"):
         if numerator.support < k:
-            return Shown(None, hidden_text(), hidden=True)
+            return Shown(None, f"<{k}", hidden=True)
         if kind == "money":
             from app.filters import money
             return Shown(Decimal(numerator.value) / 100, money(numerator.value))
@@ -57,7 +59,7 @@ def show(kind: str, numerator, denominator=None) -> Shown:
     if denominator is None or denominator.value == 0:
         return Shown(None, NO_VALUE)
     if numerator.support < k or denominator.support < k:
-        return Shown(None, hidden_text(), hidden=True)
+        return Shown(None, f"<{k}", hidden=True)
     ratio = Decimal(numerator.value) / Decimal(denominator.value)
     if kind == "percent":
         value = _one_decimal(ratio * 100)
