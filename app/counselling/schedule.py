@@ -3,6 +3,9 @@ notices of cancelled or moved group meetings). Discreet: never the word
 counselling, never a group's own title."""
 from __future__ import annotations
 
+import datetime as dt
+from typing import NamedTuple
+
 from flask import current_app
 from app.i18n import gettext as _
 
@@ -16,37 +19,50 @@ def _centre() -> str:
     return current_app.config.get("CENTRE_NAME", "")
 
 
+# The schedule of the member's home (/me, a key page): its queries are built
+# once (app.db.Prepared; README, performance).
+_appointments = Prepared(lambda param: (
+    Booking.select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.room)
+    .where((Booking.member == param("member")) & (Booking.status == BOOKED)
+           & (Booking.starts_at >= param("start", Booking.starts_at))
+           & (Booking.starts_at < param("end", Booking.starts_at)))
+    .order_by(Booking.starts_at)))
+
+
 def appointments(member, start, end) -> list[ScheduleItem]:
-    rows = (Booking.select(Booking.id, Booking.starts_at, Booking.ends_at, Booking.room)
-            .where((Booking.member == member) & (Booking.status == BOOKED)
-                   & (Booking.starts_at >= start) & (Booking.starts_at < end))
-            .order_by(Booking.starts_at))
-    return [ScheduleItem(b.starts_at, _("Appointment at the centre"), _centre(),
-                         _("Room: %(room)s", room=b.room) if b.room else "",
-                         ends_at=b.ends_at, uid=f"appointment-{b.id}") for b in rows]
+    return [ScheduleItem(starts_at, _("Appointment at the centre"), _centre(),
+                         _("Room: %(room)s", room=room) if room else "",
+                         ends_at=ends_at, uid=f"appointment-{booking_id}")
+            for booking_id, starts_at, ends_at, room in _appointments.all(
+                member=member.id, start=start, end=end)]
+
+
+_group_seats = Prepared(lambda param: (
+    GroupSignup.select(GroupSignup.id, GroupSignup.status, GroupSignup.promoted_at,
+                       GroupSession.starts_at, GroupSession.ends_at)
+    .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
+    .where((GroupSignup.member == param("member"))
+           & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
+           & GroupSession.cancelled_at.is_null()
+           & (GroupSession.starts_at >= param("start", GroupSession.starts_at))
+           & (GroupSession.starts_at < param("end", GroupSession.starts_at)))
+    .order_by(GroupSession.starts_at)))
 
 
 def group_sessions(member, start, end) -> list[ScheduleItem]:
-    rows = (GroupSignup.select(GroupSignup.id, GroupSignup.status, GroupSignup.promoted_at,
-                               GroupSession.id, GroupSession.starts_at, GroupSession.ends_at)
-            .join(GroupSession, on=(GroupSignup.session == GroupSession.id))
-            .where((GroupSignup.member == member)
-                   & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
-                   & GroupSession.cancelled_at.is_null()
-                   & (GroupSession.starts_at >= start) & (GroupSession.starts_at < end))
-            .order_by(GroupSession.starts_at))
     items = []
-    for signup in rows:
-        if signup.status == GroupSignup.WAITLISTED:
+    for signup_id, status, promoted_at, starts_at, ends_at in _group_seats.all(
+            member=member.id, start=start, end=end):
+        if status == GroupSignup.WAITLISTED:
             detail = _("You are on the waiting list.")
-        elif signup.promoted_at:
+        elif promoted_at:
             detail = _("A place became free: you are in.")
         else:
             detail = _("Your place is confirmed.")
-        items.append(ScheduleItem(signup.session.starts_at, _("Group meeting at the centre"),
-                                  _centre(), detail, ends_at=signup.session.ends_at,
-                                  uid=f"seat-{signup.id}",
-                                  tentative=signup.status == GroupSignup.WAITLISTED))
+        items.append(ScheduleItem(starts_at, _("Group meeting at the centre"),
+                                  _centre(), detail, ends_at=ends_at,
+                                  uid=f"seat-{signup_id}",
+                                  tentative=status == GroupSignup.WAITLISTED))
     return items
 
 
@@ -101,28 +117,44 @@ def notice_text(notice: GroupNotice, session: GroupSession) -> str | None:
     return None
 
 
+class OpenNotice(NamedTuple):
+    """A notice with its session as it is now: notice_text() reads the
+    notice's fields (known_*, removed_at) and the session's (starts_at,
+    room, cancelled_at) from the one row."""
+    id: int
+    known_starts_at: dt.datetime
+    known_room: str | None
+    removed_at: dt.datetime | None
+    starts_at: dt.datetime
+    room: str | None
+    cancelled_at: dt.datetime | None
+
+
+_open_notices = Prepared(lambda param: (
+    GroupNotice.select(GroupNotice.id, GroupNotice.known_starts_at, GroupNotice.known_room,
+                       GroupNotice.removed_at, GroupSession.starts_at, GroupSession.room,
+                       GroupSession.cancelled_at)
+    .join(GroupSession, on=(GroupNotice.session == GroupSession.id))
+    .join(GroupSignup, on=((GroupSignup.session == GroupSession.id)
+                           & (GroupSignup.member == GroupNotice.member)))
+    .where((GroupNotice.member == param("member")) & GroupNotice.dismissed_at.is_null()
+           & (GroupNotice.show_until > param("now", GroupNotice.show_until))
+           & ((GroupNotice.removed_at.is_null()
+               & GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED]))
+              | (GroupNotice.removed_at.is_null(False)
+                 & (GroupSignup.status == GroupSignup.CANCELLED))))
+    .order_by(GroupNotice.show_until)), row=OpenNotice)
+
+
 def open_notices(member) -> list[dict]:
     """Notices the member has not dismissed, while their date is ahead: for
     meetings they are still signed up for (seat or waiting list), and for
     those staff took them off."""
-    signed_up = GroupSignup.status.in_([GroupSignup.BOOKED, GroupSignup.WAITLISTED])
-    taken_off = (GroupNotice.removed_at.is_null(False)
-                 & (GroupSignup.status == GroupSignup.CANCELLED))
-    rows = (GroupNotice.select(GroupNotice.id, GroupNotice.known_starts_at, GroupNotice.known_room,
-                               GroupNotice.removed_at, GroupSession.id, GroupSession.starts_at,
-                               GroupSession.room, GroupSession.cancelled_at)
-            .join(GroupSession, on=(GroupNotice.session == GroupSession.id))
-            .join(GroupSignup, on=((GroupSignup.session == GroupSession.id)
-                                   & (GroupSignup.member == GroupNotice.member)))
-            .where((GroupNotice.member == member) & GroupNotice.dismissed_at.is_null()
-                   & (GroupNotice.show_until > utcnow())
-                   & ((GroupNotice.removed_at.is_null() & signed_up) | taken_off))
-            .order_by(GroupNotice.show_until))
     notices = []
-    for notice in rows:
-        text = notice_text(notice, notice.session)
+    for row in _open_notices.all(member=member.id, now=utcnow()):
+        text = notice_text(row, row)
         if text:
-            notices.append({"id": notice.id, "text": text})
+            notices.append({"id": row.id, "text": text})
     return notices
 
 

@@ -15,7 +15,7 @@ from flask import current_app
 
 from app import audit
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db, whole_row
 from app.education.models import Certificate, Enrolment, TrainingClass, VerifyThrottle
 from app.i18n import lazy_gettext as _l
 from app.members.models import Member
@@ -190,11 +190,20 @@ def verify_allowed(address: str) -> bool:
         return True
 
 
+# On the member's home (/me, a key page) and /me/learning: built once
+# (app.db.Prepared; README, performance). Whole rows: a certificate is
+# downloaded and remade from them.
+_certificates_of = Prepared(lambda param: (
+    Certificate.select(Certificate).join(Enrolment)
+    .where((Enrolment.member == param("member"))
+           & (Certificate.revoked_at.is_null() | (param("include_revoked") == 1)))
+    .order_by(Certificate.issued_at.desc())))
+
+
 def certificates_of_member(member: Member, include_revoked: bool = False) -> list[Certificate]:
     """The member's certificates, newest first (valid ones unless asked)."""
-    query = (Certificate.select(Certificate).join(Enrolment)
-             .where(Enrolment.member == member.id).order_by(Certificate.issued_at.desc()))
-    return list(query if include_revoked else query.where(Certificate.revoked_at.is_null()))
+    return [whole_row(Certificate, row) for row in _certificates_of.all(
+        member=member.id, include_revoked=int(include_revoked))]
 
 
 def member_certificate(member: Member, certificate_id: int) -> Certificate | None:

@@ -6,15 +6,17 @@ at the centre"; nothing names the centre's work)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from app.clock import utcnow
+from app.db import Prepared
 from app.education import certificates, study
 from app.education.models import ClassSession, Course, Enrolment, TrainingClass
 from app.education.progress import evaluate_many
 from app.education.support_models import (
     Application, EducationProfile, FeeRecord, FollowUp, FormalEnrolment, Opportunity, Placement,
     Referral, StudyBooking, StudyResource, TermResult)
-from app.i18n import gettext as _
+from app.i18n import bilingual, gettext as _
 from app.members.models import Member
 from app.registry import HomeSection, ScheduleItem
 from app.rules import today
@@ -28,19 +30,26 @@ def _language() -> str:
     return lang_code()
 
 
+# The schedule and "My classes" of the member's home (/me, a key page): their
+# queries are built once (app.db.Prepared; README, performance).
+_class_sessions = Prepared(lambda param: (
+    ClassSession.select(ClassSession.starts_at, ClassSession.place,
+                        ClassSession.original_starts_at, Course.title_en, Course.title_sw,
+                        Enrolment.status)
+    .join(TrainingClass).join(Course)
+    .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
+    .where((Enrolment.member == param("member")) & Enrolment.status.in_(LIVE)
+           & ClassSession.cancelled_at.is_null() & TrainingClass.cancelled_at.is_null()
+           & (ClassSession.starts_at >= param("start", ClassSession.starts_at))
+           & (ClassSession.starts_at < param("end", ClassSession.starts_at)))
+    .order_by(ClassSession.starts_at)))
+
+
 def class_sessions(member, start, end) -> list[ScheduleItem]:
     """Schedule provider: the next sessions of the member's classes."""
     sw = _language() == "sw"
     items = []
-    rows = (ClassSession.select(ClassSession.starts_at, ClassSession.place,
-                                ClassSession.original_starts_at, Course.title_en, Course.title_sw,
-                                Enrolment.status)
-            .join(TrainingClass).join(Course)
-            .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
-            .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
-                   & ClassSession.cancelled_at.is_null() & TrainingClass.cancelled_at.is_null()
-                   & (ClassSession.starts_at >= start) & (ClassSession.starts_at < end))
-            .order_by(ClassSession.starts_at).tuples())
+    rows = _class_sessions.all(member=member.id, start=start, end=end)
     for starts_at, place, original, title_en, title_sw, status in rows:
         detail = (_("You are on the waiting list.") if status == "waitlisted"
                   else _("New time") if original else "")
@@ -49,23 +58,39 @@ def class_sessions(member, start, end) -> list[ScheduleItem]:
     return items
 
 
+class ChangedSession(NamedTuple):
+    """A moved, cancelled or re-placed session as the member is told of it."""
+    starts_at: dt.datetime
+    place: str
+    original_starts_at: dt.datetime | None
+    original_place: str | None
+    cancelled_at: dt.datetime | None
+    title_en: str
+    title_sw: str
+    title = bilingual("title")
+
+
+_session_changes = Prepared(lambda param: (
+    ClassSession.select(ClassSession.starts_at, ClassSession.place,
+                        ClassSession.original_starts_at, ClassSession.original_place,
+                        ClassSession.cancelled_at, Course.title_en, Course.title_sw)
+    .join(TrainingClass).join(Course)
+    .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
+    .where((Enrolment.member == param("member")) & Enrolment.status.in_(LIVE)
+           & ClassSession.changed_at.is_null(False)
+           & ((ClassSession.starts_at > param("now", ClassSession.starts_at))
+              | (ClassSession.original_starts_at > param("now", ClassSession.starts_at)))
+           & (ClassSession.starts_at < param("until", ClassSession.starts_at)))
+    .order_by(ClassSession.starts_at)), row=ChangedSession)
+
+
 def session_changes(member) -> list[dict]:
     """Sessions of the member's classes moved, cancelled or in another
     place, while the old or new time is still ahead (shown until then)."""
     now = utcnow()
     language = _language()
-    changed = (ClassSession.select(ClassSession.id, ClassSession.starts_at, ClassSession.place,
-                                   ClassSession.original_starts_at, ClassSession.original_place,
-                                   ClassSession.cancelled_at, TrainingClass.id, Course.id,
-                                   Course.title_en, Course.title_sw)
-               .join(TrainingClass).join(Course)
-               .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
-               .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
-                      & ClassSession.changed_at.is_null(False)
-                      & ((ClassSession.starts_at > now) | (ClassSession.original_starts_at > now))
-                      & (ClassSession.starts_at < now + CHANGES_AHEAD))
-               .order_by(ClassSession.starts_at))
-    return [{"session": s, "title": s.klass.course.title(language)} for s in changed]
+    return [{"session": s, "title": s.title(language)}
+            for s in _session_changes.all(member=member.id, now=now, until=now + CHANGES_AHEAD)]
 
 
 JOINABLE_WEEKS = 8
@@ -108,15 +133,29 @@ def joinable_classes(member, limit: int = 10):
                 .order_by(TrainingClass.start_date).limit(limit))
 
 
-def live_enrolments(member) -> list[Enrolment]:
+class LiveEnrolment(NamedTuple):
+    """A class the member is in or waiting for, as /me names it."""
+    id: int
+    status: str
+    label: str
+    title_en: str
+    title_sw: str
+    title = bilingual("title")
+
+
+_live_enrolments = Prepared(lambda param: (
+    Enrolment.select(Enrolment.id, Enrolment.status, TrainingClass.label, Course.title_en,
+                     Course.title_sw)
+    .join(TrainingClass).join(Course)
+    .where((Enrolment.member == param("member")) & Enrolment.status.in_(LIVE)
+           & TrainingClass.cancelled_at.is_null())
+    .order_by(TrainingClass.start_date, Enrolment.created_at.desc())), row=LiveEnrolment)
+
+
+def live_enrolments(member) -> list[LiveEnrolment]:
     """The member's classes they are in or waiting for, soonest first: the
     status, the class's label and its course's titles (what /me shows)."""
-    return list(Enrolment.select(Enrolment.id, Enrolment.status, TrainingClass.id,
-                                 TrainingClass.label, Course.id, Course.title_en, Course.title_sw)
-                .join(TrainingClass).join(Course)
-                .where((Enrolment.member == member.id) & Enrolment.status.in_(LIVE)
-                       & TrainingClass.cancelled_at.is_null())
-                .order_by(TrainingClass.start_date, Enrolment.created_at.desc()))
+    return _live_enrolments.all(member=member.id)
 
 
 def home_classes(member) -> HomeSection | None:

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import peewee as pw
 from peewee import fn
 
 from app import audit
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.education.support_models import (
     RESOURCE_KINDS, StudyBooking, StudyHours, StudyResource, StudySeat)
 from app.education.timetable import holidays_between, to_utc
 from app.clock import to_local
-from app.i18n import lazy_gettext as _l
+from app.i18n import bilingual, lazy_gettext as _l
 from app.members.models import Member
 from app.rules import RuleError, today
 
@@ -301,21 +302,43 @@ def door_booking(resource: StudyResource, booking_id: int) -> StudyBooking | Non
                                     & (StudyBooking.resource == resource))
 
 
-def member_bookings(member: Member, limit: int = 20) -> list[StudyBooking]:
+class MemberBooking(NamedTuple):
+    """A booking as the member's own pages show it."""
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    walk_in: bool
+    checked_in_at: dt.datetime | None
+    name_en: str
+    name_sw: str
+    name = bilingual("name")     # the resource's
+
+
+# On the member's home (/me, a key page) and /me/study: built once
+# (app.db.Prepared; README, performance).
+_member_bookings = Prepared(lambda param: (
+    StudyBooking.select(StudyBooking.id, StudyBooking.starts_at, StudyBooking.ends_at,
+                        StudyBooking.walk_in, StudyBooking.checked_in_at,
+                        StudyResource.name_en, StudyResource.name_sw)
+    .join(StudyResource, on=(StudyBooking.resource == StudyResource.id))
+    .where((StudyBooking.member == param("member")) & StudyBooking.cancelled_at.is_null()
+           & (StudyBooking.ends_at > param("now", StudyBooking.ends_at)))
+    .order_by(StudyBooking.starts_at).limit(param("limit"))), row=MemberBooking)
+
+
+def member_bookings(member: Member, limit: int = 20) -> list[MemberBooking]:
     """The member's bookings still ahead (or under way)."""
-    return list(StudyBooking.select(StudyBooking.id, StudyBooking.starts_at, StudyBooking.ends_at,
-                                    StudyBooking.walk_in, StudyBooking.checked_in_at,
-                                    StudyResource.id, StudyResource.name_en, StudyResource.name_sw)
-                .join(StudyResource, on=(StudyBooking.resource == StudyResource.id))
-                .where((StudyBooking.member == member.id) & StudyBooking.cancelled_at.is_null()
-                       & (StudyBooking.ends_at > utcnow()))
-                .order_by(StudyBooking.starts_at).limit(limit))
+    return _member_bookings.all(member=member.id, now=utcnow(), limit=limit)
+
+
+# Asked on the member's home (/me, a key page): built once (app.db.Prepared).
+_any_active_resource = Prepared(lambda param: StudyResource.select(StudyResource.id).where(
+    StudyResource.active == True).limit(1))  # noqa: E712
 
 
 def is_set_up() -> bool:
     """Is there a study space to book?"""
-    return StudyResource.select(StudyResource.id).where(
-        StudyResource.active == True).exists()  # noqa: E712
+    return _any_active_resource.first() is not None
 
 
 def member_booking(member: Member, booking_id: int) -> StudyBooking | None:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from app import audit
 from app.access import user_can
-from app.db import db
+from app.db import Prepared, db
 from app.i18n import lazy_gettext as _l
 from app.loans.models import LOAN_STATUSES, Loan, LoanNote, LoanProduct
 from app.loans.scope import visible_loans
@@ -136,14 +137,28 @@ def loans_of(member: Member):
     return Loan.select().where(Loan.member == member.id)
 
 
-def next_payments(member: Member) -> list[Loan]:
+class NextPayment(NamedTuple):
+    """A loan being repaid as the member's home shows it."""
+    id: int
+    account_ref: str
+    balance_cents: int
+    first_unpaid_on: dt.date | None
+    next_due_on: dt.date | None
+    next_due_cents: int
+
+
+# On the member's home (/me, a key page): built once (app.db.Prepared).
+_next_payments = Prepared(lambda param: (
+    Loan.select(Loan.id, Loan.account_ref, Loan.balance_cents, Loan.first_unpaid_on,
+                Loan.next_due_on, Loan.next_due_cents)
+    .where((Loan.member == param("member")) & (Loan.status == "active"))), row=NextPayment)
+
+
+def next_payments(member: Member) -> list[NextPayment]:
     """The member's loans being repaid, as their home page shows them, the
     next one due first. Sorted here, not in SQL: with ORDER BY next_due_on
     SQLite (which keeps no statistics here) walked every active loan of the
     centre through the (status, next_due_on) index instead of the member's
     own few (1.7 ms on /me with 5,000 loans, 0.05 ms now)."""
-    loans = (Loan.select(Loan.id, Loan.account_ref, Loan.balance_cents, Loan.first_unpaid_on,
-                         Loan.next_due_on, Loan.next_due_cents)
-             .where((Loan.member == member.id) & (Loan.status == "active")))
-    return sorted(loans, key=lambda loan: (loan.next_due_on is not None, loan.next_due_on or 0,
-                                           loan.id))
+    return sorted(_next_payments.all(member=member.id),
+                  key=lambda loan: (loan.next_due_on is not None, loan.next_due_on or 0, loan.id))

@@ -9,7 +9,9 @@ from here (`from app.mentorship import services; services.log_session(...)`).
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import peewee as pw
 from flask import current_app
@@ -19,7 +21,7 @@ from app import audit
 from app.access import scoped, user_can
 from app.auth.models import User, UserRole
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db, whole_row
 from app.i18n import lazy_gettext as _l
 from app.members.models import Member
 from app.mentorship.models import (
@@ -254,12 +256,19 @@ def add_goal_note(goal: Goal, actor, status: str, text: str) -> GoalNote:
     return note
 
 
+# The mentee's home (/me, a key page) and the session form: built once
+# (app.db.Prepared; README, performance). Whole rows.
+_goals_of = Prepared(lambda param: (
+    Goal.select().where(Goal.pairing.in_(param("pairings", Goal.pairing, many=True)))
+    .order_by(Goal.status == "achieved", Goal.target_date, Goal.id)))
+
+
 def goals_of(pairing_ids) -> dict[int, list[Goal]]:
     result: dict[int, list[Goal]] = {}
     if not pairing_ids:
         return result
-    for goal in (Goal.select().where(Goal.pairing.in_(list(pairing_ids)))
-                 .order_by(Goal.status == "achieved", Goal.target_date, Goal.id)):
+    for row in _goals_of.all(pairings=list(pairing_ids)):
+        goal = whole_row(Goal, row)
         result.setdefault(goal.pairing_id, []).append(goal)
     return result
 
@@ -301,14 +310,27 @@ def active_pairings_count() -> int:
 
 # --- the mentee's view ----------------------------------------------------------------------
 
+class MentorOf(NamedTuple):
+    """An active pairing as the mentee sees it: the mentor's name and the
+    next meeting."""
+    id: int
+    next_meeting_at: dt.datetime | None
+    start_date: dt.date
+    mentor_name: str
+
+
+_mentors_of = Prepared(lambda param: (
+    Pairing.select(Pairing.id, Pairing.next_meeting_at, Pairing.start_date,
+                   User.display_name.alias("mentor_name"))
+    .join(User, on=(Pairing.mentor == User.id))
+    .where((Pairing.mentee == param("member")) & (Pairing.status == "active"))
+    .order_by(Pairing.start_date)), row=MentorOf)
+
+
 def mentee_view(member: Member) -> dict:
     """What a member sees of their own mentoring: mentors, next meeting,
     goals. Read-only; session notes are never shown."""
-    pairings = list(Pairing.select(Pairing.id, Pairing.next_meeting_at, Pairing.start_date,
-                                   User.id, User.display_name)
-                    .join(User, on=(Pairing.mentor == User.id))
-                    .where((Pairing.mentee == member.id) & (Pairing.status == "active"))
-                    .order_by(Pairing.start_date))
+    pairings = _mentors_of.all(member=member.id)
     goals = goals_of([p.id for p in pairings])
     now = utcnow()
     upcoming = [p.next_meeting_at for p in pairings
