@@ -344,3 +344,25 @@ def test_taking_someone_off_moves_the_first_waiting_up(app, client, login_as, ht
         assert Enrolment.get_by_id(first.id).status == "withdrawn"
         assert Enrolment.get_by_id(waiting.id).status == "enrolled"
         assert Enrolment.get_by_id(elsewhere.id).status == "enrolled"
+
+
+def test_ending_a_placement_with_a_wrong_date_says_why_next_to_the_field(app, client, login_as,
+                                                                          html):
+    login_as("coordinator")
+    with app_db(app):
+        from app.education import employment
+        from app.education.support_models import Placement
+        member = make_member()
+        placement = employment.record_placement(member, employment.PlacementInput(
+            "formal", "Lakeview Hotel", "Cook", today() - dt.timedelta(days=30)))
+    url = f"/education/placements/{placement.id}/end"
+    field = f"end{placement.id}-ended_on"
+    for value, words in (((today() - dt.timedelta(days=31)).isoformat(), "before the start"),
+                         ("", "")):
+        refused = client.post(url, data={field: value})
+        assert refused.status_code == 422, value
+        error = html(refused).select_one(f"#{field}-error")
+        assert error and words in error.get_text(), value
+    with app_db(app):
+        assert Placement.get_by_id(placement.id).ended_on is None
+    assert client.post(url, data={field: today().isoformat()}).status_code == 303

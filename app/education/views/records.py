@@ -56,25 +56,36 @@ def _page(member, status: int = 200, **forms):
         placements=placements, follow_ups=employment.follow_ups_of(p.id for p in placements),
         business_names=employment.business_names(placements),
         referrals=referrals,
-        outcome_forms={r.id: forms["outcome_form"] if forms.get("failed_referral") == r.id
-                       and "outcome_form" in forms else ReferralOutcomeForm(
-                           formdata=None, prefix=f"outcome{r.id}", outcome=r.outcome)
+        outcome_forms={r.id: _row_form(forms, "outcome_form", "failed_referral", r.id,
+                                       lambda r=r: ReferralOutcomeForm(
+                                           formdata=None, prefix=f"outcome{r.id}", outcome=r.outcome))
                        for r in referrals},
         level_form=forms.get("level_form") or LevelForm(
             formdata=None, highest_level=profile.highest_level if profile else "none"),
         formal_form=forms.get("formal_form") or FormalForm(formdata=None),
-        result_forms={f.id: forms["result_form"] if forms.get("failed_formal") == f.id
-                      and "result_form" in forms else ResultForm(formdata=None, prefix=f"result{f.id}")
+        result_forms={f.id: _row_form(forms, "result_form", "failed_formal", f.id,
+                                      lambda f=f: ResultForm(formdata=None, prefix=f"result{f.id}"))
                       for f in formal_rows},
-        fee_forms={f.id: forms["fee_form"] if forms.get("failed_formal") == f.id
-                   and "fee_form" in forms else FeeForm(formdata=None, prefix=f"fee{f.id}")
+        fee_forms={f.id: _row_form(forms, "fee_form", "failed_formal", f.id,
+                                   lambda f=f: FeeForm(formdata=None, prefix=f"fee{f.id}"))
                    for f in formal_rows},
         failed_formal=forms.get("failed_formal"),
-        end_forms={p.id: EndPlacementForm(formdata=None, prefix=f"end{p.id}") for p in placements},
+        end_forms={p.id: _row_form(forms, "end_form", "failed_placement", p.id,
+                                   lambda p=p: EndPlacementForm(formdata=None, prefix=f"end{p.id}"))
+                   for p in placements},
         placement_form=placement_form,
         referral_form=forms.get("referral_form") or ReferralForm(formdata=None),
         )
     return render_template("education/member.html", **context), status
+
+
+def _row_form(forms: dict, name: str, failed: str, row_id: int, fresh):
+    """The form of one row (a referral, a formal enrolment, a placement):
+    the one just posted, with its errors, when that row's POST failed;
+    otherwise `fresh()`."""
+    if forms.get(failed) == row_id and name in forms:
+        return forms[name]
+    return fresh()
 
 
 def _saved_or_again(outcome, member, anchor: str, **forms):
@@ -179,7 +190,7 @@ def end_placement(placement_id: int):
     form = EndPlacementForm(prefix=f"end{placement.id}")
     outcome = submit(form, lambda: employment.end_placement(placement, form.ended_on.data, current_user),
               _("Saved."))
-    return _saved_or_again(outcome, member, "work")
+    return _saved_or_again(outcome, member, "work", end_form=form, failed_placement=placement.id)
 
 
 @bp.route("/education/members/<int:member_id>/referrals", methods=["POST"])
