@@ -18,9 +18,7 @@ from wtforms import (
     BooleanField, DateField, DateTimeLocalField, FieldList, IntegerField,
     MonthField as _MonthField, RadioField, SelectField, SelectMultipleField, StringField,
     TimeField, validators, widgets)
-from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectFieldBase
-from wtforms.widgets.core import clean_key, html_params as wtforms_html_params
 from wtforms.utils import unset_value
 
 from app.clock import date_bounds
@@ -155,36 +153,7 @@ def is_switch(field) -> bool:
     return isinstance(field, BooleanField)
 
 
-def html_params(**kwargs) -> Markup:
-    """WTForms' html_params (sorted attributes, `class_` -> class,
-    `data_`/`aria_` -> hyphens, True -> a bare attribute, False -> none,
-    every key and value escaped), with the same output, built with plain
-    escape(): WTForms' Markup.format goes through string.Formatter in
-    Python, ~30 us an attribute, ~0.2 ms an input (a loan page draws 14).
-    tests/test_shared_helpers.py compares it with `wtforms_html_params`
-    on every kind of value."""
-    params = []
-    for key, value in sorted(kwargs.items()):
-        key = clean_key(key)
-        if value is True:
-            params.append(str(escape(key)))
-        elif value is not False:
-            # a Markup value is not escaped again: its quotes still must be
-            params.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    return Markup(" ".join(params))
-
-
-def use_quick_html_params() -> None:
-    """Every WTForms widget and label draws its attributes with
-    html_params above (the same text, see there)."""
-    from wtforms import widgets as package
-    from wtforms.widgets import core
-    core.html_params = package.html_params = html_params
-    core.Input.html_params = core.Button.html_params = staticmethod(html_params)
-
-
 def init_app(app) -> None:
-    use_quick_html_params()
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.jinja_env.tests["choice_group"] = is_choice_group
     app.jinja_env.tests["switch"] = is_switch

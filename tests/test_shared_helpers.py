@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 import peewee as pw
 import pytest
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, RadioField
@@ -573,41 +572,3 @@ def test_a_get_form_carries_no_csrf_token_and_a_post_form_does(app):
             assert issubclass(form_class, GetForm)
             assert "csrf_token" not in form_class(formdata=None)._fields, form_class
         assert "csrf_token" in ConcernForm()._fields
-
-
-# Every kind of attribute a widget is given: escaping, Markup kept but its
-# quotes escaped, lazy strings, numbers, None, booleans, renamed keys.
-HTML_PARAMS_CASES = [
-    {"name": "x", "id": "f", "class_": "text"}, {"checked": True, "readonly": False, "name": "t"},
-    {"data_attr": "user.name", "aria_labeledby": "n", "aria_describedby": "a b", "for_": "z"},
-    {"value": "<script>\"&'", "title": Markup('a"<b>b</b>')}, {"value": 0, "min": 1, "max": None},
-    {"value": 1.5, "placeholder": "lazy"}, {"hx-get": "/a?b=1&c=2", "value": ""}, {},
-    {"<b>": True, "on\"x": "y"}]
-
-
-@pytest.mark.parametrize("attributes", HTML_PARAMS_CASES)
-def test_widgets_draw_attributes_exactly_as_wtforms_does(app, attributes):
-    """app.forms.html_params replaces WTForms' (for speed, DESIGN §10): the
-    same text, the same Markup, for every kind of value."""
-    from flask_babel.speaklater import LazyString
-    from wtforms.widgets.core import Input
-    from wtforms.widgets import html_params as in_use
-    from app.forms import html_params, wtforms_html_params as wtforms_own
-    if attributes.get("placeholder") == "lazy":
-        attributes = {**attributes, "placeholder": LazyString(lambda: 'say "hi" & <go>')}
-    assert html_params(**attributes) == wtforms_own(**attributes)
-    assert type(html_params(**attributes)) is Markup
-    assert in_use is html_params and Input.html_params is html_params
-
-
-def test_every_widget_and_label_uses_the_quick_html_params(app):
-    from app.loans.forms import RepaymentForm
-    app.config["WTF_CSRF_ENABLED"] = True
-    with app.test_request_context("/"):
-        form = RepaymentForm(formdata=None, method="mpesa")
-        drawn = [str(form.amount(**{"aria-describedby": "a\"b"})), str(form.method()),
-                 str(form.amount.label(class_="x")), str(form.csrf_token)]
-    assert 'aria-describedby="a&#34;b"' in drawn[0] and 'name="amount"' in drawn[0]
-    assert '<option selected value="mpesa">' in drawn[1]
-    assert drawn[2] == '<label class="x" for="amount">Amount (KES)</label>'
-    assert drawn[3].startswith('<input name="csrf_token" type="hidden" value="')
