@@ -256,6 +256,20 @@ def whole_row(model, values):
     return model(**dict(zip(model._meta.sorted_field_names, values)))
 
 
+def whole_rows(values, *models) -> tuple:
+    """One instance per model from a row of `select(*models)` (each model's
+    fields in turn), as whole_row makes them; the caller links them
+    (`enrolment.klass = klass`), as peewee does for a join."""
+    rows, start = [], 0
+    for model in models:
+        end = start + len(model._meta.sorted_field_names)
+        rows.append(whole_row(model, values[start:end]))
+        start = end
+    if start != len(values):
+        raise ValueError(f"a row of {len(values)} values for {start} fields")
+    return tuple(rows)
+
+
 class BulkInsert:
     """Many rows through one prepared INSERT that the driver runs for each
     row (executemany): for big inserts inside a transaction that must stay

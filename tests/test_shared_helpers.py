@@ -16,7 +16,7 @@ from wtforms import BooleanField, RadioField
 from wtforms.validators import NumberRange
 
 from app import clock
-from app.db import MAX_INTEGER, Prepared, db, get_or_404
+from app.db import MAX_INTEGER, Prepared, db, get_or_404, whole_rows
 from app.forms import CheckboxList, Choice, IdField, KituoForm, IntInput, Radio, required, submit
 from app.registry import Registry
 from app.rules import RuleError
@@ -389,6 +389,20 @@ def test_prepared_gives_rows_as_a_named_tuple_of_exactly_the_selected_fields(pro
     wrong = Prepared(lambda param: _Probe.select(_Probe.id, _Probe.name, _Probe.at), row=_Named)
     with pytest.raises(TypeError, match="name"):
         wrong.all()                          # 'name' selected where the row says 'label'
+
+
+def test_whole_rows_makes_each_model_of_a_joined_row_whole(probes):
+    a, b, c = probes
+    parent = _Probe.alias()
+    query = Prepared(lambda param: _Probe.select(_Probe, parent)
+                     .join(parent, on=(_Probe.parent == parent.id))
+                     .where(_Probe.id == param("id")))
+    child, its_parent = whole_rows(query.first(id=b.id), _Probe, _Probe)
+    assert child.__data__ == _Probe.get_by_id(b.id).__data__
+    assert its_parent.__data__ == _Probe.get_by_id(a.id).__data__
+    assert its_parent.at == dt.datetime(2026, 1, 2, 3, 4, 5) and its_parent.flag is True
+    with pytest.raises(ValueError):
+        whole_rows(query.first(id=b.id)[:-1], _Probe, _Probe)   # a field short
 
 
 def test_prepared_refuses_a_missing_or_unknown_value(probes):

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from app.clock import utcnow
-from app.db import Prepared
+from app.db import Prepared, whole_rows
 from app.education import certificates, study
 from app.education.models import ClassSession, Course, Enrolment, TrainingClass
 from app.education.progress import evaluate_many
@@ -96,11 +96,25 @@ def session_changes(member) -> list[dict]:
 JOINABLE_WEEKS = 8
 
 
+# The member's classes and the classes they may join are on /me/learning (a
+# key page) and the member page: built once (app.db.Prepared; README,
+# performance). Whole rows, linked as a join links them.
+_member_enrolments = Prepared(lambda param: (
+    Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
+    .where((Enrolment.member == param("member")) & (Enrolment.status != "withdrawn"))
+    .order_by(Enrolment.created_at.desc())))
+
+
 def member_enrolments(member) -> list[Enrolment]:
-    """The member's classes (not those they left), newest first."""
-    return list(Enrolment.select(Enrolment, TrainingClass, Course).join(TrainingClass).join(Course)
-                .where((Enrolment.member == member.id) & (Enrolment.status != "withdrawn"))
-                .order_by(Enrolment.created_at.desc()))
+    """The member's classes (not those they left), newest first, each with
+    its class and course."""
+    result = []
+    for row in _member_enrolments.all(member=member.id):
+        enrolment, klass, course = whole_rows(row, Enrolment, TrainingClass, Course)
+        klass.course = course
+        enrolment.klass = klass
+        result.append(enrolment)
+    return result
 
 
 def learning_rows(member, enrolments=None) -> list[dict]:
@@ -116,21 +130,28 @@ def learning_rows(member, enrolments=None) -> list[dict]:
     return [{"enrolment": row, "evaluation": evaluations[row.id]} for row in latest]
 
 
-def joinable_classes(member, limit: int = 10):
+_joinable = Prepared(lambda param: (
+    TrainingClass.select(TrainingClass, Course).join(Course)
+    .where((TrainingClass.open_to_requests == True)  # noqa: E712
+           & TrainingClass.cancelled_at.is_null()
+           & (TrainingClass.end_date >= param("today", TrainingClass.end_date))
+           & (TrainingClass.start_date <= param("until", TrainingClass.start_date))
+           & TrainingClass.id.not_in(Enrolment.select(Enrolment.klass).where(
+               (Enrolment.member == param("member")) & (Enrolment.status != "withdrawn"))))
+    .order_by(TrainingClass.start_date).limit(param("limit"))))
+
+
+def joinable_classes(member, limit: int = 10) -> list[TrainingClass]:
     """Classes under way or starting in the next weeks that take requests
-    and the member is not in, soonest first: what /me/learning shows of
-    each (the course's titles, label, dates, place, days and time)."""
-    until = today() + dt.timedelta(weeks=JOINABLE_WEEKS)
-    theirs = Enrolment.select(Enrolment.klass).where(
-        (Enrolment.member == member.id) & (Enrolment.status != "withdrawn"))
-    return list(TrainingClass.select(
-        TrainingClass.id, TrainingClass.label, TrainingClass.start_date, TrainingClass.end_date,
-        TrainingClass.place, TrainingClass.weekdays_mask, TrainingClass.starts_time,
-        Course.id, Course.title_en, Course.title_sw).join(Course)
-                .where((TrainingClass.open_to_requests == True)  # noqa: E712
-                       & TrainingClass.cancelled_at.is_null() & (TrainingClass.end_date >= today())
-                       & (TrainingClass.start_date <= until) & TrainingClass.id.not_in(theirs))
-                .order_by(TrainingClass.start_date).limit(limit))
+    and the member is not in, soonest first, each with its course."""
+    on = today()
+    result = []
+    for row in _joinable.all(member=member.id, today=on,
+                             until=on + dt.timedelta(weeks=JOINABLE_WEEKS), limit=limit):
+        klass, course = whole_rows(row, TrainingClass, Course)
+        klass.course = course
+        result.append(klass)
+    return result
 
 
 class LiveEnrolment(NamedTuple):
