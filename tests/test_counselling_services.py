@@ -266,6 +266,9 @@ def test_group_waitlist_promotes_the_first_waiting(conn):
     assert groups.sign_up(session, b).status == "booked"
     assert groups.sign_up(session, c).status == "waitlisted"
     assert groups.sign_up(session, d).status == "waitlisted"
+    from app.counselling.panels import waitlists_panel
+    assert [(r.id, r.title, r.starts_at, r.waiting) for r in waitlists_panel(None)["rows"]] == [
+        (session.id, "Circle", session.starts_at, 2)]             # the dashboard's panel
     seat_a = GroupSignup.get((GroupSignup.session == session) & (GroupSignup.member == a))
     promoted = groups.cancel_signup(seat_a)
     assert promoted.member_id == c.id and promoted.promoted_at is not None

@@ -293,7 +293,12 @@ def test_dashboard_figures(conn):
     services.log_session(pairing, full, session_input())
     assert services.active_pairings_count() == 1
     assert services.sessions_this_month() == 1
-    assert [r.user.username for r in services.mentors_at_capacity()] == ["fullmentor"]
+    assert services.mentors_at_capacity() == [(full.display_name, 1, 1)]     # name, places, load
+    other = make_mentor(capacity=3, username="freementor")
+    for _ in range(3):
+        make_pairing(mentor=other)
+    assert [r.display_name for r in services.mentors_at_capacity()] == sorted(
+        [full.display_name, other.display_name])
 
 
 def test_mentee_view_and_schedule_show_next_meeting_on_both_sides(conn, app):

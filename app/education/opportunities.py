@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from peewee import JOIN, Case, fn
 
 from app import audit
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.education.support_models import (
     APPLICATION_STATUSES, DOCUMENTS, OPEN_APPLICATION, OPPORTUNITY_KINDS, Application, Opportunity,
     mask_of)
@@ -166,18 +167,31 @@ def applications_of_member(member: Member):
             .where(Application.member == member).order_by(Application.updated_at.desc()))
 
 
-def deadlines_soon(days: int = DEADLINE_DAYS, limit: int = 10):
+class Deadline(NamedTuple):
+    id: int
+    title: str
+    deadline: dt.date
+    preparing: int
+
+
+# The dashboard's panel (a key page): built once (app.db.Prepared; README,
+# performance).
+_deadlines = Prepared(lambda param: (
+    Opportunity.select(Opportunity.id, Opportunity.title, Opportunity.deadline,
+                       fn.COALESCE(fn.SUM(Case(None, [(Application.status.in_(
+                           ("interested", "preparing")), 1)], 0)), 0).alias("preparing"))
+    .join(Application, on=(Application.opportunity == Opportunity.id), join_type=JOIN.LEFT_OUTER)
+    .where((Opportunity.active == True)  # noqa: E712
+           & (Opportunity.deadline >= param("first", Opportunity.deadline))
+           & (Opportunity.deadline <= param("last", Opportunity.deadline)))
+    .group_by(Opportunity.id).order_by(Opportunity.deadline).limit(param("limit"))),
+    row=Deadline)
+
+
+def deadlines_soon(days: int = DEADLINE_DAYS, limit: int = 10) -> list[Deadline]:
     """Open opportunities whose deadline is within `days`, with how many
     applications are still being prepared."""
-    first, last = today(), today() + dt.timedelta(days=days)
-    preparing = fn.SUM(Case(None, [(Application.status.in_(("interested", "preparing")), 1)], 0))
-    return list(Opportunity.select(Opportunity.id, Opportunity.title, Opportunity.deadline,
-                                   fn.COALESCE(preparing, 0).alias("preparing"))
-                .join(Application, on=(Application.opportunity == Opportunity.id),
-                      join_type=JOIN.LEFT_OUTER)
-                .where((Opportunity.active == True) & (Opportunity.deadline >= first)  # noqa: E712
-                       & (Opportunity.deadline <= last))
-                .group_by(Opportunity.id).order_by(Opportunity.deadline).limit(limit))
+    return _deadlines.all(first=today(), last=today() + dt.timedelta(days=days), limit=limit)
 
 
 def open_applications_count() -> int:

@@ -4,13 +4,14 @@ MENTORING_OVERDUE_DAYS; the lists and panels that show them."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from peewee import fn
 
 from app import audit
 from app.auth.models import User
 from app.clock import to_local, utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.members.models import Member
 from app.mentorship.models import Pairing, TaskRun
 from app.mentorship.services import overdue_days
@@ -64,17 +65,29 @@ def last_overdue_check() -> dt.datetime | None:
     return run.last_success_at if run else None
 
 
-def overdue_pairings(mentor=None, limit: int = 20):
+class OverdueRow(NamedTuple):
+    id: int
+    code: str
+    preferred_name: str
+    mentor_name: str
+
+
+# The dashboard's panel (a key page): built once (app.db.Prepared; README,
+# performance).
+_overdue = Prepared(lambda param: (
+    Pairing.select(Pairing.id, Member.code, Member.preferred_name,
+                   User.display_name.alias("mentor_name"))
+    .join(Member, on=(Pairing.mentee == Member.id))
+    .switch(Pairing).join(User, on=(Pairing.mentor == User.id))
+    .where((Pairing.status == "active") & Pairing.overdue_since.is_null(False))
+    .order_by(fn.COALESCE(Pairing.last_session_on, Pairing.start_date))
+    .limit(param("limit"))), row=OverdueRow)
+
+
+def overdue_pairings(limit: int = 20) -> list[OverdueRow]:
     """Overdue active pairings, longest without a session first: what a
     list shows of each (mentee's code and preferred name, mentor's name)."""
-    query = (Pairing.select(Pairing.id, Pairing.last_session_on, Pairing.start_date, Member.id,
-                            Member.code, Member.preferred_name, User.id, User.display_name)
-             .join(Member, on=(Pairing.mentee == Member.id))
-             .switch(Pairing).join(User, on=(Pairing.mentor == User.id))
-             .where((Pairing.status == "active") & Pairing.overdue_since.is_null(False)))
-    if mentor is not None:
-        query = query.where(Pairing.mentor == mentor.id)
-    return query.order_by(fn.COALESCE(Pairing.last_session_on, Pairing.start_date)).limit(limit)
+    return _overdue.all(limit=limit)
 
 
 def overdue_count() -> int:

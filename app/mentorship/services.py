@@ -112,16 +112,33 @@ def mentor_rows() -> list[MentorRow]:
             for u in users]
 
 
-def mentors_at_capacity() -> list[MentorRow]:
-    """Mentors without a free place (the dashboard panel): one query."""
-    load = (Pairing.select(fn.COUNT(Pairing.id))
+class AtCapacity(NamedTuple):
+    display_name: str
+    places: int
+    load: int
+
+
+def _load():
+    return (Pairing.select(fn.COUNT(Pairing.id))
             .where((Pairing.mentor == User.id) & Pairing.status.in_(OPEN_STATUSES)))
-    capacity = fn.COALESCE(MentorProfile.capacity, MentorProfile.capacity.default)
-    users = (mentor_users().select(User.id, User.username, User.display_name).switch(User)
-             .join(MentorProfile, pw.JOIN.LEFT_OUTER, on=(MentorProfile.user == User.id))
-             .select_extend(capacity.alias("places"), load.alias("load"))
-             .where(load >= capacity).objects())
-    return [MentorRow(u, MentorProfile(user=u.id, capacity=u.places), u.load) for u in users]
+
+
+def _capacity():
+    return fn.COALESCE(MentorProfile.capacity, MentorProfile.capacity.default)
+
+
+# The dashboard's panel (a key page): built once (app.db.Prepared; README,
+# performance).
+_at_capacity = Prepared(lambda param: (
+    mentor_users().select(User.display_name).switch(User)
+    .join(MentorProfile, pw.JOIN.LEFT_OUTER, on=(MentorProfile.user == User.id))
+    .select_extend(_capacity().alias("places"), pw.Alias(_load(), "load"))
+    .where(_load() >= _capacity())), row=AtCapacity)
+
+
+def mentors_at_capacity() -> list[AtCapacity]:
+    """Mentors without a free place (the dashboard panel): one query."""
+    return _at_capacity.all()
 
 
 # --- suggestions -------------------------------------------------------------------
