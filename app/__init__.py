@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=kituo_config.instance_path().as_posix(),
     )
+    from app.templating import KituoEnvironment
+    app.jinja_environment = KituoEnvironment     # before anything builds app.jinja_env
     app.config.update(kituo_config.from_environment())
     if test_config:
         app.config.update(test_config)
