@@ -11,7 +11,7 @@ from peewee import fn
 from app import audit
 from app.auth.models import User
 from app.clock import utcnow
-from app.db import Prepared, db
+from app.db import Prepared, db, whole_row
 from app.i18n import lazy_gettext as _l
 from app.members import services as record
 from app.members.consent import require_processing_consent
@@ -62,23 +62,42 @@ def ensure_defaults() -> None:
 
 # --- induction ---------------------------------------------------------------------------
 
+# The member page (a key page) shows the checklist, the member's steps done
+# and meetings: built once (app.db.Prepared; README, performance).
+_checklist = Prepared(lambda param: (
+    InductionStep.select()
+    .where((InductionStep.active == True) | (param("retired") == 1))  # noqa: E712
+    .order_by(InductionStep.position, InductionStep.id)))
+
+
 def checklist(include_retired: bool = False) -> list[InductionStep]:
-    query = InductionStep.select().order_by(InductionStep.position, InductionStep.id)
-    if not include_retired:
-        query = query.where(InductionStep.active == True)  # noqa: E712
-    return list(query)
+    return [whole_row(InductionStep, row)
+            for row in _checklist.all(retired=int(include_retired))]
+
+
+class StepDone(NamedTuple):
+    """A step the member has done: when, by whom (their name), the note."""
+    step: int
+    completed_at: dt.datetime
+    completed_by: int | None
+    note: str
+    completed_by_name: str | None
+
+
+_steps_done = Prepared(lambda param: (
+    InductionCompletion.select(
+        InductionCompletion.step, InductionCompletion.completed_at,
+        InductionCompletion.completed_by, InductionCompletion.note,
+        User.display_name.alias("completed_by_name"))
+    .join(User, pw.JOIN.LEFT_OUTER, on=(InductionCompletion.completed_by == User.id))
+    .where(InductionCompletion.member == param("member"))), row=StepDone)
 
 
 def induction_progress(member: Member) -> dict:
     """The checklist with the member's completed steps (`done`: step id ->
     when, by whom, note) and the counts the progress bar shows."""
     steps = checklist()
-    completions = (InductionCompletion.select(
-        InductionCompletion.step, InductionCompletion.completed_at,
-        InductionCompletion.completed_by, InductionCompletion.note, User.id, User.display_name)
-                   .join(User, pw.JOIN.LEFT_OUTER, on=(InductionCompletion.completed_by == User.id))
-                   .where(InductionCompletion.member == member_id(member)))
-    done = {c.step_id: c for c in completions}
+    done = {c.step: c for c in _steps_done.all(member=member_id(member))}
     required = [s for s in steps if s.required]
     required_done = sum(1 for s in required if s.id in done)
     counted = sum(1 for s in steps if s.id in done)
@@ -232,23 +251,33 @@ def cancel_meeting(meeting: InductionMeeting, actor=None) -> None:
                      f"meeting {meeting.id}", actor=actor)
 
 
-def planned_meetings(member: Member) -> list[InductionMeeting]:
+def planned_meetings(member: Member) -> list[Meeting]:
     """The member's meetings from now on."""
-    return list(upcoming_meetings(member))
+    return upcoming_meetings(member)
 
 
-def upcoming_meetings(member: Member, start=None, end=None):
-    """The member's meetings from `start` (now): id, time and whether the
-    buddy comes, as the member page and the induction pack show them."""
-    start = start or utcnow()
-    query = (InductionMeeting.select(InductionMeeting.id, InductionMeeting.starts_at,
-                                     InductionMeeting.with_buddy)
-             .where((InductionMeeting.member == member) & InductionMeeting.cancelled_at.is_null()
-                    & (InductionMeeting.starts_at >= start))
-             .order_by(InductionMeeting.starts_at))
-    if end is not None:
-        query = query.where(InductionMeeting.starts_at < end)
-    return query
+class Meeting(NamedTuple):
+    """A planned meeting as the member page and the induction pack show it."""
+    id: int
+    starts_at: dt.datetime
+    with_buddy: bool
+
+
+_upcoming = Prepared(lambda param: (
+    InductionMeeting.select(InductionMeeting.id, InductionMeeting.starts_at,
+                            InductionMeeting.with_buddy)
+    .where((InductionMeeting.member == param("member")) & InductionMeeting.cancelled_at.is_null()
+           & (InductionMeeting.starts_at >= param("start", InductionMeeting.starts_at))
+           & (param("end", InductionMeeting.starts_at).is_null()
+              | (InductionMeeting.starts_at < param("end", InductionMeeting.starts_at))))
+    .order_by(InductionMeeting.starts_at)), row=Meeting)
+
+
+def upcoming_meetings(member: Member, start=None, end=None) -> list[Meeting]:
+    """The member's meetings from `start` (now) until `end` (if given): id,
+    time and whether the buddy comes, as the member page and the induction
+    pack show them."""
+    return _upcoming.all(member=member_id(member), start=start or utcnow(), end=end)
 
 
 def assign_buddy(member: Member, buddy_code: str, actor=None) -> Member | None:

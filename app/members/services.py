@@ -15,6 +15,7 @@ Other modules use: `may(member, purpose)`, `members_who_may(purpose)`,
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import peewee as pw
 from flask import current_app
@@ -66,10 +67,21 @@ def visible_members(user):
     return query.where(condition)
 
 
-def account_summary(user_id: int):
+class Account(NamedTuple):
+    """A member's login as their page shows it."""
+    id: int
+    username: str
+    active: bool
+
+
+# On the member page (a key page): built once (app.db.Prepared).
+_account = Prepared(lambda param: User.select(User.id, User.username, User.active)
+                    .where(User.id == param("user")), row=Account)
+
+
+def account_summary(user_id: int) -> Account | None:
     """A member's login as their page shows it (username, active)."""
-    return (User.select(User.id, User.username, User.active).where(User.id == user_id)
-            .first())
+    return _account.first(user=user_id)
 
 
 def member_by_code(code: str, viewer=None, include_anonymised: bool = False) -> Member | None:
