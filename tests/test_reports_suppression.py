@@ -137,3 +137,17 @@ def test_a_county_by_gender_table_leaves_nothing_exposed():
         if table.value(cell) < K:
             assert table.hidden.get(cell) == PRIMARY
     assert not [cell for cell in table.hidden if exposed(table, cell, K)]
+
+
+def test_a_table_shown_again_is_suppressed_the_same_and_is_its_own():
+    """Each worker keeps the answers for the tables it showed: the same
+    counts give the same hidden cells, in a table each caller may change."""
+    counts = [[0, 12, 30], [7, 2, 41], [15, 16, 3]]
+    first = suppress_grid(counts, K)
+    expected = dict(first.hidden)
+    first.hidden[(9, 9)] = SECONDARY            # a caller changing its own table
+    first.values[0][0] = 99
+    again = suppress_grid(counts, K)
+    assert again.hidden == expected and again.values[0][0] == 0
+    check(again)
+    assert suppress_grid(counts, 3).hidden != expected       # k is part of the question
