@@ -71,7 +71,7 @@ def day_label(value) -> str:
     if day == today + dt.timedelta(days=1):
         return _("Tomorrow")
     pattern = "EEE d MMM" if day.year == today.year else "EEE d MMM y"
-    return dates.format_date(day, pattern, locale=get_locale())
+    return _day(day, pattern, str(get_locale()))      # Babel once per day and locale
 
 
 def when(value) -> str:
