@@ -19,10 +19,12 @@ id) and `promoted_at` fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from peewee import fn
 
 from app.clock import utcnow
+from app.db import Prepared
 from app.i18n import lazy_gettext as _l
 from app.rules import RuleError
 
@@ -74,15 +76,22 @@ class Waitlist:
             raise error(_l("Places cannot be fewer than the people who already have one "
                            "(%(n)d). Remove someone from the list first.", n=held), field)
 
+    @cached_property
+    def _ahead(self) -> Prepared:
+        """How many wait before a row: /me/learning asks it for each class
+        the member waits for, so it is built once (app.db.Prepared)."""
+        m, parent = self.model, self._parent_field()
+        return Prepared(lambda param: m.select(fn.COUNT(m.id)).where(
+            (parent == param("parent")) & (m.status == self.waiting)
+            & ((m.created_at < param("created_at", m.created_at))
+               | ((m.created_at == param("created_at", m.created_at)) & (m.id < param("id"))))))
+
     def position(self, row) -> int | None:
         """1 for the first person waiting; None when the row is not waiting."""
         if row.status != self.waiting:
             return None
-        m, parent = self.model, self._parent_field()
-        ahead = m.select().where(
-            (parent == getattr(row, parent.object_id_name)) & (m.status == self.waiting)
-            & ((m.created_at < row.created_at)
-               | ((m.created_at == row.created_at) & (m.id < row.id)))).count()
+        parent_id = getattr(row, self._parent_field().object_id_name)
+        (ahead,) = self._ahead.first(parent=parent_id, created_at=row.created_at, id=row.id)
         return ahead + 1
 
     def counts(self, parent_ids) -> dict[int, tuple[int, int]]:
