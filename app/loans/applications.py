@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import peewee as pw
 from peewee import fn
 
 from app import audit
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.i18n import lazy_gettext as _l
 from app.loans import ledger
 from app.loans import schedule as S
@@ -171,10 +172,22 @@ def apply(data: Application, actor) -> Loan:
     return loan
 
 
-def guarantors_of(loan: Loan) -> list[Member]:
-    return list(Member.select(Member.id, Member.code, Member.preferred_name)
-                .join(Guarantor, on=(Guarantor.member == Member.id))
-                .where(Guarantor.loan == loan.id).order_by(Member.code))
+class Named(NamedTuple):
+    """A member as a loan page names them."""
+    id: int
+    code: str
+    preferred_name: str
+
+
+# On the loan page, a key page: built once (app.db.Prepared; README, performance).
+_guarantors_of_loan = Prepared(lambda param: (
+    Member.select(Member.id, Member.code, Member.preferred_name)
+    .join(Guarantor, on=(Guarantor.member == Member.id))
+    .where(Guarantor.loan == param("loan")).order_by(Member.code)), row=Named)
+
+
+def guarantors_of(loan: Loan) -> list[Named]:
+    return _guarantors_of_loan.all(loan=loan.id)
 
 
 def _decide(loan: Loan, actor, status: str, reason: str) -> Loan:

@@ -18,12 +18,13 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import peewee as pw
 from peewee import fn
 
 from app import audit
-from app.db import db
+from app.db import Prepared, db
 from app.i18n import lazy_gettext as _l
 from app.loans.allocation import Due, Position, allocate
 from app.loans.models import (
@@ -367,9 +368,36 @@ def reverse(entry: LedgerEntry, reason: str, actor) -> LedgerEntry:
     return undo
 
 
-def entries(loan: Loan, limit: int = 200) -> list[LedgerEntry]:
-    return list(LedgerEntry.select().where(LedgerEntry.loan == loan.id)
-                .order_by(LedgerEntry.value_on.desc(), LedgerEntry.id.desc()).limit(limit))
+class Entry(NamedTuple):
+    """A ledger entry as the pages, the statement and the export show it."""
+    id: int
+    kind: str
+    amount_cents: int
+    value_on: dt.date
+    recorded_at: dt.datetime
+    recorded_by_id: int | None
+    method: str
+    reference: str
+    reason: str
+    reverses_id: int | None
+
+
+# The latest entries are on the loan page, a key page: built once
+# (app.db.Prepared; README, performance).
+_entries = Prepared(lambda param: (
+    LedgerEntry.select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.amount_cents,
+                       LedgerEntry.value_on, LedgerEntry.recorded_at,
+                       LedgerEntry.recorded_by.alias("recorded_by_id"), LedgerEntry.method,
+                       LedgerEntry.reference, LedgerEntry.reason,
+                       LedgerEntry.reverses.alias("reverses_id"))
+    .where(LedgerEntry.loan == param("loan"))
+    .order_by(LedgerEntry.value_on.desc(), LedgerEntry.id.desc()).limit(param("limit"))),
+    row=Entry)
+
+
+def entries(loan: Loan, limit: int = 200) -> list[Entry]:
+    """The loan's latest `limit` entries, newest first."""
+    return _entries.all(loan=loan.id, limit=limit)
 
 
 def reversed_ids(loan: Loan) -> set[int]:

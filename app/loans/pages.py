@@ -10,10 +10,14 @@ loan's history.
 """
 from __future__ import annotations
 
+import datetime as dt
+from typing import NamedTuple
+
 import peewee as pw
 
 from app.access import user_can
 from app.auth.models import User
+from app.db import Prepared
 from app.loans import applications, changes, ledger
 from app.loans import schedule as S
 from app.loans.book import days_behind
@@ -24,24 +28,60 @@ LATEST_ENTRIES = 10
 UNPAID_SHOWN = 12
 
 
+# The loan page is a key page (DESIGN §10): its own queries are built once
+# per worker (app.db.Prepared; README, performance), each row a named tuple
+# of what the page shows.
+
+_names = Prepared(lambda param: (
+    User.select(User.id, User.display_name).where(User.id.in_(param("ids", User.id, many=True)))))
+
+
 def _people(*groups) -> dict[int, str]:
     """user id -> display name, for every id in `groups` (one query)."""
     ids = {i for group in groups for i in group if i}
     if not ids:
         return {}
-    return dict(User.select(User.id, User.display_name).where(User.id.in_(list(ids))).tuples())
+    return dict(_names.all(ids=sorted(ids)))
 
 
-def unpaid_installments(loan: Loan) -> tuple[list[Installment], int]:
+class Unpaid(NamedTuple):
+    """An installment as the loan page's schedule shows it."""
+    number: int
+    due_on: dt.date
+    principal_cents: int
+    interest_cents: int
+    fee_cents: int
+    paid_cents: int
+    state: str
+    unpaid_total: int       # how many are not paid in all
+
+
+_unpaid = Prepared(lambda param: (
+    Installment.select(Installment.number, Installment.due_on, Installment.principal_cents,
+                       Installment.interest_cents, Installment.fee_cents, Installment.paid_cents,
+                       Installment.state,
+                       pw.fn.COUNT(Installment.id).over().alias("unpaid_total"))
+    .join(Schedule, on=(Installment.schedule == Schedule.id))
+    .where((Schedule.loan == param("loan")) & (Schedule.version == param("version"))
+           & (Installment.state != "paid"))
+    .order_by(Installment.number).limit(UNPAID_SHOWN)), row=Unpaid)
+
+
+def unpaid_installments(loan: Loan) -> tuple[list[Unpaid], int]:
     """The first UNPAID_SHOWN installments of the schedule in force not
     paid in full, and how many are not paid in all (one query)."""
-    rows = list(Installment.select(Installment,
-                                   pw.fn.COUNT(Installment.id).over().alias("unpaid_total"))
-                .join(Schedule, on=(Installment.schedule == Schedule.id))
-                .where((Schedule.loan == loan.id) & (Schedule.version == loan.schedule_version)
-                       & (Installment.state != "paid"))
-                .order_by(Installment.number).limit(UNPAID_SHOWN))
+    rows = _unpaid.all(loan=loan.id, version=loan.schedule_version)
     return rows, (rows[0].unpaid_total if rows else 0)
+
+
+class BusinessName(NamedTuple):
+    id: int
+    name: str
+
+
+_business = Prepared(lambda param: (
+    Business.select(Business.id, Business.name).where(Business.id == param("business"))),
+    row=BusinessName)
 
 
 def loan_page(user, loan: Loan) -> dict:
@@ -50,8 +90,7 @@ def loan_page(user, loan: Loan) -> dict:
            "days_behind": days_behind(loan),
            "guarantors": applications.guarantors_of(loan)
            if loan.status in ("applied", "approved", "active") else [],
-           "business": Business.select(Business.id, Business.name)
-           .where(Business.id == loan.business_id).first() if loan.business_id else None,
+           "business": _business.first(business=loan.business_id) if loan.business_id else None,
            "notes": notes_for(user, loan) if seen.terms else [],
            "decision_reason": loan.decision_reason if sees_decision_reason(user, loan) else "",
            "rows": [], "unpaid_total": 0, "preview": None, "summary": None, "entries": [],

@@ -11,9 +11,12 @@ Every query starts from `visible_loans(user)`: a loan outside it is a 404.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.access import user_can
+from app.db import Prepared
 from app.loans.models import Loan, LoanNote, LoanProduct
 from app.members.models import Member
 from app.members.services import visible_members
@@ -77,10 +80,23 @@ def sees_decision_reason(user, loan: Loan) -> bool:
     return user_can(user, "loans.book") or loan.recorded_by_id == user.id
 
 
-def notes_for(user, loan: Loan) -> list[LoanNote]:
+class Note(NamedTuple):
+    id: int
+    at: dt.datetime
+    author_id: int | None
+    text: str
+
+
+# On the loan page, a key page: built once (app.db.Prepared; README, performance).
+# `author` None: every note.
+_notes = Prepared(lambda param: (
+    LoanNote.select(LoanNote.id, LoanNote.at, LoanNote.author.alias("author_id"), LoanNote.text)
+    .where((LoanNote.loan == param("loan"))
+           & (param("author").is_null() | (LoanNote.author == param("author"))))
+    .order_by(LoanNote.id)), row=Note)
+
+
+def notes_for(user, loan: Loan) -> list[Note]:
     """Finance sees every note; anyone else only their own."""
-    query = LoanNote.select().where(LoanNote.loan == loan.id).order_by(LoanNote.id)
-    if not user_can(user, "loans.book"):
-        query = query.where(LoanNote.author == user.id)
-    return list(query)
+    return _notes.all(loan=loan.id, author=None if user_can(user, "loans.book") else user.id)
 
