@@ -10,10 +10,10 @@ from peewee import fn
 
 from app import audit
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.education.models import (
     ATTENDED, Attendance, ClassSession, Course, CourseUnit, Enrolment, TrainingClass, UnitDone)
-from app.i18n import lazy_gettext as _l
+from app.i18n import bilingual, lazy_gettext as _l
 from app.rules import RuleError, today
 
 
@@ -52,25 +52,29 @@ class Evaluation:
         return min(100, round(100 * (self.attended + self.units_done) / total)) if total else 0
 
 
-def _attendance(enrolment_ids):
-    """(enrolment id, status, how many) of the marks of sessions not cancelled."""
-    return (Attendance.select(Attendance.enrolment, Attendance.status, fn.COUNT(Attendance.id))
-            .join(ClassSession)
-            .where(Attendance.enrolment.in_(enrolment_ids) & ClassSession.cancelled_at.is_null()
-                   & (Attendance.status != "excused"))
-            .group_by(Attendance.enrolment, Attendance.status).tuples())
+# Progress is on the class page and the member's progress page, key pages
+# (DESIGN §10): its four queries are built once per worker (app.db.Prepared;
+# README, performance).
 
+# (enrolment id, status, how many) of the marks of sessions not cancelled.
+_attendance = Prepared(lambda param: (
+    Attendance.select(Attendance.enrolment, Attendance.status, fn.COUNT(Attendance.id))
+    .join(ClassSession)
+    .where(Attendance.enrolment.in_(param("enrolments", Attendance.enrolment, many=True))
+           & ClassSession.cancelled_at.is_null() & (Attendance.status != "excused"))
+    .group_by(Attendance.enrolment, Attendance.status)))
 
-def _planned(class_ids):
-    """(class id, how many sessions not cancelled)."""
-    return (ClassSession.select(ClassSession.klass, fn.COUNT(ClassSession.id))
-            .where(ClassSession.klass.in_(class_ids) & ClassSession.cancelled_at.is_null())
-            .group_by(ClassSession.klass).tuples())
+# (class id, how many sessions not cancelled).
+_planned = Prepared(lambda param: (
+    ClassSession.select(ClassSession.klass, fn.COUNT(ClassSession.id))
+    .where(ClassSession.klass.in_(param("classes", ClassSession.klass, many=True))
+           & ClassSession.cancelled_at.is_null())
+    .group_by(ClassSession.klass)))
 
-
-def _done(enrolment_ids):
-    return (UnitDone.select(UnitDone.enrolment, UnitDone.unit)
-            .where(UnitDone.enrolment.in_(enrolment_ids)).tuples())
+# (enrolment id, unit id) of the units done.
+_done = Prepared(lambda param: (
+    UnitDone.select(UnitDone.enrolment, UnitDone.unit)
+    .where(UnitDone.enrolment.in_(param("enrolments", UnitDone.enrolment, many=True)))))
 
 
 class Done(NamedTuple):
@@ -87,14 +91,29 @@ def units_done(enrolment_id: int) -> dict[int, Done]:
             .where(UnitDone.enrolment == enrolment_id).tuples()}
 
 
-def units_of_courses(course_ids) -> dict[int, list[CourseUnit]]:
+class Unit(NamedTuple):
+    """A unit of a course as progress reads and shows it."""
+    id: int
+    course_id: int
+    position: int
+    title_en: str
+    title_sw: str
+    required: bool
+    title = bilingual("title")
+
+
+_units = Prepared(lambda param: (
+    CourseUnit.select(CourseUnit.id, CourseUnit.course.alias("course_id"), CourseUnit.position,
+                      CourseUnit.title_en, CourseUnit.title_sw, CourseUnit.required)
+    .where((CourseUnit.active == True)  # noqa: E712
+           & CourseUnit.course.in_(param("courses", CourseUnit.course, many=True)))
+    .order_by(CourseUnit.position, CourseUnit.id)), row=Unit)
+
+
+def units_of_courses(course_ids) -> dict[int, list[Unit]]:
     """course id -> its units in use, in order."""
-    result: dict[int, list[CourseUnit]] = {}
-    for unit in (CourseUnit.select(CourseUnit.id, CourseUnit.course, CourseUnit.position,
-                                   CourseUnit.title_en, CourseUnit.title_sw, CourseUnit.required)
-                 .where((CourseUnit.active == True)  # noqa: E712
-                        & CourseUnit.course.in_(list(course_ids)))
-                 .order_by(CourseUnit.position, CourseUnit.id)):
+    result: dict[int, list[Unit]] = {}
+    for unit in _units.all(courses=sorted(course_ids)):
         result.setdefault(unit.course_id, []).append(unit)
     return result
 
@@ -117,13 +136,13 @@ def evaluate_many(enrolments) -> dict[int, Evaluation]:
         return {}
     ids = [e.id for e in enrolments]
     counts: dict[int, list[int]] = {}
-    for enrolment_id, status, n in _attendance(ids):
+    for enrolment_id, status, n in _attendance.all(enrolments=ids):
         pair = counts.setdefault(enrolment_id, [0, 0])
         pair[0] += n if status in ATTENDED else 0
         pair[1] += n
-    planned = dict(_planned(list({e.klass_id for e in enrolments})))
+    planned = dict(_planned.all(classes=sorted({e.klass_id for e in enrolments})))
     done: dict[int, set[int]] = {}
-    for enrolment_id, unit_id in _done(ids):
+    for enrolment_id, unit_id in _done.all(enrolments=ids):
         done.setdefault(enrolment_id, set()).add(unit_id)
     units = units_of_courses({e.klass.course_id for e in enrolments})
     result = {}

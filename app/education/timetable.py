@@ -13,7 +13,7 @@ import peewee as pw
 from app import audit
 from app.auth.models import User
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.education.models import (
     HOLDING, ClassSession, ClassTrainer, Course, Enrolment, TrainingClass)
 from app import clock
@@ -389,6 +389,13 @@ def add_session(klass: TrainingClass, day: dt.date, starts: dt.time, ends: dt.ti
     return session
 
 
+# The class page is a key page (DESIGN §10): the trainers' names are read by
+# a query built once per worker (app.db.Prepared; README, performance).
+_trainer_names = Prepared(lambda param: (
+    User.select(User.display_name).join(ClassTrainer, on=(ClassTrainer.user == User.id))
+    .where(ClassTrainer.klass == param("klass")).order_by(User.display_name)))
+
+
 def sessions_of(klass_id: int) -> list[ClassSession]:
     return list(ClassSession.select(
         ClassSession.id, ClassSession.klass, ClassSession.starts_at, ClassSession.ends_at,
@@ -398,6 +405,4 @@ def sessions_of(klass_id: int) -> list[ClassSession]:
 
 
 def trainer_names(klass_id: int) -> list[str]:
-    return [u.display_name for u in User.select(User.display_name)
-            .join(ClassTrainer, on=(ClassTrainer.user == User.id))
-            .where(ClassTrainer.klass == klass_id).order_by(User.display_name)]
+    return [name for (name,) in _trainer_names.all(klass=klass_id)]
