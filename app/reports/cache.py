@@ -15,7 +15,7 @@ import datetime as dt
 import json
 
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.registry import registry
 from app.reports.models import ChartCache, DataChange, ResultCache
 
@@ -76,6 +76,16 @@ def _decode(text: str, by: bool):
     return tuple(data)
 
 
+# The report page (a key page, DESIGN §10) reads ~370 kept figures: the
+# query is built once per worker (app.db.Prepared; README, performance).
+_kept = Prepared(lambda param: (
+    ResultCache.select(ResultCache.metric, ResultCache.period_key, ResultCache.spec,
+                       ResultCache.value)
+    .where(ResultCache.metric.in_(param("metrics", ResultCache.metric, many=True))
+           & ResultCache.period_key.in_(param("periods", ResultCache.period_key, many=True))
+           & ResultCache.spec.in_(param("specs", ResultCache.spec, many=True)))))
+
+
 def lookup(wanted: list[tuple[str, object, str]]) -> dict:
     """{(metric key, period key, spec): value} of the cached ones among
     `wanted` ((metric key, period, spec) triples), in one query."""
@@ -85,13 +95,7 @@ def lookup(wanted: list[tuple[str, object, str]]) -> dict:
     periods = {p.key for _m, p, _s in wanted}
     metrics = {m for m, _p, _s in wanted}
     specs = {s for _m, _p, s in wanted}
-    query = (ResultCache.select(ResultCache.metric, ResultCache.period_key, ResultCache.spec,
-                                ResultCache.value)
-             .where(ResultCache.metric.in_(metrics) & ResultCache.period_key.in_(periods)
-                    & ResultCache.spec.in_(specs)))
-    # Four text columns, read as the database gives them: peewee's reading
-    # of ~400 rows (a year report) cost 2.7 ms, the database 1.2 ms.
-    rows = db.execute(query).fetchall()
+    rows = _kept.all(metrics=sorted(metrics), periods=sorted(periods), specs=sorted(specs))
     return {(m, p, s): _decode(v, s.startswith("by=")) for m, p, s, v in rows
             if (m, p, s) in keys}
 

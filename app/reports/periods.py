@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import peewee as pw
 
@@ -59,6 +59,11 @@ class Period:
         if self.kind == "fy":
             return f"FY{self.start.year}"
         return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+    def __hash__(self) -> int:
+        # Equal periods have the same key; the key's hash is kept by Python
+        # (a figure is looked up by its period ~800 times a year report).
+        return hash(self.key)
 
     def label(self) -> str:
         """In the page's language: "July 2025", "Q3 2025", "FY 2025/26"."""
@@ -186,8 +191,11 @@ _PATTERNS = [
 ]
 
 
+@lru_cache(maxsize=256)
 def parse(key: str) -> Period:
-    """A period from its key; PeriodError when it is not one."""
+    """A period from its key; PeriodError when it is not one. (Kept per
+    key, at most 256: a report names each card's target period; a Period
+    never changes.)"""
     key = (key or "").strip()
     for pattern, kind in _PATTERNS:
         match = pattern.match(key)

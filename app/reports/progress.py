@@ -2,6 +2,7 @@
 again while it runs follows the same job."""
 from __future__ import annotations
 
+from app.db import Prepared, whole_row
 from app.jobs import services as jobs
 from app.jobs.models import Job
 from app.reports import tasks
@@ -11,11 +12,18 @@ def _kind(page_key: str) -> str:
     return f"{tasks.COMPUTE_KIND}:{page_key}"[:48]
 
 
+# Asked on every report page (a key page): built once per worker
+# (app.db.Prepared; README, performance), read as a whole row.
+_computing = Prepared(lambda param: (
+    Job.select().where((Job.owner == param("owner")) & (Job.kind == param("kind"))
+                       & Job.status.in_((Job.QUEUED, Job.RUNNING)))
+    .order_by(Job.created_at.desc()).limit(1)))
+
+
 def under_way(user, page_key: str) -> Job | None:
     """The person's job still computing this page's figures, if any."""
-    return (Job.select().where((Job.owner == user.id) & (Job.kind == _kind(page_key))
-                               & Job.status.in_((Job.QUEUED, Job.RUNNING)))
-            .order_by(Job.created_at.desc()).first())
+    row = _computing.first(owner=user.id, kind=_kind(page_key))
+    return whole_row(Job, row) if row else None
 
 
 def start_if_needed(user, page_key: str, left: list) -> Job:
