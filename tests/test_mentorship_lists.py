@@ -56,11 +56,13 @@ def test_mentor_home_rows(conn):
 
     rows = services.my_pairings(mentor)
     assert [(r.id, r.status) for r in rows] == [(pairing.id, "active"), (waiting.id, "proposed")]
-    assert rows[0].mentee.display == Pairing.get_by_id(pairing.id).mentee.display
+    mentee = Pairing.get_by_id(pairing.id).mentee
+    assert (rows[0].code, rows[0].preferred_name) == (mentee.code, "Amani")
     assert rows[0].sessions_count == 1 and rows[0].last_session_on == services.today()
+    assert rows[0].start_date == pairing.start_date and rows[0].overdue_since is None
     (recent,) = services.my_recent_sessions(mentor)
     assert (recent.held_on, recent.duration_minutes) == (services.today(), 90)
-    assert recent.pairing.mentee.display == rows[0].mentee.display
+    assert (recent.code, recent.preferred_name) == (mentee.code, "Amani")
     goals = services.my_active_goals(mentor)
     assert [(g.title, g.status) for g in goals[pairing.id]] == [("Open a stall", "open")]
     assert set(goals) == {pairing.id}

@@ -1,12 +1,17 @@
 """The lists of mentorship pages: the coordinator's overview of pairings,
 the mentor's own pairings, goals and latest logs. Each reads only the
-columns it shows; a row is a Pairing (or SessionLog, Goal) with its
-mentee (`row.mentee.display`) and mentor joined in the same query."""
+columns it shows; a row of the overview is a Pairing with its mentee
+(`row.mentee.display`) and mentor joined in the same query, a row of the
+mentor's own lists a named tuple of what they show."""
 from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
 
 from peewee import fn
 
 from app.auth.models import User
+from app.db import Prepared
 from app.members.models import Member
 from app.mentorship.models import OPEN_STATUSES, Goal, Pairing, SessionLog
 
@@ -55,32 +60,75 @@ def counts_and_overdue() -> tuple[dict[str, int], int]:
     return counts, overdue
 
 
-def my_pairings(user) -> list[Pairing]:
+class MyPairing(NamedTuple):
+    """A mentor's pairing as their pages show it, with the mentee's code
+    and preferred name."""
+    id: int
+    status: str
+    start_date: dt.date
+    last_session_on: dt.date | None
+    sessions_count: int
+    next_meeting_at: dt.datetime | None
+    overdue_since: dt.date | None
+    code: str
+    preferred_name: str
+
+
+class MySession(NamedTuple):
+    id: int
+    held_on: dt.date
+    duration_minutes: int
+    code: str
+    preferred_name: str
+
+
+class GoalLine(NamedTuple):
+    id: int
+    pairing_id: int
+    title: str
+    status: str
+
+
+# The mentor's home (a key page) and its dashboard panel: built once
+# (app.db.Prepared; README, performance).
+_my_pairings = Prepared(lambda param: (
+    Pairing.select(Pairing.id, Pairing.status, Pairing.start_date, Pairing.last_session_on,
+                   Pairing.sessions_count, Pairing.next_meeting_at, Pairing.overdue_since,
+                   Member.code, Member.preferred_name)
+    .join(Member, on=(Pairing.mentee == Member.id))
+    .where((Pairing.mentor == param("mentor")) & Pairing.status.in_(OPEN_STATUSES))
+    .order_by(Pairing.status, Member.code)), row=MyPairing)
+
+_my_sessions = Prepared(lambda param: (
+    SessionLog.select(SessionLog.id, SessionLog.held_on, SessionLog.duration_minutes,
+                      Member.code, Member.preferred_name)
+    .join(Pairing, on=(SessionLog.pairing == Pairing.id))
+    .join(Member, on=(Pairing.mentee == Member.id))
+    .where(SessionLog.author == param("author"))
+    .order_by(SessionLog.held_on.desc(), SessionLog.id.desc()).limit(10)), row=MySession)
+
+_my_goals = Prepared(lambda param: (
+    Goal.select(Goal.id, Goal.pairing.alias("pairing_id"), Goal.title, Goal.status)
+    .join(Pairing, on=(Goal.pairing == Pairing.id))
+    .where((Pairing.mentor == param("mentor")) & (Pairing.status == "active"))
+    .order_by(Goal.status == "achieved", Goal.target_date, Goal.id)), row=GoalLine)
+
+
+def my_pairings(user) -> list[MyPairing]:
     """The mentor's open pairings (proposed, then active; by member code)."""
-    return list(Pairing.select(*_ROW_COLUMNS).join(Member, on=(Pairing.mentee == Member.id))
-                .where((Pairing.mentor == user.id) & Pairing.status.in_(OPEN_STATUSES))
-                .order_by(Pairing.status, Member.code))
+    return _my_pairings.all(mentor=user.id)
 
 
-def my_recent_sessions(user) -> list[SessionLog]:
+def my_recent_sessions(user) -> list[MySession]:
     """The mentor's ten latest logs, with the mentee of each (index: author,
     held_on)."""
-    return list(SessionLog.select(SessionLog.id, SessionLog.held_on, SessionLog.duration_minutes,
-                                  SessionLog.pairing, Pairing.id, Pairing.mentee, Member.id,
-                                  Member.code, Member.preferred_name)
-                .join(Pairing, on=(SessionLog.pairing == Pairing.id))
-                .join(Member, on=(Pairing.mentee == Member.id))
-                .where(SessionLog.author == user.id)
-                .order_by(SessionLog.held_on.desc(), SessionLog.id.desc()).limit(10))
+    return _my_sessions.all(author=user.id)
 
 
-def my_active_goals(user) -> dict[int, list[Goal]]:
+def my_active_goals(user) -> dict[int, list[GoalLine]]:
     """pairing id -> the goals of the mentor's active pairings."""
-    result: dict[int, list[Goal]] = {}
-    for goal in (Goal.select(Goal.id, Goal.pairing, Goal.title, Goal.status)
-                 .join(Pairing, on=(Goal.pairing == Pairing.id))
-                 .where((Pairing.mentor == user.id) & (Pairing.status == "active"))
-                 .order_by(Goal.status == "achieved", Goal.target_date, Goal.id)):
+    result: dict[int, list[GoalLine]] = {}
+    for goal in _my_goals.all(mentor=user.id):
         result.setdefault(goal.pairing_id, []).append(goal)
     return result
 
