@@ -611,3 +611,18 @@ def test_template_globals_answer_keys_as_jinja_s_chain_map_does(app):
     layered = TemplateGlobals({"x": "template"}, {"x": "environment", "y": 2})
     assert layered["x"] == "template" and sorted(layered.keys()) == ["x", "y"]
 
+
+
+def test_fixed_url_is_url_for_and_keeps_a_bounded_number(app, monkeypatch):
+    """Row links by id go through fixed_url (the class page, the report):
+    the same URL as url_for, and the kept ones never grow past the bound."""
+    from flask import url_for
+    from app import urls
+    monkeypatch.setattr(urls, "FIXED_URLS_KEPT", 10)
+    with app.test_request_context("/"):
+        for session_id in range(1, 26):
+            assert urls.fixed_url("education.register", session_id=session_id) == url_for(
+                "education.register", session_id=session_id)
+            assert len(app.extensions["kituo_fixed_urls"]) <= 10
+        assert urls.fixed_url("reports.breakdown", key="referred", period="2026") == url_for(
+            "reports.breakdown", key="referred", period="2026")

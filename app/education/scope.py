@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee as pw
+
 from app.access import user_can
+from app.db import Prepared, whole_rows
 from app.education.models import (
     ClassSession, ClassTrainer, Course, Enrolment, TrainingClass)
 from app.members.models import Member
@@ -20,9 +23,10 @@ def sees_all(user) -> bool:
     return user_can(user, "education.manage")
 
 
-def _taught_by(user):
+def _taught_by(user_id):
+    """WHERE: the class is one that user teaches (an id, or a query's value)."""
     return TrainingClass.id.in_(ClassTrainer.select(ClassTrainer.klass)
-                                .where(ClassTrainer.user == user.id))
+                                .where(ClassTrainer.user == user_id))
 
 
 def classes_for(user):
@@ -31,7 +35,7 @@ def classes_for(user):
         return query
     if not user_can(user, "education.teach"):
         return query.where(False)
-    return query.where(_taught_by(user))
+    return query.where(_taught_by(user.id))
 
 
 def classes_under_way(user, limit: int) -> list[TrainingClass]:
@@ -62,30 +66,64 @@ def classes_of_course(user, course_id: int, limit: int) -> list[TrainingClass]:
                 .order_by(TrainingClass.start_date.desc()).limit(limit))
 
 
-def _lookup(user, query):
-    """The row `query` finds, if this user may see its class."""
+# --- one row by id, if the user may see its class -------------------------------------
+
+def _sight(user) -> dict | None:
+    """The values of _in_sight for this user; None: no class at all."""
     if sees_all(user):
-        return query.first()
-    if not user_can(user, "education.teach"):
-        return None
-    return query.where(_taught_by(user)).first()
+        return {"every": 1, "user": user.id}
+    if user_can(user, "education.teach"):
+        return {"every": 0, "user": user.id}
+    return None
+
+
+def _in_sight(value):
+    """WHERE: the class is one the user sees: every class (`every` 1), or
+    one `user` teaches; `value(name)` gives _sight's values."""
+    return (value("every") == 1) | _taught_by(value("user"))
+
+
+# The class page and the trainer's register are key pages (DESIGN §10):
+# their class and session are found by queries built once per worker
+# (app.db.Prepared; README, performance), read as whole rows.
+_class = Prepared(lambda param: (
+    TrainingClass.select(TrainingClass, Course).join(Course)
+    .where((TrainingClass.id == param("id")) & _in_sight(param))))
+_session = Prepared(lambda param: (
+    ClassSession.select(ClassSession, TrainingClass, Course).join(TrainingClass).join(Course)
+    .where((ClassSession.id == param("id")) & _in_sight(param))))
 
 
 def visible_class(user, class_id: int) -> TrainingClass | None:
-    return _lookup(user, TrainingClass.select(TrainingClass, Course).join(Course)
-                   .where(TrainingClass.id == class_id))
+    sight = _sight(user)
+    row = _class.first(id=class_id, **sight) if sight else None
+    if row is None:
+        return None
+    klass, course = whole_rows(row, TrainingClass, Course)
+    klass.course = course
+    return klass
 
 
 def visible_session(user, session_id: int) -> ClassSession | None:
-    return _lookup(user, ClassSession.select(ClassSession, TrainingClass, Course)
-                   .join(TrainingClass).join(Course).where(ClassSession.id == session_id))
+    sight = _sight(user)
+    row = _session.first(id=session_id, **sight) if sight else None
+    if row is None:
+        return None
+    session, klass, course = whole_rows(row, ClassSession, TrainingClass, Course)
+    klass.course = course
+    session.klass = klass
+    return session
 
 
 def visible_enrolment(user, enrolment_id: int) -> Enrolment | None:
-    return _lookup(user, Enrolment.select(Enrolment, TrainingClass, Course, Member.id,
-                                          Member.code, Member.preferred_name)
-                   .join(TrainingClass).join(Course)
-                   .switch(Enrolment).join(Member).where(Enrolment.id == enrolment_id))
+    sight = _sight(user)
+    if sight is None:
+        return None
+    return (Enrolment.select(Enrolment, TrainingClass, Course, Member.id, Member.code,
+                             Member.preferred_name)
+            .join(TrainingClass).join(Course).switch(Enrolment).join(Member)
+            .where((Enrolment.id == enrolment_id)
+                   & _in_sight(lambda name: pw.Value(sight[name]))).first())
 
 
 def teaches(user, class_id: int) -> bool:

@@ -130,12 +130,18 @@ def chart(digest: str) -> tuple[str, str] | None:
     return tuple(row) if row else None
 
 
+# The report page names its ~30 charts on every view: built once per worker
+# (app.db.Prepared; README, performance).
+_stored_charts = Prepared(lambda param: (
+    ChartCache.select(ChartCache.digest)
+    .where(ChartCache.digest.in_(param("digests", ChartCache.digest, many=True)))))
+
+
 def want_charts(specs: dict[str, str]) -> None:
     """Name charts (digest -> spec JSON) that are not stored yet."""
     if not specs:
         return
-    have = {d for (d,) in ChartCache.select(ChartCache.digest)
-            .where(ChartCache.digest.in_(list(specs))).tuples()}
+    have = {d for (d,) in _stored_charts.all(digests=sorted(specs))}
     missing = [{"digest": d, "spec": s, "svg": "", "used_at": utcnow()}
                for d, s in specs.items() if d not in have]
     if missing:
