@@ -12,7 +12,7 @@ from app import audit
 from peewee import JOIN, fn
 
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.education.models import (
     MARKS, Attendance, AttendanceCorrection, ClassSession, ClassTrainer, Enrolment, TrainingClass)
 from app.clock import to_local
@@ -56,7 +56,7 @@ class RosterRow:
     corrected: bool = False
 
 
-def _roster_query(session: ClassSession):
+def _roster_query(param):
     mark = Attendance.alias()
     corrected = fn.EXISTS(AttendanceCorrection.select(AttendanceCorrection.id)
                           .where(AttendanceCorrection.attendance == mark.id))
@@ -65,10 +65,15 @@ def _roster_query(session: ClassSession):
             .join(Member)
             .switch(Enrolment)
             .join(mark, JOIN.LEFT_OUTER, on=((mark.enrolment == Enrolment.id)
-                                             & (mark.session == session.id)))
-            .where((Enrolment.klass == session.klass_id)
+                                             & (mark.session == param("session"))))
+            .where((Enrolment.klass == param("klass"))
                    & (Enrolment.status.in_(ON_ROSTER) | mark.id.is_null(False)))
-            .order_by(Member.preferred_name, Member.code).tuples())
+            .order_by(Member.preferred_name, Member.code))
+
+
+# The trainer's register is a key page (DESIGN §10): its roster is built
+# once per worker (app.db.Prepared; README, performance).
+_roster = Prepared(_roster_query)
 
 
 def roster(session: ClassSession) -> list[RosterRow]:
@@ -77,7 +82,7 @@ def roster(session: ClassSession) -> list[RosterRow]:
     register of a session where they were marked."""
     return [RosterRow(enrolment_id, code, name, status or "", marked_at, mark_id, bool(corrected))
             for enrolment_id, code, name, status, marked_at, mark_id, corrected
-            in _roster_query(session)]
+            in _roster.all(session=session.id, klass=session.klass_id)]
 
 
 def roster_row(session: ClassSession, enrolment_id: int) -> RosterRow | None:

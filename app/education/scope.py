@@ -126,9 +126,16 @@ def visible_enrolment(user, enrolment_id: int) -> Enrolment | None:
                    & _in_sight(lambda name: pw.Value(sight[name]))).first())
 
 
+# Asked twice on every register (may mark, may correct): built once per
+# worker (app.db.Prepared; README, performance).
+_teaches = Prepared(lambda param: (
+    ClassTrainer.select(ClassTrainer.id)
+    .where((ClassTrainer.klass == param("klass")) & (ClassTrainer.user == param("user")))
+    .limit(1)))
+
+
 def teaches(user, class_id: int) -> bool:
-    return ClassTrainer.select(ClassTrainer.id).where(
-        (ClassTrainer.klass == class_id) & (ClassTrainer.user == user.id)).exists()
+    return _teaches.first(klass=class_id, user=user.id) is not None
 
 
 def visible_member(user, member_id: int) -> Member | None:
