@@ -327,6 +327,10 @@ class WriteRecorder:
     def __init__(self, pristine_path: str):
         self.pristine_path = pristine_path
         connection = db.connection()
+        # The note of what a request wrote lives in memory: in a temporary
+        # file, emptying it before each request was a commit of its own
+        # (~2 ms, a tenth of the property test's requests).
+        connection.execute("PRAGMA temp_store = MEMORY")
         connection.execute("CREATE TEMP TABLE IF NOT EXISTS hostile_writes (tbl TEXT)")
         tables = [row[0] for row in connection.execute(
             "SELECT name FROM main.sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"

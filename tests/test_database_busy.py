@@ -5,6 +5,7 @@ saved (503, try again), in their language, never a 500."""
 import sqlite3
 from contextlib import contextmanager
 
+from app.db import db
 from app.members.models import Member
 from tests.factories import app_db
 
@@ -26,6 +27,14 @@ def another_writer(app):
         other.close()
 
 
+def wait_briefly(app):
+    """SQLite waits busy_timeout (5 s, app/db.py) for the other writer
+    before it gives up; how long it waits changes nothing here, so this
+    test's connection (the one its requests use) waits 0.2 s."""
+    with app_db(app):
+        db.execute_sql("PRAGMA busy_timeout = 200")
+
+
 def _no_member_saved(app):
     with app_db(app):
         return Member.select().where(Member.preferred_name == "Akinyi").count() == 0
@@ -33,6 +42,7 @@ def _no_member_saved(app):
 
 def test_a_busy_database_says_so_and_saves_nothing(app, client, login_as, html):
     login_as("coordinator")
+    wait_briefly(app)
     with another_writer(app):
         response = client.post("/members/new", data=REGISTRATION)
     assert response.status_code == 503
@@ -45,6 +55,7 @@ def test_a_busy_database_says_so_and_saves_nothing(app, client, login_as, html):
 
 def test_busy_page_in_swahili_and_in_place_for_htmx(app, client, login_as, html):
     login_as("coordinator", language="sw")
+    wait_briefly(app)
     with another_writer(app):
         response = client.post("/members/new", data=REGISTRATION, headers={"HX-Request": "true"})
     assert response.status_code == 503
