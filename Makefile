@@ -54,13 +54,14 @@ pi-tier-notice:
 	    echo "Emulated-Pi tier skipped: it needs root (systemd-nspawn). Run: sudo make test-pi"; \
 	fi
 
-## test-fast: the suite without the browser and deployment tiers (pytest
-## marks in pytest.ini): no Debian packages needed; the loop while working.
+## test-fast: the suite without the browser and deployment tiers and the
+## inherently slow tests (pytest marks in pytest.ini; the README's Testing
+## section lists them): no Debian packages needed; the loop while working.
 ## It runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in this
 ## one process.
 TEST_WORKERS ?= auto
 test-fast: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not deployment" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not deployment and not slow" $(PYTEST_ARGS)
 
 chromium:
 	@scripts/ensure-chromium

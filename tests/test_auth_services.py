@@ -31,6 +31,7 @@ def test_password_may_not_be_the_username():
     assert password_problem("kamau1234", "Kamau1234") is not None
 
 
+@pytest.mark.slow   # starts a Python process
 def test_the_app_hashes_with_argon2id_at_or_above_owasp_minimum(tmp_path):
     """In a process of its own, as the app runs outside the tests (this
     suite's conftest hashes at the lowest cost, see there): a user the

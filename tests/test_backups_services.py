@@ -181,6 +181,7 @@ def test_only_one_backup_runs_at_a_time(app):
         assert services.run_backup("manual").status == "ok"
 
 
+@pytest.mark.slow   # starts a Python process
 def test_the_lock_dies_with_its_holder(app, tmp_path):
     """A process holding the lock is killed: nobody has to clear anything.
     (tests/test_backups_crash.py kills real backups.)"""

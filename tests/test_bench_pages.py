@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.db import db
 from tests.page_checks import only_selected_fields
 from tests.test_bench_helpers import bench
@@ -31,6 +33,7 @@ def test_every_key_page_answers_its_role_on_demo_data_and_reads_only_selected_fi
         assert response.status_code == 200, (page.name, path, response.status_code)
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_the_quick_benchs_smallest_demo_seeds_and_books_the_demo_member(app):
     """`scripts/bench --quick` seeds 100 members with seed 1. That demo
     failed: the random bookings had already given the demo member 'halima'

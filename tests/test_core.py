@@ -73,6 +73,7 @@ def test_every_form_input_has_a_label(client, login_as):
                 (url, field)
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_cli_create_user_and_seed_demo(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-user", "Admin1", "--role", "admin", "--setup-code"])
@@ -86,6 +87,7 @@ def test_cli_create_user_and_seed_demo(app):
     assert result.exit_code == 0 and "used as it is" in result.output
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_seed_demo_fills_an_empty_database_once(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo", "--members", "10"])

@@ -17,6 +17,8 @@ from app.db import db
 from tests.counselling_helpers import counsellor_every_day, days_ahead, local, make_member, no_holidays
 from tests.factories import PASSWORD, make_user
 
+pytestmark = pytest.mark.slow   # races real processes (make test-fast leaves it out)
+
 RACERS = 20
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from peewee import fn
 
 from app.db import db
@@ -15,6 +16,8 @@ from app.education.models import (
     Attendance, Certificate, ClassSession, Course, Enrolment, ProgrammeArea, TrainingClass)
 from app.education.support_models import Application, FollowUp, Opportunity, Placement
 from app.rules import today
+
+pytestmark = pytest.mark.slow   # seeds the whole demo to test its seeder (make test-fast leaves it out)
 
 
 def test_seed_demo_fills_every_part_of_education(app):

@@ -8,6 +8,7 @@ database (a seat holds one booking per slot: a unique index) stands
 between the racers."""
 import datetime as dt
 
+import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
@@ -18,6 +19,8 @@ from app.rules import today
 from tests.concurrency import race
 from tests.education_factories import make_member
 from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.slow   # races real processes (make test-fast leaves it out)
 
 RACERS = 20
 PLACES = 3

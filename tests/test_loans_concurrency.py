@@ -2,6 +2,8 @@
 each racer is its own process (its own app and database connection)."""
 import multiprocessing as mp
 
+import pytest
+
 from app import create_app
 from app.db import db
 from app.loans import ledger
@@ -9,6 +11,8 @@ from app.loans.models import LedgerEntry, Loan
 from app.rules import today
 from tests.factories import make_user
 from tests.loans_factories import make_loan
+
+pytestmark = pytest.mark.slow   # races real processes (make test-fast leaves it out)
 
 RACERS = 12
 

@@ -3,12 +3,15 @@ figures that equal what the ledger gives, and a statement to try."""
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from app.db import db
 from app.loans import imports, ledger, portfolio
 from app.loans.models import Business, LedgerEntry, Loan, PortfolioDay, StatementLine
 from tests.factories import make_user
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_seed_demo_builds_a_consistent_book(app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--members", "240", "--seed", "5"])
     assert result.exit_code == 0, result.output

@@ -385,6 +385,7 @@ def test_template_round_trips_through_the_checker(conn):
 
 # --- demo data and dashboard -----------------------------------------------------------
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_demo_seeder_links_the_demo_member(app, conn):
     import random
     from app.auth import services as auth

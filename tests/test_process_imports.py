@@ -8,6 +8,10 @@ import sys
 
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow   # starts Python processes (make test-fast leaves it out)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

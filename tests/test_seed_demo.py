@@ -2,6 +2,7 @@
 accounts without their logins file (#12 item 5)."""
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.auth.models import User
@@ -25,6 +26,7 @@ def test_the_demo_member_gets_an_appointment_even_when_busy_at_the_first_free_ti
                                   & (Booking.counsellor == chebet.id)).count() == 1
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_a_failing_seeder_leaves_an_empty_database_and_no_logins_file(tmp_path):
     app = make_test_app(tmp_path)
 
@@ -42,6 +44,7 @@ def test_a_failing_seeder_leaves_an_empty_database_and_no_logins_file(tmp_path):
     assert "amina" in (tmp_path / "demo-logins.txt").read_text()
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 @settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_seed_demo_succeeds_for_any_seed(tmp_path_factory, seed):

@@ -221,6 +221,7 @@ def test_a_task_queued_from_a_request_does_not_see_it(app):
     assert seen == {"request": False, "user": None, "locale": "en_KE"}
 
 
+@pytest.mark.slow   # seeds the whole demo to test its seeder
 def test_every_demo_seeder_runs_from_the_command_line(app):
     """seed-demo runs every module's demo seeder in a plain app context."""
     result = app.test_cli_runner().invoke(args=["seed-demo", "--members", "30", "--seed", "7"])
