@@ -34,7 +34,7 @@ from flask import Flask
 from jinja2 import BytecodeCache
 from werkzeug.routing.rules import Rule
 
-from app import create_app
+from app import create_app, pdf, pdf_render
 from app.auth import passwords
 from app.db import SQLITE_PRAGMAS, db
 from app.migrations import upgrade
@@ -122,6 +122,33 @@ Flask.create_jinja_environment = _jinja_environment_sharing_compiled_templates
 # Like the hasher above, only this file changes it: subprocesses that test
 # the deployment run the app's own settings.
 SQLITE_PRAGMAS["synchronous"] = "off"
+
+
+# PDFs are made in this process. The app makes each in a child process
+# (app/pdf.py: no long-lived process keeps WeasyPrint's ~30 MB), which
+# starts Python and imports WeasyPrint every time: ~1 s of CPU and ~2 s
+# of wall time a PDF here, a fifth of `make test-fast`. A test process
+# imports WeasyPrint once and makes the PDF with the renderer's own call
+# (app/pdf_render.py: the same url_fetcher that refuses every URL). The
+# child-process path keeps its own tests, which run it for real:
+# tests/test_pdf.py (a test's own RENDERER goes to the child, as below)
+# and tests/test_process_imports.py (a process that made a PDF does not
+# keep WeasyPrint; its subprocesses do not load this file).
+_PDF_RENDERER = pdf.RENDERER
+_pdf_in_a_child_process = pdf.html_to_pdf
+
+
+def _pdf_in_this_process(html: str) -> bytes:
+    if pdf.RENDERER != _PDF_RENDERER:
+        return _pdf_in_a_child_process(html)
+    from weasyprint import HTML
+    try:
+        return HTML(string=html, url_fetcher=pdf_render._no_network).write_pdf()
+    except Exception as error:  # noqa: BLE001 - as the child reports it (app/pdf.py)
+        raise pdf.PdfFailed(f"PDF not made (exit 1): {type(error).__name__}") from error
+
+
+pdf.html_to_pdf = _pdf_in_this_process
 
 _TESTS = Path(__file__).resolve().parent
 
