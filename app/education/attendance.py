@@ -154,7 +154,7 @@ def may_correct(user, session: ClassSession) -> bool:
         return False
     if user.can("education.manage"):
         return True
-    return is_trainer(user, session.klass_id) and not is_open(session)
+    return not is_open(session) and is_trainer(user, session.klass_id)
 
 
 def correct(session: ClassSession, enrolment_id: int, status: str, reason: str,

@@ -126,7 +126,7 @@ def visible_enrolment(user, enrolment_id: int) -> Enrolment | None:
                    & _in_sight(lambda name: pw.Value(sight[name]))).first())
 
 
-# Asked twice on every register (may mark, may correct): built once per
+# Asked on every register (may mark, or may correct): built once per
 # worker (app.db.Prepared; README, performance).
 _teaches = Prepared(lambda param: (
     ClassTrainer.select(ClassTrainer.id)

@@ -118,22 +118,19 @@ class AtCapacity(NamedTuple):
     load: int
 
 
-def _load():
-    return (Pairing.select(fn.COUNT(Pairing.id))
+def _at_capacity_query(param):
+    load = (Pairing.select(fn.COUNT(Pairing.id))
             .where((Pairing.mentor == User.id) & Pairing.status.in_(OPEN_STATUSES)))
-
-
-def _capacity():
-    return fn.COALESCE(MentorProfile.capacity, MentorProfile.capacity.default)
+    capacity = fn.COALESCE(MentorProfile.capacity, MentorProfile.capacity.default)
+    return (mentor_users().select(User.display_name).switch(User)
+            .join(MentorProfile, pw.JOIN.LEFT_OUTER, on=(MentorProfile.user == User.id))
+            .select_extend(capacity.alias("places"), pw.Alias(load, "load"))
+            .where(load >= capacity))
 
 
 # The dashboard's panel (a key page): built once (app.db.Prepared; README,
 # performance).
-_at_capacity = Prepared(lambda param: (
-    mentor_users().select(User.display_name).switch(User)
-    .join(MentorProfile, pw.JOIN.LEFT_OUTER, on=(MentorProfile.user == User.id))
-    .select_extend(_capacity().alias("places"), pw.Alias(_load(), "load"))
-    .where(_load() >= _capacity())), row=AtCapacity)
+_at_capacity = Prepared(_at_capacity_query, row=AtCapacity)
 
 
 def mentors_at_capacity() -> list[AtCapacity]:

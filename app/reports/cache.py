@@ -149,10 +149,6 @@ def want_charts(specs: dict[str, str]) -> None:
             ChartCache.insert_many(missing).on_conflict_ignore().execute()
 
 
-def want_chart(digest: str, spec: str) -> None:
-    want_charts({digest: spec})
-
-
 def keep_chart(digest: str, svg: str) -> None:
     with db.atomic():
         ChartCache.update(svg=svg, used_at=utcnow()).where(ChartCache.digest == digest).execute()

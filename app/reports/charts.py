@@ -68,12 +68,8 @@ def render(chart: dict) -> str:
         "<defs>", f"<title>{title}</title><defs>", 1)
 
 
-def name(chart: dict) -> str:
-    """Register a chart to be drawn on request; returns its digest."""
-    return names([chart])[0]
-
-
 def names(charts: list[dict]) -> list[str]:
+    """Register charts to be drawn on request; returns their digests."""
     texts = [_text(c) for c in charts]
     keys = [_digest_of(t) for t in texts]
     cache.want_charts(dict(zip(keys, texts)))
