@@ -131,6 +131,11 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
         "LANGUAGES": ("en", "sw"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Validator messages come from Kituo's catalogue (app/forms.py);
+        # WTForms has no Swahili one. With this on, Flask-WTF would read
+        # WTForms' catalogue from disk on every request that builds a form
+        # (and its English one renames some messages wrongly).
+        "WTF_I18N_ENABLED": False,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         "CENTRE_NAME": os.environ.get("KITUO_CENTRE_NAME", "Azadi Kenya"),
