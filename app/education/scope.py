@@ -141,5 +141,5 @@ def teaches(user, class_id: int) -> bool:
 def visible_member(user, member_id: int) -> Member | None:
     """A member this user may see (members.visible_members: a coordinator
     everyone, a mentor their mentees), or None."""
-    from app.members.services import visible_members
-    return visible_members(user).where(Member.id == member_id).first()
+    from app.members.services import visible_member as member_if_visible
+    return member_if_visible(user, member_id)

@@ -10,7 +10,7 @@ retention). Their public functions are also importable from here
 
 Other modules use: `may(member, purpose)`, `members_who_may(purpose)`,
 `contact_phone(member)`, `member_for_user(user)`, `visible_members(user)`,
-`member_by_code(code, viewer, include_anonymised)`.
+`visible_member(user, member_id)`, `member_by_code(code, viewer, include_anonymised)`.
 """
 from __future__ import annotations
 
@@ -66,6 +66,24 @@ def visible_members(user):
         condition |= Member.id.in_(sub)
     return query.where(condition)
 
+
+
+# Every member route reads the member by id (the member page is a key page):
+# built once (app.db.Prepared; README, performance).
+_member_by_id = Prepared(lambda param: Member.select().where(Member.id == param("id")))
+
+
+def visible_member(user, member_id: int) -> Member | None:
+    """The member with this id (the whole row) if `user` may see them
+    (visible_members), else None: one query for the row and, for a user
+    without members.view_all, one asking whether it is in their scope."""
+    row = _member_by_id.first(id=member_id)
+    if row is None:
+        return None
+    if not user_can(user, "members.view_all") and not (
+            visible_members(user).where(Member.id == member_id).exists()):
+        return None
+    return whole_row(Member, row)
 
 class Account(NamedTuple):
     """A member's login as their page shows it."""

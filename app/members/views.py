@@ -28,7 +28,10 @@ from app.urls import page_arg
 
 def _member_or_404(member_id: int):
     """Only members this user may see; everyone else is a 404."""
-    return get_or_404(services.visible_members(current_user), Member.id == member_id)
+    member = services.visible_member(current_user, member_id)
+    if member is None:
+        abort(404)
+    return member
 
 
 def _form_data(form: MemberForm) -> dict:

@@ -102,7 +102,7 @@ def _member_page_section(user, member):
     if not (user.can("mentorship.manage") or user.can("mentorship.view_own")):
         return None
     pairings = services.open_pairings_of(member, viewer=user)
-    summary = ", ".join(f"{p.mentor.display_name} ({labels.mentoring_label('pairing', p.status)})"
+    summary = ", ".join(f"{p.mentor_name} ({labels.mentoring_label('pairing', p.status)})"
                         for p in pairings) or str(_l("No mentor yet."))
     return HomeSection("mentor", "mentorship/_member_page.html", {"pairings": pairings}, 10,
                        title=str(_l("Mentor")), summary=summary)

@@ -19,7 +19,6 @@ from app import audit
 from app.db import db
 from app.i18n import lazy_gettext as _l
 from app.members import services as members
-from app.members.models import Member
 from app.clock import today
 from app.rules import RuleError
 from app.wellbeing.models import WellbeingCheck
@@ -114,7 +113,7 @@ def trend(member) -> list[WellbeingCheck]:
 
 def for_counsellor(user, member_id) -> tuple[object, list[WellbeingCheck]] | None:
     """A member the counsellor may see, and their scores if consent stands."""
-    member = members.visible_members(user).where(Member.id == member_id).first()
+    member = members.visible_member(user, member_id)
     if member is None:
         return None
     audit.record("wellbeing.viewed", "member", member.id, actor=user)
