@@ -127,6 +127,31 @@ def test_a_mentor_sees_only_their_mentees_loans_and_no_amounts_unless_shared(app
         ".schedule-table tbody tr")) == 3
 
 
+def test_a_loan_found_by_id_keeps_the_rule_of_visible_loans(app):
+    """visible_loan_in_full (the loan page's and every loan action's lookup,
+    a prepared query) finds exactly the loans visible_loans lists."""
+    from app.loans.scope import visible_loan_in_full, visible_loans
+    with app_db(app):
+        users = [make_user(role) for role in ("finance", "coordinator", "mentor", "counsellor")]
+        mine, theirs = make_loan(term=3), make_loan(term=3, share_with_mentor=True)
+        Pairing.create(mentee=mine.member_id, mentor=users[2].id, status="active")
+        for user in users:
+            for loan in (mine, theirs):
+                found = visible_loan_in_full(user, loan.id)
+                assert (found is not None) == visible_loans(user).where(Loan.id == loan.id).exists()
+                if found is not None:
+                    full = Loan.get_by_id(loan.id)
+                    assert found.__data__ == full.__data__
+                    assert (found.member.id, found.member.code, found.member.preferred_name) == (
+                        full.member.id, full.member.code, full.member.preferred_name)
+                    assert found.product.name == full.product.name
+        assert [visible_loan_in_full(user, mine.id) is not None for user in users] == [
+            True, True, True, False]
+        assert [visible_loan_in_full(user, theirs.id) is not None for user in users] == [
+            True, True, False, False]
+        assert visible_loan_in_full(users[0], theirs.id + 1000) is None
+
+
 def test_a_coordinator_sees_applications_and_statuses_not_the_ledger_nor_others_notes(
         app, client, login_as):
     with app_db(app):

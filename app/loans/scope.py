@@ -7,7 +7,8 @@
 - A mentor: their mentees' loans, status only ("on track" or "catching
   up"); the amounts only when the member agreed to share them.
 - A counsellor sees nothing of loans (no loans.view at all).
-Every query starts from `visible_loans(user)`: a loan outside it is a 404.
+Every query starts from `visible_loans(user)` (one loan by id:
+`visible_loan_in_full(user, id)`, the same rule): a loan outside it is a 404.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.access import user_can
-from app.db import Prepared
+from app.db import Prepared, whole_row
 from app.loans.models import Loan, LoanNote, LoanProduct
 from app.members.models import Member
 from app.members.services import visible_members
@@ -53,11 +54,36 @@ def visible_loans(user):
     return query.where(Loan.member.in_(visible_members(user).select(Member.id)))
 
 
-def visible_loans_in_full(user):
-    """visible_loans with the product's name: what a loan's page reads
-    (get_or_404(visible_loans_in_full(user), Loan.id == loan_id))."""
-    return (visible_loans(user).select_extend(LoanProduct.name)
-            .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id)))
+# A loan's page and every action on a loan find the loan by id: built once
+# per worker (app.db.Prepared; README, performance), the loan with its
+# member's MEMBER_COLUMNS and its product's name (a row: the name, the
+# member's columns, the loan's fields).
+_loan_in_full = Prepared(lambda param: (
+    Loan.select(LoanProduct.name, *MEMBER_COLUMNS, Loan)
+    .join(Member, on=(Loan.member == Member.id))
+    .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id))
+    .where(Loan.id == param("id"))))
+
+_MEMBER_NAMES = [column.name for column in MEMBER_COLUMNS]
+
+
+def visible_loan_in_full(user, loan_id: int) -> Loan | None:
+    """The loan `loan_id`, if `user` sees it (the rule of visible_loans:
+    finance every loan, anyone else with loans.view the loans of the
+    members they see), with `loan.member` (its MEMBER_COLUMNS) and
+    `loan.product` (its name); else None."""
+    if not user_can(user, "loans.view"):
+        return None
+    row = _loan_in_full.first(id=loan_id)
+    if row is None:
+        return None
+    loan = whole_row(Loan, row[1 + len(_MEMBER_NAMES):])
+    if not user_can(user, "loans.book") and not (
+            visible_members(user).where(Member.id == loan.member_id).exists()):
+        return None
+    loan.member = Member(**dict(zip(_MEMBER_NAMES, row[1:])))
+    loan.product = LoanProduct(id=loan.product_id, name=row[0])
+    return loan
 
 
 def sight(user, loan: Loan) -> Sight:

@@ -14,13 +14,16 @@ from app.htmx import see_other
 from app.i18n import gettext as _
 from app.loans import applications, book, bp, changes, ledger, pages
 from app.loans import forms as F
-from app.loans.models import ChangeRequest, LedgerEntry, Loan
-from app.loans.scope import sight, visible_loans_in_full
+from app.loans.models import ChangeRequest, LedgerEntry
+from app.loans.scope import sight, visible_loan_in_full
 from app.clock import today
 
 
 def loan_or_404(loan_id: int):
-    return get_or_404(visible_loans_in_full(current_user), Loan.id == loan_id)
+    loan = visible_loan_in_full(current_user, loan_id)
+    if loan is None:
+        abort(404)
+    return loan
 
 
 def _book_loan_or_404(loan_id: int):
