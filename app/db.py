@@ -145,6 +145,17 @@ class _SlotNode(pw.Node):
         return ctx.value(_Slot(self.name), converter=False)
 
 
+def _reads_as_given(field: pw.Field) -> bool:
+    """The field reads the driver's value of its column as it is: a text
+    field a str, an integer field an int (peewee's own python_value, which
+    converts only other types), a foreign key to such a field."""
+    if isinstance(field, pw.ForeignKeyField):
+        return _reads_as_given(field.rel_field)
+    kind = type(field)
+    return kind.python_value is pw.Field.python_value and \
+        kind.adapt in (pw.CharField.adapt, pw.IntegerField.adapt)
+
+
 class Prepared:
     """A select built by peewee once (per kind of database) and run again
     with new values, for a query on a key page: peewee builds SQL anew each
@@ -166,7 +177,10 @@ class Prepared:
     Each row is a tuple in the order of the select, values as the fields
     read them (a datetime, a bool; None stays None); a selected expression
     that is not a field (an aggregate) comes as the database gives it. A
-    field with `.alias()` is read as that field.
+    field with `.alias()` is read as that field. Text and integer fields
+    (and foreign keys to them) read the driver's str and int as they are,
+    so their values are taken without a call per value (a report reads
+    ~400 rows of four text columns).
 
         by_token = Prepared(lambda param: UserSession.select(UserSession.id, User.username)
                             .join(User).where(UserSession.token_hash == param("token")))
@@ -215,7 +229,9 @@ class Prepared:
             for column in query.selected_columns:
                 selected.append(getattr(column, "name", None))   # a field's, or its alias
                 column = column.unwrap() if isinstance(column, pw.Alias) else column
-                readers.append(column.python_value if isinstance(column, pw.Field) else None)
+                readers.append(column.python_value if isinstance(column, pw.Field)
+                               and not _reads_as_given(column) else None)
+            readers = readers if any(readers) else None
             if self._row is not None and tuple(selected) != tuple(self._row._fields):
                 raise TypeError(f"{self._row.__name__} has the fields {self._row._fields}, "
                                 f"the query selects {tuple(selected)}")
@@ -233,6 +249,8 @@ class Prepared:
         return cursor, readers
 
     def _read(self, readers, row) -> tuple:
+        if readers is None:      # every value as the driver gives it (a tuple)
+            return row if self._row is None else self._row(*row)
         values = [read(value) if read is not None and value is not None else value
                   for read, value in zip(readers, row)]
         return tuple(values) if self._row is None else self._row(*values)
@@ -246,7 +264,10 @@ class Prepared:
     def all(self, **values) -> list[tuple]:
         """Every row, in the order of the select."""
         cursor, readers = self._run(values)
-        return [self._read(readers, row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if readers is None:
+            return rows if self._row is None else list(map(self._row._make, rows))
+        return [self._read(readers, row) for row in rows]
 
 
 def whole_row(model, values):

@@ -62,10 +62,11 @@ def figures(requests: list[Request], budget_seconds: float | None = None,
     """Cached figures for `requests`, computing (and keeping) the missing
     ones until `budget_seconds` have passed. Returns ({request: Figure},
     the requests left for the worker)."""
-    found = cache.lookup([(r.metric, r.period, r.spec) for r in requests])
+    keys = [request.cache_key for request in requests]
+    found = cache.lookup(keys)
     result, missing = {}, []
-    for request in requests:
-        hit = found.get(request.cache_key)
+    for request, key in zip(requests, keys):
+        hit = found.get(key)
         if hit is None:
             missing.append(request)
         else:
