@@ -99,3 +99,30 @@ def test_anonymising_leaves_no_piece_of_the_name_in_the_index_or_the_file(conn):
         content = file.read()
     for secret in (name, phone, "Zuhura", "jxj", "xjq", "qxq", "xqj"):
         assert secret.encode() not in content, secret
+
+
+def test_a_search_reads_a_page_newest_first_and_counts_its_matches_up_to_the_cap(conn):
+    """The index hands over its matches newest first and stops when the
+    page is full; the count stops at SEARCH_COUNT_CAP, and the pages go on
+    past it (one row more than the page says whether there is a next)."""
+    coordinator = make_user("coordinator")
+    total = services.SEARCH_COUNT_CAP + services.PAGE_SIZE + 3
+    Member.insert_many([{"number": n, "code": f"AZ-{n:04d}", "joined_on": dt.date(2025, 1, 1),
+                         "status": "active" if n % 2 else "inducting",
+                         "preferred_name": "Neema" if n != 7 else "Baraka"}
+                        for n in range(1, total + 1)]).execute()
+    first, _ = services.list_page(coordinator, "neema")
+    assert [m.code for m in first["rows"]] == [
+        f"AZ-{n:04d}" for n in range(total, total - services.PAGE_SIZE, -1)]
+    assert first["total"] == services.SEARCH_COUNT_CAP and first["more"] and first["has_next"]
+    last_page = (total - 1 + services.PAGE_SIZE - 1) // services.PAGE_SIZE
+    last, _ = services.list_page(coordinator, "neema", page=last_page)
+    assert [m.code for m in last["rows"]][-2:] == ["AZ-0002", "AZ-0001"]
+    assert not last["has_next"]
+    before, _ = services.list_page(coordinator, "neema", page=last_page - 1)
+    assert before["has_next"] and before["more"]
+    few, _ = services.list_page(coordinator, "neema", "active", page=1)
+    assert all(m.status == "active" for m in few["rows"]) and few["rows"][0].code == f"AZ-{total - 1:04d}"
+    assert _codes(coordinator, "barak") == ["AZ-0007"]
+    page, _ = services.list_page(coordinator, "ne")              # too short for the index
+    assert page["total"] == services.SEARCH_COUNT_CAP and page["more"]

@@ -79,12 +79,15 @@ def indexable(q: str) -> bool:
     return len(q) >= SHORTEST
 
 
-def matching_ids(q: str, columns: tuple[str, ...], digits: str = ""):
-    """A subquery of the ids of members whose `columns` contain `q` (any
-    case), or whose phone contains `digits`; `q` must be indexable()."""
+def matches(q: str, columns: tuple[str, ...], digits: str = ""):
+    """The condition on MemberSearch for the members whose `columns`
+    contain `q` (any case), or whose phone contains `digits`; `q` must be
+    indexable(). Join MemberSearch on its rowid (the member's id) and order
+    by that rowid: the index then hands over its matches newest first and
+    stops when the page is full, however many there are."""
     def phrase(text: str) -> str:
         return '"' + text.replace('"', '""') + '"'
     expression = "{" + " ".join(columns) + "} : " + phrase(q)
     if digits:
         expression += " OR phone : " + phrase(digits)
-    return MemberSearch.select(MemberSearch.rowid).where(MemberSearch.match(expression))
+    return MemberSearch.match(expression)

@@ -455,7 +455,7 @@ from app.members.induction import (  # noqa: E402,F401
 from app.members.fields import (  # noqa: E402,F401
     PARTS, ROLE_PARTS, history_fields_for, part_of_field, parts_for, record_parts_table)
 from app.members.listing import (  # noqa: E402,F401
-    COUNT_CAP, PAGE_SIZE, counts_by_status, inducting_count, list_page, new_this_month,
-    page_of, search)
+    COUNT_CAP, PAGE_SIZE, SEARCH_COUNT_CAP, counts_by_status, inducting_count, list_page,
+    new_this_month, page_of, search)
 from app.members.data_rights import (  # noqa: E402,F401
     anonymise, export_data, record_export, retention_due)

@@ -57,7 +57,7 @@ def index():
     if identity_search:
         from app import audit
         audit.record("member.identity_search", "member", None,
-                     f"{page['total']} results")
+                     f"{'more than ' if page['more'] else ''}{page['total']} results")
     return render("members/list.html", "members/_results.html", form=form,
                   status_names=labels.names(labels.STATUS_LABELS),
                   need_names=labels.names(labels.NEED_LABELS),
