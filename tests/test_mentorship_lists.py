@@ -28,8 +28,8 @@ def test_pairing_pages_newest_first_with_status_and_overdue_filters(conn, monkey
     stored = Pairing.get_by_id(quiet.id)
     assert (row.status, row.override, row.start_date, row.overdue_since, row.sessions_count) == (
         "active", False, stored.start_date, stored.overdue_since, 0)
-    assert row.mentee.display == quiet.mentee.display
-    assert row.mentor.display_name == mentor.display_name
+    assert (row.mentee_code, row.mentee_name) == (quiet.mentee.code, quiet.mentee.preferred_name)
+    assert row.mentor_name == mentor.display_name
 
 
 def test_counts_and_overdue_agree_with_the_separate_figures(conn):

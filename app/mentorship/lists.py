@@ -1,8 +1,8 @@
 """The lists of mentorship pages: the coordinator's overview of pairings,
 the mentor's own pairings, goals and latest logs. Each reads only the
-columns it shows; a row of the overview is a Pairing with its mentee
-(`row.mentee.display`) and mentor joined in the same query, a row of the
-mentor's own lists a named tuple of what they show."""
+columns it shows; a row of each list is a named tuple of what it shows
+(the overview's: the pairing with its mentee's code and name and its
+mentor's name, joined in the same query)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,25 +17,55 @@ from app.mentorship.models import OPEN_STATUSES, Goal, Pairing, SessionLog
 
 PAGE_SIZE = 25
 
-_ROW_COLUMNS = (Pairing.id, Pairing.status, Pairing.override, Pairing.start_date,
-                Pairing.last_session_on, Pairing.sessions_count, Pairing.next_meeting_at,
-                Pairing.overdue_since, Pairing.mentee, Pairing.mentor, Member.id, Member.code,
-                Member.preferred_name)
+class PairingRow(NamedTuple):
+    """A row of the coordinator's overview: the pairing, its mentee's code
+    and preferred name, its mentor's name."""
+    id: int
+    status: str
+    override: bool
+    start_date: dt.date | None
+    last_session_on: dt.date | None
+    sessions_count: int
+    overdue_since: dt.date | None
+    mentee_code: str
+    mentee_name: str | None
+    mentor_name: str
+
+
+def _pairing_rows(param, by_status: bool, overdue_only: bool):
+    """The overview's page of pairings, newest first (the index on status
+    hands them over in id order: a page reads a page of rows)."""
+    query = (Pairing.select(Pairing.id, Pairing.status, Pairing.override, Pairing.start_date,
+                            Pairing.last_session_on, Pairing.sessions_count,
+                            Pairing.overdue_since, Member.code.alias("mentee_code"),
+                            Member.preferred_name.alias("mentee_name"),
+                            User.display_name.alias("mentor_name"))
+             .join(Member, on=(Pairing.mentee == Member.id))
+             .switch(Pairing).join(User, on=(Pairing.mentor == User.id))
+             .order_by(Pairing.id.desc()).limit(param("limit")).offset(param("offset")))
+    if by_status:
+        query = query.where(Pairing.status == param("status"))
+    if overdue_only:
+        query = query.where(Pairing.overdue_since.is_null(False))
+    return query
+
+
+# The coordinator's overview (a key page): built once per filter
+# (app.db.Prepared; README, performance).
+_PAIRING_ROWS = {(by_status, overdue_only): Prepared(
+    lambda param, by_status=by_status, overdue_only=overdue_only: _pairing_rows(
+        param, by_status, overdue_only), row=PairingRow)
+    for by_status in (False, True) for overdue_only in (False, True)}
 
 
 def pairing_page(status: str, page: int, overdue_only: bool = False) -> dict:
     """One page of pairings, newest first (the coordinator's overview),
-    with their mentee and mentor."""
+    with their mentee and mentor; `status` "" is every status."""
     page = max(1, page)
-    query = (Pairing.select(*_ROW_COLUMNS, User.id, User.display_name)
-             .join(Member, on=(Pairing.mentee == Member.id))
-             .switch(Pairing).join(User, on=(Pairing.mentor == User.id))
-             .order_by(Pairing.id.desc()))
+    values = {"limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}
     if status:
-        query = query.where(Pairing.status == status)
-    if overdue_only:
-        query = query.where(Pairing.overdue_since.is_null(False))
-    rows = list(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+        values["status"] = status
+    rows = _PAIRING_ROWS[bool(status), overdue_only].all(**values)
     return {"pairings": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE}
 
 

@@ -18,3 +18,12 @@ def _dates_in_calendar(migrator):
     add_calendar_checks(Pairing, "start_date", "end_date", "last_session_on", "next_meeting_at")
     add_calendar_checks(Goal, "target_date")
     add_calendar_checks(SessionLog, "held_on", "next_meeting_at")
+
+
+@migration(52, "mentorship: an index on pairing status for the overview's pages, newest first")
+def _status_index(migrator):
+    """A page of one status reads its pairings in id order from the index
+    instead of joining and sorting every pairing of that status."""
+    from app.migrations import create_tables
+    from app.mentorship.models import Pairing
+    create_tables([Pairing])        # adds the index the model now has

@@ -89,6 +89,7 @@ class Pairing(BaseModel):
             (("status", "overdue_since"), False),
             (("mentee", "status"), False),
             (("status", "next_meeting_at"), False),
+            (("status",), False),       # the overview's pages: one status, newest first
         )
         constraints = in_calendar("start_date", "end_date", "last_session_on", "next_meeting_at")
 
