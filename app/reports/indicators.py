@@ -169,7 +169,7 @@ _active = Prepared(lambda param: (
 def visible(user) -> list[Indicator]:
     """Active, measurable indicators the user may see, in work-plan order."""
     rows = [whole_row(Indicator, row) for row in _active.all(active=True)]
-    return [i for i in rows if measurable(i) and may_see(user, i)]
+    return [i for i in rows if may_see(user, i)]     # (which needs it measurable)
 
 
 def by_key(key: str) -> Indicator | None:

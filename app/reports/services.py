@@ -44,25 +44,25 @@ def language() -> str:
 
 def requests_for(inds, trend) -> list[Request]:
     """The figures a report needs: each metric of each indicator, each period."""
-    seen, wanted = set(), []
-    for indicator in inds:
-        for key in indicators.metric_keys(indicator):
-            for period in trend:
-                request = Request(key, period)
-                if request not in seen:
-                    seen.add(request)
-                    wanted.append(request)
-    return wanted
+    return list(dict.fromkeys(Request(key, period) for indicator in inds
+                              for key in indicators.metric_keys(indicator)
+                              for period in trend))      # each once, in order
 
 
 def shown_for(indicator, period, figures: dict, k: int | None = None) -> Shown | None:
     """The indicator's value in `period`; None while it is being computed."""
-    numerator = figures.get(Request(indicator.numerator, period))
-    denominator = (figures.get(Request(indicator.denominator, period))
-                   if indicator.denominator else None)
-    if numerator is None or (indicator.denominator and denominator is None):
+    return _shown(indicator.kind, indicator.numerator, indicator.denominator, period, figures, k)
+
+
+def _shown(kind: str, numerator_key: str, denominator_key: str, period, figures: dict,
+           k: int | None) -> Shown | None:
+    """shown_for with the indicator's fields read once (a row reads them
+    for each of its 8 periods)."""
+    numerator = figures.get(Request(numerator_key, period))
+    denominator = figures.get(Request(denominator_key, period)) if denominator_key else None
+    if numerator is None or (denominator_key and denominator is None):
         return None
-    return values.show(indicator.kind, numerator, denominator, k)
+    return values.show(kind, numerator, denominator, k)
 
 
 def unit_of(indicator) -> str:
@@ -84,14 +84,18 @@ def unit_heading(indicator) -> str:
 
 
 def row_for(indicator, period, trend, figures: dict, labels: list[str] | None = None,
-            lang: str | None = None) -> Row:
-    """`labels`: the trend's short labels and `lang` the page language, when
-    the caller made them once for all its rows."""
+            lang: str | None = None, k: int | None = None) -> Row:
+    """`labels`: the trend's short labels, `lang` the page language and `k`
+    the suppression threshold, when the caller made them once for all its
+    rows."""
     lang = lang or language()
     labels = labels or [p.short_label() for p in trend]
-    k = values.threshold()
-    shown = shown_for(indicator, period, figures, k)
-    points = [(p, shown_for(indicator, p, figures, k)) for p in trend]
+    k = values.threshold() if k is None else k
+    metrics = indicator.kind, indicator.numerator, indicator.denominator
+    points = [(p, _shown(*metrics, p, figures, k)) for p in trend]
+    # The trend ends with the period itself (Period.trend): its value once.
+    shown = points[-1][1] if trend and trend[-1] == period else \
+        _shown(*metrics, period, figures, k)
     row = Row(indicator=indicator, title=indicator.title(lang),
               reference=workplan.reference(indicator.objective, indicator.goal,
                                            indicator.activity),
@@ -149,8 +153,8 @@ def report(user, period, compute: bool = True) -> dict:
     trend = period.trend(TREND)
     wanted = requests_for(inds, trend) + safeguarding_requests(user, period)
     figures, left = engine.figures(wanted, budget_seconds=inline_seconds() if compute else 0)
-    labels, lang = [p.short_label() for p in trend], language()
-    rows = [row_for(i, period, trend, figures, labels, lang) for i in inds]
+    labels, lang, k = [p.short_label() for p in trend], language(), values.threshold()
+    rows = [row_for(i, period, trend, figures, labels, lang, k) for i in inds]
     chart_rows = [r for r in rows if r.chart]
     for row, key in zip(chart_rows, charts.names([r.chart for r in chart_rows])):
         row.chart = key

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from flask import current_app
 
@@ -49,18 +50,30 @@ def show(kind: str, numerator, denominator=None, k: int | None = None) -> Shown:
     the threshold() when the caller already read it (a report shows ~270
     values)."""
     k = threshold() if k is None else k
+    if denominator is None:
+        return _show(kind, numerator.value, numerator.support, None, None, k)
+    return _show(kind, numerator.value, numerator.support, denominator.value,
+                 denominator.support, k)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _show(kind: str, value, support, denominator, denominator_support, k: int) -> Shown:
+    """show() of the numbers themselves, kept per worker: a pure function
+    of aggregate counts and k (a Shown cannot change; typed: 1 and 1.0 are
+    written differently), and a year report shows the same ~270 on every
+    view."""
     if kind in ("count", "money"):
-        if numerator.support < k:
+        if support < k:
             return Shown(None, f"<{k}", hidden=True)
         if kind == "money":
             from app.filters import money
-            return Shown(Decimal(numerator.value) / 100, money(numerator.value))
-        return Shown(Decimal(numerator.value), _count(numerator.value))
-    if denominator is None or denominator.value == 0:
+            return Shown(Decimal(value) / 100, money(value))
+        return Shown(Decimal(value), _count(value))
+    if denominator is None or denominator == 0:
         return Shown(None, NO_VALUE)
-    if numerator.support < k or denominator.support < k:
+    if support < k or denominator_support < k:
         return Shown(None, f"<{k}", hidden=True)
-    ratio = Decimal(numerator.value) / Decimal(denominator.value)
+    ratio = Decimal(value) / Decimal(denominator)
     if kind == "percent":
         value = _one_decimal(ratio * 100)
         return Shown(value, f"{value:,.1f}%".replace(".0%", "%"))
