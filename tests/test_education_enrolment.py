@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.db import db
 from app.education import enrolment, timetable
-from app.education.models import Enrolment
+from app.education.models import ClassSession, Enrolment
 from app.members.models import Member
 from app.rules import RuleError
 from tests.education_factories import make_class, make_member, next_weekday
@@ -108,3 +108,30 @@ def test_places_never_exceed_capacity_and_nobody_waits_while_a_place_is_free(
                 assert placed <= capacity
                 assert waiting == 0 or placed == capacity
             transaction.rollback()
+
+
+def test_the_class_roster_lists_places_then_waiting_then_leavers_with_code_and_name(conn):
+    """enrolments_of_class (the class page's roster, a prepared query):
+    place holders first, then the waiting list, then those who left, each
+    in the order they came, with the member's code and preferred name."""
+    klass = make_class(first=next_weekday(0), capacity=2)
+    people = [make_member(preferred_name=f"P{i}") for i in range(4)]
+    rows = [enrolment.enrol(klass, p) for p in people]
+    enrolment.withdraw(rows[0])          # P2 moves up from the waiting list
+    roster = enrolment.enrolments_of_class(klass.id)
+    assert [(e.member.preferred_name, e.status) for e in roster] == [
+        ("P1", "enrolled"), ("P2", "enrolled"), ("P3", "waitlisted"), ("P0", "withdrawn")]
+    assert [(e.id, e.klass_id, e.member_id, e.member.code) for e in roster] == [
+        (r.id, klass.id, p.id, p.code) for r, p in
+        zip([rows[1], rows[2], rows[3], rows[0]], [people[1], people[2], people[3], people[0]])]
+    assert enrolment.enrolments_of_class(klass.id + 1000) == []
+
+
+def test_the_class_page_lists_every_session_in_time_order(conn):
+    klass = make_class(first=next_weekday(0), weeks=2, weekdays=(0, 2))
+    sessions = timetable.sessions_of(klass.id)
+    stored = list(ClassSession.select().where(ClassSession.klass == klass.id)
+                  .order_by(ClassSession.starts_at))
+    assert [(s.id, s.klass_id, s.starts_at, s.ends_at, s.place, s.cancelled_at) for s in sessions] \
+        == [(s.id, s.klass_id, s.starts_at, s.ends_at, s.place, s.cancelled_at) for s in stored]
+    assert len(sessions) == 4

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app import audit
 from app.clock import utcnow
-from app.db import db
+from app.db import Prepared, db
 from app.education.models import Enrolment, TrainingClass
 from app.education.timetable import PLACES
 from app.i18n import lazy_gettext as _l
@@ -66,17 +66,31 @@ def withdraw(enrolment: Enrolment, actor=None) -> list[Enrolment]:
     return promoted
 
 
-def enrolments_of_class(klass_id: int):
+# The class page is a key page (DESIGN §10): its roster is read by a query
+# built once per worker (app.db.Prepared; README, performance).
+_ENROLMENT_COLUMNS = (Enrolment.id, Enrolment.klass, Enrolment.member, Enrolment.status,
+                      Enrolment.by_member, Enrolment.created_at, Enrolment.assessment_result,
+                      Enrolment.assessment_score)
+_MEMBER_COLUMNS = (Member.id, Member.code, Member.preferred_name)
+_of_class = Prepared(lambda param: (
+    Enrolment.select(*_ENROLMENT_COLUMNS, *_MEMBER_COLUMNS).join(Member)
+    .where(Enrolment.klass == param("klass")).order_by(Enrolment.created_at, Enrolment.id)))
+_PLACE_ORDER = {"enrolled": 0, "completed": 0, "did_not_complete": 0, "waitlisted": 1,
+                "withdrawn": 2}
+
+
+def enrolments_of_class(klass_id: int) -> list[Enrolment]:
     """Everyone in the class (and waiting), place holders first, in the
-    order they came (code and preferred name of each: nothing more)."""
-    order = {"enrolled": 0, "completed": 0, "did_not_complete": 0, "waitlisted": 1,
-             "withdrawn": 2}
-    rows = (Enrolment.select(
-        Enrolment.id, Enrolment.klass, Enrolment.member, Enrolment.status, Enrolment.by_member,
-        Enrolment.created_at, Enrolment.assessment_result, Enrolment.assessment_score,
-        Member.id, Member.code, Member.preferred_name)
-        .join(Member).where(Enrolment.klass == klass_id).order_by(Enrolment.created_at, Enrolment.id))
-    return sorted(rows, key=lambda e: order[e.status])
+    order they came (code and preferred name of each: nothing more): each
+    an Enrolment of the columns above, its `member` a Member of its code
+    and preferred name."""
+    n = len(_ENROLMENT_COLUMNS)
+    rows = []
+    for row in _of_class.all(klass=klass_id):
+        enrolment = Enrolment(**{f.name: value for f, value in zip(_ENROLMENT_COLUMNS, row)})
+        enrolment.member = Member(**{f.name: value for f, value in zip(_MEMBER_COLUMNS, row[n:])})
+        rows.append(enrolment)
+    return sorted(rows, key=lambda e: _PLACE_ORDER[e.status])
 
 
 def class_enrolment(klass_id: int, enrolment_id: int | None) -> Enrolment | None:

@@ -396,12 +396,20 @@ _trainer_names = Prepared(lambda param: (
     .where(ClassTrainer.klass == param("klass")).order_by(User.display_name)))
 
 
+# The class page's sessions: built once per worker too.
+_SESSION_COLUMNS = (ClassSession.id, ClassSession.klass, ClassSession.starts_at,
+                    ClassSession.ends_at, ClassSession.place, ClassSession.original_starts_at,
+                    ClassSession.cancelled_at, ClassSession.register_taken_at)
+_sessions_of = Prepared(lambda param: (
+    ClassSession.select(*_SESSION_COLUMNS)
+    .where(ClassSession.klass == param("klass")).order_by(ClassSession.starts_at)))
+
+
 def sessions_of(klass_id: int) -> list[ClassSession]:
-    return list(ClassSession.select(
-        ClassSession.id, ClassSession.klass, ClassSession.starts_at, ClassSession.ends_at,
-        ClassSession.place, ClassSession.original_starts_at, ClassSession.cancelled_at,
-        ClassSession.register_taken_at)
-        .where(ClassSession.klass == klass_id).order_by(ClassSession.starts_at))
+    """Every session of the class (cancelled ones too), in time order: each
+    a ClassSession of the columns above."""
+    return [ClassSession(**{f.name: value for f, value in zip(_SESSION_COLUMNS, row)})
+            for row in _sessions_of.all(klass=klass_id)]
 
 
 def trainer_names(klass_id: int) -> list[str]:
