@@ -152,6 +152,49 @@ def test_a_loan_found_by_id_keeps_the_rule_of_visible_loans(app):
         assert visible_loan_in_full(users[0], theirs.id + 1000) is None
 
 
+def test_the_loan_book_lists_what_visible_loans_holds_for_each_filter(app):
+    """book.list_page (prepared queries, one per filter and scope) lists,
+    for each user and filter, exactly the loans of visible_loans that the
+    filter selects, newest first, with the count."""
+    from app.loans import book
+    from app.loans.scope import visible_loans
+    from app.members.models import Member
+    with app_db(app):
+        users = [make_user(role) for role in ("finance", "coordinator", "mentor")]
+        loans = [make_loan(term=3), make_loan(term=3, paid_on=today() - dt.timedelta(days=60)),
+                 make_application(), make_application(member_fields={"preferred_name": "50%_x"})]
+        Pairing.create(mentee=loans[1].member_id, mentor=users[2].id, status="active")
+        Pairing.create(mentee=loans[2].member_id, mentor=users[2].id, status="active")
+        named = loans[3].member.preferred_name
+        for user in users:
+            for status in ("", "waiting", "behind", "active", "applied", "closed"):
+                for q in ("", named, "%", "_", loans[0].account_ref.lower(), loans[1].member.code):
+                    query = visible_loans(user)
+                    if status == "waiting":
+                        query = query.where(Loan.status.in_(("applied", "approved")))
+                    elif status == "behind":
+                        query = query.where((Loan.status == "active")
+                                            & (Loan.first_unpaid_on < today()))
+                    elif status:
+                        query = query.where(Loan.status == status)
+                    if q:
+                        plain = "".join(c for c in q if c.isalnum()).upper()
+                        query = query.where(Member.code.contains(q)
+                                            | Member.preferred_name.contains(q)
+                                            | (Loan.account_ref == plain))
+                    order = ([Loan.first_unpaid_on, Loan.id] if status == "behind"
+                             else [Loan.id.desc()])
+                    expected = [loan.id for loan in query.order_by(*order)]
+                    page = book.list_page(user, status, q)
+                    assert [r.id for r in page["rows"]] == expected, (user.username, status, q)
+                    assert page["total"] == len(expected)
+        assert [r.id for r in book.list_page(users[2])["rows"]] == [loans[2].id, loans[1].id]
+        assert [r.id for r in book.list_page(users[0], "", "%")["rows"]] == [loans[3].id]
+        row = book.list_page(users[0], "", loans[0].account_ref)["rows"][0]
+        assert (row.member_code, row.product_name) == (loans[0].member.code,
+                                                        loans[0].product.name)
+
+
 def test_a_coordinator_sees_applications_and_statuses_not_the_ledger_nor_others_notes(
         app, client, login_as):
     with app_db(app):

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+import peewee as pw
+
 from app import audit
-from app.access import user_can
 from app.db import Prepared, db
 from app.i18n import lazy_gettext as _l
 from app.loans.models import LOAN_STATUSES, Loan, LoanNote, LoanProduct
-from app.loans.scope import visible_loans
+from app.loans.scope import members_in_sight, visible_loans
 from app.members.models import Member
 from app.members.services import contact_phone
 from app.rules import RuleError, today
@@ -21,46 +22,105 @@ FILTERS = ("", "waiting", "active", "behind", "closed") + LOAN_STATUSES
 VISIT_DAYS = 7
 
 
-LIST_COLUMNS = (Loan.id, Loan.account_ref, Loan.status, Loan.amount_cents,
-                Loan.balance_cents, Loan.first_unpaid_on, Loan.next_due_on, Loan.next_due_cents,
-                Loan.share_with_mentor)
+class BookRow(NamedTuple):
+    """A row of the loan book: the loan, its member's code and preferred
+    name, its product's name."""
+    id: int
+    account_ref: str
+    status: str
+    amount_cents: int
+    balance_cents: int
+    first_unpaid_on: dt.date | None
+    next_due_on: dt.date | None
+    next_due_cents: int
+    share_with_mentor: bool
+    member_code: str
+    member_name: str
+    product_name: str
 
 
-def _filters(user, status: str, q: str, on: dt.date) -> tuple[list, bool]:
-    """The WHERE terms of the list, and whether they need the member's columns."""
-    terms = [Loan.id.in_(visible_loans(user).select(Loan.id))] \
-        if not user_can(user, "loans.book") else []
-    if status == "waiting":
+def _status_kind(status: str) -> str:
+    """Which WHERE term a status filter adds ("" none)."""
+    if status in ("waiting", "behind"):
+        return status
+    return "status" if status in LOAN_STATUSES else ""
+
+
+def _terms(param, kind: str, searched: bool, scoped: bool) -> list:
+    """The WHERE terms of the list: the user's scope (`scoped`: the loans
+    of the members in `param("members")`), the status filter, the search."""
+    terms = [Loan.member.in_(param("members", Loan.member, many=True))] if scoped else []
+    if kind == "waiting":
         terms.append(Loan.status.in_(("applied", "approved")))
-    elif status == "behind":
-        terms.append((Loan.status == "active") & (Loan.first_unpaid_on < on))
-    elif status in LOAN_STATUSES:
-        terms.append(Loan.status == status)
-    q = " ".join((q or "").split())[:40]
-    if q:
-        plain = "".join(c for c in q if c.isalnum()).upper()
-        terms.append(Member.code.contains(q) | Member.preferred_name.contains(q)
-                     | (Loan.account_ref == plain))
-    return terms, bool(q)
+    elif kind == "behind":
+        terms.append((Loan.status == "active") & (Loan.first_unpaid_on < param("on", Loan.first_unpaid_on)))
+    elif kind == "status":
+        terms.append(Loan.status == param("status"))
+    if searched:
+        like = pw.NodeList((param("pattern"), pw.SQL("ESCAPE"), pw.Value("\\", converter=False)))
+        terms.append((Member.code ** like) | (Member.preferred_name ** like)
+                     | (Loan.account_ref == param("plain")))
+    return terms
+
+
+def _book_rows(param, kind: str, searched: bool, scoped: bool):
+    """A page of the loan book, newest first (catching up: longest behind first)."""
+    query = (Loan.select(Loan.id, Loan.account_ref, Loan.status, Loan.amount_cents,
+                         Loan.balance_cents, Loan.first_unpaid_on, Loan.next_due_on,
+                         Loan.next_due_cents, Loan.share_with_mentor,
+                         Member.code.alias("member_code"),
+                         Member.preferred_name.alias("member_name"),
+                         LoanProduct.name.alias("product_name"))
+             .join(Member, on=(Loan.member == Member.id))
+             .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id)))
+    for term in _terms(param, kind, searched, scoped):
+        query = query.where(term)
+    order = [Loan.first_unpaid_on, Loan.id] if kind == "behind" else [Loan.id.desc()]
+    return query.order_by(*order).limit(param("limit")).offset(param("offset"))
+
+
+def _book_count(param, kind: str, searched: bool, scoped: bool):
+    """How many loans the list holds, counting at most COUNT_CAP + 1."""
+    counted = Loan.select(Loan.id)
+    if searched:
+        counted = counted.join(Member, on=(Loan.member == Member.id))
+    for term in _terms(param, kind, searched, scoped):
+        counted = counted.where(term)
+    return Loan.select(pw.fn.COUNT(pw.SQL("1"))).from_(
+        counted.limit(COUNT_CAP + 1).alias("counted"))
+
+
+# The loan book is a key page (DESIGN §10): its two queries are built once
+# per worker and filter (app.db.Prepared; README, performance).
+_FILTERS = [(kind, searched, scoped) for kind in ("", "waiting", "behind", "status")
+            for searched in (False, True) for scoped in (False, True)]
+_BOOK_ROWS = {key: Prepared(lambda param, key=key: _book_rows(param, *key), row=BookRow)
+              for key in _FILTERS}
+_BOOK_COUNT = {key: Prepared(lambda param, key=key: _book_count(param, *key))
+               for key in _FILTERS}
 
 
 def list_page(user, status: str = "", q: str = "", page: int = 1) -> dict:
     """One page of the loans this user may see (newest first; loans
     catching up: longest behind first), and a count that stops at COUNT_CAP."""
     page, on = max(1, page), today()
-    terms, by_member = _filters(user, status, q, on)
-    rows = (Loan.select(*LIST_COLUMNS, Member.id, Member.code, Member.preferred_name,
-                        LoanProduct.name)
-            .join(Member, on=(Loan.member == Member.id))
-            .join_from(Loan, LoanProduct, on=(Loan.product == LoanProduct.id)))
-    counted = Loan.select(Loan.id)
-    if by_member:
-        counted = counted.join(Member, on=(Loan.member == Member.id))
-    for term in terms:
-        rows, counted = rows.where(term), counted.where(term)
-    order = [Loan.first_unpaid_on, Loan.id] if status == "behind" else [Loan.id.desc()]
-    found = list(rows.order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
-    capped = counted.limit(COUNT_CAP + 1).count()
+    members = members_in_sight(user)
+    kind = _status_kind(status)
+    q = " ".join((q or "").split())[:40]
+    values = {}
+    if members is not None:
+        values["members"] = members
+    if kind == "behind":
+        values["on"] = on
+    elif kind == "status":
+        values["status"] = status
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+        values["pattern"] = f"%{escaped}%"
+        values["plain"] = "".join(c for c in q if c.isalnum()).upper()
+    key = (kind, bool(q), members is not None)
+    found = _BOOK_ROWS[key].all(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, **values)
+    capped = _BOOK_COUNT[key].first(**values)[0]
     return {"rows": found[:PAGE_SIZE], "page": page, "has_next": len(found) > PAGE_SIZE,
             "total": min(capped, COUNT_CAP), "more": capped > COUNT_CAP, "on": on}
 

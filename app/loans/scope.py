@@ -54,6 +54,18 @@ def visible_loans(user):
     return query.where(Loan.member.in_(visible_members(user).select(Member.id)))
 
 
+def members_in_sight(user) -> list[int] | None:
+    """Whose loans `user` sees, for a list of loans (the loan book): None
+    for every loan (loans.book; or members.view_all: the loans of every
+    member), else the ids of the members they see (visible_members: a
+    mentor's mentees) — the rule of visible_loans."""
+    if not user_can(user, "loans.view"):
+        return []
+    if user_can(user, "loans.book") or user_can(user, "members.view_all"):
+        return None
+    return [member_id for (member_id,) in visible_members(user).select(Member.id).tuples()]
+
+
 # A loan's page and every action on a loan find the loan by id: built once
 # per worker (app.db.Prepared; README, performance), the loan with its
 # member's MEMBER_COLUMNS and its product's name (a row: the name, the
