@@ -36,12 +36,18 @@ def next_weekday(weekday: int, after: dt.date | None = None) -> dt.date:
 
 def make_class(course=None, trainer=None, first=None, weeks=4, weekdays=(1, 3),
                starts=dt.time(10), ends=dt.time(12), place="Room A", capacity=10, actor=None,
-               **fields):
+               keep_holidays=False, **fields):
+    """A class with a session on every day of its pattern: the public
+    holidays among those days are switched off first (centre_open_on), so
+    a class placed around today has the same sessions on whatever date the
+    suite runs. A test of how holidays are skipped passes keep_holidays."""
     course = course or make_course()
     trainer = trainer or make_user("trainer")
     first = first or next_weekday(0)
     pattern = timetable.Pattern(list(weekdays), starts, ends, first,
                                 first + dt.timedelta(weeks=weeks) - dt.timedelta(days=1))
+    if not keep_holidays:
+        factories.centre_open_on(*timetable.session_days(pattern, set()))
     data = timetable.ClassInput(course_id=course.id, trainer_ids=[trainer.id], place=place,
                                 pattern=pattern, capacity=capacity, **fields)
     return timetable.create_class(data, actor=actor)

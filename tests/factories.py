@@ -52,6 +52,32 @@ def make_member(actor=None, consent=True, status=None, user=None, **fields):
     return Member.get_by_id(member.id)
 
 
+def centre_open_on(*days) -> None:
+    """The centre works on `days` whatever the calendar says: each public
+    holiday that falls (or is observed, the Monday after a Sunday) on one
+    of them is switched off, as a coordinator can on the counselling
+    settings page. For a test about something else that needs the centre
+    open on days around today (a class session, a free study hour):
+    without it, such a test fails on a public holiday, or on the day
+    before or after one (a run dated 25 December failed 24 tests).
+    education_factories.make_class opens its pattern's days this way;
+    tests/test_any_day.py builds those tests' worlds with today and
+    tomorrow declared holidays."""
+    import datetime as dt
+
+    from app.counselling import holidays
+    for holiday in holidays.holiday_list():
+        if holiday.active and any(_falls_on(holiday, day) or (
+                _falls_on(holiday, day - dt.timedelta(days=1))
+                and (day - dt.timedelta(days=1)).weekday() == 6) for day in days):
+            holidays.set_holiday_active(holiday, False)
+    assert not any(holidays.holidays_between(day, day) for day in days)
+
+
+def _falls_on(holiday, day) -> bool:
+    return (holiday.month, holiday.day) == (day.month, day.day) and holiday.year in (None, day.year)
+
+
 def shift_time(model, field_name: str, delta, where=None):
     """Move a timestamp column of every (matching) row by `delta`."""
     query = model.select()

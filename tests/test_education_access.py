@@ -12,7 +12,7 @@ from app.education.models import Certificate, CourseUnit, ProgrammeArea
 from app.education.support_models import FollowUp
 from app.rules import today
 from tests.education_factories import make_class, make_course, make_member
-from tests.factories import app_db, make_user
+from tests.factories import app_db, centre_open_on, make_user
 
 # endpoint -> (method, url template). Ids come from the world below.
 ROUTES = {
@@ -97,6 +97,7 @@ def _world(app):
     """Trainer A's classes with member A in them (with a login), and one of
     everything else."""
     with app_db(app):
+        centre_open_on(today() + dt.timedelta(days=1))    # a free study hour tomorrow
         trainer = make_user("trainer")
         member_user = make_user("member")
         member = make_member(user=member_user, language="en")

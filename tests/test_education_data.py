@@ -11,7 +11,7 @@ from app.members import services as members
 from app.members.models import Member
 from app.rules import RuleError, today
 from tests.education_factories import make_class, make_course, make_member, next_weekday
-from tests.factories import app_db, make_user
+from tests.factories import app_db, centre_open_on, make_user
 
 import pytest
 
@@ -79,6 +79,7 @@ def test_self_employed_work_names_one_of_the_members_own_businesses(conn):
 
 
 def _learner_with_everything(trainer):
+    centre_open_on(today() + dt.timedelta(days=1))     # a free study hour tomorrow
     member = make_member(preferred_name="Zawadi", legal_name="Zawadi Wairimu", language="en")
     klass = make_class(course=make_course(min_attendance_pct=0, units=()), trainer=trainer,
                        first=today() - dt.timedelta(days=1))

@@ -9,7 +9,7 @@ from app.education.models import Certificate, Course, CourseUnit, ProgrammeArea
 from app.education.support_models import Application, FollowUp, Opportunity, StudyBooking
 from app.rules import today
 from tests.education_factories import make_class, make_course, make_member
-from tests.factories import PASSWORD, app_db, make_user
+from tests.factories import PASSWORD, app_db, centre_open_on, make_user
 
 
 def test_a_course_with_units_and_rules(app, client, login_as, html):
@@ -100,7 +100,9 @@ def test_a_follow_up_answered_from_the_list(app, client, login_as, html):
 
 
 def _room(app):
+    """Open all day, every day; today and tomorrow are working days."""
     with app_db(app):
+        centre_open_on(today(), today() + dt.timedelta(days=1))
         return study.save_resource(None, "Study room", "Chumba cha kusomea", "seats", 2, 60,
                                    {d: (dt.time(0), dt.time(23, 59)) for d in range(7)})
 

@@ -15,11 +15,16 @@ def _at(day, hour=10):
 def test_today_tomorrow_and_weekdays_in_both_languages(app):
     with app.test_request_context():
         base = today()
+        # A day of this year that is neither today nor tomorrow (five days
+        # on ran into next year, which names its year, from 27 December).
         later = base + dt.timedelta(days=5)
+        later = later if later.year == base.year else base - dt.timedelta(days=5)
+        next_year = dt.date(base.year + 1, 1, 15)
         with force_locale("en"):
             assert when(_at(base)) == "Today, 10:00"
             assert when(_at(base + dt.timedelta(days=1), 9)) == "Tomorrow, 09:00"
             assert day_label(later) == later.strftime("%a %-d %b")
+            assert day_label(next_year) == next_year.strftime("%a %-d %b %Y")
         with force_locale("sw"):
             assert when(_at(base)) == "Leo, 10:00"
             assert day_label(base + dt.timedelta(days=1)) == "Kesho"
