@@ -63,19 +63,10 @@ def centre_open_on(*days) -> None:
     education_factories.make_class opens its pattern's days this way;
     tests/test_any_day.py builds those tests' worlds with today and
     tomorrow declared holidays."""
-    import datetime as dt
-
     from app.counselling import holidays
     for holiday in holidays.holiday_list():
-        if holiday.active and any(_falls_on(holiday, day) or (
-                _falls_on(holiday, day - dt.timedelta(days=1))
-                and (day - dt.timedelta(days=1)).weekday() == 6) for day in days):
+        if holiday.active and set(days) & holidays.closed_days(holiday, min(days), max(days)):
             holidays.set_holiday_active(holiday, False)
-    assert not any(holidays.holidays_between(day, day) for day in days)
-
-
-def _falls_on(holiday, day) -> bool:
-    return (holiday.month, holiday.day) == (day.month, day.day) and holiday.year in (None, day.year)
 
 
 def shift_time(model, field_name: str, delta, where=None):

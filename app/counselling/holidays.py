@@ -35,16 +35,25 @@ def holidays_between(first: dt.date, last: dt.date) -> set[dt.date]:
     found: set[dt.date] = set()
     for row in Holiday.select(Holiday.month, Holiday.day, Holiday.year).where(
             Holiday.active == True):  # noqa: E712
-        for year in range(first.year, last.year + 1):
-            if row.year not in (None, year):
-                continue
-            try:
-                day = dt.date(year, row.month, row.day)
-            except ValueError:      # 29 February in a common year
-                continue
-            found.add(day)
-            if day.weekday() == 6:
-                found.add(day + dt.timedelta(days=1))
+        found |= closed_days(row, first, last)
+    return found
+
+
+def closed_days(holiday: Holiday, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The dates in [first, last] that `holiday` closes the centre on,
+    active or not: its date in each year, and the Monday after when that
+    date is a Sunday."""
+    found: set[dt.date] = set()
+    for year in range(first.year, last.year + 1):
+        if holiday.year not in (None, year):
+            continue
+        try:
+            day = dt.date(year, holiday.month, holiday.day)
+        except ValueError:      # 29 February in a common year
+            continue
+        found.add(day)
+        if day.weekday() == 6:
+            found.add(day + dt.timedelta(days=1))
     return {d for d in found if first <= d <= last}
 
 
