@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export KITUO_INSTANCE ?= $(CURDIR)/instance
-# The emulated-Pi tier (tests/pi) takes an hour or more on a 2-core machine
-# (image build, install, reboot, power cut, upgrade), so `make test` (and
+# The emulated-Pi tier (tests/pi) takes ~29 min on an idle 2-core machine
+# and an hour or more on a shared one (image build, install, reboot, power
+# cut, upgrade), so `make test` (and
 # CI, which must finish well under 30 minutes) leaves it out; run
 # `sudo make test-pi` after changing deploy/ or what install.sh installs,
 # or `make test KITUO_TEST_PI=1` (as root) for both.
@@ -49,7 +50,7 @@ test-pi: install-dev test-packages
 
 pi-tier-notice:
 	@if [ "$(KITUO_TEST_PI)" = 0 ]; then \
-	    echo "Emulated-Pi tier left out (it takes an hour or more): run 'sudo make test-pi' after changing deploy/, or 'make test KITUO_TEST_PI=1' as root."; \
+	    echo "Emulated-Pi tier left out (it takes about 30 minutes): run 'sudo make test-pi' after changing deploy/, or 'make test KITUO_TEST_PI=1' as root."; \
 	elif [ "$$(id -u)" != 0 ]; then \
 	    echo "Emulated-Pi tier skipped: it needs root (systemd-nspawn). Run: sudo make test-pi"; \
 	fi

@@ -1,7 +1,7 @@
 """The emulated-Pi tier (issue #13): Kituo installed by deploy/pi/install.sh
 on Debian bookworm arm64 under qemu-user, booted by systemd-nspawn with a
 real systemd. `make test-pi` runs only this tier (as root); `make test` leaves
-it out (an hour or more on two cores; CI must finish well under 30 minutes)
+it out (29 min on two idle cores; CI must finish well under 30 minutes)
 unless KITUO_TEST_PI=1.
 
 Each module boots one fresh Pi from the cached image (scripts/emulated_pi.py)
