@@ -135,3 +135,42 @@ def test_the_class_page_lists_every_session_in_time_order(conn):
     assert [(s.id, s.klass_id, s.starts_at, s.ends_at, s.place, s.cancelled_at) for s in sessions] \
         == [(s.id, s.klass_id, s.starts_at, s.ends_at, s.place, s.cancelled_at) for s in stored]
     assert len(sessions) == 4
+
+
+def test_a_class_she_waits_for_shows_once_tentative_and_hers_every_session(app, conn):
+    """The member's schedule (/me and her calendar feed) listed every session
+    of a class she only waits for, each as a plain one-hour event: a waiting
+    place read as a dozen confirmed appointments, and buried the rest of
+    her schedule. Like counselling's waiting list, a class she waits for
+    shows its next session only, tentative; a class she is in shows each
+    session with its own end and a stable id (a moved session stays one
+    event in her calendar)."""
+    from icalendar import Calendar
+    from app.counselling import feeds
+    from app.db import utcnow
+    from app.registry import registry
+    from tests.factories import make_user
+    login = make_user("member")
+    member = make_member(user=login)
+    full = make_class(first=next_weekday(0), capacity=1, weeks=4, weekdays=(1, 3))
+    enrolment.enrol(full, make_member())
+    enrolment.enrol(full, member)                                  # she waits
+    hers = make_class(first=next_weekday(0), weeks=4, weekdays=(0, 4), place="Room B",
+                      starts=dt.time(14), ends=dt.time(16))
+    enrolment.enrol(hers, member)
+    now = utcnow()
+    items = registry().schedule_for(member, now, now + dt.timedelta(days=60))
+    waiting = [i for i in items if i.tentative]
+    first_waited = min(s.starts_at for s in timetable.sessions_of(full.id))
+    assert [(i.starts_at, i.detail) for i in waiting] == [
+        (first_waited, "You are on the waiting list.")]
+    sessions = timetable.sessions_of(hers.id)
+    taken = [i for i in items if not i.tentative]
+    assert [i.uid for i in taken] == [f"class-session-{s.id}" for s in sessions]
+    assert all(i.ends_at - i.starts_at == dt.timedelta(hours=2) for i in taken)
+    events = Calendar.from_ical(feeds.build(login)).walk("VEVENT")
+    assert len(events) == len(sessions) + 1
+    assert [str(e["uid"]) for e in events if e.get("status") == "TENTATIVE"] == [
+        f"class-session-{min(timetable.sessions_of(full.id), key=lambda s: s.starts_at).id}@kituo"]
+    assert all(e.decoded("dtend") - e.decoded("dtstart") == dt.timedelta(hours=2)
+               for e in events)

@@ -33,9 +33,9 @@ def _language() -> str:
 # The schedule and "My classes" of the member's home (/me, a key page): their
 # queries are built once (app.db.Prepared; README, performance).
 _class_sessions = Prepared(lambda param: (
-    ClassSession.select(ClassSession.starts_at, ClassSession.place,
-                        ClassSession.original_starts_at, Course.title_en, Course.title_sw,
-                        Enrolment.status)
+    ClassSession.select(ClassSession.id, ClassSession.starts_at, ClassSession.ends_at,
+                        ClassSession.place, ClassSession.original_starts_at, Course.title_en,
+                        Course.title_sw, Enrolment.klass, Enrolment.status)
     .join(TrainingClass).join(Course)
     .switch(TrainingClass).join(Enrolment, on=(Enrolment.klass == TrainingClass.id))
     .where((Enrolment.member == param("member")) & Enrolment.status.in_(LIVE)
@@ -46,15 +46,26 @@ _class_sessions = Prepared(lambda param: (
 
 
 def class_sessions(member, start, end) -> list[ScheduleItem]:
-    """Schedule provider: the next sessions of the member's classes."""
+    """Schedule provider: the sessions of the member's classes, each with
+    its end and a stable id (a moved session stays one calendar event). A
+    class she waits for shows its next session only, tentative, as
+    counselling's waiting list does: her place is not hers yet, and "My
+    classes" says where she stands."""
     sw = _language() == "sw"
-    items = []
+    items, waiting_shown = [], set()
     rows = _class_sessions.all(member=member.id, start=start, end=end)
-    for starts_at, place, original, title_en, title_sw, status in rows:
-        detail = (_("You are on the waiting list.") if status == "waitlisted"
+    for session_id, starts_at, ends_at, place, original, title_en, title_sw, klass_id, status \
+            in rows:
+        waiting = status == "waitlisted"
+        if waiting and klass_id in waiting_shown:
+            continue
+        if waiting:
+            waiting_shown.add(klass_id)
+        detail = (_("You are on the waiting list.") if waiting
                   else _("New time") if original else "")
         items.append(ScheduleItem(starts_at, _("Class: %(title)s", title=title_sw if sw
-                                               else title_en), place, detail))
+                                               else title_en), place, detail, ends_at=ends_at,
+                                  uid=f"class-session-{session_id}", tentative=waiting))
     return items
 
 
