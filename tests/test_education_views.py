@@ -366,3 +366,21 @@ def test_ending_a_placement_with_a_wrong_date_says_why_next_to_the_field(app, cl
     with app_db(app):
         assert Placement.get_by_id(placement.id).ended_on is None
     assert client.post(url, data={field: today().isoformat()}).status_code == 303
+
+
+def test_a_members_attendance_share_says_what_it_counts(app, client, html):
+    """"Attended 3 of 7 sessions (100%)" read as a sum gone wrong: the share
+    counts only the sessions marked so far (excused ones left out), the 7
+    is every session of the class. The page says so."""
+    from app.education import attendance as register
+    member = _member_login(app, client, language="en")
+    with app_db(app):
+        trainer = make_user("trainer")
+        klass = make_class(trainer=trainer, first=today() - dt.timedelta(days=3), weeks=1,
+                           weekdays=range(7))
+        row = enrolment.enrol(klass, member)
+        sessions = timetable.sessions_of(klass.id)
+        for session in [s for s in sessions if to_local(s.starts_at).date() < today()]:
+            register.mark(session, row.id, "present", trainer)
+    text = " ".join(html(client.get("/me/learning")).get_text().split())
+    assert f"Attended 3 of {len(sessions)} sessions (attendance so far: 100%)" in text
