@@ -120,3 +120,49 @@ def test_register_completion_certificate_and_verification(live_server, phone, de
     axe(verifier)
     shot(verifier, "education-verify")
     verify_context.close()
+
+
+_BROKEN_WORDS = """(buttons) => buttons.flatMap((button) => {
+    const broken = [];
+    const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const word of node.data.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, word.index);
+            range.setEnd(node, word.index + word[0].length);
+            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+            if (lines.size > 1) broken.push(word[0]);
+        }
+    }
+    return broken;
+})"""
+
+
+def test_the_register_in_swahili_keeps_its_words_and_its_buttons_still(
+        live_server, browser, outside_requests):
+    """In Kiswahili the marks are long words ("Amechelewa", late): on a 360 px
+    phone they broke in the middle ("Amechelew|a", "Hayup|o"), which a trainer
+    tapping fast reads badly. Each word stays whole, down to a 320 px phone,
+    without the page scrolling sideways; and a tap does not widen a column
+    (a pressed label was bold), so no button moves under the next finger."""
+    _setup(live_server)
+    for width in (360, 320):
+        context, page = _page(browser, {"width": width, "height": 740}, live_server,
+                              outside_requests)
+        sign_in(page, live_server.url, "fatuma", PASSWORD)
+        page.get_by_role("button", name="Kiswahili").click()
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/education/")
+        page.locator("a.big-button").first.click()
+        row = page.locator(".register-row").first
+        marks = row.locator(".mark")
+        expect(marks).to_have_count(4)
+        assert page.locator(".mark").evaluate_all(_BROKEN_WORDS) == [], width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        before = [marks.nth(i).bounding_box() for i in range(4)]
+        row.get_by_role("button", name="Amechelewa").click()
+        expect(row).to_have_attribute("data-state", "saved")
+        after = [marks.nth(i).bounding_box() for i in range(4)]
+        assert [(b["x"], b["width"]) for b in after] == [(b["x"], b["width"]) for b in before]
+        context.close()
+    assert outside_requests == []
