@@ -592,3 +592,24 @@ def test_the_list_filters_are_labelled_fields_that_keep_the_choice_or_fall_back(
         assert html(fallback).select_one(f"select#{name} option[selected]")["value"] == "", path
     searched = html(client.get("/loans/?q=KL-7"))
     assert searched.select_one('label[for="q"]') and searched.select_one("input#q")["value"] == "KL-7"
+
+
+def test_in_swahili_a_repaid_loan_does_not_read_as_one_being_repaid(app, client, login_as):
+    """"Repaid" was one word for two things: a loan's status when it is
+    paid in full, and how a loan is paid back ("6 installments, monthly").
+    Its Swahili, "Hulipwa" (it is paid, habitually), fits the second; as a
+    status it read like "Inalipwa", a loan still being repaid, so a closed
+    loan looked open to finance. The status now says it is paid in full."""
+    login_as("finance", language="sw")
+    with app_db(app):
+        done, running = make_loan(amount_cents=100_000, term=2), make_loan(term=2)
+        pay(done, 100_000)                              # repaid to the cent: closed
+        assert Loan.get_by_id(done.id).status == "closed"
+    closed_page = html(client.get(f"/loans/{done.id}"))
+    open_page = html(client.get(f"/loans/{running.id}"))
+    facts = {dt_.get_text(strip=True): dt_.find_next("dd").get_text(" ", strip=True)
+             for dt_ in closed_page.select("dl.facts dt")}
+    assert facts["Imelipwa yote"]                       # the day it was repaid in full
+    assert facts["Malipo"].startswith("awamu 2")        # how it is paid back
+    assert "Hulipwa" not in closed_page.get_text() + open_page.get_text()
+    assert "Inalipwa" in open_page.get_text()

@@ -111,7 +111,7 @@ class ProductForm(KituoForm):
     rate = StringField(_l("Interest rate per period (%)"), [required(), length(6)],
                        description=_l("0 for an interest-free loan; for example 1.5"),
                        render_kw={"inputmode": "decimal"})
-    frequency = Choice(_l("Repaid"), choices=choices("frequency"))
+    frequency = Choice(_l("Repayment"), choices=choices("frequency"))
     min_term = IntInput(_l("Fewest installments"), [required(), TERM_RANGE])
     max_term = IntInput(_l("Most installments"), [required(), TERM_RANGE])
     min_amount = MoneyField(_l("Smallest amount (KES)"), [required()])

@@ -11,7 +11,7 @@ STATUS = {
     "rejected": _l("Not approved"),
     "withdrawn": _l("Withdrawn"),
     "active": _l("Being repaid"),
-    "closed": _l("Repaid"),
+    "closed": lazy_pgettext("loan status", "Repaid"),    # in full; not "how it is paid back"
     "written_off": _l("Written off"),
 }
 # What a member reads about their own loan (on /me and their statement).
