@@ -57,9 +57,9 @@ def class_sessions(member, start, end) -> list[ScheduleItem]:
     for session_id, starts_at, ends_at, place, original, title_en, title_sw, klass_id, status \
             in rows:
         waiting = status == "waitlisted"
-        if waiting and klass_id in waiting_shown:
-            continue
         if waiting:
+            if klass_id in waiting_shown:
+                continue
             waiting_shown.add(klass_id)
         detail = (_("You are on the waiting list.") if waiting
                   else _("New time") if original else "")
