@@ -166,3 +166,34 @@ def test_the_register_in_swahili_keeps_its_words_and_its_buttons_still(
         assert [(b["x"], b["width"]) for b in after] == [(b["x"], b["width"]) for b in before]
         context.close()
     assert outside_requests == []
+
+
+def test_a_certificate_not_yet_made_opens_its_page_instead_of_a_broken_file(
+        live_server, phone):
+    """The member's certificate links carried `download`: when the PDF was
+    not kept (after a restore, or not made yet) the address answers with a
+    page offering to make it, and the phone saved that page as
+    "154.pdf", a file it cannot open. The links now let the server decide:
+    the PDF downloads (it is sent as an attachment), a missing one shows
+    the page with its button."""
+    from app.education import certificates, enrolment, progress
+    from app.rules import today
+    import datetime as dt
+    with live_server.db():
+        trainer = make_user("trainer")
+        login = make_user("member", username="zawadi", language="sw")
+        zawadi = make_member(user=login, preferred_name="Zawadi", language="sw")
+        klass = make_class(course=make_course(title_sw="Ushonaji wa msingi",
+                                              min_attendance_pct=0, units=()),
+                           trainer=trainer, first=today() - dt.timedelta(days=1))
+        row = enrolment.enrol(klass, zawadi)
+        certificate = progress.confirm_completion(progress.load(row.id), trainer)
+        certificates.pdf_path(certificate).unlink(missing_ok=True)
+    downloads = []
+    phone.on("download", lambda download: downloads.append(download))
+    sign_in(phone, live_server.url, "zawadi", PASSWORD)
+    for page, link in (("/me", "#my-learning a"), ("/me/learning", "main a[role=button]")):
+        phone.goto(f"{live_server.url}{page}")
+        phone.locator(link, has_text="Ushonaji wa msingi").click()
+        expect(phone.get_by_role("button", name="Andaa cheti changu")).to_be_visible()
+    assert downloads == []
