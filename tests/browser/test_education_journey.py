@@ -151,7 +151,7 @@ def test_the_register_in_swahili_keeps_its_words_and_its_buttons_still(
                               outside_requests)
         sign_in(page, live_server.url, "fatuma", PASSWORD)
         page.get_by_role("button", name="Kiswahili").click()
-        page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("lang", "sw")
         page.goto(f"{live_server.url}/education/")
         page.locator("a.big-button").first.click()
         row = page.locator(".register-row").first
