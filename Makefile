@@ -6,8 +6,8 @@ FLASK := $(BIN)/flask --app app
 export KITUO_INSTANCE ?= $(CURDIR)/instance
 # The emulated-Pi tier (tests/pi) takes ~29 min on an idle 2-core machine
 # and an hour or more on a shared one (image build, install, reboot, power
-# cut, upgrade), so `make test` (and
-# CI, which must finish well under 30 minutes) leaves it out; run
+# cut, upgrade), so `make test` (and CI, which must finish well under 30
+# minutes) leaves it out; run
 # `sudo make test-pi` after changing deploy/ or what install.sh installs,
 # or `make test KITUO_TEST_PI=1` (as root) for both.
 export KITUO_TEST_PI ?= 0

@@ -161,9 +161,9 @@ def test_a_class_she_waits_for_shows_once_tentative_and_hers_every_session(app, 
     now = utcnow()
     items = registry().schedule_for(member, now, now + dt.timedelta(days=60))
     waiting = [i for i in items if i.tentative]
-    first_waited = min(s.starts_at for s in timetable.sessions_of(full.id))
+    first_waited = min(timetable.sessions_of(full.id), key=lambda s: s.starts_at)
     assert [(i.starts_at, i.detail) for i in waiting] == [
-        (first_waited, "You are on the waiting list.")]
+        (first_waited.starts_at, "You are on the waiting list.")]
     sessions = timetable.sessions_of(hers.id)
     taken = [i for i in items if not i.tentative]
     assert [i.uid for i in taken] == [f"class-session-{s.id}" for s in sessions]
@@ -171,6 +171,6 @@ def test_a_class_she_waits_for_shows_once_tentative_and_hers_every_session(app, 
     events = Calendar.from_ical(feeds.build(login)).walk("VEVENT")
     assert len(events) == len(sessions) + 1
     assert [str(e["uid"]) for e in events if e.get("status") == "TENTATIVE"] == [
-        f"class-session-{min(timetable.sessions_of(full.id), key=lambda s: s.starts_at).id}@kituo"]
+        f"class-session-{first_waited.id}@kituo"]
     assert all(e.decoded("dtend") - e.decoded("dtstart") == dt.timedelta(hours=2)
                for e in events)

@@ -5,6 +5,7 @@
 2. a coordinator confirms the completion;
 3. the member downloads her certificate, in Kiswahili, from her home page;
 4. /verify/<code> shows the course, the month and initials, nothing else."""
+import datetime as dt
 import subprocess
 
 from playwright.sync_api import expect
@@ -178,7 +179,6 @@ def test_a_certificate_not_yet_made_opens_its_page_instead_of_a_broken_file(
     the page with its button."""
     from app.education import certificates, enrolment, progress
     from app.rules import today
-    import datetime as dt
     with live_server.db():
         trainer = make_user("trainer")
         login = make_user("member", username="zawadi", language="sw")
